@@ -1,0 +1,23 @@
+"""The HTTP contract with the mini-program: thin blueprints, one package per domain.
+
+Every blueprint is listed here, so the whole URL surface is visible from one file.
+"""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+from sanic.blueprint_group import BlueprintGroup
+
+
+def build_api() -> BlueprintGroup:
+    # Imported here so that each app built (tests build many) gets fresh blueprint objects.
+    from api import accounts, family, identity, staff
+
+    return Blueprint.group(
+        accounts.build(),
+        identity.build(),
+        family.build(),
+        staff.build(),
+        version=1,
+        version_prefix="/api/v",
+    )

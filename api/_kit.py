@@ -1,0 +1,106 @@
+"""What every blueprint shares: reading a JSON body into a schema, and writing one back.
+
+Validation failures list each bad field with its own stable code and a localised message, e.g.
+``{"fields": [{"field": "id_number", "code": "bad_format", "message": "..."}]}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sanic import HTTPResponse, Request, json
+from sanic.exceptions import BadRequest
+from sanic_ext import openapi
+
+from domain.shared.errors import DomainError, ErrorKind, InvalidInput
+from domain.shared.i18n import LazyText, _
+
+M = TypeVar("M", bound=BaseModel)
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[HTTPResponse]])
+
+
+class MalformedJson(DomainError):
+    code = "malformed_json"
+    kind = ErrorKind.MALFORMED
+    message = _("The request body is not valid JSON.")
+
+
+# Pydantic's error types → our stable field codes and their messages.
+_FIELD_CODES: dict[str, tuple[str, LazyText]] = {
+    "missing": ("required", _("This field is required.")),
+    "string_too_short": ("too_short", _("This value is too short.")),
+    "string_too_long": ("too_long", _("This value is too long.")),
+    "too_short": ("too_short", _("This value is too short.")),
+    "too_long": ("too_long", _("This value is too long.")),
+    "string_pattern_mismatch": ("bad_format", _("This value is not in the expected format.")),
+    "literal_error": ("not_allowed", _("This value is not one of the allowed choices.")),
+    "enum": ("not_allowed", _("This value is not one of the allowed choices.")),
+    "greater_than": ("too_small", _("This value is too small.")),
+    "greater_than_equal": ("too_small", _("This value is too small.")),
+    "less_than": ("too_large", _("This value is too large.")),
+    "less_than_equal": ("too_large", _("This value is too large.")),
+    "extra_forbidden": ("unknown_field", _("This field is not accepted.")),
+}
+_WRONG_TYPE = ("wrong_type", _("This value has the wrong type."))
+
+
+def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for err in exc.errors():
+        ctx = err.get("ctx") or {}
+        if err["type"] == "value_error" and isinstance(ctx.get("error"), DomainError):
+            domain_err: DomainError = ctx["error"]
+            code, message = domain_err.code, domain_err.message
+        else:
+            code, message = _FIELD_CODES.get(err["type"], _WRONG_TYPE)
+        errors.append({"field": ".".join(str(p) for p in err["loc"]) or "body", "code": code, "message": message})
+    return errors
+
+
+def parse(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(details={"fields": field_errors(exc)}) from exc
+
+
+def parse_json(request: Request, model: type[M]) -> M:
+    if not request.body:
+        data: Any = {}
+    else:
+        try:
+            data = request.json
+        except BadRequest as exc:
+            raise MalformedJson() from exc
+    return parse(model, data)
+
+
+def body(model: type[BaseModel]) -> Callable[[Handler], Handler]:
+    """Parse the JSON body into ``model`` (``request.ctx.body``) and document it in OpenAPI."""
+
+    def decorate(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def parsed(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            request.ctx.body = parse_json(request, model)
+            return await handler(request, *args, **kwargs)
+
+        return openapi.body({"application/json": model.model_json_schema()}, required=True)(parsed)  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def respond(payload: BaseModel | dict[str, Any], status: int = 200) -> HTTPResponse:
+    data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
+    return json(data, status=status, ensure_ascii=False)
+
+
+def documented(model: type[BaseModel], status: int = 200) -> Callable[[Handler], Handler]:
+    """Declare the response schema in OpenAPI."""
+
+    def decorate(handler: Handler) -> Handler:
+        return openapi.response(status, {"application/json": model.model_json_schema()})(handler)  # type: ignore[no-any-return]
+
+    return decorate

@@ -1,0 +1,298 @@
+"""Access tokens (JWT, EdDSA, ``kid``) and rotating refresh tokens grouped in families.
+
+Access tokens live 15 minutes and are verified without a database hit. Every configured key
+verifies and only the active one signs, so a new key can be added, made active, and the old one
+retired after one token lifetime, without logging anyone out. Refresh tokens are opaque, stored
+hashed in Redis, rotated on every use; presenting a spent one revokes its whole family
+(RFC 9700 §4.14), except within a short grace window where a retried request receives the same
+successor it was already given.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from domain.shared import clock
+from domain.shared.errors import DomainError, ErrorKind
+from domain.shared.i18n import _
+from domain.shared.kv import Keys, Redis
+
+Audience = Literal["resident", "staff"]
+
+
+class TokenInvalid(DomainError):
+    code = "token_invalid"
+    kind = ErrorKind.UNAUTHENTICATED
+    message = _("Your login is not valid; please log in again.")
+
+
+class TokenExpired(DomainError):
+    code = "token_expired"
+    kind = ErrorKind.UNAUTHENTICATED
+    message = _("Your login has expired; please refresh or log in again.")
+
+
+class RefreshTokenReused(DomainError):
+    code = "refresh_token_reused"
+    kind = ErrorKind.UNAUTHENTICATED
+    message = _("This login was used twice and has been ended for your safety; please log in again.")
+
+
+@dataclass(frozen=True)
+class Claims:
+    subject: str
+    audience: Audience
+    token_id: str
+    family: str
+    expires_at: int
+    extra: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    family: str
+
+
+# Rotation is one atomic step: look the presented token up, and either mint its successor, hand back
+# the successor already minted (grace window), or burn the family. All keys share the family's
+# hash tag. KEYS: 1 token record, 2 family record, 3 successor record.
+# ARGV: 1 now, 2 grace seconds, 3 successor hash, 4 successor ttl, 5 successor record json
+_ROTATE = """
+local rec = redis.call('HGETALL', KEYS[1])
+if #rec == 0 then return {'unknown'} end
+local t = {}
+for i = 1, #rec, 2 do t[rec[i]] = rec[i + 1] end
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'revoked'} end
+if t['used_at'] then
+  if tonumber(ARGV[1]) - tonumber(t['used_at']) <= tonumber(ARGV[2]) and t['successor_plain'] then
+    return {'grace', t['successor_plain']}
+  end
+  redis.call('DEL', KEYS[2])
+  return {'reuse', t['family']}
+end
+redis.call('HSET', KEYS[1], 'used_at', ARGV[1], 'successor_plain', ARGV[6])
+local fields = cjson.decode(ARGV[5])
+for k, v in pairs(fields) do redis.call('HSET', KEYS[3], k, v) end
+redis.call('EXPIRE', KEYS[3], tonumber(ARGV[4]))
+return {'ok', t['family']}
+"""
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class TokenService:
+    """Mints and checks tokens. One instance per worker; stateless apart from Redis."""
+
+    ALGORITHM = "EdDSA"
+
+    def __init__(
+        self,
+        *,
+        key_seeds: dict[str, bytes],
+        active_kid: str,
+        issuer: str,
+        access_ttl: dict[Audience, int],
+        refresh_ttl: int,
+        refresh_grace: int,
+        redis: Redis,
+        keys: Keys,
+    ) -> None:
+        self._private = {kid: Ed25519PrivateKey.from_private_bytes(seed) for kid, seed in key_seeds.items()}
+        self._public: dict[str, Ed25519PublicKey] = {kid: k.public_key() for kid, k in self._private.items()}
+        self._active = active_kid
+        self._issuer = issuer
+        self._access_ttl = access_ttl
+        self._refresh_ttl = refresh_ttl
+        self._grace = refresh_grace
+        self._redis = redis
+        self._keys = keys
+        self._rotate = redis.register_script(_ROTATE)
+
+    @classmethod
+    def from_settings(cls, settings: Any, redis: Redis, keys: Keys) -> TokenService:
+        return cls(
+            key_seeds=settings.jwt_key_seeds,
+            active_kid=settings.jwt_active_kid,
+            issuer=settings.jwt_issuer,
+            access_ttl={
+                "resident": settings.access_token_ttl_seconds,
+                "staff": settings.staff_access_token_ttl_seconds,
+            },
+            refresh_ttl=settings.refresh_token_ttl_seconds,
+            refresh_grace=settings.refresh_grace_seconds,
+            redis=redis,
+            keys=keys,
+        )
+
+    # -- access tokens -------------------------------------------------------------------------
+
+    def mint_access(self, *, subject: str, audience: Audience, family: str, extra: dict[str, Any]) -> str:
+        issued = int(clock.now().timestamp())
+        payload = {
+            "iss": self._issuer,
+            "aud": audience,
+            "sub": subject,
+            "iat": issued,
+            "nbf": issued,
+            "exp": issued + self._access_ttl[audience],
+            "jti": uuid.uuid4().hex,
+            "fam": family,
+            **extra,
+        }
+        return jwt.encode(payload, self._private[self._active], algorithm=self.ALGORITHM, headers={"kid": self._active})
+
+    def verify_access(self, token: str, audience: Audience | None = None) -> Claims:
+        """Check signature, issuer, lifetime and audience (either audience when ``audience`` is None)."""
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError as exc:
+            raise TokenInvalid() from exc
+        key = self._public.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise TokenInvalid(details={"reason": "unknown_kid"})
+        try:
+            payload = jwt.decode(
+                token,
+                key,
+                algorithms=[self.ALGORITHM],
+                audience=[audience] if audience else ["resident", "staff"],
+                issuer=self._issuer,
+                leeway=5,
+                options={"require": ["exp", "iat", "sub", "jti", "aud", "iss"], "verify_iat": False},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise TokenExpired() from exc
+        except jwt.PyJWTError as exc:
+            raise TokenInvalid() from exc
+        # PyJWT checks exp against the wall clock; ours may be moved in tests.
+        if payload["exp"] + 5 < clock.now().timestamp():
+            raise TokenExpired()
+        standard = {"iss", "aud", "sub", "iat", "nbf", "exp", "jti", "fam"}
+        return Claims(
+            subject=payload["sub"],
+            audience="staff" if payload["aud"] == "staff" else "resident",
+            token_id=payload["jti"],
+            family=payload.get("fam", ""),
+            expires_at=payload["exp"],
+            extra={k: v for k, v in payload.items() if k not in standard},
+        )
+
+    def jwks(self) -> dict[str, Any]:
+        """Every public key that still verifies, for ``/.well-known/jwks.json``."""
+        return {
+            "keys": [
+                {
+                    "kty": "OKP",
+                    "crv": "Ed25519",
+                    "kid": kid,
+                    "alg": self.ALGORITHM,
+                    "use": "sig",
+                    "x": _b64(key.public_bytes(Encoding.Raw, PublicFormat.Raw)),
+                }
+                for kid, key in self._public.items()
+            ]
+        }
+
+    async def is_family_alive(self, family: str) -> bool:
+        return bool(await self._redis.exists(self._family_key(family)))
+
+    # -- refresh tokens ------------------------------------------------------------------------
+
+    async def start_family(self, *, subject: str, audience: Audience, extra: dict[str, Any]) -> TokenPair:
+        """A new login: a new family, its first refresh token, and an access token."""
+        family = uuid.uuid4().hex
+        record = {"subject": subject, "audience": audience, "extra": json.dumps(extra)}
+        await self._redis.hset(self._family_key(family), mapping=record)  # type: ignore[misc]
+        await self._redis.expire(self._family_key(family), self._refresh_ttl)
+        refresh = self._new_refresh(family)
+        await self._redis.hset(  # type: ignore[misc]
+            self._token_key(family, self._hash(refresh)), mapping={"family": family}
+        )
+        await self._redis.expire(self._token_key(family, self._hash(refresh)), self._refresh_ttl)
+        return self._pair(subject, audience, family, refresh, extra)
+
+    async def rotate(self, refresh_token: str, *, extra: dict[str, Any] | None = None) -> TokenPair:
+        family = self._family_of(refresh_token)
+        family_record: dict[str, str] = await self._redis.hgetall(self._family_key(family))  # type: ignore[misc]
+        successor = self._new_refresh(family)
+        now = int(clock.now().timestamp())
+        result = await self._rotate(
+            keys=[
+                self._token_key(family, self._hash(refresh_token)),
+                self._family_key(family),
+                self._token_key(family, self._hash(successor)),
+            ],
+            args=[now, self._grace, self._hash(successor), self._refresh_ttl, json.dumps({"family": family}), successor],
+        )
+        outcome = result[0]
+        if outcome == "unknown" or outcome == "revoked" or not family_record:
+            raise TokenInvalid()
+        if outcome == "reuse":
+            raise RefreshTokenReused()
+        if outcome == "grace":
+            successor = result[1]
+        claims = json.loads(family_record.get("extra", "{}"))
+        if extra:
+            claims.update(extra)
+        audience: Audience = "staff" if family_record["audience"] == "staff" else "resident"
+        return self._pair(family_record["subject"], audience, family, successor, claims)
+
+    async def revoke_family(self, family: str) -> None:
+        await self._redis.delete(self._family_key(family))
+
+    async def revoke_by_refresh_token(self, refresh_token: str) -> str | None:
+        """Logout: end the family this token belongs to. Unknown tokens are ignored."""
+        try:
+            family = self._family_of(refresh_token)
+        except TokenInvalid:
+            return None
+        record: dict[str, str] = await self._redis.hgetall(  # type: ignore[misc]
+            self._token_key(family, self._hash(refresh_token))
+        )
+        if not record:
+            return None
+        await self.revoke_family(family)
+        return family
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _pair(self, subject: str, audience: Audience, family: str, refresh: str, extra: dict[str, Any]) -> TokenPair:
+        access = self.mint_access(subject=subject, audience=audience, family=family, extra=extra)
+        return TokenPair(access, refresh, self._access_ttl[audience], family)
+
+    @staticmethod
+    def _new_refresh(family: str) -> str:
+        # The family id travels in the token so that rotation finds its hash-tagged keys directly.
+        return f"{family}.{secrets.token_urlsafe(32)}"
+
+    @staticmethod
+    def _family_of(refresh_token: str) -> str:
+        family, dot, secret = refresh_token.partition(".")
+        if not dot or len(family) != 32 or not secret:
+            raise TokenInvalid()
+        return family
+
+    @staticmethod
+    def _hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def _family_key(self, family: str) -> str:
+        return self._keys.tagged("refresh", family, "family")
+
+    def _token_key(self, family: str, token_hash: str) -> str:
+        return self._keys.tagged("refresh", family, "token", token_hash)

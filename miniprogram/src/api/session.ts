@@ -1,0 +1,46 @@
+import { load, remove, save } from '../store/storage'
+import { Observable, useObservable } from '../store/observable'
+import type { TokenPair, User } from './types'
+
+/** Tokens and the signed-in user, persisted in local storage. */
+interface Tokens {
+  access: string
+  refresh: string
+  /** epoch ms after which the access token is considered stale */
+  expiresAt: number
+}
+
+let tokens: Tokens | null = load<Tokens | null>('tokens', null)
+export const userStore = new Observable<User | null>(tokens ? load<User | null>('user', null) : null)
+
+export function getTokens(): Tokens | null {
+  return tokens
+}
+
+export function isLoggedIn(): boolean {
+  return tokens !== null
+}
+
+export function storeTokenPair(pair: TokenPair): void {
+  tokens = {
+    access: pair.access_token,
+    refresh: pair.refresh_token,
+    expiresAt: Date.now() + Math.max(0, pair.expires_in - 30) * 1000,
+  }
+  save('tokens', tokens)
+  if (pair.user) setUser(pair.user)
+}
+
+export function setUser(user: User | null): void {
+  if (user) save('user', user)
+  else remove('user')
+  userStore.set(user)
+}
+
+export function clearSession(): void {
+  tokens = null
+  remove('tokens')
+  setUser(null)
+}
+
+export const useUser = () => useObservable(userStore)

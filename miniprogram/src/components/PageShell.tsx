@@ -1,0 +1,28 @@
+import { View } from '@tarojs/components'
+import type { ReactNode } from 'react'
+import { useCareMode } from '../store/settings'
+import TabBar, { type TabKey } from './TabBar'
+
+interface Props {
+  children: ReactNode
+  /** data-testid of the page root */
+  testId: string
+  /** show the bottom tab bar with this tab selected */
+  tab?: TabKey
+  className?: string
+}
+
+/**
+ * Root View of every page. It carries the page background (on H5 a global `page {}` background is
+ * hidden by Taro's white .taro_page wrapper) and the care-mode class that enlarges the type.
+ */
+export default function PageShell({ children, testId, tab, className }: Props) {
+  const care = useCareMode()
+  const classes = ['page', care ? 'care' : '', tab ? 'page--tabbed' : '', className ?? ''].filter(Boolean).join(' ')
+  return (
+    <View className={classes} data-testid={testId} data-care={care ? 'on' : 'off'}>
+      {children}
+      {tab && <TabBar active={tab} />}
+    </View>
+  )
+}

@@ -1,0 +1,50 @@
+"""The one place that decides which outside platforms are real and which are sandbox fakes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adapters.identity.port import IdentityProvider
+from adapters.wechat.port import WeChat
+from domain.shared.kv import Keys, Redis
+from server.settings import Settings
+
+
+@dataclass
+class Adapters:
+    wechat: WeChat
+    identity: IdentityProvider
+
+    async def aclose(self) -> None:
+        for adapter in (self.wechat, self.identity):
+            await adapter.aclose()
+
+
+def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
+    if settings.sandbox:
+        from adapters.identity.fake import SandboxIdentityProvider
+        from adapters.wechat.fake import SandboxWeChat
+
+        return Adapters(
+            wechat=SandboxWeChat(appid=settings.wechat_appid),
+            identity=SandboxIdentityProvider(base_url=settings.public_base_url),
+        )
+    from adapters.identity.client import OidcIdentityProvider
+    from adapters.wechat.client import WeChatClient
+
+    return Adapters(
+        wechat=WeChatClient(
+            appid=settings.wechat_appid,
+            secret=settings.wechat_secret,
+            api_base=settings.wechat_api_base,
+            redis=redis,
+            keys=keys,
+        ),
+        identity=OidcIdentityProvider(
+            client_id=settings.identity_client_id,
+            client_secret=settings.identity_client_secret,
+            authorize_url=settings.identity_authorize_url,
+            token_url=settings.identity_token_url,
+            userinfo_url=settings.identity_userinfo_url,
+        ),
+    )

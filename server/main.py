@@ -1,0 +1,109 @@
+"""The app factory: ``sanic server.main:create_app --factory``.
+
+``create_app(settings, adapters)`` builds a complete app; tests pass their own settings (a
+per-test Redis prefix, the test database) and, where a test needs to steer a platform, their own
+fake adapters. Per-worker resources are made in listeners, never at import, because Sanic
+spawns its workers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse, redirect
+from tortoise import Tortoise
+
+from api import build_api
+from api.system import install_system_routes
+from domain.accounts.tokens import TokenService
+from domain.shared import pii
+from domain.shared.kv import Keys
+from server import auth, db, guards, logging as palm_logging, worker
+from server.bootstrap import Adapters, build_adapters
+from server.context import Runtime
+from server.errors import PalmErrorHandler
+from server.metrics import Metrics
+from server.redis import connect as connect_redis
+from server.requests import install_request_context
+from server.settings import Settings
+
+log = logging.getLogger("palmcity.server")
+_app_numbers = itertools.count()
+
+
+def create_app(settings: Settings | None = None, adapters: Adapters | None = None) -> Sanic:
+    settings = settings or Settings()
+    palm_logging.configure(settings.log_level, settings.log_json)
+    number = next(_app_numbers)
+    name = "palmcity" if number == 0 else f"palmcity-{number}"  # tests build many apps in one process
+    app = Sanic(name, error_handler=PalmErrorHandler(), configure_logging=False)
+    app.config.update(
+        {
+            "REQUEST_MAX_SIZE": settings.max_body_bytes,
+            "FALLBACK_ERROR_FORMAT": "json",
+            "PROXIES_COUNT": settings.trusted_proxy_hops,
+            "OAS_TITLE": "PalmCity API",
+            "OAS_VERSION": "1.0.0",
+            "OAS_DESCRIPTION": "PalmCity (掌上城市): the citizen super-app backend. Errors are always "
+            '`{"error": {"code", "message", "details"}, "request_id"}`; switch on `code`.',
+            "OAS_URL_PREFIX": "/docs",
+            "OAS_UI_DEFAULT": "swagger",
+            "CORS": False,
+            "HEALTH": False,
+        }
+    )
+    app.ctx.settings = settings
+    pii.install(pii.Vault(settings.pii_key_versions, settings.blind_index_key.encode()))
+    metrics = Metrics()
+    metrics.install(app)
+
+    @app.before_server_start
+    async def start_runtime(app: Sanic) -> None:
+        if getattr(app.ctx, "runtime", None) is not None:
+            return  # sanic-testing runs listeners around each request; keep one runtime
+        app.ctx.owns_orm = not Tortoise._inited
+        if app.ctx.owns_orm:
+            await Tortoise.init(config=db.tortoise_config(settings.database_url), _enable_global_fallback=True)
+        redis = connect_redis(settings)
+        keys = Keys(settings.redis_prefix)
+        app.ctx.runtime = Runtime(
+            settings=settings,
+            adapters=adapters or build_adapters(settings, redis, keys),
+            redis=redis,
+            keys=keys,
+            tokens=TokenService.from_settings(settings, redis, keys),
+            metrics=metrics,
+        )
+        worker.start_in_process_if_embedded(app)
+
+    @app.after_server_stop
+    async def stop_runtime(app: Sanic) -> None:
+        runtime: Runtime | None = getattr(app.ctx, "runtime", None)
+        if runtime is None:
+            return
+        await worker.stop_in_process(app)
+        if adapters is None:
+            await runtime.adapters.aclose()
+        await runtime.redis.aclose()
+        if app.ctx.owns_orm:
+            await Tortoise.close_connections()
+        app.ctx.runtime = None
+
+    install_request_context(app)
+    auth.install(app)
+    guards.install(app)
+    install_system_routes(app)
+    app.blueprint(build_api())
+    _serve_h5(app, settings)
+    return app
+
+
+def _serve_h5(app: Sanic, settings: Settings) -> None:
+    if settings.h5_dist.is_dir():
+        app.static("/h5", settings.h5_dist, index="index.html", name="h5")
+
+    @app.get("/", name="root")
+    async def root(request: Request) -> HTTPResponse:
+        return redirect("/h5/" if settings.h5_dist.is_dir() else "/docs")

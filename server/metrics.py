@@ -1,0 +1,40 @@
+"""Prometheus metrics: request counts and latencies by route (the route pattern, never the raw path)."""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from sanic import HTTPResponse, Request, Sanic, raw
+
+
+class Metrics:
+    def __init__(self) -> None:
+        # One registry per app keeps tests (many apps in one process) from colliding.
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "palmcity_http_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "palmcity_http_request_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+
+    def install(self, app: Sanic) -> None:
+        @app.on_request(priority=1000)
+        async def _start_timer(request: Request) -> None:
+            request.ctx.started = time.perf_counter()
+
+        @app.on_response(priority=-1000)
+        async def _observe(request: Request, response: HTTPResponse) -> None:
+            started = getattr(request.ctx, "started", None)
+            route = request.route.path if request.route else "unmatched"
+            self.requests.labels(request.method, route, str(response.status)).inc()
+            if started is not None:
+                self.latency.labels(request.method, route).observe(time.perf_counter() - started)
+
+    def render(self) -> HTTPResponse:
+        return raw(generate_latest(self.registry), content_type="text/plain; version=0.0.4")

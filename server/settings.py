@@ -1,0 +1,143 @@
+"""One typed settings object: the only code that reads the environment.
+
+Every setting has a safe value for the embedded default (``make run``); outside ``dev`` and
+``test`` the placeholder secrets are refused so that a deployment cannot start with them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Placeholders that are fine on a laptop and fatal in production. They are deterministic so that
+# tokens survive a `make run` restart; never reuse them anywhere else.
+DEV_PII_KEYS = "1:" + base64.urlsafe_b64encode(b"palmcity-dev-pii-key-0000000000!").decode()
+DEV_BLIND_INDEX_KEY = base64.urlsafe_b64encode(b"palmcity-dev-blind-index-key-00!").decode()
+DEV_JWT_SEED = base64.urlsafe_b64encode(b"palmcity-dev-jwt-ed25519-seed-0!").decode()
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    PROD = "prod"
+
+
+class Settings(BaseSettings):
+    """Deployment-wide configuration. Per-department settings live in the database."""
+
+    model_config = SettingsConfigDict(env_prefix="PALMCITY_", env_file=".env", extra="ignore", frozen=True)
+
+    env: Environment = Environment.DEV
+    # "sqlite://var/palmcity.sqlite3" (embedded) or "postgres://user@host:5432/db".
+    database_url: str = Field(
+        default="sqlite://var/palmcity.sqlite3",
+        validation_alias=AliasChoices("PALMCITY_DATABASE_URL", "DATABASE_URL"),
+    )
+    # "memory://" is the embedded in-process Redis (fakeredis with Lua); otherwise redis://host:port/db.
+    redis_url: str = Field(
+        default="memory://",
+        validation_alias=AliasChoices("PALMCITY_REDIS_URL", "REDIS_URL"),
+    )
+    # Every Redis key starts with this, so that environments (and tests) sharing a server never meet.
+    redis_prefix: str = "palmcity:dev"
+    # Outside platforms: True wires the sandbox fakes, False the real clients.
+    sandbox: bool = True
+    public_base_url: str = "http://127.0.0.1:8000"
+    h5_dist: Path = ROOT / "miniprogram" / "dist" / "h5"
+    default_locale: str = "zh_Hans"
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    # Requests
+    max_body_bytes: int = 1_048_576
+    trusted_proxy_hops: int = 0
+    rate_limit_per_ip: int = 120  # requests per minute
+    rate_limit_per_user: int = 240
+    rate_limit_login_per_ip: int = 20
+
+    # Tokens. jwt_keys: JSON {"kid": "base64 Ed25519 seed", ...}; the newest kid (jwt_active_kid) signs,
+    # every listed key verifies, which is how keys rotate without logging anyone out.
+    jwt_keys: str = json.dumps({"dev-1": DEV_JWT_SEED})
+    jwt_active_kid: str = "dev-1"
+    jwt_issuer: str = "palmcity"
+    access_token_ttl_seconds: int = 15 * 60
+    staff_access_token_ttl_seconds: int = 10 * 60
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    # A retried refresh inside this window gets the same successor instead of tripping reuse detection.
+    refresh_grace_seconds: int = 20
+
+    # Personal data: "version:base64key,version:base64key"; the highest version encrypts.
+    pii_keys: str = DEV_PII_KEYS
+    blind_index_key: str = DEV_BLIND_INDEX_KEY
+
+    # WeChat mini-program
+    wechat_appid: str = "wx-sandbox-appid"
+    wechat_secret: str = "changethis"
+    wechat_api_base: str = "https://api.weixin.qq.com"
+
+    # Provincial unified identity platform (OAuth2/OIDC with PKCE)
+    identity_client_id: str = "palmcity"
+    identity_client_secret: str = "changethis"
+    identity_authorize_url: str = ""
+    identity_token_url: str = ""
+    identity_userinfo_url: str = ""
+
+    # Staff accounts
+    staff_lockout_threshold: int = 5
+    staff_lockout_seconds: int = 15 * 60
+
+    # Background work
+    outbox_poll_seconds: float = 1.0
+    outbox_lease_seconds: int = 60
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_outside_dev(self) -> Settings:
+        if self.env in (Environment.DEV, Environment.TEST):
+            return self
+        placeholders = {
+            "PALMCITY_PII_KEYS": self.pii_keys == DEV_PII_KEYS,
+            "PALMCITY_BLIND_INDEX_KEY": self.blind_index_key == DEV_BLIND_INDEX_KEY,
+            "PALMCITY_JWT_KEYS": DEV_JWT_SEED in self.jwt_keys,
+            "PALMCITY_WECHAT_SECRET": self.wechat_secret == "changethis",
+            "PALMCITY_IDENTITY_CLIENT_SECRET": self.identity_client_secret == "changethis",
+            "PALMCITY_REDIS_URL": self.redis_url == "memory://",
+        }
+        bad = [name for name, is_placeholder in placeholders.items() if is_placeholder]
+        if bad:
+            raise ValueError(f"{', '.join(bad)} still hold development placeholders; set real values for env={self.env}")
+        if self.sandbox:
+            raise ValueError("PALMCITY_SANDBOX must be false for env=prod: sandbox platforms accept anyone")
+        return self
+
+    @cached_property
+    def jwt_key_seeds(self) -> dict[str, bytes]:
+        raw: dict[str, Any] = json.loads(self.jwt_keys)
+        keys = {kid: base64.urlsafe_b64decode(seed) for kid, seed in raw.items()}
+        if self.jwt_active_kid not in keys:
+            raise ValueError(f"PALMCITY_JWT_ACTIVE_KID {self.jwt_active_kid!r} is not in PALMCITY_JWT_KEYS")
+        return keys
+
+    @cached_property
+    def pii_key_versions(self) -> dict[int, bytes]:
+        versions: dict[int, bytes] = {}
+        for part in self.pii_keys.split(","):
+            version, _, key = part.strip().partition(":")
+            versions[int(version)] = base64.urlsafe_b64decode(key)
+        return versions
+
+    @property
+    def uses_embedded_redis(self) -> bool:
+        return self.redis_url.startswith("memory://")
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite://")
