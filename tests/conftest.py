@@ -8,7 +8,6 @@ concurrency tests need several real connections to see each other's commits.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -88,9 +87,15 @@ def runtime(app: Sanic):  # type: ignore[no-untyped-def]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if os.environ.get("CI") and environment.skipped_for_services(session):
-        # In CI nothing that needs PostgreSQL or Redis may be skipped.
+    """In CI nothing may be skipped: the services and the browser are there, or the run fails."""
+    if not os.environ.get("CI"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if environment.skipped_for_services(session) or skipped:
+        if reporter:
+            reporter.write_line(
+                f"CI: {skipped} test(s) skipped or services missing ({'; '.join(environment.describe())}): failing",
+                red=True,
+            )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-
-asyncio.get_event_loop_policy()

@@ -1,0 +1,108 @@
+"""Operator commands: ``python -m server.cli <command>``.
+
+migrate       apply migrations/ to PALMCITY_DATABASE_URL (creating the SQLite folder if needed)
+makemigrations  write a migration for model changes (wraps Tortoise's own command)
+check-migrations  fail if the models have changes no migration describes
+seed-demo     load the demo data (idempotent)
+create-staff  create a staff account: --username --password --name --role ... --scope ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+from tortoise import Tortoise
+
+from domain.shared import pii
+from server.db import tortoise_config
+from server.settings import ROOT, Settings
+
+
+def _prepare(settings: Settings) -> None:
+    if settings.uses_sqlite:
+        Path(settings.database_url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+    pii.install(pii.Vault(settings.pii_key_versions, settings.blind_index_key.encode()))
+
+
+async def migrate(settings: Settings) -> None:
+    from tortoise.migrations.api import migrate as run_migrations
+
+    await run_migrations(config=tortoise_config(settings.database_url))
+    await Tortoise.close_connections()
+
+
+async def _with_orm(settings: Settings, work: str, args: argparse.Namespace) -> None:
+    await Tortoise.init(config=tortoise_config(settings.database_url))
+    try:
+        if work == "seed-demo":
+            from server.demo import load_all
+
+            await load_all()
+        elif work == "create-staff":
+            from domain.staff.service import create_staff
+
+            account = await create_staff(
+                username=args.username,
+                password=args.password,
+                display_name=args.name or args.username,
+                roles=args.role,
+                scopes=args.scope or ["*"],
+            )
+            print(f"created staff account {account.username} (id {account.id})")
+    finally:
+        await Tortoise.close_connections()
+
+
+async def pending_model_changes(database_url: str) -> list[str]:
+    """Names of the migrations ``makemigrations`` would write now; empty when migrations/ is current."""
+    from tortoise.cli.cli import tortoise_cli_context
+    from tortoise.migrations.autodetector import MigrationAutodetector
+
+    config = tortoise_config(database_url)
+    async with tortoise_cli_context(config) as ctx:
+        writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
+    return [f"{w.app_label}.{w.name}: {len(w.operations)} operation(s)" for w in writers]
+
+
+def _tortoise_cli(*argv: str) -> int:
+    return subprocess.call([sys.executable, "-m", "tortoise", "-c", "server.db.TORTOISE_ORM", *argv], cwd=ROOT)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m server.cli", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate")
+    mk = sub.add_parser("makemigrations")
+    mk.add_argument("--name", default=None)
+    sub.add_parser("check-migrations")
+    sub.add_parser("seed-demo")
+    staff = sub.add_parser("create-staff")
+    staff.add_argument("--username", required=True)
+    staff.add_argument("--password", required=True)
+    staff.add_argument("--name")
+    staff.add_argument("--role", action="append", required=True)
+    staff.add_argument("--scope", action="append")
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    _prepare(settings)
+    if args.command == "migrate":
+        asyncio.run(migrate(settings))
+    elif args.command == "makemigrations":
+        return _tortoise_cli("makemigrations", *(["--name", args.name] if args.name else []))
+    elif args.command == "check-migrations":
+        pending = asyncio.run(pending_model_changes(settings.database_url))
+        for line in pending:
+            print(f"model changes without a migration: {line}")
+        return 1 if pending else 0
+    else:
+        asyncio.run(_with_orm(settings, args.command, args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
