@@ -13,6 +13,7 @@ import logging
 
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, redirect
+from sanic_ext import Extend
 from tortoise import Tortoise
 
 from api import build_api
@@ -44,10 +45,6 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
             "REQUEST_MAX_SIZE": settings.max_body_bytes,
             "FALLBACK_ERROR_FORMAT": "json",
             "PROXIES_COUNT": settings.trusted_proxy_hops,
-            "OAS_TITLE": "PalmCity API",
-            "OAS_VERSION": "1.0.0",
-            "OAS_DESCRIPTION": "PalmCity (掌上城市): the citizen super-app backend. Errors are always "
-            '`{"error": {"code", "message", "details"}, "request_id"}`; switch on `code`.',
             "OAS_URL_PREFIX": "/docs",
             "OAS_UI_DEFAULT": "swagger",
             "CORS": False,
@@ -55,6 +52,15 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
         }
     )
     app.ctx.settings = settings
+    Extend(app)
+    app.ext.openapi.describe(
+        "PalmCity API",
+        version="1.0.0",
+        description="PalmCity (掌上城市): the citizen super-app backend. Errors are always "
+        '`{"error": {"code", "message", "details"}, "request_id"}`; switch on `code`. '
+        "Authenticate with `Authorization: Bearer <access_token>`.",
+    )
+    app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer", bearer_format="JWT")
     pii.install(pii.Vault(settings.pii_key_versions, settings.blind_index_key.encode()))
     metrics = Metrics()
     metrics.install(app)

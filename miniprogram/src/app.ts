@@ -8,7 +8,7 @@ function App({ children }: PropsWithChildren) {
   useLaunch(() => {
     // Refresh the cached user (and the token, via the client's 401 handling) when the app starts.
     if (isLoggedIn()) {
-      fetchMe()
+      fetchMe({ quiet: true })
         .then(adoptServerPreferences)
         .catch(() => undefined)
     }

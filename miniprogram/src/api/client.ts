@@ -24,6 +24,8 @@ export interface RequestOptions {
   idempotent?: boolean
   /** do not toast errors; the caller shows them */
   silent?: boolean
+  /** when the session cannot be refreshed: open the login page (default) or just drop the session */
+  onAuthFailure?: 'login' | 'clear'
 }
 
 export class ApiError extends Error {
@@ -152,15 +154,14 @@ export async function request<T = unknown>(path: string, opts: RequestOptions = 
       tokens = getTokens()
       // Another request may have refreshed meanwhile: then just retry with the new token.
       const ok = tokens && tokens.access !== sentWith ? true : await refreshSession()
-      if (!ok) {
-        goToLogin()
-        throw toApiError(res)
+      const authFailed = () => {
+        if (opts.onAuthFailure === 'clear') clearSession()
+        else goToLogin()
+        return toApiError(res)
       }
+      if (!ok) throw authFailed()
       res = await send(path, { ...opts, method }, idempotencyKey)
-      if (res.statusCode === 401) {
-        goToLogin()
-        throw toApiError(res)
-      }
+      if (res.statusCode === 401) throw authFailed()
     }
     if (res.statusCode >= 200 && res.statusCode < 300) {
       return (res.statusCode === 204 ? undefined : res.data) as T

@@ -41,14 +41,18 @@ export async function logout(): Promise<void> {
 
 // ---- me -------------------------------------------------------------------------------------------
 
-export async function fetchMe(): Promise<User> {
-  const user = await request<User>('/api/v1/me')
+export async function fetchMe(opts: { quiet?: boolean } = {}): Promise<User> {
+  // quiet: at app launch a dead session just signs the user out, without a toast or a redirect
+  const user = await request<User>('/api/v1/me', opts.quiet ? { silent: true, onAuthFailure: 'clear' } : {})
   setUser(user)
   return user
 }
 
-export async function updateMe(patch: { locale?: Locale; care_mode?: boolean; nickname?: string }): Promise<User> {
-  const user = await request<User>('/api/v1/me', { method: 'PATCH', data: patch })
+export async function updateMe(
+  patch: { locale?: Locale; care_mode?: boolean; nickname?: string },
+  opts: { silent?: boolean } = {},
+): Promise<User> {
+  const user = await request<User>('/api/v1/me', { method: 'PATCH', data: patch, silent: opts.silent })
   setUser(user)
   return user
 }

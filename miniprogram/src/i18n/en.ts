@@ -60,6 +60,7 @@ const en: Messages = {
   'profile.verified': 'Verified',
   'profile.unverified': 'Not verified',
   'profile.level': 'Level {level}',
+  'profile.levelLabel': 'Assurance level',
   'profile.name': 'Name',
   'profile.idNumber': 'ID number',
   'profile.startVerify': 'Verify now',
@@ -80,6 +81,7 @@ const en: Messages = {
   'identity.success': 'Real-name verification complete',
   'identity.failed': 'Verification was not completed',
   'identity.missingCode': 'Missing authorisation code, please start again',
+  'identity.cancelled': 'Verification was cancelled or refused, please try again',
   'identity.backToProfile': 'Back to Me',
   'identity.bridge': 'Returning to the mini-program…',
 

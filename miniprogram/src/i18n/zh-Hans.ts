@@ -59,6 +59,7 @@ const zhHans = {
   'profile.verified': '已实名',
   'profile.unverified': '未实名',
   'profile.level': '认证等级 {level}',
+  'profile.levelLabel': '认证等级',
   'profile.name': '姓名',
   'profile.idNumber': '证件号码',
   'profile.startVerify': '去实名认证',
@@ -79,6 +80,7 @@ const zhHans = {
   'identity.success': '实名认证成功',
   'identity.failed': '实名认证未完成',
   'identity.missingCode': '缺少授权码，请重新发起认证',
+  'identity.cancelled': '认证已取消或未通过，请重新发起',
   'identity.backToProfile': '返回我的',
   'identity.bridge': '正在返回小程序…',
 

@@ -61,6 +61,7 @@ const zhHant: Messages = {
   'profile.verified': '已實名',
   'profile.unverified': '未實名',
   'profile.level': '認證等級 {level}',
+  'profile.levelLabel': '認證等級',
   'profile.name': '姓名',
   'profile.idNumber': '證件號碼',
   'profile.startVerify': '去實名認證',
@@ -81,6 +82,7 @@ const zhHant: Messages = {
   'identity.success': '實名認證成功',
   'identity.failed': '實名認證未完成',
   'identity.missingCode': '缺少授權碼，請重新發起認證',
+  'identity.cancelled': '認證已取消或未通過，請重新發起',
   'identity.backToProfile': '返回我的',
   'identity.bridge': '正在返回小程序…',
 

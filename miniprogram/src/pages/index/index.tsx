@@ -50,7 +50,7 @@ export default function Home() {
   if (care) {
     // Care mode: only the big service entries, one per row, nothing else to scan through.
     return (
-      <PageShell testId='page-home' tab='home'>
+      <PageShell testId='page-home' title={t('app.name')} tab='home'>
         {header}
         <View className='care-tiles' data-testid='home-services'>
           {SERVICES.map((s) => (
@@ -68,7 +68,7 @@ export default function Home() {
   }
 
   return (
-    <PageShell testId='page-home' tab='home'>
+    <PageShell testId='page-home' title={t('app.name')} tab='home'>
       {header}
       <View className='card home-services'>
         <Text className='card__title'>{t('home.services')}</Text>

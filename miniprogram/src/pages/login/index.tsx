@@ -3,7 +3,7 @@ import { Input, Text, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
 import platform from '../../platform'
-import { loginWithCode } from '../../api'
+import { loginWithCode, updateMe } from '../../api'
 import { useT } from '../../i18n'
 import { adoptServerPreferences } from '../../store/settings'
 import './index.css'
@@ -25,6 +25,10 @@ export default function Login() {
       const code = await platform.getLoginCode(name)
       const user = await loginWithCode(code)
       adoptServerPreferences(user)
+      if (platform.loginNeedsName && !user.nickname) {
+        // Sandbox: the typed name stands in for the WeChat nickname the user would set.
+        await updateMe({ nickname: name.trim().slice(0, 32) }, { silent: true }).catch(() => undefined)
+      }
       const redirect = router.params.redirect ? decodeURIComponent(router.params.redirect) : '/pages/index/index'
       await Taro.reLaunch({ url: redirect })
     } catch {
@@ -35,7 +39,7 @@ export default function Login() {
   }
 
   return (
-    <PageShell testId='page-login' className='login'>
+    <PageShell testId='page-login' title={t('login.title')} className='login'>
       <View className='login__brand'>
         <View className='login__logo'>
           <Text>掌</Text>

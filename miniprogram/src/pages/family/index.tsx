@@ -1,0 +1,180 @@
+import Taro, { useDidShow, useRouter } from '@tarojs/taro'
+import { Input, Text, View } from '@tarojs/components'
+import { useState } from 'react'
+import PageShell from '../../components/PageShell'
+import FamilyList from '../../components/FamilyList'
+import Segmented from '../../components/Segmented'
+import { requireLogin } from '../../components/auth'
+import {
+  acceptInvitation,
+  addFamilyMember,
+  listFamily,
+  listInvitations,
+  removeFamilyMember,
+  RELATIONS,
+  type FamilyInvitation,
+  type FamilyMember,
+  type Relation,
+} from '../../api'
+import { useT } from '../../i18n'
+import { isValidIdNumber, normaliseIdNumber } from '../../utils/idcard'
+
+export default function Family() {
+  const t = useT()
+  const router = useRouter()
+  const [members, setMembers] = useState<FamilyMember[] | null>(null)
+  const [invitations, setInvitations] = useState<FamilyInvitation[]>([])
+  const [showForm, setShowForm] = useState(router.params.add === '1')
+  const [relation, setRelation] = useState<Relation>('child')
+  const [name, setName] = useState('')
+  const [idNumber, setIdNumber] = useState('')
+  const [busy, setBusy] = useState(false)
+
+  async function reload() {
+    const [m, inv] = await Promise.all([
+      listFamily().catch(() => [] as FamilyMember[]),
+      listInvitations().catch(() => [] as FamilyInvitation[]),
+    ])
+    setMembers(m)
+    setInvitations(inv)
+  }
+
+  useDidShow(() => {
+    if (!requireLogin('/pages/family/index')) return
+    reload()
+  })
+
+  async function submit() {
+    if (busy) return
+    if (!name.trim()) {
+      Taro.showToast({ title: t('family.nameRequired'), icon: 'none' })
+      return
+    }
+    if (!isValidIdNumber(idNumber)) {
+      Taro.showToast({ title: t('family.invalidId'), icon: 'none' })
+      return
+    }
+    setBusy(true)
+    try {
+      await addFamilyMember({ relation, name: name.trim(), id_number: normaliseIdNumber(idNumber) })
+      Taro.showToast({ title: t('family.added'), icon: 'success' })
+      setName('')
+      setIdNumber('')
+      setShowForm(false)
+      await reload()
+    } catch {
+      /* toast shown by the client */
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  async function remove(m: FamilyMember) {
+    const res = await Taro.showModal({
+      title: t('family.remove'),
+      content: t('family.removeConfirm'),
+      cancelText: t('common.cancel'),
+      confirmText: t('common.confirm'),
+    })
+    if (!res.confirm) return
+    try {
+      await removeFamilyMember(m.id)
+      Taro.showToast({ title: t('family.removed'), icon: 'success' })
+      await reload()
+    } catch {
+      /* toast shown */
+    }
+  }
+
+  async function accept(inv: FamilyInvitation) {
+    try {
+      await acceptInvitation(inv.id)
+      Taro.showToast({ title: t('family.accepted'), icon: 'success' })
+      await reload()
+    } catch {
+      /* toast shown */
+    }
+  }
+
+  return (
+    <PageShell testId='page-family' title={t('family.title')}>
+      {invitations.length > 0 && (
+        <View className='card' data-testid='invitations'>
+          <Text className='card__title'>{t('family.invitations')}</Text>
+          {invitations.map((inv) => (
+            <View key={inv.id} className='list__row' data-testid='invitation'>
+              <Text className='list__main body'>
+                {t('family.invitationFrom', { name: inv.from_name, relation: t(`family.relation.${inv.relation}`) })}
+              </Text>
+              <View className='btn btn--primary btn--small' data-testid='invitation-accept' onClick={() => accept(inv)}>
+                {t('family.accept')}
+              </View>
+            </View>
+          ))}
+        </View>
+      )}
+
+      <View className='card'>
+        <View className='card__head'>
+          <Text className='card__title'>{t('family.members')}</Text>
+          {!showForm && (
+            <Text className='link' data-testid='family-open-form' onClick={() => setShowForm(true)}>
+              + {t('family.add')}
+            </Text>
+          )}
+        </View>
+        {members === null ? (
+          <Text className='body muted block'>{t('common.loading')}</Text>
+        ) : members.length === 0 ? (
+          <Text className='body muted block' data-testid='family-empty'>{t('family.empty')}</Text>
+        ) : (
+          <FamilyList items={members} onRemove={remove} />
+        )}
+      </View>
+
+      {showForm && (
+        <View className='card' data-testid='family-form'>
+          <Text className='card__title'>{t('family.add')}</Text>
+          <Text className='field__label'>{t('family.relation')}</Text>
+          <Segmented
+            testIdPrefix='relation'
+            value={relation}
+            onChange={setRelation}
+            options={RELATIONS.map((r) => ({ value: r, label: t(`family.relation.${r}`) }))}
+          />
+          <Text className='field__label'>{t('family.name')}</Text>
+          <View className='field'>
+            <Input
+              className='field__input'
+              data-testid='family-name'
+              value={name}
+              placeholder={t('family.namePlaceholder')}
+              maxlength={32}
+              onInput={(e) => setName(e.detail.value)}
+            />
+          </View>
+          <Text className='field__label'>{t('family.idNumber')}</Text>
+          <View className='field'>
+            <Input
+              className='field__input mono'
+              data-testid='family-id-number'
+              type='idcard'
+              value={idNumber}
+              placeholder={t('family.idPlaceholder')}
+              maxlength={18}
+              onInput={(e) => setIdNumber(e.detail.value)}
+            />
+          </View>
+          {relation !== 'child' && <Text className='caption muted block'>{t('family.adultHint')}</Text>}
+          <View
+            className={`btn btn--primary btn--block ${busy ? 'btn--busy' : ''}`}
+            data-testid='family-submit'
+            onClick={submit}
+          >
+            {t('family.submit')}
+          </View>
+        </View>
+      )}
+    </PageShell>
+  )
+}
