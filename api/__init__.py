@@ -9,11 +9,11 @@ from sanic import Blueprint
 from sanic.blueprint_group import BlueprintGroup
 
 
-def build_api() -> BlueprintGroup:
+def build_api(*, with_sandbox: bool) -> BlueprintGroup:
     # Imported here so that each app built (tests build many) gets fresh blueprint objects.
-    from api import accounts, family, identity, staff
+    from api import accounts, family, identity, sandbox, staff
 
-    return Blueprint.group(
+    versioned = Blueprint.group(
         accounts.build(),
         identity.build(),
         family.build(),
@@ -21,3 +21,7 @@ def build_api() -> BlueprintGroup:
         version=1,
         version_prefix="/api/v",
     )
+    if not with_sandbox:
+        return versioned
+    # The sandbox platforms' own pages (/sandbox/...), outside the versioned API.
+    return Blueprint.group(versioned, sandbox.build())

@@ -27,7 +27,8 @@ def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
 
         return Adapters(
             wechat=SandboxWeChat(appid=settings.wechat_appid),
-            identity=SandboxIdentityProvider(base_url=settings.public_base_url),
+            # Codes live in Redis so that every worker can exchange them.
+            identity=SandboxIdentityProvider(base_url=settings.public_base_url, redis=redis, keys=keys),
         )
     from adapters.identity.client import OidcIdentityProvider
     from adapters.wechat.client import WeChatClient

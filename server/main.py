@@ -35,7 +35,9 @@ _app_numbers = itertools.count()
 
 
 def create_app(settings: Settings | None = None, adapters: Adapters | None = None) -> Sanic:
-    settings = settings or Settings()
+    if not isinstance(settings, Settings):
+        # `sanic server.main:create_app --factory` passes its parsed command line; we ignore it.
+        settings = Settings()
     palm_logging.configure(settings.log_level, settings.log_json)
     number = next(_app_numbers)
     name = "palmcity" if number == 0 else f"palmcity-{number}"  # tests build many apps in one process
@@ -101,7 +103,7 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
     auth.install(app)
     guards.install(app)
     install_system_routes(app)
-    app.blueprint(build_api())
+    app.blueprint(build_api(with_sandbox=settings.sandbox))
     _serve_h5(app, settings)
     return app
 

@@ -15,8 +15,9 @@ import hashlib
 import json
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -47,6 +48,10 @@ class RefreshTokenReused(DomainError):
     kind = ErrorKind.UNAUTHENTICATED
     message = _("This login was used twice and has been ended for your safety; please log in again.")
 
+    # Whose family was burnt, for the audit log (never sent to the client).
+    subject: str | None = None
+    audience: str | None = None
+
 
 @dataclass(frozen=True)
 class Claims:
@@ -68,8 +73,9 @@ class TokenPair:
 
 # Rotation is one atomic step: look the presented token up, and either mint its successor, hand back
 # the successor already minted (grace window), or burn the family. All keys share the family's
-# hash tag. KEYS: 1 token record, 2 family record, 3 successor record.
-# ARGV: 1 now, 2 grace seconds, 3 successor hash, 4 successor ttl, 5 successor record json
+# hash tag. The successor's plaintext is kept only in the grace key, which expires with the window.
+# KEYS: 1 token record, 2 family record, 3 successor record, 4 grace key of the presented token.
+# ARGV: 1 now, 2 grace seconds, 3 successor ttl, 4 successor record json, 5 successor plaintext
 _ROTATE = """
 local rec = redis.call('HGETALL', KEYS[1])
 if #rec == 0 then return {'unknown'} end
@@ -77,18 +83,25 @@ local t = {}
 for i = 1, #rec, 2 do t[rec[i]] = rec[i + 1] end
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'revoked'} end
 if t['used_at'] then
-  if tonumber(ARGV[1]) - tonumber(t['used_at']) <= tonumber(ARGV[2]) and t['successor_plain'] then
-    return {'grace', t['successor_plain']}
+  local successor = redis.call('GET', KEYS[4])
+  if successor and tonumber(ARGV[1]) - tonumber(t['used_at']) <= tonumber(ARGV[2]) then
+    return {'grace', successor}
   end
   redis.call('DEL', KEYS[2])
   return {'reuse', t['family']}
 end
-redis.call('HSET', KEYS[1], 'used_at', ARGV[1], 'successor_plain', ARGV[6])
-local fields = cjson.decode(ARGV[5])
+redis.call('HSET', KEYS[1], 'used_at', ARGV[1])
+if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[4], ARGV[5], 'EX', tonumber(ARGV[2])) end
+local fields = cjson.decode(ARGV[4])
 for k, v in pairs(fields) do redis.call('HSET', KEYS[3], k, v) end
-redis.call('EXPIRE', KEYS[3], tonumber(ARGV[4]))
+redis.call('EXPIRE', KEYS[3], tonumber(ARGV[3]))
 return {'ok', t['family']}
 """
+
+
+def _awaited(value: Any) -> Awaitable[Any]:
+    """redis-py types its async commands as ``Awaitable[T] | T``; in ``redis.asyncio`` they are awaitable."""
+    return cast(Awaitable[Any], value)
 
 
 def _b64(data: bytes) -> str:
@@ -99,6 +112,7 @@ class TokenService:
     """Mints and checks tokens. One instance per worker; stateless apart from Redis."""
 
     ALGORITHM = "EdDSA"
+    LEEWAY = 5  # seconds of clock skew tolerated between our workers
 
     def __init__(
         self,
@@ -154,7 +168,9 @@ class TokenService:
             "fam": family,
             **extra,
         }
-        return jwt.encode(payload, self._private[self._active], algorithm=self.ALGORITHM, headers={"kid": self._active})
+        return jwt.encode(
+            payload, self._private[self._active], algorithm=self.ALGORITHM, headers={"kid": self._active}
+        )
 
     def verify_access(self, token: str, audience: Audience | None = None) -> Claims:
         """Check signature, issuer, lifetime and audience (either audience when ``audience`` is None)."""
@@ -172,16 +188,24 @@ class TokenService:
                 algorithms=[self.ALGORITHM],
                 audience=[audience] if audience else ["resident", "staff"],
                 issuer=self._issuer,
-                leeway=5,
-                options={"require": ["exp", "iat", "sub", "jti", "aud", "iss"], "verify_iat": False},
+                # Lifetimes are checked below against our clock (PyJWT would use the wall clock).
+                options={
+                    "require": ["exp", "iat", "sub", "jti", "aud", "iss"],
+                    "verify_iat": False,
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                },
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise TokenExpired() from exc
         except jwt.PyJWTError as exc:
             raise TokenInvalid() from exc
-        # PyJWT checks exp against the wall clock; ours may be moved in tests.
-        if payload["exp"] + 5 < clock.now().timestamp():
+        now = clock.now().timestamp()
+        expires, not_before = payload.get("exp"), payload.get("nbf", payload.get("iat"))
+        if not isinstance(expires, int) or not isinstance(not_before, int):
+            raise TokenInvalid()
+        if expires + self.LEEWAY < now:
             raise TokenExpired()
+        if not_before - self.LEEWAY > now:
+            raise TokenInvalid(details={"reason": "not_yet_valid"})
         standard = {"iss", "aud", "sub", "iat", "nbf", "exp", "jti", "fam"}
         return Claims(
             subject=payload["sub"],
@@ -217,40 +241,77 @@ class TokenService:
         """A new login: a new family, its first refresh token, and an access token."""
         family = uuid.uuid4().hex
         record = {"subject": subject, "audience": audience, "extra": json.dumps(extra)}
-        await self._redis.hset(self._family_key(family), mapping=record)  # type: ignore[misc]
+        await _awaited(self._redis.hset(self._family_key(family), mapping=cast(Mapping[Any, Any], record)))
         await self._redis.expire(self._family_key(family), self._refresh_ttl)
         refresh = self._new_refresh(family)
-        await self._redis.hset(  # type: ignore[misc]
-            self._token_key(family, self._hash(refresh)), mapping={"family": family}
+        await _awaited(
+            self._redis.hset(
+                self._token_key(family, self._hash(refresh)),
+                mapping=cast(Mapping[Any, Any], {"family": family}),
+            )
         )
         await self._redis.expire(self._token_key(family, self._hash(refresh)), self._refresh_ttl)
         return self._pair(subject, audience, family, refresh, extra)
 
-    async def rotate(self, refresh_token: str, *, extra: dict[str, Any] | None = None) -> TokenPair:
+    async def rotate(
+        self,
+        refresh_token: str,
+        *,
+        extra: dict[str, Any] | None = None,
+        audience: Audience | None = None,
+        claims_for: Callable[[str], Awaitable[dict[str, Any]]] | None = None,
+    ) -> TokenPair:
+        """Spend ``refresh_token`` for a new pair.
+
+        ``audience`` refuses (without spending it) a token of another audience. ``claims_for`` is
+        called with the subject after a successful rotation to give current claims (e.g. an
+        identity level that changed since login); they override the login's and ``extra``.
+        """
         family = self._family_of(refresh_token)
-        family_record: dict[str, str] = await self._redis.hgetall(self._family_key(family))  # type: ignore[misc]
+        family_record = await self._hash_of(self._family_key(family))
+        if not family_record or (audience is not None and family_record.get("audience") != audience):
+            raise TokenInvalid()
         successor = self._new_refresh(family)
+        presented = self._hash(refresh_token)
         now = int(clock.now().timestamp())
         result = await self._rotate(
             keys=[
-                self._token_key(family, self._hash(refresh_token)),
+                self._token_key(family, presented),
                 self._family_key(family),
                 self._token_key(family, self._hash(successor)),
+                self._keys.tagged("refresh", family, "grace", presented),
             ],
-            args=[now, self._grace, self._hash(successor), self._refresh_ttl, json.dumps({"family": family}), successor],
+            args=[now, self._grace, self._refresh_ttl, json.dumps({"family": family}), successor],
         )
         outcome = result[0]
-        if outcome == "unknown" or outcome == "revoked" or not family_record:
+        if outcome in ("unknown", "revoked"):
             raise TokenInvalid()
         if outcome == "reuse":
-            raise RefreshTokenReused()
+            reused = RefreshTokenReused()
+            reused.subject, reused.audience = family_record.get("subject"), family_record.get("audience")
+            raise reused
         if outcome == "grace":
             successor = result[1]
         claims = json.loads(family_record.get("extra", "{}"))
         if extra:
             claims.update(extra)
-        audience: Audience = "staff" if family_record["audience"] == "staff" else "resident"
-        return self._pair(family_record["subject"], audience, family, successor, claims)
+        if claims_for is not None:
+            claims.update(await claims_for(family_record["subject"]))
+        token_audience: Audience = "staff" if family_record["audience"] == "staff" else "resident"
+        return self._pair(family_record["subject"], token_audience, family, successor, claims)
+
+    async def family_owner(self, refresh_token: str) -> tuple[str, Audience] | None:
+        """Whose login ``refresh_token`` belongs to (subject, audience), if it is a live token."""
+        try:
+            family = self._family_of(refresh_token)
+        except TokenInvalid:
+            return None
+        if not await self._redis.exists(self._token_key(family, self._hash(refresh_token))):
+            return None
+        record = await self._hash_of(self._family_key(family))
+        if not record:
+            return None
+        return record["subject"], "staff" if record.get("audience") == "staff" else "resident"
 
     async def revoke_family(self, family: str) -> None:
         await self._redis.delete(self._family_key(family))
@@ -261,9 +322,7 @@ class TokenService:
             family = self._family_of(refresh_token)
         except TokenInvalid:
             return None
-        record: dict[str, str] = await self._redis.hgetall(  # type: ignore[misc]
-            self._token_key(family, self._hash(refresh_token))
-        )
+        record = await self._hash_of(self._token_key(family, self._hash(refresh_token)))
         if not record:
             return None
         await self.revoke_family(family)
@@ -271,7 +330,13 @@ class TokenService:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _pair(self, subject: str, audience: Audience, family: str, refresh: str, extra: dict[str, Any]) -> TokenPair:
+    async def _hash_of(self, key: str) -> dict[str, str]:
+        record: dict[str, str] = await _awaited(self._redis.hgetall(key))
+        return record
+
+    def _pair(
+        self, subject: str, audience: Audience, family: str, refresh: str, extra: dict[str, Any]
+    ) -> TokenPair:
         access = self.mint_access(subject=subject, audience=audience, family=family, extra=extra)
         return TokenPair(access, refresh, self._access_ttl[audience], family)
 
@@ -283,7 +348,8 @@ class TokenService:
     @staticmethod
     def _family_of(refresh_token: str) -> str:
         family, dot, secret = refresh_token.partition(".")
-        if not dot or len(family) != 32 or not secret:
+        # A uuid4 hex: anything else (braces, colons) must not reach a Redis key name.
+        if not dot or len(family) != 32 or not secret or family.strip("0123456789abcdef"):
             raise TokenInvalid()
         return family
 

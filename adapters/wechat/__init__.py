@@ -1,0 +1,1 @@
+"""WeChat mini-program platform: login (code2Session), phone numbers, subscribe messages."""

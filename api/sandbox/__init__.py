@@ -1,0 +1,17 @@
+"""Pages of the sandbox platforms (``/sandbox/...``), outside the versioned API.
+
+``api.build_api`` registers them only in apps built with ``settings.sandbox``.
+"""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+
+from api.sandbox import routes
+
+
+def build() -> Blueprint:
+    bp = Blueprint("sandbox", url_prefix="/sandbox")
+    bp.add_route(routes.authorize_page, "/identity/authorize", methods=["GET"], name="identity_authorize")
+    bp.add_route(routes.authorize_submit, "/identity/authorize", methods=["POST"], name="identity_submit")
+    return bp

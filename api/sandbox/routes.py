@@ -1,0 +1,158 @@
+"""The sandbox identity platform's authorize page: a form a tester fills in instead of a face check.
+
+Only registered when the app runs with sandbox platforms. It behaves like the real provider
+where it matters: it only redirects to our registered redirect URI, and the code it issues is
+bound to the PKCE challenge, the redirect URI and the nonce.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from pydantic import ValidationError
+from sanic import HTTPResponse, Request, html, redirect
+from sanic_ext import openapi
+
+from adapters.identity.port import SandboxIdentityDesk
+from api.identity.routes import redirect_uri as our_redirect_uri
+from api.sandbox.schemas import AuthorizeForm, AuthorizeQuery
+from domain.identity.errors import IdNumberInvalid, NameInvalid
+from domain.identity.service import append_query, normalize_id_number, normalize_name
+
+_PAGE = """<!doctype html>
+<html lang="zh-Hans">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>统一身份认证（沙箱） · Unified identity (sandbox)</title>
+<style>
+  body {{ font-family: system-ui, "Noto Sans CJK SC", sans-serif; max-width: 28rem; margin: 2rem auto;
+         padding: 0 1rem; color: #1f2329; }}
+  h1 {{ font-size: 1.25rem; }}
+  .note {{ background: #fff7e6; border: 1px solid #ffd591; padding: .75rem; border-radius: .5rem; }}
+  label {{ display: block; margin-top: 1rem; font-weight: 600; }}
+  input, select {{ width: 100%; box-sizing: border-box; padding: .6rem; font-size: 1rem;
+                   margin-top: .25rem; }}
+  .error {{ color: #cf1322; margin-top: 1rem; }}
+  .actions {{ display: flex; gap: .75rem; margin-top: 1.5rem; }}
+  button {{ flex: 1; padding: .75rem; font-size: 1rem; border-radius: .5rem; border: 0; }}
+  #submit {{ background: #1677ff; color: #fff; }}
+  #cancel {{ background: #f0f0f0; }}
+</style>
+</head>
+<body>
+<h1>统一身份认证（沙箱）<br><small>Unified identity platform (sandbox)</small></h1>
+<p class="note">测试环境：不做真实核验，请勿填写真实个人信息。<br>
+Test environment: nothing is checked for real; do not enter real personal data.</p>
+<form method="post" action="{action}">
+{hidden}
+<label for="name">姓名 · Name</label>
+<input id="name" name="name" autocomplete="off" maxlength="64" required value="{name}">
+<label for="id_number">居民身份证号码 · Resident ID number</label>
+<input id="id_number" name="id_number" autocomplete="off" maxlength="32" required value="{id_number}">
+<label for="level">认证级别 · Assurance level</label>
+<select id="level" name="level">{levels}</select>
+{error}
+<div class="actions">
+<button id="cancel" type="submit" name="action" value="cancel" formnovalidate>取消 · Cancel</button>
+<button id="submit" type="submit" name="action" value="submit">确认 · Confirm</button>
+</div>
+</form>
+</body>
+</html>
+"""
+
+_LEVELS = {
+    "L2": "L2 自行声明 · self-declared",
+    "L3": "L3 实名核验 · name + ID checked",
+    "L4": "L4 实人核验 · face check",
+    "L5": "L5 数字证书 · certificate",
+}
+
+_PROTOCOL_FIELDS = (
+    "response_type",
+    "redirect_uri",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+)
+
+
+def _page(
+    request: Request, query: AuthorizeQuery, *, form: AuthorizeForm | None = None, error: str = ""
+) -> str:
+    hidden = "\n".join(
+        f'<input type="hidden" name="{name}" value="{escape(str(getattr(query, name)))}">'
+        for name in _PROTOCOL_FIELDS
+    )
+    chosen = form.level if form else "L3"
+    levels = "".join(
+        f'<option value="{value}"{" selected" if value == chosen else ""}>{escape(label)}</option>'
+        for value, label in _LEVELS.items()
+    )
+    return _PAGE.format(
+        action=escape(request.path),
+        hidden=hidden,
+        name=escape(form.name) if form else "",
+        id_number=escape(form.id_number) if form else "",
+        levels=levels,
+        error=f'<p class="error" id="error" role="alert">{escape(error)}</p>' if error else "",
+    )
+
+
+def _refusal(message: str, status: int = 400) -> HTTPResponse:
+    body = (
+        '<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><title>Sandbox</title></head>'
+        f'<body><h1>无法继续 · Cannot continue</h1><p id="error">{escape(message)}</p></body></html>'
+    )
+    return html(body, status=status)
+
+
+def _params(source: Any, names: tuple[str, ...]) -> dict[str, str]:
+    return {name: source.get(name) for name in names if source.get(name) is not None}
+
+
+@openapi.exclude()
+async def authorize_page(request: Request) -> HTTPResponse:
+    try:
+        query = AuthorizeQuery.model_validate(_params(request.args, _PROTOCOL_FIELDS))
+    except ValidationError:
+        return _refusal("授权请求不完整或有误。 The authorization request is incomplete or wrong.")
+    if query.redirect_uri != our_redirect_uri(request):
+        return _refusal("redirect_uri 未登记。 The redirect_uri is not registered.")
+    return html(_page(request, query))
+
+
+@openapi.exclude()
+async def authorize_submit(request: Request) -> HTTPResponse:
+    names = (*_PROTOCOL_FIELDS, "action", "name", "id_number", "level")
+    try:
+        form = AuthorizeForm.model_validate(_params(request.form, names))
+    except ValidationError:
+        return _refusal("授权请求不完整或有误。 The authorization request is incomplete or wrong.")
+    if form.redirect_uri != our_redirect_uri(request):
+        return _refusal("redirect_uri 未登记。 The redirect_uri is not registered.")
+    if form.action == "cancel":
+        return redirect(append_query(form.redirect_uri, {"error": "access_denied", "state": form.state}))
+    try:
+        name = normalize_name(form.name)
+        id_number = normalize_id_number(form.id_number)
+    except NameInvalid:
+        return html(_page(request, form, form=form, error="请填写姓名。 Please enter a name."), status=422)
+    except IdNumberInvalid:
+        message = "身份证号码无效。 This is not a valid resident ID number."
+        return html(_page(request, form, form=form, error=message), status=422)
+    desk = request.app.ctx.runtime.adapters.identity
+    if not isinstance(desk, SandboxIdentityDesk):
+        return _refusal("此环境未使用沙箱身份平台。 The sandbox identity platform is not in use.", status=404)
+    code = await desk.issue_code(
+        name=name,
+        id_number=id_number,
+        level=int(form.level[1]),
+        code_challenge=form.code_challenge,
+        redirect_uri=form.redirect_uri,
+        nonce=form.nonce,
+    )
+    return redirect(append_query(form.redirect_uri, {"code": code, "state": form.state}))
