@@ -41,7 +41,7 @@ async def _with_orm(settings: Settings, work: str, args: argparse.Namespace) -> 
         if work == "seed-demo":
             from server.demo import load_all
 
-            await load_all()
+            await load_all(settings)
         elif work == "create-staff":
             from domain.staff.service import create_staff
 

@@ -18,6 +18,7 @@ from asgi_lifespan import LifespanManager
 from sanic import Sanic
 from tortoise import Tortoise, connections
 
+from domain.shared import pii
 from server.settings import Settings
 from tests.support import environment
 
@@ -37,6 +38,7 @@ async def database_url() -> AsyncIterator[str]:
     url = await environment.create_test_database()
     await environment.migrate(url)
     await Tortoise.init(config=environment.orm_config(url), _enable_global_fallback=True)
+    await Tortoise.generate_schemas(safe=True)
     try:
         yield url
     finally:
@@ -52,7 +54,7 @@ async def db(database_url: str) -> AsyncIterator[str]:
 
 @pytest.fixture
 def settings(db: str) -> Settings:
-    return Settings(
+    test_settings = Settings(
         env="test",
         database_url=db,
         redis_url=environment.redis_url(),
@@ -62,6 +64,9 @@ def settings(db: str) -> Settings:
         log_level="WARNING",
         public_base_url="http://testserver",
     )
+    # Domain services used without an app still need the vault that create_app installs.
+    pii.install(pii.Vault(test_settings.pii_key_versions, test_settings.blind_index_key.encode()))
+    return test_settings
 
 
 @pytest.fixture

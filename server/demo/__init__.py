@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 from domain.org.models import Department, Region, RegionLevel
+from server.settings import Settings
 
 log = logging.getLogger("palmcity.demo")
 DATA = Path(__file__).with_name("regions.json")
@@ -38,6 +39,123 @@ async def load_regions() -> int:
     return len(data["regions"]) + len(data["departments"])
 
 
-async def load_all() -> None:
-    loaded = await load_regions()
-    log.info("demo data loaded", extra={"rows": loaded})
+async def load_all(settings: Settings) -> None:
+    regions = await load_regions()
+    staff = await load_staff()
+    residents = await load_residents(settings)
+    log.info("demo data loaded", extra={"regions": regions, "staff_created": staff, "residents_verified": residents})
+
+
+# -- staff -----------------------------------------------------------------------------------------
+
+# Demo staff accounts, one per role. The password is for the sandbox only (README says so).
+DEMO_STAFF_PASSWORD = "palmcity-demo-2026"
+DEMO_STAFF = [
+    ("admin", "系统管理员 Admin", ["admin"], ["*"]),
+    ("catalogue", "事项目录编辑 Catalogue", ["catalogue_editor"], ["qy-service-center"]),
+    ("officer.qx", "清新区民政局办件员 Case officer", ["case_officer"], ["qx-civil-affairs", "qx-taihe-town"]),
+    ("scanner.qx", "清新区扫码核验员 Scanner", ["scanner"], ["qx-health"]),
+    ("finance.qx", "清新区财政局财务 Finance", ["finance"], ["qx-finance"]),
+]
+
+
+async def load_staff() -> int:
+    from domain.staff.models import StaffAccount
+    from domain.staff.service import create_staff
+
+    created = 0
+    for username, name, roles, scopes in DEMO_STAFF:
+        if await StaffAccount.exists(username=username):
+            continue
+        await create_staff(
+            username=username, password=DEMO_STAFF_PASSWORD, display_name=name, roles=roles, scopes=scopes
+        )
+        created += 1
+    return created
+
+
+# -- residents -------------------------------------------------------------------------------------
+
+# Sandbox residents: log in on the H5 app as "alice", "chen" or "bob". Alice and Chen are verified
+# through the same sandbox identity flow the app uses; Bob has only logged in with WeChat.
+DEMO_RESIDENTS = [
+    # name in the app, real name, ID number without check digit, level, care mode
+    ("alice", "李小红", "44180219900101002", 3, False),
+    # Born in Beijing in 1952 and living with family in Qingyuan: Guangdong's county codes date
+    # from the 1980s and python-stdnum checks a code existed in the birth year.
+    ("chen", "陈大福", "11010119520618001", 4, True),
+    ("bob", None, None, 1, False),
+]
+DEMO_CHILD = ("child", "李小宝", "44180320180305002")
+
+
+def _with_check_digit(first17: str) -> str:
+    from stdnum.cn import ric
+
+    return first17 + ric.calc_check_digit(first17 + "0")  # it skips the last character given
+
+
+async def load_residents(settings: Settings) -> int:
+    """Create the demo residents through the real login and sandbox verification services."""
+    from urllib.parse import parse_qs, urlsplit
+
+    import fakeredis
+
+    from adapters.identity.fake import SandboxIdentityProvider
+    from adapters.wechat.fake import SandboxWeChat
+    from domain.accounts import service as accounts
+    from domain.accounts.tokens import TokenService
+    from domain.family import service as family
+    from domain.family.models import Relation
+    from domain.identity import service as identity
+    from domain.shared.actor import Actor
+    from domain.shared.kv import Keys
+
+    # Verification state is transient: an in-process Redis is enough for this one run.
+    redis = fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer(), decode_responses=True)
+    keys = Keys("palmcity:demo")
+    tokens = TokenService.from_settings(settings, redis, keys)
+    wechat = SandboxWeChat(appid=settings.wechat_appid)
+    provider = SandboxIdentityProvider(base_url=settings.public_base_url, redis=redis, keys=keys)
+    redirect_uri = settings.public_base_url + "/api/v1/identity/return"
+    system = Actor.system()
+    verified = 0
+    for login_name, real_name, id17, level, care_mode in DEMO_RESIDENTS:
+        user, _pair = await accounts.login_with_wechat(
+            system, code=f"dev:{login_name}", wechat=wechat, tokens=tokens, redis=redis, keys=keys
+        )
+        actor = Actor(kind="resident", id=user.id, identity_level=user.identity_level)
+        if not user.nickname or user.care_mode != care_mode:
+            await accounts.update_profile(actor, nickname=login_name, care_mode=care_mode, redis=redis, keys=keys)
+        if real_name is None or id17 is None or user.real_name_verified:
+            continue
+        url = await identity.start_verification(
+            actor,
+            return_to="/h5/",
+            provider=provider,
+            redirect_uri=redirect_uri,
+            public_base_url=settings.public_base_url,
+            redis=redis,
+            keys=keys,
+        )
+        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        code = await provider.issue_code(
+            name=real_name,
+            id_number=_with_check_digit(id17),
+            level=level,
+            code_challenge=query["code_challenge"],
+            redirect_uri=redirect_uri,
+            nonce=query["nonce"],
+        )
+        user = await identity.complete_verification(
+            actor, code=code, state=query["state"], provider=provider, redirect_uri=redirect_uri, redis=redis, keys=keys
+        )
+        verified += 1
+        if login_name == "alice":
+            actor = Actor(kind="resident", id=user.id, identity_level=user.identity_level)
+            _relation, child_name, child_id17 = DEMO_CHILD
+            await family.add_member(
+                actor, relation=Relation.CHILD, name=child_name, id_number=_with_check_digit(child_id17)
+            )
+    await redis.aclose()
+    return verified

@@ -1,0 +1,41 @@
+"""The demo data `make run` loads: complete, idempotent, and made through the real services."""
+
+from __future__ import annotations
+
+import httpx
+
+from domain.accounts.models import User
+from domain.family.models import FamilyMember
+from domain.org.models import Department, Region
+from domain.staff.models import StaffAccount
+from server.demo import DEMO_STAFF, DEMO_STAFF_PASSWORD, load_all
+from server.settings import Settings
+from tests.support.residents import login
+
+
+async def test_demo_data_loads_twice_without_duplicates(settings: Settings) -> None:
+    await load_all(settings)
+    counts = (await Region.all().count(), await Department.all().count(), await StaffAccount.all().count())
+    await load_all(settings)
+    assert (await Region.all().count(), await Department.all().count(), await StaffAccount.all().count()) == counts
+    assert counts[2] == len(DEMO_STAFF)
+    qingxin = await Region.get(code="441803").prefetch_related("children")
+    assert len(qingxin.children) >= 8  # its towns and the forest farm
+    assert await Region.filter(greater_bay_area=True).count() == 11  # HK, Macao and nine cities
+
+
+async def test_demo_residents_are_verified_through_the_sandbox_flow(settings: Settings, client: httpx.AsyncClient) -> None:
+    await load_all(settings)
+    alice = await User.get(nickname="alice")
+    assert alice.identity_level == 3 and alice.real_name_verified
+    assert (await FamilyMember.filter(owner_id=alice.id, status="active").count()) == 1
+    assert (await User.get(nickname="bob")).identity_level == 1
+    session = await login(client, "alice")
+    me = (await client.get("/api/v1/me", headers=session.headers)).json()
+    assert me["identity_level"] == "L3" and me["id_number"].startswith("4418") and "*" in me["id_number"]
+
+
+async def test_demo_staff_can_log_in(settings: Settings, client: httpx.AsyncClient) -> None:
+    await load_all(settings)
+    r = await client.post("/api/v1/staff/auth/login", json={"username": "admin", "password": DEMO_STAFF_PASSWORD})
+    assert r.status_code == 200, r.text
