@@ -56,7 +56,9 @@ def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
             code, message = domain_err.code, domain_err.message
         else:
             code, message = _FIELD_CODES.get(err["type"], _WRONG_TYPE)
-        errors.append({"field": ".".join(str(p) for p in err["loc"]) or "body", "code": code, "message": message})
+        errors.append(
+            {"field": ".".join(str(p) for p in err["loc"]) or "body", "code": code, "message": message}
+        )
     return errors
 
 

@@ -36,7 +36,9 @@ def install_system_routes(app: Sanic) -> None:
             log.warning("redis not ready", extra={"error": repr(exc)})
             checks["redis"] = "unavailable"
         ready = all(v == "ok" for v in checks.values())
-        return json({"status": "ready" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+        return json(
+            {"status": "ready" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
+        )
 
     @app.get("/metrics", name="metrics")
     @openapi.exclude()

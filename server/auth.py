@@ -1,23 +1,17 @@
 """Who is calling: the bearer token becomes ``request.ctx.actor``; routes declare who may call.
 
-This module is the only path from a request to an Actor. Routes use ``@requires("resident")`` or
-``@requires("staff", role=...)``; role and scope rules themselves live in ``domain.staff.roles``.
+This module is the only path from a request to an Actor. Routes declare who may call them with
+the decorators in ``api._access`` (``@requires("resident")``, ``@requires_staff(role, ...)``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from functools import wraps
-from typing import Any, TypeVar
+from sanic import Request, Sanic
 
-from sanic import HTTPResponse, Request, Sanic
-
-from domain.accounts.tokens import Audience, TokenInvalid
+from api._access import client_ip
+from domain.accounts.tokens import TokenInvalid
 from domain.shared.actor import Actor
-from domain.shared.errors import Unauthenticated
 from domain.shared.i18n import SUPPORTED_LOCALES
-
-Handler = TypeVar("Handler", bound=Callable[..., Awaitable[HTTPResponse]])
 
 
 def install(app: Sanic) -> None:
@@ -34,36 +28,21 @@ def install(app: Sanic) -> None:
         audience = claims.audience
         if not await runtime.tokens.is_family_alive(claims.family):
             raise TokenInvalid(details={"reason": "logged_out"})
+        # One round trip for the saved locale and, when it changed after this token was minted,
+        # the resident's identity level (domain.accounts.service.publish_level).
+        saved, level = await runtime.redis.mget(
+            runtime.keys.of("prefs", "locale", audience, claims.subject),
+            runtime.keys.of("prefs", "level", audience, claims.subject),
+        )
         request.ctx.claims = claims
         request.ctx.actor = Actor(
             kind=audience,
             id=int(claims.subject),
-            identity_level=int(claims.extra.get("lvl", 1)),
+            identity_level=int(level) if level and str(level).isdigit() else int(claims.extra.get("lvl", 1)),
             roles=frozenset(claims.extra.get("roles", ())),
             scopes=frozenset(claims.extra.get("scopes", ())),
-            ip=request.remote_addr or request.ip,
+            ip=client_ip(request),
             request_id=request.ctx.request_id,
         )
-        saved = await runtime.redis.get(runtime.keys.of("prefs", "locale", audience, claims.subject))
         if saved in SUPPORTED_LOCALES:
             request.ctx.locale = saved
-
-
-def anonymous_actor(request: Request) -> Actor:
-    return Actor(kind="system", id=None, ip=request.remote_addr or request.ip, request_id=request.ctx.request_id)
-
-
-def requires(audience: Audience) -> Callable[[Handler], Handler]:
-    """Refuse the route unless the caller holds a valid token of ``audience``."""
-
-    def decorate(handler: Handler) -> Handler:
-        @wraps(handler)
-        async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
-            actor: Actor | None = request.ctx.actor
-            if actor is None or actor.kind != audience:
-                raise Unauthenticated()
-            return await handler(request, *args, **kwargs)
-
-        return guarded  # type: ignore[return-value]
-
-    return decorate

@@ -69,7 +69,9 @@ async def pending_model_changes(database_url: str) -> list[str]:
 
 
 def _tortoise_cli(*argv: str) -> int:
-    return subprocess.call([sys.executable, "-m", "tortoise", "-c", "server.db.TORTOISE_ORM", *argv], cwd=ROOT)
+    return subprocess.call(
+        [sys.executable, "-m", "tortoise", "-c", "server.db.TORTOISE_ORM", *argv], cwd=ROOT
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,9 +1,96 @@
-"""Rate limits and idempotency keys (being written)."""
+"""Rate limits for every request.
+
+Rate limits (``domain.shared.ratelimit``) are counted per client IP before authentication — a
+request with a forged token still counts — with a stricter bucket for the login routes, and per
+user once ``server.auth`` knows the caller. Health checks, metrics and payment notifications are
+never limited: the platforms that send notifications retry on refusal, and they are checked by
+signature instead. If Redis does not answer, requests are let through (and logged) rather than
+refused: the limiter protects the service, it must not become the outage.
+
+Idempotency keys are a route decorator: ``api._idempotency.idempotent``.
+
+The body size limit (``max_body_bytes``) is enforced by Sanic's own HTTP server before the body is
+read; under an ASGI server (and the tests' ASGI client) Sanic does not, so it is checked here too.
+"""
 
 from __future__ import annotations
 
-from sanic import Sanic
+import logging
+from typing import Any
+
+from redis.exceptions import RedisError
+from sanic import Request, Sanic
+from sanic.exceptions import PayloadTooLarge
+
+from api._access import client_ip
+from domain.shared.errors import RateLimited
+from domain.shared.ratelimit import RateLimiter
+
+log = logging.getLogger("palmcity.guards")
+
+LOGIN_PATHS = frozenset({"/api/v1/auth/wechat/login", "/api/v1/staff/auth/login"})
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+UNLIMITED_PREFIXES = ("/api/v1/payments/notify/",)
 
 
-def install(app: Sanic) -> None:
-    return None
+def install(app: Sanic[Any, Any]) -> None:
+    # Priorities: the request id and locale are set at 900, the caller at 800 (server.auth).
+    app.middleware(limit_by_ip, "request", priority=850)  # before auth: forged tokens count too
+    app.middleware(limit_body_size, "request", priority=840)
+    app.middleware(limit_by_user, "request", priority=700)  # after auth: the caller is known
+
+
+async def limit_by_ip(request: Request) -> None:
+    path = normalized_path(request.path)
+    if is_unlimited(path):
+        return
+    settings = request.app.ctx.runtime.settings
+    ip = client_ip(request) or "unknown"
+    await _enforce(request, "ip", ip, settings.rate_limit_per_ip)
+    if path in LOGIN_PATHS:
+        await _enforce(request, "login", ip, settings.rate_limit_login_per_ip)
+
+
+async def limit_body_size(request: Request) -> None:
+    limit = request.app.ctx.runtime.settings.max_body_bytes
+    declared = request.headers.get("content-length", "")
+    if (declared.isdigit() and int(declared) > limit) or len(request.body or b"") > limit:
+        raise PayloadTooLarge("Request body exceeds the size limit")
+
+
+async def limit_by_user(request: Request) -> None:
+    actor = getattr(request.ctx, "actor", None)
+    if actor is None or actor.id is None or is_unlimited(normalized_path(request.path)):
+        return
+    await _enforce(
+        request, "user", f"{actor.kind}:{actor.id}", request.app.ctx.runtime.settings.rate_limit_per_user
+    )
+
+
+def normalized_path(path: str) -> str:
+    """``//api/v1//x/`` → ``/api/v1/x``: the router forgives these, so the limiter must too."""
+    return "/" + "/".join(part for part in path.split("/") if part)
+
+
+def is_unlimited(path: str) -> bool:
+    return path in UNLIMITED_PATHS or path.startswith(UNLIMITED_PREFIXES)
+
+
+async def _enforce(request: Request, bucket: str, subject: str, limit: int) -> None:
+    if limit <= 0:
+        return  # a limit of 0 switches the bucket off
+    try:
+        decision = await _limiter(request).hit(bucket, subject, limit=limit, window=60)
+    except RedisError as exc:
+        log.warning("rate limiter unavailable; request let through", extra={"error": repr(exc)})
+        return
+    if not decision.allowed:
+        raise RateLimited(details={"retry_after": decision.retry_after, "limit": limit, "window": 60})
+
+
+def _limiter(request: Request) -> RateLimiter:
+    runtime = request.app.ctx.runtime
+    limiter: RateLimiter | None = getattr(request.app.ctx, "rate_limiter", None)
+    if limiter is None or limiter.redis is not runtime.redis:
+        limiter = request.app.ctx.rate_limiter = RateLimiter(runtime.redis, runtime.keys)
+    return limiter

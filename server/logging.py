@@ -36,7 +36,9 @@ class ScrubbingFormatter(logging.Formatter):
 
 def configure(level: str = "INFO", json_lines: bool = True) -> None:
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter() if json_lines else ScrubbingFormatter("%(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if json_lines else ScrubbingFormatter("%(levelname)s %(name)s %(message)s")
+    )
     root = logging.getLogger("palmcity")
     root.handlers[:] = [handler]
     root.setLevel(level)

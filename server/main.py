@@ -21,7 +21,8 @@ from api.system import install_system_routes
 from domain.accounts.tokens import TokenService
 from domain.shared import pii
 from domain.shared.kv import Keys
-from server import auth, db, guards, logging as palm_logging, worker
+from server import auth, db, guards, worker
+from server import logging as palm_logging
 from server.bootstrap import Adapters, build_adapters
 from server.context import Runtime
 from server.errors import PalmErrorHandler
@@ -73,7 +74,9 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
             return  # sanic-testing runs listeners around each request; keep one runtime
         app.ctx.owns_orm = not Tortoise._inited
         if app.ctx.owns_orm:
-            await Tortoise.init(config=db.tortoise_config(settings.database_url), _enable_global_fallback=True)
+            await Tortoise.init(
+                config=db.tortoise_config(settings.database_url), _enable_global_fallback=True
+            )
         redis = connect_redis(settings)
         keys = Keys(settings.redis_prefix)
         app.ctx.runtime = Runtime(

@@ -25,4 +25,6 @@ def install_request_context(app: Sanic) -> None:
         request_id = getattr(request.ctx, "request_id", None)
         if request_id:
             response.headers["X-Request-ID"] = request_id
-        response.headers.setdefault("Content-Language", getattr(request.ctx, "locale", "zh_Hans").replace("_", "-"))
+        response.headers.setdefault(
+            "Content-Language", getattr(request.ctx, "locale", "zh_Hans").replace("_", "-")
+        )

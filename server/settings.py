@@ -113,7 +113,9 @@ class Settings(BaseSettings):
         }
         bad = [name for name, is_placeholder in placeholders.items() if is_placeholder]
         if bad:
-            raise ValueError(f"{', '.join(bad)} still hold development placeholders; set real values for env={self.env}")
+            raise ValueError(
+                f"{', '.join(bad)} still hold development placeholders; set real values for env={self.env}"
+            )
         if self.sandbox:
             raise ValueError("PALMCITY_SANDBOX must be false for env=prod: sandbox platforms accept anyone")
         return self

@@ -14,13 +14,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sanic import Sanic
 from tortoise import Tortoise, connections
 
 from domain.shared import pii
 from server.settings import Settings
 from tests.support import environment
+from tests.support.apps import client_for, running
 
 Sanic.test_mode = True  # many apps per process
 
@@ -71,19 +71,25 @@ def settings(db: str) -> Settings:
 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[Sanic]:
-    from server.main import create_app
-
-    application = create_app(settings)
-    async with LifespanManager(application):  # type: ignore[arg-type]
+    async with running(settings) as application:
         yield application
-        await environment.clear_redis_prefix(application.ctx.runtime.redis, settings.redis_prefix)
 
 
 @pytest.fixture
 async def client(app: Sanic) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with client_for(app) as c:
         yield c
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at its cheapest: tests check the rules, not the cost (a real hash takes ~0.2 s)."""
+    from argon2 import PasswordHasher
+
+    from domain.staff import service
+
+    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    monkeypatch.setattr(service, "_decoy", [])
 
 
 @pytest.fixture
@@ -100,7 +106,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if environment.skipped_for_services(session) or skipped:
         if reporter:
             reporter.write_line(
-                f"CI: {skipped} test(s) skipped or services missing ({'; '.join(environment.describe())}): failing",
+                f"CI: {skipped} test(s) skipped or services missing "
+                f"({'; '.join(environment.describe())}): failing",
                 red=True,
             )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -17,14 +17,20 @@ async def test_demo_data_loads_twice_without_duplicates(settings: Settings) -> N
     await load_all(settings)
     counts = (await Region.all().count(), await Department.all().count(), await StaffAccount.all().count())
     await load_all(settings)
-    assert (await Region.all().count(), await Department.all().count(), await StaffAccount.all().count()) == counts
+    assert (
+        await Region.all().count(),
+        await Department.all().count(),
+        await StaffAccount.all().count(),
+    ) == counts
     assert counts[2] == len(DEMO_STAFF)
     qingxin = await Region.get(code="441803").prefetch_related("children")
     assert len(qingxin.children) >= 8  # its towns and the forest farm
     assert await Region.filter(greater_bay_area=True).count() == 11  # HK, Macao and nine cities
 
 
-async def test_demo_residents_are_verified_through_the_sandbox_flow(settings: Settings, client: httpx.AsyncClient) -> None:
+async def test_demo_residents_are_verified_through_the_sandbox_flow(
+    settings: Settings, client: httpx.AsyncClient
+) -> None:
     await load_all(settings)
     alice = await User.get(nickname="alice")
     assert alice.identity_level == 3 and alice.real_name_verified
@@ -37,5 +43,7 @@ async def test_demo_residents_are_verified_through_the_sandbox_flow(settings: Se
 
 async def test_demo_staff_can_log_in(settings: Settings, client: httpx.AsyncClient) -> None:
     await load_all(settings)
-    r = await client.post("/api/v1/staff/auth/login", json={"username": "admin", "password": DEMO_STAFF_PASSWORD})
+    r = await client.post(
+        "/api/v1/staff/auth/login", json={"username": "admin", "password": DEMO_STAFF_PASSWORD}
+    )
     assert r.status_code == 200, r.text

@@ -28,7 +28,9 @@ def test_every_message_in_the_code_is_translated(locale: str) -> None:
     cat = catalog(locale)
     assert cat is not None, f"locales/{locale}/LC_MESSAGES/messages.po is missing"
     missing = sorted(m for m in _msgids_in_source() if not (cat.get(m) and cat.get(m).string))  # type: ignore[union-attr]
-    assert not missing, f"{len(missing)} message(s) untranslated in {locale} (run `make i18n`): {missing[:10]}"
+    assert not missing, (
+        f"{len(missing)} message(s) untranslated in {locale} (run `make i18n`): {missing[:10]}"
+    )
 
 
 def test_english_catalog_exists() -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from sanic import HTTPResponse, Request, empty
 from sanic_ext import openapi
 
+from api._access import anonymous_actor, requires
 from api._kit import body, documented, respond
 from api.accounts.schemas import PhoneIn, ProfilePatchIn, RefreshIn, SessionOut, UserOut, WeChatLoginIn
 from domain.accounts import service
 from domain.accounts.models import User
 from domain.accounts.tokens import TokenPair
 from domain.shared.actor import Actor
-from server.auth import anonymous_actor, requires
 
 
 def _session(user: User, pair: TokenPair) -> HTTPResponse:

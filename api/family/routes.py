@@ -5,11 +5,11 @@ from __future__ import annotations
 from sanic import HTTPResponse, Request, empty
 from sanic_ext import openapi
 
+from api._access import requires
 from api._kit import body, documented, respond
 from api.family.schemas import AddMemberIn, InvitationOut, InvitationsOut, MemberOut, MembersOut
 from domain.family import service
 from domain.shared.actor import Actor
-from server.auth import requires
 
 FAMILY_PATH = "/api/v1/family"
 

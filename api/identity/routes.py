@@ -5,12 +5,12 @@ from __future__ import annotations
 from sanic import HTTPResponse, Request, redirect
 from sanic_ext import openapi
 
+from api._access import requires
 from api._kit import body, documented, parse, respond
 from api.accounts.schemas import UserOut
 from api.identity.schemas import CallbackIn, ReturnQuery, SessionIn, SessionOut
 from domain.identity import service
 from domain.shared.actor import Actor
-from server.auth import requires
 
 # Registered with the identity platform as our only redirect URI (exact match).
 RETURN_PATH = "/api/v1/identity/return"

@@ -38,7 +38,9 @@ async def record(
     )
 
 
-async def history(*, target_type: str | None = None, target_id: object | None = None, limit: int = 100) -> list[AuditRecord]:
+async def history(
+    *, target_type: str | None = None, target_id: object | None = None, limit: int = 100
+) -> list[AuditRecord]:
     query = AuditRecord.all()
     if target_type:
         query = query.filter(target_type=target_type)

@@ -43,7 +43,10 @@ async def load_all(settings: Settings) -> None:
     regions = await load_regions()
     staff = await load_staff()
     residents = await load_residents(settings)
-    log.info("demo data loaded", extra={"regions": regions, "staff_created": staff, "residents_verified": residents})
+    log.info(
+        "demo data loaded",
+        extra={"regions": regions, "staff_created": staff, "residents_verified": residents},
+    )
 
 
 # -- staff -----------------------------------------------------------------------------------------
@@ -53,7 +56,12 @@ DEMO_STAFF_PASSWORD = "palmcity-demo-2026"
 DEMO_STAFF = [
     ("admin", "系统管理员 Admin", ["admin"], ["*"]),
     ("catalogue", "事项目录编辑 Catalogue", ["catalogue_editor"], ["qy-service-center"]),
-    ("officer.qx", "清新区民政局办件员 Case officer", ["case_officer"], ["qx-civil-affairs", "qx-taihe-town"]),
+    (
+        "officer.qx",
+        "清新区民政局办件员 Case officer",
+        ["case_officer"],
+        ["qx-civil-affairs", "qx-taihe-town"],
+    ),
     ("scanner.qx", "清新区扫码核验员 Scanner", ["scanner"], ["qx-health"]),
     ("finance.qx", "清新区财政局财务 Finance", ["finance"], ["qx-finance"]),
 ]
@@ -126,7 +134,9 @@ async def load_residents(settings: Settings) -> int:
         )
         actor = Actor(kind="resident", id=user.id, identity_level=user.identity_level)
         if not user.nickname or user.care_mode != care_mode:
-            await accounts.update_profile(actor, nickname=login_name, care_mode=care_mode, redis=redis, keys=keys)
+            await accounts.update_profile(
+                actor, nickname=login_name, care_mode=care_mode, redis=redis, keys=keys
+            )
         if real_name is None or id17 is None or user.real_name_verified:
             continue
         url = await identity.start_verification(
@@ -148,7 +158,13 @@ async def load_residents(settings: Settings) -> int:
             nonce=query["nonce"],
         )
         user = await identity.complete_verification(
-            actor, code=code, state=query["state"], provider=provider, redirect_uri=redirect_uri, redis=redis, keys=keys
+            actor,
+            code=code,
+            state=query["state"],
+            provider=provider,
+            redirect_uri=redirect_uri,
+            redis=redis,
+            keys=keys,
         )
         verified += 1
         if login_name == "alice":

@@ -14,17 +14,13 @@ from tortoise import connections
 from domain.accounts.models import User
 from domain.audit.models import AuditRecord
 from domain.shared import clock
+from tests.support.apps import error_code
 from tests.support.residents import login
 
 LOGIN = "/api/v1/auth/wechat/login"
 REFRESH = "/api/v1/auth/refresh"
 LOGOUT = "/api/v1/auth/logout"
 ME = "/api/v1/me"
-
-
-def error_code(r: httpx.Response) -> str:
-    code: str = r.json()["error"]["code"]
-    return code
 
 
 def claims_of(access_token: str) -> dict[str, Any]:

@@ -13,15 +13,11 @@ from domain.family import service
 from domain.family.errors import FamilyConsentRequired, FamilyMemberNotFound
 from domain.family.models import FamilyMember, MemberStatus
 from domain.shared.actor import Actor
+from tests.support.apps import error_code
 from tests.support.residents import Resident, login, new_id_number, verified, verify
 
 FAMILY = "/api/v1/family"
 INVITATIONS = "/api/v1/family/invitations"
-
-
-def error_code(r: httpx.Response) -> str:
-    code: str = r.json()["error"]["code"]
-    return code
 
 
 async def add(

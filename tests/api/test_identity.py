@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import jwt
 import pytest
 from asgi_lifespan import LifespanManager
-from sanic import HTTPResponse, Request, Sanic, json
+from sanic import HTTPResponse, Request, json
 from tortoise import connections
 
 from adapters.identity.fake import SandboxIdentityProvider
 from adapters.identity.port import VerifiedIdentity
 from adapters.wechat.fake import SandboxWeChat
+from api._access import requires_level
 from domain.accounts.models import User
 from domain.audit.models import AuditRecord
 from domain.identity.errors import IdentityReturnToInvalid
 from domain.identity.service import append_query, check_return_to
-from server.auth import requires_level
 from server.bootstrap import Adapters
 from server.settings import Settings
 from tests.support import environment
+from tests.support.apps import client_for, error_code, running
 from tests.support.residents import (
     RETURN_TO,
     code_and_state,
@@ -38,30 +36,6 @@ from tests.support.residents import (
 
 CALLBACK = "/api/v1/identity/callback"
 SESSIONS = "/api/v1/identity/sessions"
-
-
-def error_code(r: httpx.Response) -> str:
-    code: str = r.json()["error"]["code"]
-    return code
-
-
-@asynccontextmanager
-async def app_with(
-    settings: Settings, adapters: Adapters | None = None, **overrides: Any
-) -> AsyncIterator[Sanic]:
-    from server.main import create_app
-
-    app = create_app(Settings(**{**settings.model_dump(), **overrides}), adapters)
-    async with LifespanManager(app):  # type: ignore[arg-type]
-        try:
-            yield app
-        finally:
-            await environment.clear_redis_prefix(app.ctx.runtime.redis, settings.redis_prefix)
-
-
-def client_for(app: Sanic) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 50000))  # type: ignore[arg-type]
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
 # -- the whole flow ------------------------------------------------------------------------------
@@ -165,7 +139,7 @@ async def test_the_sandbox_page_only_redirects_to_our_redirect_uri(client: httpx
 
 
 async def test_sandbox_pages_do_not_exist_without_the_sandbox(settings: Settings) -> None:
-    async with app_with(settings, sandbox=False) as app, client_for(app) as c:
+    async with running(settings, sandbox=False) as app, client_for(app) as c:
         r = await c.get("/sandbox/identity/authorize")
         assert r.status_code == 404 and error_code(r) == "route_not_found"
 
@@ -295,7 +269,7 @@ async def test_an_answer_with_another_nonce_is_refused(settings: Settings) -> No
     adapters = Adapters(
         wechat=SandboxWeChat(), identity=WrongNonceProvider(base_url=settings.public_base_url)
     )
-    async with app_with(settings, adapters) as app, client_for(app) as c:
+    async with running(settings, adapters) as app, client_for(app) as c:
         alice = await login(c, "alice")
         code, state = await code_and_state(c, alice, name="张三", id_number=new_id_number())
         r = await c.post(CALLBACK, json={"code": code, "state": state}, headers=alice.headers)

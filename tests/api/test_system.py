@@ -61,7 +61,12 @@ async def test_openapi_document_is_served(client: httpx.AsyncClient) -> None:
 
 def test_json_log_lines_mask_personal_data() -> None:
     record = logging.makeLogRecord(
-        {"name": "palmcity.test", "levelname": "INFO", "msg": "verified 441802199001011234", "phone": "13800138000"}
+        {
+            "name": "palmcity.test",
+            "levelname": "INFO",
+            "msg": "verified 441802199001011234",
+            "phone": "13800138000",
+        }
     )
     line = JsonFormatter().format(record)
     entry = json.loads(line)

@@ -45,10 +45,16 @@ def test_unknown_key_version_is_a_clear_error() -> None:
 
 def test_blind_index_is_stable_per_purpose_and_keyed() -> None:
     v = _vault(1)
-    assert v.blind_index("441802199001011234", purpose="id") == v.blind_index("441802199001011234", purpose="id")
-    assert v.blind_index("441802199001011234", purpose="id") != v.blind_index("441802199001011234", purpose="phone")
+    assert v.blind_index("441802199001011234", purpose="id") == v.blind_index(
+        "441802199001011234", purpose="id"
+    )
+    assert v.blind_index("441802199001011234", purpose="id") != v.blind_index(
+        "441802199001011234", purpose="phone"
+    )
     other = pii.Vault({1: os.urandom(32)}, b"another-key")
-    assert other.blind_index("441802199001011234", purpose="id") != v.blind_index("441802199001011234", purpose="id")
+    assert other.blind_index("441802199001011234", purpose="id") != v.blind_index(
+        "441802199001011234", purpose="id"
+    )
 
 
 def test_keys_must_be_32_bytes() -> None:

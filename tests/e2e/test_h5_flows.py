@@ -58,9 +58,22 @@ def server(db: str) -> Iterator[str]:
     }
     log = (ROOT / "var" / "e2e-server.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sanic", "server.main:create_app", "--factory", "--single-process",
-         "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "sanic",
+            "server.main:create_app",
+            "--factory",
+            "--single-process",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 30

@@ -21,7 +21,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from server.db import tortoise_config
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_SKIP_REASON = "needs PostgreSQL (row locks, real concurrency); none answers at DATABASE_URL or 127.0.0.1:5432"
+PG_SKIP_REASON = (
+    "needs PostgreSQL (row locks, real concurrency); none answers at DATABASE_URL or 127.0.0.1:5432"
+)
 
 
 def _answers(host: str, port: int) -> bool:
@@ -53,7 +55,8 @@ def redis_url() -> str:
 
 def describe() -> list[str]:
     return [
-        f"palmcity database: {'PostgreSQL ' + _redact(POSTGRES_URL) if POSTGRES_URL else 'SQLite (embedded)'}",
+        "palmcity database: "
+        + (f"PostgreSQL {_redact(POSTGRES_URL)}" if POSTGRES_URL else "SQLite (embedded)"),
         f"palmcity redis: {'embedded (fakeredis)' if redis_url() == 'memory://' else _redact(redis_url())}",
     ]
 
@@ -99,7 +102,7 @@ async def create_test_database() -> str:
 
 async def drop_test_database(url: str) -> None:
     if url.startswith("sqlite://"):
-        Path(url.removeprefix("sqlite://")).unlink(missing_ok=True)
+        Path(url.removeprefix("sqlite://")).unlink(missing_ok=True)  # noqa: ASYNC240 - once per run
         return
     import asyncpg
 
@@ -127,7 +130,9 @@ async def truncate_all(conn: BaseDBAsyncClient) -> None:
         for model in app.values()
     ]
     if conn.capabilities.dialect == "postgres":
-        await conn.execute_script(f"TRUNCATE {', '.join(chr(34) + t + chr(34) for t in tables)} RESTART IDENTITY CASCADE")
+        await conn.execute_script(
+            f"TRUNCATE {', '.join(chr(34) + t + chr(34) for t in tables)} RESTART IDENTITY CASCADE"
+        )
     else:
         for table in tables:
             await conn.execute_script(f'DELETE FROM "{table}"')

@@ -1,0 +1,67 @@
+"""Writing an error as ``{"error": {"code", "message", "details"}, "request_id"}``.
+
+DomainError kinds map to HTTP statuses here and nowhere else; ``server.errors`` uses this for
+every failure, and ``api._idempotency`` to keep a refusal for replay.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sanic import HTTPResponse, Request, json
+
+from domain.shared.errors import DomainError, ErrorKind
+from domain.shared.i18n import LazyText
+
+STATUS_BY_KIND = {
+    ErrorKind.MALFORMED: 400,
+    ErrorKind.INVALID: 422,
+    ErrorKind.UNAUTHENTICATED: 401,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.RATE_LIMITED: 429,
+    ErrorKind.UNAVAILABLE: 503,
+}
+
+
+def locale_of(request: Request | None) -> str:
+    return getattr(getattr(request, "ctx", None), "locale", None) or "zh_Hans"
+
+
+def request_id_of(request: Request | None) -> str | None:
+    return getattr(getattr(request, "ctx", None), "request_id", None)
+
+
+def error_response(
+    request: Request | None,
+    status: int,
+    code: str,
+    message: LazyText,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> HTTPResponse:
+    body = {
+        "error": {"code": code, "message": message.render(locale_of(request)), "details": details or {}},
+        "request_id": request_id_of(request),
+    }
+    return json(body, status=status, headers=headers, ensure_ascii=False)
+
+
+def render_domain_error(request: Request | None, exc: DomainError) -> HTTPResponse:
+    headers = {}
+    if exc.kind is ErrorKind.RATE_LIMITED and "retry_after" in exc.details:
+        headers["Retry-After"] = str(exc.details["retry_after"])
+    details = _rendered(exc.details, locale_of(request))
+    return error_response(request, STATUS_BY_KIND[exc.kind], exc.code, exc.message, details, headers)
+
+
+def _rendered(value: Any, locale: str) -> Any:
+    """Translate every LazyText inside ``details``, however deeply nested."""
+    if isinstance(value, LazyText):
+        return value.render(locale)
+    if isinstance(value, dict):
+        return {k: _rendered(v, locale) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rendered(v, locale) for v in value]
+    return value

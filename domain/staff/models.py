@@ -1,0 +1,27 @@
+"""Staff accounts. The lockout counter lives here, not in Redis, so a Redis restart unlocks nobody."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class StaffAccount(Model):
+    id = fields.IntField(primary_key=True)
+    # Lower case; see domain.staff.service.normalize_username.
+    username = fields.CharField(max_length=64, unique=True)
+    display_name = fields.CharField(max_length=64)
+    password_hash = fields.CharField(max_length=255)  # argon2id, PHC string format
+    active = fields.BooleanField(default=True)
+    # Role codes (domain.staff.roles.Role) and scope codes (department or site codes, or "*").
+    roles: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    scopes: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    failed_attempts = fields.IntField(default=0)
+    locked_until = fields.DatetimeField(null=True)
+    last_login_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "staff_account"
+        ordering = ["id"]
