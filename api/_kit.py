@@ -6,6 +6,7 @@ Validation failures list each bad field with its own stable code and a localised
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -62,7 +63,36 @@ def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
     return errors
 
 
+# C0 control characters other than tab, newline and carriage return. PostgreSQL refuses NUL in
+# text outright, and none of them belongs in anything a person types.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_MESSAGE = _("This value contains characters that are not allowed.")
+
+
+def _control_characters(data: Any, path: str = "") -> list[dict[str, Any]]:
+    if isinstance(data, str):
+        return (
+            [{"field": path or "body", "code": "bad_characters", "message": _CONTROL_MESSAGE}]
+            if _CONTROL.search(data)
+            else []
+        )
+    if isinstance(data, dict):
+        found = []
+        for key, value in data.items():
+            found += _control_characters(key, path or "body") + _control_characters(
+                value, f"{path}.{key}".lstrip(".")
+            )
+        return found
+    if isinstance(data, list):
+        return [e for i, v in enumerate(data) for e in _control_characters(v, f"{path}.{i}".lstrip("."))]
+    return []
+
+
 def parse(model: type[M], data: Any) -> M:
+    """Validate ``data`` into ``model``; every bad field is listed with its own code."""
+    bad = _control_characters(data)
+    if bad:
+        raise InvalidInput(details={"fields": bad})
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -55,6 +55,9 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
         }
     )
     app.ctx.settings = settings
+    # `<name:id>` in a route: a database id. Unlike `:int`, an oversized or negative number is no
+    # route at all (404) rather than an overflow in the database.
+    app.router.register_pattern("id", _database_id, r"^[1-9]\d{0,17}$")
     Extend(app)
     app.ext.openapi.describe(
         "PalmCity API",
@@ -109,6 +112,13 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
     app.blueprint(build_api(with_sandbox=settings.sandbox))
     _serve_h5(app, settings)
     return app
+
+
+def _database_id(value: str) -> int:
+    """Cast for `<name:id>`; the router treats ValueError as "no such route"."""
+    if not value.isdigit() or not 0 < int(value) < 2**63:
+        raise ValueError(value)
+    return int(value)
 
 
 def _serve_h5(app: Sanic, settings: Settings) -> None:

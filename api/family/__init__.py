@@ -14,10 +14,10 @@ def build() -> Blueprint:
     bp.add_route(routes.add_member, "", methods=["POST"], name="add")
     bp.add_route(routes.list_invitations, "/invitations", methods=["GET"], name="invitations")
     bp.add_route(
-        routes.accept_invitation, "/invitations/<member_id:int>/accept", methods=["POST"], name="accept"
+        routes.accept_invitation, "/invitations/<member_id:id>/accept", methods=["POST"], name="accept"
     )
     bp.add_route(
-        routes.decline_invitation, "/invitations/<member_id:int>/decline", methods=["POST"], name="decline"
+        routes.decline_invitation, "/invitations/<member_id:id>/decline", methods=["POST"], name="decline"
     )
-    bp.add_route(routes.remove_member, "/<member_id:int>", methods=["DELETE"], name="remove")
+    bp.add_route(routes.remove_member, "/<member_id:id>", methods=["DELETE"], name="remove")
     return bp
