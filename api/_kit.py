@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 from sanic import HTTPResponse, Request, json
@@ -119,7 +119,8 @@ def body(model: type[BaseModel]) -> Callable[[Handler], Handler]:
             request.ctx.body = parse_json(request, model)
             return await handler(request, *args, **kwargs)
 
-        return openapi.body({"application/json": model.model_json_schema()}, required=True)(parsed)  # type: ignore[no-any-return]
+        documented = openapi.body({"application/json": model.model_json_schema()}, required=True)(parsed)
+        return cast(Handler, documented)
 
     return decorate
 
@@ -133,6 +134,9 @@ def documented(model: type[BaseModel], status: int = 200) -> Callable[[Handler],
     """Declare the response schema in OpenAPI."""
 
     def decorate(handler: Handler) -> Handler:
-        return openapi.response(status, {"application/json": model.model_json_schema()})(handler)  # type: ignore[no-any-return]
+        documented_handler: Handler = openapi.response(
+            status, {"application/json": model.model_json_schema()}
+        )(handler)
+        return documented_handler
 
     return decorate

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from sanic import HTTPResponse, Request, Sanic, json
 from sanic_ext import openapi
@@ -12,7 +13,7 @@ from tortoise import connections
 log = logging.getLogger("palmcity.health")
 
 
-def install_system_routes(app: Sanic) -> None:
+def install_system_routes(app: Sanic[Any, Any]) -> None:
     @app.get("/healthz", name="healthz")
     @openapi.summary("Liveness: the process answers")
     @openapi.tag("system")

@@ -6,6 +6,8 @@ the decorators in ``api._access`` (``@requires("resident")``, ``@requires_staff(
 
 from __future__ import annotations
 
+from typing import Any
+
 from sanic import Request, Sanic
 
 from api._access import client_ip
@@ -14,35 +16,40 @@ from domain.shared.actor import Actor
 from domain.shared.i18n import SUPPORTED_LOCALES
 
 
-def install(app: Sanic) -> None:
-    @app.on_request(priority=800)
-    async def _authenticate(request: Request) -> None:
-        request.ctx.actor = None
-        request.ctx.claims = None
-        header = request.headers.get("authorization", "")
-        scheme, _sep, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return
-        runtime = request.app.ctx.runtime
-        claims = runtime.tokens.verify_access(token.strip())
-        audience = claims.audience
-        if not await runtime.tokens.is_family_alive(claims.family):
-            raise TokenInvalid(details={"reason": "logged_out"})
-        # One round trip for the saved locale and, when it changed after this token was minted,
-        # the resident's identity level (domain.accounts.service.publish_level).
-        saved, level = await runtime.redis.mget(
+def install(app: Sanic[Any, Any]) -> None:
+    app.middleware(_authenticate, "request", priority=800)
+
+
+async def _authenticate(request: Request) -> None:
+    request.ctx.actor = None
+    request.ctx.claims = None
+    header = request.headers.get("authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return
+    runtime = request.app.ctx.runtime
+    claims = runtime.tokens.verify_access(token.strip())
+    audience = claims.audience
+    # One round trip: is the login still alive (logout ends it at once), the saved locale, and the
+    # identity level when it changed after this token was minted (domain.accounts.service.publish_level).
+    async with runtime.redis.pipeline(transaction=False) as pipe:
+        pipe.exists(runtime.tokens.family_key(claims.family))
+        pipe.mget(
             runtime.keys.of("prefs", "locale", audience, claims.subject),
             runtime.keys.of("prefs", "level", audience, claims.subject),
         )
-        request.ctx.claims = claims
-        request.ctx.actor = Actor(
-            kind=audience,
-            id=int(claims.subject),
-            identity_level=int(level) if level and str(level).isdigit() else int(claims.extra.get("lvl", 1)),
-            roles=frozenset(claims.extra.get("roles", ())),
-            scopes=frozenset(claims.extra.get("scopes", ())),
-            ip=client_ip(request),
-            request_id=request.ctx.request_id,
-        )
-        if saved in SUPPORTED_LOCALES:
-            request.ctx.locale = saved
+        alive, (saved, level) = await pipe.execute()
+    if not alive:
+        raise TokenInvalid(details={"reason": "logged_out"})
+    request.ctx.claims = claims
+    request.ctx.actor = Actor(
+        kind=audience,
+        id=int(claims.subject),
+        identity_level=int(level) if level and str(level).isdigit() else int(claims.extra.get("lvl", 1)),
+        roles=frozenset(claims.extra.get("roles", ())),
+        scopes=frozenset(claims.extra.get("scopes", ())),
+        ip=client_ip(request),
+        request_id=request.ctx.request_id,
+    )
+    if saved in SUPPORTED_LOCALES:
+        request.ctx.locale = saved

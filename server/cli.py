@@ -64,6 +64,7 @@ async def pending_model_changes(database_url: str) -> list[str]:
 
     config = tortoise_config(database_url)
     async with tortoise_cli_context(config) as ctx:
+        assert ctx.apps is not None  # init() just loaded them
         writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
     return [f"{w.app_label}.{w.name}: {len(w.operations)} operation(s)" for w in writers]
 

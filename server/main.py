@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from typing import Any
 
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, redirect
@@ -35,7 +36,7 @@ log = logging.getLogger("palmcity.server")
 _app_numbers = itertools.count()
 
 
-def create_app(settings: Settings | None = None, adapters: Adapters | None = None) -> Sanic:
+def create_app(settings: Settings | None = None, adapters: Adapters | None = None) -> Sanic[Any, Any]:
     if not isinstance(settings, Settings):
         # `sanic server.main:create_app --factory` passes its parsed command line; we ignore it.
         settings = Settings()
@@ -72,7 +73,7 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
     metrics.install(app)
 
     @app.before_server_start
-    async def start_runtime(app: Sanic) -> None:
+    async def start_runtime(app: Sanic[Any, Any]) -> None:
         if getattr(app.ctx, "runtime", None) is not None:
             return  # sanic-testing runs listeners around each request; keep one runtime
         app.ctx.owns_orm = not Tortoise._inited
@@ -93,7 +94,7 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
         worker.start_in_process_if_embedded(app)
 
     @app.after_server_stop
-    async def stop_runtime(app: Sanic) -> None:
+    async def stop_runtime(app: Sanic[Any, Any]) -> None:
         runtime: Runtime | None = getattr(app.ctx, "runtime", None)
         if runtime is None:
             return
@@ -121,7 +122,7 @@ def _database_id(value: str) -> int:
     return int(value)
 
 
-def _serve_h5(app: Sanic, settings: Settings) -> None:
+def _serve_h5(app: Sanic[Any, Any], settings: Settings) -> None:
     if settings.h5_dist.is_dir():
         app.static("/h5", settings.h5_dist, index="index.html", name="h5")
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from sanic import HTTPResponse, Request, Sanic, raw
+from sanic import HTTPResponse, Request, Sanic
+from sanic.response import BaseHTTPResponse, raw
 
 
 class Metrics:
@@ -23,18 +25,20 @@ class Metrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
 
-    def install(self, app: Sanic) -> None:
-        @app.on_request(priority=1000)
-        async def _start_timer(request: Request) -> None:
-            request.ctx.started = time.perf_counter()
+    def install(self, app: Sanic[Any, Any]) -> None:
+        app.middleware(self._start_timer, "request", priority=1000)
+        app.middleware(self._observe, "response", priority=-1000)
 
-        @app.on_response(priority=-1000)
-        async def _observe(request: Request, response: HTTPResponse) -> None:
-            started = getattr(request.ctx, "started", None)
-            route = request.route.path if request.route else "unmatched"
-            self.requests.labels(request.method, route, str(response.status)).inc()
-            if started is not None:
-                self.latency.labels(request.method, route).observe(time.perf_counter() - started)
+    @staticmethod
+    async def _start_timer(request: Request) -> None:
+        request.ctx.started = time.perf_counter()
+
+    async def _observe(self, request: Request, response: BaseHTTPResponse) -> None:
+        started = getattr(request.ctx, "started", None)
+        route = request.route.path if request.route else "unmatched"
+        self.requests.labels(request.method, route, str(response.status)).inc()
+        if started is not None:
+            self.latency.labels(request.method, route).observe(time.perf_counter() - started)
 
     def render(self) -> HTTPResponse:
         return raw(generate_latest(self.registry), content_type="text/plain; version=0.0.4")

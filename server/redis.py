@@ -16,5 +16,5 @@ def connect(settings: Settings) -> Redis:
         import fakeredis
 
         # A server of its own per app: the in-process worker shares it through the app's runtime.
-        return fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer(), decode_responses=True)  # type: ignore[no-any-return]
+        return fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer(), decode_responses=True)
     return Redis.from_url(settings.redis_url, decode_responses=True, health_check_interval=30)

@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
-from sanic import HTTPResponse, Request, Sanic
+from sanic import Request, Sanic
+from sanic.response import BaseHTTPResponse
 
 from domain.shared.i18n import negotiate
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-def install_request_context(app: Sanic) -> None:
-    @app.on_request(priority=900)
-    async def _identify(request: Request) -> None:
-        incoming = request.headers.get("x-request-id", "")
-        request.ctx.request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
-        # Refined by server.auth once the caller (and their saved preference) is known.
-        request.ctx.locale = negotiate(request.headers.get("accept-language"))
+def install_request_context(app: Sanic[Any, Any]) -> None:
+    app.middleware(_identify, "request", priority=900)
+    app.middleware(_tag, "response", priority=900)
 
-    @app.on_response(priority=900)
-    async def _tag(request: Request, response: HTTPResponse) -> None:
-        request_id = getattr(request.ctx, "request_id", None)
-        if request_id:
-            response.headers["X-Request-ID"] = request_id
-        response.headers.setdefault(
-            "Content-Language", getattr(request.ctx, "locale", "zh_Hans").replace("_", "-")
-        )
+
+async def _identify(request: Request) -> None:
+    incoming = request.headers.get("x-request-id", "")
+    request.ctx.request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+    # Refined by server.auth once the caller (and their saved preference) is known.
+    request.ctx.locale = negotiate(request.headers.get("accept-language"))
+
+
+async def _tag(request: Request, response: BaseHTTPResponse) -> None:
+    request_id = getattr(request.ctx, "request_id", None)
+    if request_id:
+        response.headers["X-Request-ID"] = request_id
+    response.headers.setdefault(
+        "Content-Language", getattr(request.ctx, "locale", "zh_Hans").replace("_", "-")
+    )

@@ -18,8 +18,6 @@ def build() -> Blueprint:
     bp.add_route(routes.create_account, "/accounts", methods=["POST"], name="create_account")
     bp.add_route(routes.list_accounts, "/accounts", methods=["GET"], name="list_accounts")
     bp.add_route(routes.get_account, "/accounts/<account_id:id>", methods=["GET"], name="get_account")
-    bp.add_route(
-        routes.update_account, "/accounts/<account_id:id>", methods=["PATCH"], name="update_account"
-    )
+    bp.add_route(routes.update_account, "/accounts/<account_id:id>", methods=["PATCH"], name="update_account")
     bp.add_route(routes.audit_trail, "/audit", methods=["GET"], name="audit_trail")
     return bp

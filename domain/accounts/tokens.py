@@ -233,7 +233,7 @@ class TokenService:
         }
 
     async def is_family_alive(self, family: str) -> bool:
-        return bool(await self._redis.exists(self._family_key(family)))
+        return bool(await self._redis.exists(self.family_key(family)))
 
     # -- refresh tokens ------------------------------------------------------------------------
 
@@ -241,8 +241,8 @@ class TokenService:
         """A new login: a new family, its first refresh token, and an access token."""
         family = uuid.uuid4().hex
         record = {"subject": subject, "audience": audience, "extra": json.dumps(extra)}
-        await _awaited(self._redis.hset(self._family_key(family), mapping=cast(Mapping[Any, Any], record)))
-        await self._redis.expire(self._family_key(family), self._refresh_ttl)
+        await _awaited(self._redis.hset(self.family_key(family), mapping=cast(Mapping[Any, Any], record)))
+        await self._redis.expire(self.family_key(family), self._refresh_ttl)
         refresh = self._new_refresh(family)
         await _awaited(
             self._redis.hset(
@@ -268,7 +268,7 @@ class TokenService:
         identity level that changed since login); they override the login's and ``extra``.
         """
         family = self._family_of(refresh_token)
-        family_record = await self._hash_of(self._family_key(family))
+        family_record = await self._hash_of(self.family_key(family))
         if not family_record or (audience is not None and family_record.get("audience") != audience):
             raise TokenInvalid()
         successor = self._new_refresh(family)
@@ -277,7 +277,7 @@ class TokenService:
         result = await self._rotate(
             keys=[
                 self._token_key(family, presented),
-                self._family_key(family),
+                self.family_key(family),
                 self._token_key(family, self._hash(successor)),
                 self._keys.tagged("refresh", family, "grace", presented),
             ],
@@ -308,13 +308,13 @@ class TokenService:
             return None
         if not await self._redis.exists(self._token_key(family, self._hash(refresh_token))):
             return None
-        record = await self._hash_of(self._family_key(family))
+        record = await self._hash_of(self.family_key(family))
         if not record:
             return None
         return record["subject"], "staff" if record.get("audience") == "staff" else "resident"
 
     async def revoke_family(self, family: str) -> None:
-        await self._redis.delete(self._family_key(family))
+        await self._redis.delete(self.family_key(family))
 
     async def revoke_by_refresh_token(self, refresh_token: str) -> str | None:
         """Logout: end the family this token belongs to. Unknown tokens are ignored."""
@@ -357,7 +357,8 @@ class TokenService:
     def _hash(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
 
-    def _family_key(self, family: str) -> str:
+    def family_key(self, family: str) -> str:
+        """The Redis key whose existence means the login (token family) is alive."""
         return self._keys.tagged("refresh", family, "family")
 
     def _token_key(self, family: str, token_hash: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -16,8 +18,8 @@ class AuditRecord(Model):
     target_type = fields.CharField(max_length=64)
     target_id = fields.CharField(max_length=64, db_index=True)
     # Masked or id-only snapshots; never clear personal data.
-    before = fields.JSONField(null=True)
-    after = fields.JSONField(null=True)
+    before: Any = fields.JSONField(null=True)
+    after: Any = fields.JSONField(null=True)
     ip = fields.CharField(max_length=64, null=True)
     request_id = fields.CharField(max_length=64, null=True)
 

@@ -72,7 +72,7 @@ def vault() -> Vault:
     return _vault
 
 
-class EncryptedField(fields.TextField):  # type: ignore[type-arg]
+class EncryptedField(fields.TextField):
     """A text column holding ``Vault.encrypt`` output; reads give back the plaintext."""
 
     def to_db_value(self, value: object, instance: object) -> str | None:

@@ -225,7 +225,7 @@ async def test_profile_values_outside_the_rules_are_refused_per_field(client: ht
         ({"locale": "fr"}, "locale", "not_allowed"),
         ({"care_mode": "yes"}, "care_mode", "wrong_type"),
         ({"nickname": "x" * 33}, "nickname", "too_long"),
-        ({"nickname": "a\u0000b"}, "nickname", "bad_format"),
+        ({"nickname": "a\u0000b"}, "nickname", "bad_characters"),
         ({"nickname": "   "}, "nickname", "too_short"),
         ({"openid": "someone-else"}, "openid", "unknown_field"),
     ]
