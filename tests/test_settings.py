@@ -1,0 +1,66 @@
+"""Settings refuse development placeholders outside dev/test, and read keys as documented."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+
+import pytest
+from pydantic import ValidationError
+
+from server.settings import Settings
+
+
+def _key() -> str:
+    return base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+
+REAL = {
+    "pii_keys": f"1:{_key()}",
+    "blind_index_key": _key(),
+    "jwt_keys": json.dumps({"2026-11": _key()}),
+    "jwt_active_kid": "2026-11",
+    "wechat_secret": "real-secret",
+    "identity_client_secret": "real-secret",
+    "redis_url": "redis://redis:6379/0",
+    "sandbox": False,
+}
+
+
+def test_production_refuses_every_placeholder_by_name() -> None:
+    with pytest.raises(ValidationError) as exc:
+        Settings(env="prod")
+    message = str(exc.value)
+    for name in ("PALMCITY_PII_KEYS", "PALMCITY_JWT_KEYS", "PALMCITY_WECHAT_SECRET", "PALMCITY_REDIS_URL"):
+        assert name in message
+
+
+def test_production_refuses_the_sandbox_platforms() -> None:
+    with pytest.raises(ValidationError, match="PALMCITY_SANDBOX"):
+        Settings(env="prod", **{**REAL, "sandbox": True})
+
+
+def test_production_starts_with_real_values() -> None:
+    settings = Settings(env="prod", **REAL)
+    assert settings.jwt_key_seeds.keys() == {"2026-11"}
+    assert list(settings.pii_key_versions) == [1]
+
+
+def test_dev_accepts_the_placeholders() -> None:
+    assert Settings(env="dev").sandbox is True
+
+
+def test_the_active_kid_must_be_one_of_the_keys() -> None:
+    settings = Settings(env="test", jwt_keys=json.dumps({"a": _key()}), jwt_active_kid="b")
+    with pytest.raises(ValueError, match="PALMCITY_JWT_ACTIVE_KID"):
+        _ = settings.jwt_key_seeds
+
+
+def test_database_and_redis_urls_come_from_the_conventional_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db:5432/palmcity")
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/1")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.database_url == "postgres://u@db:5432/palmcity"
+    assert settings.redis_url == "redis://cache:6379/1"
+    assert not settings.uses_sqlite and not settings.uses_embedded_redis
