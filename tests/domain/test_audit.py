@@ -194,3 +194,17 @@ async def test_history_is_newest_first_filtered_and_limited(db: str) -> None:
     assert [r.action for r in everything][:2] == ["test.other", "test.step4"]
     assert [r.action for r in one] == ["test.step3", "test.step1"]
     assert [r.action for r in limited] == ["test.step4", "test.step3"]
+
+
+@pytest.mark.postgres
+async def test_the_database_refuses_to_change_or_delete_audit_records(db: str) -> None:
+    from domain.audit import service as audit_service
+    from domain.shared.actor import Actor
+
+    record = await audit_service.record(Actor.system(), "test.happened", target_type="thing", target_id=1)
+    # The driver's own exception type comes through; the trigger's message is what matters.
+    with pytest.raises(Exception, match="append-only"):
+        await AuditRecord.filter(id=record.id).update(action="test.rewritten")
+    with pytest.raises(Exception, match="append-only"):
+        await AuditRecord.filter(id=record.id).delete()
+    assert (await AuditRecord.get(id=record.id)).action == "test.happened"
