@@ -1,0 +1,1 @@
+"""Benchmarks: ``make bench`` (``bench/run.py``) compares PalmCity with a bare Sanic app."""
