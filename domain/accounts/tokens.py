@@ -10,7 +10,6 @@ successor it was already given.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import secrets
@@ -20,13 +19,12 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from domain.shared import clock
 from domain.shared.errors import DomainError, ErrorKind
 from domain.shared.i18n import _
 from domain.shared.kv import Keys, Redis
+from domain.shared.signing import ALGORITHM, KeyRing
 
 Audience = Literal["resident", "staff"]
 
@@ -104,15 +102,12 @@ def _awaited(value: Any) -> Awaitable[Any]:
     return cast(Awaitable[Any], value)
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 class TokenService:
     """Mints and checks tokens. One instance per worker; stateless apart from Redis."""
 
-    ALGORITHM = "EdDSA"
+    ALGORITHM = ALGORITHM
     LEEWAY = 5  # seconds of clock skew tolerated between our workers
+    VERIFIED_CACHE_SIZE = 10_000
 
     def __init__(
         self,
@@ -126,9 +121,7 @@ class TokenService:
         redis: Redis,
         keys: Keys,
     ) -> None:
-        self._private = {kid: Ed25519PrivateKey.from_private_bytes(seed) for kid, seed in key_seeds.items()}
-        self._public: dict[str, Ed25519PublicKey] = {kid: k.public_key() for kid, k in self._private.items()}
-        self._active = active_kid
+        self._ring = KeyRing(key_seeds, active_kid)
         self._issuer = issuer
         self._access_ttl = access_ttl
         self._refresh_ttl = refresh_ttl
@@ -136,6 +129,9 @@ class TokenService:
         self._redis = redis
         self._keys = keys
         self._rotate = redis.register_script(_ROTATE)
+        # Signatures already checked, by token: a token is immutable, so its signature and claims
+        # never change; lifetime and revocation (the family) are still checked on every use.
+        self._verified: dict[str, tuple[Claims, int]] = {}
 
     @classmethod
     def from_settings(cls, settings: Any, redis: Redis, keys: Keys) -> TokenService:
@@ -169,16 +165,34 @@ class TokenService:
             **extra,
         }
         return jwt.encode(
-            payload, self._private[self._active], algorithm=self.ALGORITHM, headers={"kid": self._active}
+            payload, self._ring.active_key, algorithm=self.ALGORITHM, headers={"kid": self._ring.active_kid}
         )
 
     def verify_access(self, token: str, audience: Audience | None = None) -> Claims:
         """Check signature, issuer, lifetime and audience (either audience when ``audience`` is None)."""
+        checked = self._verified.get(token)
+        if checked is None:
+            checked = self._check_signature(token)
+            if len(self._verified) >= self.VERIFIED_CACHE_SIZE:
+                self._verified.pop(next(iter(self._verified)))  # the oldest entry
+            self._verified[token] = checked
+        claims, not_before = checked
+        # Lifetimes are checked on every use, against our clock (PyJWT would use the wall clock).
+        now = clock.now().timestamp()
+        if claims.expires_at + self.LEEWAY < now:
+            raise TokenExpired()
+        if not_before - self.LEEWAY > now:
+            raise TokenInvalid(details={"reason": "not_yet_valid"})
+        if audience is not None and claims.audience != audience:
+            raise TokenInvalid()
+        return claims
+
+    def _check_signature(self, token: str) -> tuple[Claims, int]:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError as exc:
             raise TokenInvalid() from exc
-        key = self._public.get(kid) if isinstance(kid, str) else None
+        key = self._ring.public.get(kid) if isinstance(kid, str) else None
         if key is None:
             raise TokenInvalid(details={"reason": "unknown_kid"})
         try:
@@ -186,9 +200,8 @@ class TokenService:
                 token,
                 key,
                 algorithms=[self.ALGORITHM],
-                audience=[audience] if audience else ["resident", "staff"],
+                audience=["resident", "staff"],
                 issuer=self._issuer,
-                # Lifetimes are checked below against our clock (PyJWT would use the wall clock).
                 options={
                     "require": ["exp", "iat", "sub", "jti", "aud", "iss"],
                     "verify_iat": False,
@@ -198,39 +211,23 @@ class TokenService:
             )
         except jwt.PyJWTError as exc:
             raise TokenInvalid() from exc
-        now = clock.now().timestamp()
         expires, not_before = payload.get("exp"), payload.get("nbf", payload.get("iat"))
         if not isinstance(expires, int) or not isinstance(not_before, int):
             raise TokenInvalid()
-        if expires + self.LEEWAY < now:
-            raise TokenExpired()
-        if not_before - self.LEEWAY > now:
-            raise TokenInvalid(details={"reason": "not_yet_valid"})
         standard = {"iss", "aud", "sub", "iat", "nbf", "exp", "jti", "fam"}
-        return Claims(
+        claims = Claims(
             subject=payload["sub"],
             audience="staff" if payload["aud"] == "staff" else "resident",
             token_id=payload["jti"],
             family=payload.get("fam", ""),
-            expires_at=payload["exp"],
+            expires_at=expires,
             extra={k: v for k, v in payload.items() if k not in standard},
         )
+        return claims, not_before
 
     def jwks(self) -> dict[str, Any]:
         """Every public key that still verifies, for ``/.well-known/jwks.json``."""
-        return {
-            "keys": [
-                {
-                    "kty": "OKP",
-                    "crv": "Ed25519",
-                    "kid": kid,
-                    "alg": self.ALGORITHM,
-                    "use": "sig",
-                    "x": _b64(key.public_bytes(Encoding.Raw, PublicFormat.Raw)),
-                }
-                for kid, key in self._public.items()
-            ]
-        }
+        return self._ring.jwks()
 
     async def is_family_alive(self, family: str) -> bool:
         return bool(await self._redis.exists(self.family_key(family)))
