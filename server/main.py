@@ -52,6 +52,10 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
             "OAS_URL_PREFIX": "/docs",
             "OAS_UI_DEFAULT": "swagger",
             "CORS": False,
+            # sanic-ext would add a HEAD and an OPTIONS route beside every route, which costs
+            # seconds at every start-up; the app and the mini-program are same-origin clients.
+            "HTTP_AUTO_HEAD": False,
+            "HTTP_AUTO_OPTIONS": False,
             "HEALTH": False,
         }
     )
