@@ -90,7 +90,10 @@ def _control_characters(data: Any, path: str = "") -> list[dict[str, Any]]:
 
 def parse(model: type[M], data: Any) -> M:
     """Validate ``data`` into ``model``; every bad field is listed with its own code."""
-    bad = _control_characters(data)
+    try:
+        bad = _control_characters(data)
+    except RecursionError as exc:  # nesting no form has; refuse before anything else walks it
+        raise MalformedJson() from exc
     if bad:
         raise InvalidInput(details={"fields": bad})
     try:
@@ -105,7 +108,7 @@ def parse_json(request: Request, model: type[M]) -> M:
     else:
         try:
             data = request.json
-        except BadRequest as exc:
+        except (BadRequest, RecursionError) as exc:
             raise MalformedJson() from exc
     return parse(model, data)
 

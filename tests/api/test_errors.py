@@ -18,12 +18,11 @@ from tests.api.test_staff import (
     ACCOUNTS,
     LOGIN,
     PASSWORD,
-    client_for,
     log_in,
     make_staff,
-    running,
     staff_client,
 )
+from tests.support.apps import client_for, error_code, running
 
 
 def assert_error_shape(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
@@ -253,3 +252,12 @@ async def test_random_garbage_never_gets_a_5xx(settings: Settings) -> None:
         assert {200, 400, 401, 422} <= seen  # the garbage reached past the parsers too
         await make_staff("late.comer", roles=["scanner"])
         await log_in(client, "late.comer")  # and the service still works
+
+
+async def test_absurdly_nested_json_is_malformed_not_a_crash(client: httpx.AsyncClient) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    r = await client.post(LOGIN, content=deep, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and error_code(r) == "malformed_json"
+    nested = b'{"username": ' + b"[" * 5_000 + b"]" * 5_000 + b', "password": "x"}'
+    r = await client.post(LOGIN, content=nested, headers={"Content-Type": "application/json"})
+    assert r.status_code in (400, 422), r.text
