@@ -11,13 +11,33 @@ from sanic.blueprint_group import BlueprintGroup
 
 def build_api(*, with_sandbox: bool) -> BlueprintGroup:
     # Imported here so that each app built (tests build many) gets fresh blueprint objects.
-    from api import accounts, family, identity, sandbox, staff
+    from api import (
+        accounts,
+        aid,
+        applications,
+        cases,
+        catalog,
+        certificates,
+        evaluations,
+        family,
+        identity,
+        inbox,
+        sandbox,
+        staff,
+    )
 
     versioned = Blueprint.group(
         accounts.build(),
         identity.build(),
         family.build(),
         staff.build(),
+        catalog.build(),
+        certificates.build(),
+        evaluations.build(),
+        inbox.build(),
+        applications.build(),
+        cases.build(),
+        aid.build(),
         version=1,
         version_prefix="/api/v",
     )

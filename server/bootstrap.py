@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from adapters.identity.port import IdentityProvider
+from adapters.storage.port import Storage
 from adapters.wechat.port import WeChat
 from domain.shared.kv import Keys, Redis
 from server.settings import Settings
@@ -14,10 +15,27 @@ from server.settings import Settings
 class Adapters:
     wechat: WeChat
     identity: IdentityProvider
+    # Material files. Defaults to memory so that callers building their own fakes need not care.
+    storage: Storage = field(default_factory=lambda: _memory_storage())
 
     async def aclose(self) -> None:
-        for adapter in (self.wechat, self.identity):
+        for adapter in (self.wechat, self.identity, self.storage):
             await adapter.aclose()
+
+
+def _memory_storage() -> Storage:
+    from adapters.storage.fake import InMemoryStorage
+
+    return InMemoryStorage()
+
+
+def _storage(settings: Settings) -> Storage:
+    # Files are local in the sandbox too: `make run` keeps uploads across restarts.
+    if settings.storage_backend == "memory":
+        return _memory_storage()
+    from adapters.storage.client import LocalDiskStorage
+
+    return LocalDiskStorage(settings.upload_dir)
 
 
 def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
@@ -29,6 +47,7 @@ def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
             wechat=SandboxWeChat(appid=settings.wechat_appid),
             # Codes live in Redis so that every worker can exchange them.
             identity=SandboxIdentityProvider(base_url=settings.public_base_url, redis=redis, keys=keys),
+            storage=_storage(settings),
         )
     from adapters.identity.client import OidcIdentityProvider
     from adapters.wechat.client import WeChatClient
@@ -48,4 +67,5 @@ def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
             token_url=settings.identity_token_url,
             userinfo_url=settings.identity_userinfo_url,
         ),
+        storage=_storage(settings),
     )

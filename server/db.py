@@ -14,6 +14,12 @@ MODEL_MODULES = [
     "domain.staff.models",
     "domain.audit.models",
     "domain.outbox.models",
+    "domain.catalog.models",
+    "domain.workdays.models",
+    "domain.applications.models",
+    "domain.certificates.models",
+    "domain.evaluations.models",
+    "domain.notifications.models",
 ]
 
 

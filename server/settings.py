@@ -11,7 +11,7 @@ import json
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_PII_KEYS = "1:" + base64.urlsafe_b64encode(b"palmcity-dev-pii-key-0000000000!").decode()
 DEV_BLIND_INDEX_KEY = base64.urlsafe_b64encode(b"palmcity-dev-blind-index-key-00!").decode()
 DEV_JWT_SEED = base64.urlsafe_b64encode(b"palmcity-dev-jwt-ed25519-seed-0!").decode()
+DEV_CERTIFICATE_SEED = base64.urlsafe_b64encode(b"palmcity-dev-cert-ed25519-seed-!").decode()
+DEV_CERTIFICATE_KID = "cert-dev-1"
 
 
 class Environment(StrEnum):
@@ -99,6 +101,30 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     outbox_lease_seconds: int = 60
 
+    # Material files (掌上办 uploads): "local" keeps them under upload_dir, "memory" only in the process.
+    storage_backend: Literal["local", "memory"] = "local"
+    upload_dir: Path = ROOT / "var" / "uploads"
+    # Must stay below max_body_bytes, which caps the whole multipart request.
+    max_upload_bytes: int = 1_000_000
+
+    # E-certificates (电子证照): their own Ed25519 keys, JSON {"kid": "base64 seed"}. Certificates stay
+    # valid for years, so these keys are retired on that clock, not on the access tokens' one;
+    # keep a retired kid listed for as long as certificates it signed are valid. Empty means the
+    # development key in dev/test and is refused elsewhere (see certificate_key_seeds).
+    certificate_keys: str = ""
+    certificate_active_kid: str = ""
+
+    # WeChat subscribe-message template ids per notification kind, JSON {"kind": "template id"}.
+    # A kind without a template goes to the in-app inbox only.
+    subscribe_templates: str = json.dumps(
+        {
+            "application_status": "sandbox-tmpl-application-status",
+            "deadline_warning": "sandbox-tmpl-deadline-warning",
+            "evaluation_invite": "sandbox-tmpl-evaluation-invite",
+            "certificate_issued": "sandbox-tmpl-certificate-issued",
+        }
+    )
+
     @model_validator(mode="after")
     def _refuse_placeholders_outside_dev(self) -> Settings:
         if self.env in (Environment.DEV, Environment.TEST):
@@ -107,6 +133,7 @@ class Settings(BaseSettings):
             "PALMCITY_PII_KEYS": self.pii_keys == DEV_PII_KEYS,
             "PALMCITY_BLIND_INDEX_KEY": self.blind_index_key == DEV_BLIND_INDEX_KEY,
             "PALMCITY_JWT_KEYS": DEV_JWT_SEED in self.jwt_keys,
+            "PALMCITY_CERTIFICATE_KEYS": DEV_CERTIFICATE_SEED in self.certificate_keys,
             "PALMCITY_WECHAT_SECRET": self.wechat_secret == "changethis",
             "PALMCITY_IDENTITY_CLIENT_SECRET": self.identity_client_secret == "changethis",
             "PALMCITY_REDIS_URL": self.redis_url == "memory://",
@@ -127,6 +154,30 @@ class Settings(BaseSettings):
         if self.jwt_active_kid not in keys:
             raise ValueError(f"PALMCITY_JWT_ACTIVE_KID {self.jwt_active_kid!r} is not in PALMCITY_JWT_KEYS")
         return keys
+
+    @cached_property
+    def certificate_key_seeds(self) -> dict[str, bytes]:
+        if not self.certificate_keys:
+            if self.env not in (Environment.DEV, Environment.TEST):
+                raise ValueError(f"PALMCITY_CERTIFICATE_KEYS must be set for env={self.env}")
+            return {DEV_CERTIFICATE_KID: base64.urlsafe_b64decode(DEV_CERTIFICATE_SEED)}
+        raw: dict[str, Any] = json.loads(self.certificate_keys)
+        keys = {kid: base64.urlsafe_b64decode(seed) for kid, seed in raw.items()}
+        if self.certificate_active_kid not in keys:
+            raise ValueError(
+                f"PALMCITY_CERTIFICATE_ACTIVE_KID {self.certificate_active_kid!r} is not in "
+                "PALMCITY_CERTIFICATE_KEYS"
+            )
+        return keys
+
+    @property
+    def certificate_signing_kid(self) -> str:
+        return self.certificate_active_kid or DEV_CERTIFICATE_KID
+
+    @cached_property
+    def subscribe_template_ids(self) -> dict[str, str]:
+        raw: dict[str, Any] = json.loads(self.subscribe_templates)
+        return {str(kind): str(template) for kind, template in raw.items() if template}
 
     @cached_property
     def pii_key_versions(self) -> dict[int, bytes]:

@@ -38,7 +38,6 @@ async def database_url() -> AsyncIterator[str]:
     url = await environment.create_test_database()
     await environment.migrate(url)
     await Tortoise.init(config=environment.orm_config(url), _enable_global_fallback=True)
-    await Tortoise.generate_schemas(safe=True)
     try:
         yield url
     finally:

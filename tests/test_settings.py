@@ -57,7 +57,9 @@ def test_the_active_kid_must_be_one_of_the_keys() -> None:
         _ = settings.jwt_key_seeds
 
 
-def test_database_and_redis_urls_come_from_the_conventional_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_database_and_redis_urls_come_from_the_conventional_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db:5432/palmcity")
     monkeypatch.setenv("REDIS_URL", "redis://cache:6379/1")
     settings = Settings(_env_file=None)  # type: ignore[call-arg]

@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 from domain.org.models import Department, Region, RegionLevel
+from server.demo.catalog import load_catalog
 from server.settings import Settings
 
 log = logging.getLogger("palmcity.demo")
@@ -42,10 +43,11 @@ async def load_regions() -> int:
 async def load_all(settings: Settings) -> None:
     regions = await load_regions()
     staff = await load_staff()
+    items = await load_catalog()
     residents = await load_residents(settings)
     log.info(
         "demo data loaded",
-        extra={"regions": regions, "staff_created": staff, "residents_verified": residents},
+        extra={"regions": regions, "staff_created": staff, "items": items, "residents_verified": residents},
     )
 
 
@@ -55,7 +57,7 @@ async def load_all(settings: Settings) -> None:
 DEMO_STAFF_PASSWORD = "palmcity-demo-2026"
 DEMO_STAFF = [
     ("admin", "系统管理员 Admin", ["admin"], ["*"]),
-    ("catalogue", "事项目录编辑 Catalogue", ["catalogue_editor"], ["qy-service-center"]),
+    ("catalogue", "事项目录编辑 Catalogue", ["catalogue_editor"], ["*"]),
     (
         "officer.qx",
         "清新区民政局办件员 Case officer",

@@ -1,0 +1,174 @@
+"""Residents' applications (办件): drafts, materials, submission, withdrawal, resubmission, reading."""
+
+from __future__ import annotations
+
+from sanic import HTTPResponse, Request, raw
+from sanic_ext import openapi
+
+from api._access import requires
+from api._idempotency import idempotent
+from api._kit import body, documented, parse_json, respond
+from api.applications.schemas import (
+    ApplicationOut,
+    ApplicationsOut,
+    CaseOut,
+    CommentIn,
+    CreateApplicationIn,
+    MaterialOut,
+    ReuseMaterialIn,
+    UpdateFormIn,
+)
+from domain.applications import service
+from domain.applications.errors import MaterialFileRequired
+from domain.applications.service import MaterialFile
+from domain.shared.actor import Actor
+
+APPLICATIONS_PATH = "/api/v1/applications"
+
+
+def _actor(request: Request) -> Actor:
+    actor: Actor = request.ctx.actor
+    return actor
+
+
+def file_response(found: MaterialFile) -> HTTPResponse:
+    """A stored material as a download; never rendered inline, never sniffed by the browser."""
+    return raw(
+        found.data,
+        content_type=found.material.content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="material-{found.material.id}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@openapi.summary("Start an application (draft)")
+@openapi.description(
+    "For yourself, or with `on_behalf_of` for an active family member. Needs the item's identity level "
+    "(`identity_level_required`). Refusals: `catalog_item_not_found`, `catalog_item_retired`, "
+    "`applicant_kind_not_allowed`, `family_member_not_found`, `family_consent_required`."
+)
+@openapi.tag("applications")
+@documented(ApplicationOut, 201)
+@requires("resident")
+@idempotent()
+@body(CreateApplicationIn)
+async def create(request: Request) -> HTTPResponse:
+    data: CreateApplicationIn = request.ctx.body
+    req = await service.create_draft(
+        _actor(request), item_code=data.item_code, on_behalf_of=data.on_behalf_of, form=data.form
+    )
+    response = respond(ApplicationOut.of(req), status=201)
+    response.headers["Location"] = f"{APPLICATIONS_PATH}/{req.id}"
+    return response
+
+
+@openapi.summary("My applications")
+@openapi.tag("applications")
+@documented(ApplicationsOut)
+@requires("resident")
+async def list_mine(request: Request) -> HTTPResponse:
+    found = await service.list_mine(_actor(request))
+    return respond(ApplicationsOut(items=[ApplicationOut.of(r) for r in found]))
+
+
+@openapi.summary("One of my applications, with its timeline and materials")
+@openapi.tag("applications")
+@documented(CaseOut)
+@requires("resident")
+async def get_one(request: Request, request_id: int) -> HTTPResponse:
+    return respond(CaseOut.of_view(await service.view(_actor(request), request_id)))
+
+
+@openapi.summary("Change the answers of a draft")
+@openapi.description("Also while staff wait for a supplement. Refusal: `application_not_editable`.")
+@openapi.tag("applications")
+@documented(ApplicationOut)
+@requires("resident")
+@body(UpdateFormIn)
+async def update_form(request: Request, request_id: int) -> HTTPResponse:
+    data: UpdateFormIn = request.ctx.body
+    return respond(ApplicationOut.of(await service.update_form(_actor(request), request_id, data.form)))
+
+
+@openapi.summary("Add a material: upload a file, or reuse one from an earlier application")
+@openapi.description(
+    "`multipart/form-data` with `material_code` and `file` (PDF, JPEG or PNG, recognised by content), "
+    "or JSON `{material_code, reuse_material_id}`. Refusals: `material_too_large`, "
+    "`material_type_not_allowed`, `material_disguised` (content not matching name or type), "
+    "`material_code_unknown`, `material_file_required`, `application_not_editable`."
+)
+@openapi.tag("applications")
+@documented(MaterialOut, 201)
+@requires("resident")
+@idempotent()
+async def add_material(request: Request, request_id: int) -> HTTPResponse:
+    actor = _actor(request)
+    if (request.content_type or "").startswith("multipart/form-data"):
+        upload = request.files.get("file") if request.files else None
+        if upload is None:
+            raise MaterialFileRequired()
+        runtime = request.app.ctx.runtime
+        material = await service.add_material(
+            actor,
+            runtime.adapters.storage,
+            request_id,
+            material_code=str((request.form.get("material_code") if request.form else None) or ""),
+            filename=upload.name or "",
+            declared_type=upload.type or "",
+            data=upload.body,
+            max_bytes=runtime.settings.max_upload_bytes,
+        )
+    else:
+        reuse = parse_json(request, ReuseMaterialIn)
+        material = await service.reuse_material(
+            actor, request_id, material_id=reuse.reuse_material_id, material_code=reuse.material_code
+        )
+    return respond(MaterialOut.of(material), status=201)
+
+
+@openapi.summary("Download a material of my application")
+@openapi.tag("applications")
+@requires("resident")
+async def get_material(request: Request, request_id: int, material_id: int) -> HTTPResponse:
+    storage = request.app.ctx.runtime.adapters.storage
+    return file_response(await service.read_material(_actor(request), storage, request_id, material_id))
+
+
+@openapi.summary("Submit a draft")
+@openapi.description(
+    "Checks the form (`invalid_input` with each field's code under `form.<key>`) and the required "
+    "materials (`application_materials_missing`; 容缺 materials may follow later). Items with 秒批 rules "
+    "are approved at once when every rule passes; `rule_results` shows each rule either way."
+)
+@openapi.tag("applications")
+@documented(ApplicationOut)
+@requires("resident")
+async def submit(request: Request, request_id: int) -> HTTPResponse:
+    return respond(ApplicationOut.of(await service.submit(_actor(request), request_id)))
+
+
+@openapi.summary("Withdraw an application before a decision")
+@openapi.tag("applications")
+@documented(ApplicationOut)
+@requires("resident")
+@body(CommentIn)
+async def withdraw(request: Request, request_id: int) -> HTTPResponse:
+    data: CommentIn = request.ctx.body
+    return respond(
+        ApplicationOut.of(await service.withdraw(_actor(request), request_id, comment=data.comment))
+    )
+
+
+@openapi.summary("Hand in the supplement staff asked for")
+@openapi.tag("applications")
+@documented(ApplicationOut)
+@requires("resident")
+@body(CommentIn)
+async def resubmit(request: Request, request_id: int) -> HTTPResponse:
+    data: CommentIn = request.ctx.body
+    return respond(
+        ApplicationOut.of(await service.resubmit(_actor(request), request_id, comment=data.comment))
+    )

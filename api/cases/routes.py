@@ -1,0 +1,155 @@
+"""The staff back office for cases: queues, claiming, acting, reading (case officers, by department)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from sanic import HTTPResponse, Request
+from sanic_ext import openapi
+
+from api._access import requires
+from api._kit import body, documented, respond
+from api.applications.routes import file_response
+from api.applications.schemas import ApplicationOut, ApplicationsOut, CaseOut
+from api.cases.schemas import ActionIn, OverdueReportOut, SupplementIn
+from domain.applications import queues, service
+from domain.shared.actor import Actor
+
+
+def _actor(request: Request) -> Actor:
+    actor: Actor = request.ctx.actor
+    return actor
+
+
+def _department(request: Request) -> str | None:
+    value = request.args.get("department")
+    return str(value) if value else None
+
+
+@openapi.summary("A queue of cases")
+@openapi.description(
+    "`queue`: `intake` (to accept), `review` (accepted, to review and decide), `mine` (claimed by me), "
+    "`waiting` (补正, waiting for the applicant), `overdue`. `department` narrows to one department; "
+    "otherwise all departments in your scope. Refusal: `queue_unknown`."
+)
+@openapi.parameter("queue", str, "query")
+@openapi.parameter("department", str, "query")
+@openapi.tag("cases")
+@documented(ApplicationsOut)
+@requires("staff")
+async def list_queue(request: Request) -> HTTPResponse:
+    found = await queues.list_queue(
+        _actor(request), str(request.args.get("queue", "intake")), department=_department(request)
+    )
+    return respond(ApplicationsOut(items=[ApplicationOut.of(r, for_staff=True) for r in found]))
+
+
+@openapi.summary("Deadlines per department: warnings and overdue cases")
+@openapi.parameter("department", str, "query")
+@openapi.tag("cases")
+@documented(OverdueReportOut)
+@requires("staff")
+async def overdue_report(request: Request) -> HTTPResponse:
+    report = await queues.overdue_report(_actor(request), department=_department(request))
+    return respond(OverdueReportOut.of(report))
+
+
+@openapi.summary("A case with its timeline, materials and 秒批 rule results")
+@openapi.tag("cases")
+@documented(CaseOut)
+@requires("staff")
+async def get_case(request: Request, request_id: int) -> HTTPResponse:
+    return respond(CaseOut.of_view(await service.view(_actor(request), request_id), for_staff=True))
+
+
+@openapi.summary("Download a material of a case")
+@openapi.tag("cases")
+@requires("staff")
+async def get_material(request: Request, request_id: int, material_id: int) -> HTTPResponse:
+    storage = request.app.ctx.runtime.adapters.storage
+    return file_response(await service.read_material(_actor(request), storage, request_id, material_id))
+
+
+@openapi.summary("Take a case from its queue")
+@openapi.description("Refusals: `case_already_claimed` (someone was quicker), `case_not_claimable`.")
+@openapi.tag("cases")
+@documented(ApplicationOut)
+@requires("staff")
+async def claim(request: Request, request_id: int) -> HTTPResponse:
+    return respond(ApplicationOut.of(await queues.claim(_actor(request), request_id), for_staff=True))
+
+
+@openapi.summary("Hand a claimed case back to its queue")
+@openapi.tag("cases")
+@documented(ApplicationOut)
+@requires("staff")
+async def release(request: Request, request_id: int) -> HTTPResponse:
+    return respond(ApplicationOut.of(await queues.release(_actor(request), request_id), for_staff=True))
+
+
+Route = Callable[..., Coroutine[Any, Any, HTTPResponse]]
+
+
+def action(step: str, summary: str) -> Route:
+    """The route for workflow step ``step`` (same body and refusals for each)."""
+
+    @openapi.summary(summary)
+    @openapi.description(
+        "Needs the case claimed by you (`case_not_claimed`). Refusals: `invalid_transition` (409, not "
+        "possible from the current state), `separation_of_duties` (受审分离), `transition_reasons_required`, "
+        "`attachment_unknown`, `public_notice_running`."
+    )
+    @openapi.tag("cases")
+    @documented(ApplicationOut)
+    @requires("staff")
+    @body(ActionIn)
+    async def act(request: Request, request_id: int) -> HTTPResponse:
+        data: ActionIn = request.ctx.body
+        req = await service.act(
+            _actor(request),
+            request_id,
+            step,
+            comment=data.comment,
+            reasons=data.reasons,
+            attachments=data.attachments,
+        )
+        return respond(ApplicationOut.of(req, for_staff=True))
+
+    act.__name__ = f"act_{step}"
+    return act
+
+
+@openapi.summary("Ask the applicant for a supplement (补正); the clock pauses")
+@openapi.description(
+    "`supplement_due_on`: a working day after today, within 60 days (`supplement_deadline_invalid`). "
+    "Needs the case claimed by you; `invalid_transition` otherwise."
+)
+@openapi.tag("cases")
+@documented(ApplicationOut)
+@requires("staff")
+@body(SupplementIn)
+async def request_supplement(request: Request, request_id: int) -> HTTPResponse:
+    data: SupplementIn = request.ctx.body
+    req = await service.act(
+        _actor(request),
+        request_id,
+        "request_supplement",
+        comment=data.comment,
+        reasons=data.reasons,
+        attachments=data.attachments,
+        supplement_due_on=data.supplement_due_on,
+    )
+    return respond(ApplicationOut.of(req, for_staff=True))
+
+
+# URL segment → workflow step, for the steps that share ActionIn.
+ACTIONS = {
+    "accept": ("accept", "Accept a case (受理); the clock starts"),
+    "not-accept": ("not_accept", "Refuse to accept a case, with reasons"),
+    "review": ("review", "Start the review of an accepted case"),
+    "approve": ("approve", "Approve a case under review"),
+    "deny": ("deny", "Deny a case under review, with reasons"),
+    "deliver": ("deliver", "Record the delivery of the result"),
+    "close": ("close", "Close a delivered case"),
+}

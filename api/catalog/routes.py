@@ -1,0 +1,212 @@
+"""The service catalogue: public reads for everyone, editing for catalogue editors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sanic import HTTPResponse, Request
+from sanic_ext import openapi
+
+from api._access import requires_staff
+from api._idempotency import idempotent
+from api._kit import body, documented, parse, respond
+from api.catalog.schemas import (
+    CreateItemIn,
+    HighFrequencyOut,
+    ItemOut,
+    ItemPageOut,
+    ItemQuery,
+    ItemsQuery,
+    NewVersionIn,
+    RankIn,
+    StaffItemDetailOut,
+    StaffItemOut,
+    StaffItemPageOut,
+    StaffItemsQuery,
+    ThemesOut,
+    VersionOut,
+)
+from domain.catalog import service
+from domain.catalog.cache import CatalogCache
+from domain.catalog.models import CatalogItem
+from domain.shared.actor import Actor
+from domain.staff.roles import Role
+
+STAFF_ITEMS_PATH = "/api/v1/staff/catalog/items"
+
+
+def _cache(request: Request) -> CatalogCache:
+    runtime = request.app.ctx.runtime
+    return CatalogCache(runtime.redis, runtime.keys)
+
+
+def _query(request: Request) -> dict[str, Any]:
+    return {name: request.args.get(name) for name in request.args}
+
+
+def _actor(request: Request) -> Actor:
+    actor: Actor = request.ctx.actor
+    return actor
+
+
+def _cached_json(text: str) -> HTTPResponse:
+    # The views are cached as finished JSON text: sent as they are, without parsing them again.
+    return HTTPResponse(text, content_type="application/json")
+
+
+def _staff_item(item: CatalogItem) -> StaffItemOut:
+    return StaffItemOut.model_validate(item)
+
+
+# -- residents (no login needed) ------------------------------------------------------------------
+
+
+@openapi.summary("Search and list published service items")
+@openapi.description(
+    "`q` matches names, summaries and keywords in every language (Chinese without word splitting). "
+    "`region` returns the items serving someone there: its own, its parents' and its subdivisions'. "
+    "Names are in the caller's language."
+)
+@openapi.parameter("q", str, "query")
+@openapi.parameter("region", str, "query")
+@openapi.parameter("department", str, "query")
+@openapi.parameter("theme", str, "query")
+@openapi.parameter("life_event", str, "query")
+@openapi.parameter("applicant", str, "query")
+@openapi.parameter("limit", int, "query")
+@openapi.parameter("offset", int, "query")
+@documented(ItemPageOut)
+async def list_items(request: Request) -> HTTPResponse:
+    query = parse(ItemsQuery, _query(request))
+    filters = service.ItemFilter(**query.model_dump())
+    return _cached_json(await service.public_items(filters, locale=request.ctx.locale, cache=_cache(request)))
+
+
+@openapi.summary("One service item: its guide, materials and form, in the caller's language")
+@openapi.description("The current published version, or `?version=n` for an earlier published one.")
+@openapi.parameter("version", int, "query")
+@documented(ItemOut)
+async def get_item(request: Request, code: str) -> HTTPResponse:
+    query = parse(ItemQuery, _query(request))
+    text = await service.public_item(
+        code, version=query.version, locale=request.ctx.locale, cache=_cache(request)
+    )
+    return _cached_json(text)
+
+
+@openapi.summary("The high-frequency items (高频事项), in their curated order")
+@documented(HighFrequencyOut)
+async def high_frequency(request: Request) -> HTTPResponse:
+    return _cached_json(await service.high_frequency(locale=request.ctx.locale, cache=_cache(request)))
+
+
+@openapi.summary("Themes and life events, with how many published items each has")
+@documented(ThemesOut)
+async def themes(request: Request) -> HTTPResponse:
+    return _cached_json(await service.themes(locale=request.ctx.locale, cache=_cache(request)))
+
+
+# -- catalogue editors ----------------------------------------------------------------------------
+
+
+@openapi.summary("List items of every status in the editor's departments")
+@openapi.parameter("status", str, "query")
+@openapi.parameter("department", str, "query")
+@openapi.parameter("q", str, "query")
+@openapi.parameter("limit", int, "query")
+@openapi.parameter("offset", int, "query")
+@documented(StaffItemPageOut)
+@requires_staff(Role.CATALOGUE_EDITOR)
+async def staff_list(request: Request) -> HTTPResponse:
+    query = parse(StaffItemsQuery, _query(request))
+    items, total = await service.staff_items(
+        _actor(request),
+        status=query.status,
+        department=query.department,
+        q=query.q,
+        limit=query.limit,
+        offset=query.offset,
+    )
+    return respond(
+        StaffItemPageOut(
+            items=[_staff_item(i) for i in items], total=total, limit=query.limit, offset=query.offset
+        )
+    )
+
+
+@openapi.summary("One item with all its versions, drafts included")
+@documented(StaffItemDetailOut)
+@requires_staff(Role.CATALOGUE_EDITOR)
+async def staff_get(request: Request, code: str) -> HTTPResponse:
+    item, versions = await service.staff_item(_actor(request), code)
+    return respond(
+        StaffItemDetailOut(
+            **_staff_item(item).model_dump(), versions=[VersionOut.model_validate(v) for v in versions]
+        )
+    )
+
+
+@openapi.summary("Create a service item (a draft with version 1)")
+@openapi.description(
+    "The item code is `basic_code-region`. Refused with `catalog_item_exists`, "
+    "`catalog_department_unknown`, `catalog_region_unknown`, `staff_scope_required` (the document's "
+    "department is not yours). Honours `Idempotency-Key`."
+)
+@documented(StaffItemOut, 201)
+@requires_staff(Role.CATALOGUE_EDITOR)
+@idempotent()
+@body(CreateItemIn)
+async def create_item(request: Request) -> HTTPResponse:
+    data: CreateItemIn = request.ctx.body
+    item = await service.create_item(
+        _actor(request),
+        basic_code=data.basic_code,
+        document=data.document,
+        high_frequency_rank=data.high_frequency_rank,
+        cache=_cache(request),
+    )
+    response = respond(_staff_item(item), status=201)
+    response.headers["Location"] = f"{STAFF_ITEMS_PATH}/{item.code}"
+    return response
+
+
+@openapi.summary("Add a version (a full document); earlier versions stay readable")
+@openapi.description(
+    "`base_version` must be the latest version, else 409 `catalog_version_stale`. The new version "
+    "is a draft until published. Department and region cannot change (`catalog_identity_changed`). "
+    "Honours `Idempotency-Key`."
+)
+@documented(VersionOut, 201)
+@requires_staff(Role.CATALOGUE_EDITOR)
+@idempotent()
+@body(NewVersionIn)
+async def add_version(request: Request, code: str) -> HTTPResponse:
+    data: NewVersionIn = request.ctx.body
+    version = await service.add_version(
+        _actor(request), code, base_version=data.base_version, document=data.document, cache=_cache(request)
+    )
+    return respond(VersionOut.model_validate(version), status=201)
+
+
+@openapi.summary("Publish the latest version: residents see it from now on")
+@documented(StaffItemOut)
+@requires_staff(Role.CATALOGUE_EDITOR)
+async def publish(request: Request, code: str) -> HTTPResponse:
+    return respond(_staff_item(await service.publish(_actor(request), code, cache=_cache(request))))
+
+
+@openapi.summary("Retire an item: no longer listed or applied for; its versions stay readable")
+@documented(StaffItemOut)
+@requires_staff(Role.CATALOGUE_EDITOR)
+async def retire(request: Request, code: str) -> HTTPResponse:
+    return respond(_staff_item(await service.retire(_actor(request), code, cache=_cache(request))))
+
+
+@openapi.summary("Place an item on the high-frequency list (or take it off with null)")
+@documented(StaffItemOut)
+@requires_staff(Role.CATALOGUE_EDITOR)
+@body(RankIn)
+async def set_rank(request: Request, code: str) -> HTTPResponse:
+    data: RankIn = request.ctx.body
+    item = await service.set_rank(_actor(request), code, rank=data.rank, cache=_cache(request))
+    return respond(_staff_item(item))

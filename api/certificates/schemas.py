@@ -1,0 +1,99 @@
+"""Bodies of the e-certificate API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from domain.certificates import service
+from domain.certificates.models import CertificateStatus, ECertificate
+from domain.shared.errors import InvalidInput
+from domain.shared.i18n import _
+
+
+class SignedOut(BaseModel):
+    document: dict[str, Any] = Field(description="The signed content; sign input is its canonical JSON.")
+    kid: str = Field(description="Which key of `GET /api/v1/certificates/keys` signed it.")
+    alg: str = Field(description="Always `EdDSA` (Ed25519).")
+    signature: str = Field(description="base64url Ed25519 signature over the canonical JSON.")
+
+
+class CertificateOut(BaseModel):
+    id: int
+    number: str
+    type_code: str
+    holder_name: str | None = Field(description="Masked, e.g. 张**.")
+    data: dict[str, Any]
+    valid_from: date
+    valid_until: date = Field(description="Inclusive.")
+    department_code: str
+    status: CertificateStatus
+    validity: service.Validity = Field(description="valid, not_yet_valid, expired or revoked, today.")
+    issued_at: datetime
+    revoked_at: datetime | None
+    signed: SignedOut = Field(description="Carry this for offline verification.")
+
+    @classmethod
+    def of(cls, cert: ECertificate) -> CertificateOut:
+        envelope = service.signed(cert)
+        return cls(
+            id=cert.id,
+            number=cert.number or "",
+            type_code=cert.type_code,
+            holder_name=cert.holder_name_masked,
+            data=service.data_of(cert),
+            valid_from=cert.valid_from,
+            valid_until=cert.valid_until,
+            department_code=cert.department_code,
+            status=cert.status,
+            validity=service.validity(cert),
+            issued_at=cert.issued_at,
+            revoked_at=cert.revoked_at,
+            signed=SignedOut(**envelope.as_dict()),
+        )
+
+
+class WalletOut(BaseModel):
+    items: list[CertificateOut]
+
+
+class SignedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    document: dict[str, Any]
+    kid: str = Field(min_length=1, max_length=64)
+    alg: str = Field(default="EdDSA", pattern="^EdDSA$")
+    signature: str = Field(min_length=1, max_length=128)
+
+
+class VerifyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: str | None = Field(default=None, min_length=1, max_length=48)
+    signed: SignedIn | None = Field(default=None, description="The holder's signed document.")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> VerifyIn:
+        if (self.number is None) == (self.signed is None):
+            raise NumberOrDocument()
+        return self
+
+
+class NumberOrDocument(InvalidInput, ValueError):
+    """A ValueError too, so that pydantic reports it as this field's error with this code."""
+
+    code = "number_or_document"
+    message = _("Give either the certificate number or the signed document.")
+
+
+class VerificationOut(BaseModel):
+    validity: service.Validity
+    certificate: CertificateOut
+
+
+class RevokeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=200)
