@@ -34,6 +34,12 @@ def client_ip(request: Request) -> str | None:
         return None
 
 
+def actor_of(request: Request) -> Actor:
+    """The authenticated caller; use it only in routes behind ``requires``/``requires_staff``."""
+    actor: Actor = request.ctx.actor
+    return actor
+
+
 def anonymous_actor(request: Request) -> Actor:
     return Actor(kind="system", id=None, ip=client_ip(request), request_id=request.ctx.request_id)
 

@@ -102,6 +102,11 @@ def parse(model: type[M], data: Any) -> M:
         raise InvalidInput(details={"fields": field_errors(exc)}) from exc
 
 
+def parse_query(request: Request, model: type[M]) -> M:
+    """Validate the query string (the first value of each argument) into ``model``."""
+    return parse(model, {name: request.args.get(name) for name in request.args})
+
+
 def parse_json(request: Request, model: type[M]) -> M:
     if not request.body:
         data: Any = {}

@@ -5,13 +5,12 @@ from __future__ import annotations
 from sanic import HTTPResponse, Request, empty
 from sanic_ext import openapi
 
-from api._access import anonymous_actor, requires
+from api._access import actor_of, anonymous_actor, requires
 from api._kit import body, documented, respond
 from api.accounts.schemas import PhoneIn, ProfilePatchIn, RefreshIn, SessionOut, UserOut, WeChatLoginIn
 from domain.accounts import service
 from domain.accounts.models import User
 from domain.accounts.tokens import TokenPair
-from domain.shared.actor import Actor
 
 
 def _session(user: User, pair: TokenPair) -> HTTPResponse:
@@ -23,11 +22,6 @@ def _session(user: User, pair: TokenPair) -> HTTPResponse:
             user=UserOut.of(user),
         )
     )
-
-
-def _actor(request: Request) -> Actor:
-    actor: Actor = request.ctx.actor
-    return actor
 
 
 @openapi.summary("Log in with a wx.login code")
@@ -87,7 +81,7 @@ async def logout(request: Request) -> HTTPResponse:
 @documented(UserOut)
 @requires("resident")
 async def me(request: Request) -> HTTPResponse:
-    return respond(UserOut.of(await service.get_user(_actor(request))))
+    return respond(UserOut.of(await service.get_user(actor_of(request))))
 
 
 @openapi.summary("Change language, care mode (关怀模式) or nickname")
@@ -99,7 +93,7 @@ async def update_me(request: Request) -> HTTPResponse:
     data: ProfilePatchIn = request.ctx.body
     runtime = request.app.ctx.runtime
     changes = data.model_dump(include=data.model_fields_set)
-    user = await service.update_profile(_actor(request), redis=runtime.redis, keys=runtime.keys, **changes)
+    user = await service.update_profile(actor_of(request), redis=runtime.redis, keys=runtime.keys, **changes)
     return respond(UserOut.of(user))
 
 
@@ -112,6 +106,6 @@ async def update_me(request: Request) -> HTTPResponse:
 async def bind_phone(request: Request) -> HTTPResponse:
     data: PhoneIn = request.ctx.body
     user = await service.bind_phone(
-        _actor(request), code=data.code, wechat=request.app.ctx.runtime.adapters.wechat
+        actor_of(request), code=data.code, wechat=request.app.ctx.runtime.adapters.wechat
     )
     return respond(UserOut.of(user))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sanic import HTTPResponse, Request, raw
 from sanic_ext import openapi
 
-from api._access import requires
+from api._access import actor_of, requires
 from api._idempotency import idempotent
 from api._kit import body, documented, parse_json, respond
 from api.applications.schemas import (
@@ -21,14 +21,8 @@ from api.applications.schemas import (
 from domain.applications import service
 from domain.applications.errors import MaterialFileRequired
 from domain.applications.service import MaterialFile
-from domain.shared.actor import Actor
 
 APPLICATIONS_PATH = "/api/v1/applications"
-
-
-def _actor(request: Request) -> Actor:
-    actor: Actor = request.ctx.actor
-    return actor
 
 
 def file_response(found: MaterialFile) -> HTTPResponse:
@@ -58,7 +52,7 @@ def file_response(found: MaterialFile) -> HTTPResponse:
 async def create(request: Request) -> HTTPResponse:
     data: CreateApplicationIn = request.ctx.body
     req = await service.create_draft(
-        _actor(request), item_code=data.item_code, on_behalf_of=data.on_behalf_of, form=data.form
+        actor_of(request), item_code=data.item_code, on_behalf_of=data.on_behalf_of, form=data.form
     )
     response = respond(ApplicationOut.of(req), status=201)
     response.headers["Location"] = f"{APPLICATIONS_PATH}/{req.id}"
@@ -70,7 +64,7 @@ async def create(request: Request) -> HTTPResponse:
 @documented(ApplicationsOut)
 @requires("resident")
 async def list_mine(request: Request) -> HTTPResponse:
-    found = await service.list_mine(_actor(request))
+    found = await service.list_mine(actor_of(request))
     return respond(ApplicationsOut(items=[ApplicationOut.of(r) for r in found]))
 
 
@@ -79,7 +73,7 @@ async def list_mine(request: Request) -> HTTPResponse:
 @documented(CaseOut)
 @requires("resident")
 async def get_one(request: Request, request_id: int) -> HTTPResponse:
-    return respond(CaseOut.of_view(await service.view(_actor(request), request_id)))
+    return respond(CaseOut.of_view(await service.view(actor_of(request), request_id)))
 
 
 @openapi.summary("Change the answers of a draft")
@@ -90,7 +84,7 @@ async def get_one(request: Request, request_id: int) -> HTTPResponse:
 @body(UpdateFormIn)
 async def update_form(request: Request, request_id: int) -> HTTPResponse:
     data: UpdateFormIn = request.ctx.body
-    return respond(ApplicationOut.of(await service.update_form(_actor(request), request_id, data.form)))
+    return respond(ApplicationOut.of(await service.update_form(actor_of(request), request_id, data.form)))
 
 
 @openapi.summary("Add a material: upload a file, or reuse one from an earlier application")
@@ -105,7 +99,7 @@ async def update_form(request: Request, request_id: int) -> HTTPResponse:
 @requires("resident")
 @idempotent()
 async def add_material(request: Request, request_id: int) -> HTTPResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     if (request.content_type or "").startswith("multipart/form-data"):
         upload = request.files.get("file") if request.files else None
         if upload is None:
@@ -134,7 +128,7 @@ async def add_material(request: Request, request_id: int) -> HTTPResponse:
 @requires("resident")
 async def get_material(request: Request, request_id: int, material_id: int) -> HTTPResponse:
     storage = request.app.ctx.runtime.adapters.storage
-    return file_response(await service.read_material(_actor(request), storage, request_id, material_id))
+    return file_response(await service.read_material(actor_of(request), storage, request_id, material_id))
 
 
 @openapi.summary("Submit a draft")
@@ -147,7 +141,7 @@ async def get_material(request: Request, request_id: int, material_id: int) -> H
 @documented(ApplicationOut)
 @requires("resident")
 async def submit(request: Request, request_id: int) -> HTTPResponse:
-    return respond(ApplicationOut.of(await service.submit(_actor(request), request_id)))
+    return respond(ApplicationOut.of(await service.submit(actor_of(request), request_id)))
 
 
 @openapi.summary("Withdraw an application before a decision")
@@ -158,7 +152,7 @@ async def submit(request: Request, request_id: int) -> HTTPResponse:
 async def withdraw(request: Request, request_id: int) -> HTTPResponse:
     data: CommentIn = request.ctx.body
     return respond(
-        ApplicationOut.of(await service.withdraw(_actor(request), request_id, comment=data.comment))
+        ApplicationOut.of(await service.withdraw(actor_of(request), request_id, comment=data.comment))
     )
 
 
@@ -170,5 +164,5 @@ async def withdraw(request: Request, request_id: int) -> HTTPResponse:
 async def resubmit(request: Request, request_id: int) -> HTTPResponse:
     data: CommentIn = request.ctx.body
     return respond(
-        ApplicationOut.of(await service.resubmit(_actor(request), request_id, comment=data.comment))
+        ApplicationOut.of(await service.resubmit(actor_of(request), request_id, comment=data.comment))
     )

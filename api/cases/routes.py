@@ -8,18 +8,12 @@ from typing import Any
 from sanic import HTTPResponse, Request
 from sanic_ext import openapi
 
-from api._access import requires
+from api._access import actor_of, requires
 from api._kit import body, documented, respond
 from api.applications.routes import file_response
 from api.applications.schemas import ApplicationOut, ApplicationsOut, CaseOut
 from api.cases.schemas import ActionIn, OverdueReportOut, SupplementIn
 from domain.applications import queues, service
-from domain.shared.actor import Actor
-
-
-def _actor(request: Request) -> Actor:
-    actor: Actor = request.ctx.actor
-    return actor
 
 
 def _department(request: Request) -> str | None:
@@ -40,7 +34,7 @@ def _department(request: Request) -> str | None:
 @requires("staff")
 async def list_queue(request: Request) -> HTTPResponse:
     found = await queues.list_queue(
-        _actor(request), str(request.args.get("queue", "intake")), department=_department(request)
+        actor_of(request), str(request.args.get("queue", "intake")), department=_department(request)
     )
     return respond(ApplicationsOut(items=[ApplicationOut.of(r, for_staff=True) for r in found]))
 
@@ -51,7 +45,7 @@ async def list_queue(request: Request) -> HTTPResponse:
 @documented(OverdueReportOut)
 @requires("staff")
 async def overdue_report(request: Request) -> HTTPResponse:
-    report = await queues.overdue_report(_actor(request), department=_department(request))
+    report = await queues.overdue_report(actor_of(request), department=_department(request))
     return respond(OverdueReportOut.of(report))
 
 
@@ -60,7 +54,7 @@ async def overdue_report(request: Request) -> HTTPResponse:
 @documented(CaseOut)
 @requires("staff")
 async def get_case(request: Request, request_id: int) -> HTTPResponse:
-    return respond(CaseOut.of_view(await service.view(_actor(request), request_id), for_staff=True))
+    return respond(CaseOut.of_view(await service.view(actor_of(request), request_id), for_staff=True))
 
 
 @openapi.summary("Download a material of a case")
@@ -68,7 +62,7 @@ async def get_case(request: Request, request_id: int) -> HTTPResponse:
 @requires("staff")
 async def get_material(request: Request, request_id: int, material_id: int) -> HTTPResponse:
     storage = request.app.ctx.runtime.adapters.storage
-    return file_response(await service.read_material(_actor(request), storage, request_id, material_id))
+    return file_response(await service.read_material(actor_of(request), storage, request_id, material_id))
 
 
 @openapi.summary("Take a case from its queue")
@@ -77,7 +71,7 @@ async def get_material(request: Request, request_id: int, material_id: int) -> H
 @documented(ApplicationOut)
 @requires("staff")
 async def claim(request: Request, request_id: int) -> HTTPResponse:
-    return respond(ApplicationOut.of(await queues.claim(_actor(request), request_id), for_staff=True))
+    return respond(ApplicationOut.of(await queues.claim(actor_of(request), request_id), for_staff=True))
 
 
 @openapi.summary("Hand a claimed case back to its queue")
@@ -85,7 +79,7 @@ async def claim(request: Request, request_id: int) -> HTTPResponse:
 @documented(ApplicationOut)
 @requires("staff")
 async def release(request: Request, request_id: int) -> HTTPResponse:
-    return respond(ApplicationOut.of(await queues.release(_actor(request), request_id), for_staff=True))
+    return respond(ApplicationOut.of(await queues.release(actor_of(request), request_id), for_staff=True))
 
 
 Route = Callable[..., Coroutine[Any, Any, HTTPResponse]]
@@ -107,7 +101,7 @@ def action(step: str, summary: str) -> Route:
     async def act(request: Request, request_id: int) -> HTTPResponse:
         data: ActionIn = request.ctx.body
         req = await service.act(
-            _actor(request),
+            actor_of(request),
             request_id,
             step,
             comment=data.comment,
@@ -132,7 +126,7 @@ def action(step: str, summary: str) -> Route:
 async def request_supplement(request: Request, request_id: int) -> HTTPResponse:
     data: SupplementIn = request.ctx.body
     req = await service.act(
-        _actor(request),
+        actor_of(request),
         request_id,
         "request_supplement",
         comment=data.comment,

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sanic import HTTPResponse, Request
 from sanic_ext import openapi
 
-from api._access import requires_staff
+from api._access import actor_of, requires_staff
 from api._idempotency import idempotent
-from api._kit import body, documented, parse, respond
+from api._kit import body, documented, parse_query, respond
 from api.catalog.schemas import (
     CreateItemIn,
     HighFrequencyOut,
@@ -29,7 +27,6 @@ from api.catalog.schemas import (
 from domain.catalog import service
 from domain.catalog.cache import CatalogCache
 from domain.catalog.models import CatalogItem
-from domain.shared.actor import Actor
 from domain.staff.roles import Role
 
 STAFF_ITEMS_PATH = "/api/v1/staff/catalog/items"
@@ -38,15 +35,6 @@ STAFF_ITEMS_PATH = "/api/v1/staff/catalog/items"
 def _cache(request: Request) -> CatalogCache:
     runtime = request.app.ctx.runtime
     return CatalogCache(runtime.redis, runtime.keys)
-
-
-def _query(request: Request) -> dict[str, Any]:
-    return {name: request.args.get(name) for name in request.args}
-
-
-def _actor(request: Request) -> Actor:
-    actor: Actor = request.ctx.actor
-    return actor
 
 
 def _cached_json(text: str) -> HTTPResponse:
@@ -77,7 +65,7 @@ def _staff_item(item: CatalogItem) -> StaffItemOut:
 @openapi.parameter("offset", int, "query")
 @documented(ItemPageOut)
 async def list_items(request: Request) -> HTTPResponse:
-    query = parse(ItemsQuery, _query(request))
+    query = parse_query(request, ItemsQuery)
     filters = service.ItemFilter(**query.model_dump())
     return _cached_json(await service.public_items(filters, locale=request.ctx.locale, cache=_cache(request)))
 
@@ -87,7 +75,7 @@ async def list_items(request: Request) -> HTTPResponse:
 @openapi.parameter("version", int, "query")
 @documented(ItemOut)
 async def get_item(request: Request, code: str) -> HTTPResponse:
-    query = parse(ItemQuery, _query(request))
+    query = parse_query(request, ItemQuery)
     text = await service.public_item(
         code, version=query.version, locale=request.ctx.locale, cache=_cache(request)
     )
@@ -118,9 +106,9 @@ async def themes(request: Request) -> HTTPResponse:
 @documented(StaffItemPageOut)
 @requires_staff(Role.CATALOGUE_EDITOR)
 async def staff_list(request: Request) -> HTTPResponse:
-    query = parse(StaffItemsQuery, _query(request))
+    query = parse_query(request, StaffItemsQuery)
     items, total = await service.staff_items(
-        _actor(request),
+        actor_of(request),
         status=query.status,
         department=query.department,
         q=query.q,
@@ -138,7 +126,7 @@ async def staff_list(request: Request) -> HTTPResponse:
 @documented(StaffItemDetailOut)
 @requires_staff(Role.CATALOGUE_EDITOR)
 async def staff_get(request: Request, code: str) -> HTTPResponse:
-    item, versions = await service.staff_item(_actor(request), code)
+    item, versions = await service.staff_item(actor_of(request), code)
     return respond(
         StaffItemDetailOut(
             **_staff_item(item).model_dump(), versions=[VersionOut.model_validate(v) for v in versions]
@@ -159,7 +147,7 @@ async def staff_get(request: Request, code: str) -> HTTPResponse:
 async def create_item(request: Request) -> HTTPResponse:
     data: CreateItemIn = request.ctx.body
     item = await service.create_item(
-        _actor(request),
+        actor_of(request),
         basic_code=data.basic_code,
         document=data.document,
         high_frequency_rank=data.high_frequency_rank,
@@ -183,7 +171,7 @@ async def create_item(request: Request) -> HTTPResponse:
 async def add_version(request: Request, code: str) -> HTTPResponse:
     data: NewVersionIn = request.ctx.body
     version = await service.add_version(
-        _actor(request), code, base_version=data.base_version, document=data.document, cache=_cache(request)
+        actor_of(request), code, base_version=data.base_version, document=data.document, cache=_cache(request)
     )
     return respond(VersionOut.model_validate(version), status=201)
 
@@ -192,14 +180,14 @@ async def add_version(request: Request, code: str) -> HTTPResponse:
 @documented(StaffItemOut)
 @requires_staff(Role.CATALOGUE_EDITOR)
 async def publish(request: Request, code: str) -> HTTPResponse:
-    return respond(_staff_item(await service.publish(_actor(request), code, cache=_cache(request))))
+    return respond(_staff_item(await service.publish(actor_of(request), code, cache=_cache(request))))
 
 
 @openapi.summary("Retire an item: no longer listed or applied for; its versions stay readable")
 @documented(StaffItemOut)
 @requires_staff(Role.CATALOGUE_EDITOR)
 async def retire(request: Request, code: str) -> HTTPResponse:
-    return respond(_staff_item(await service.retire(_actor(request), code, cache=_cache(request))))
+    return respond(_staff_item(await service.retire(actor_of(request), code, cache=_cache(request))))
 
 
 @openapi.summary("Place an item on the high-frequency list (or take it off with null)")
@@ -208,5 +196,5 @@ async def retire(request: Request, code: str) -> HTTPResponse:
 @body(RankIn)
 async def set_rank(request: Request, code: str) -> HTTPResponse:
     data: RankIn = request.ctx.body
-    item = await service.set_rank(_actor(request), code, rank=data.rank, cache=_cache(request))
+    item = await service.set_rank(actor_of(request), code, rank=data.rank, cache=_cache(request))
     return respond(_staff_item(item))

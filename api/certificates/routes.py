@@ -5,16 +5,10 @@ from __future__ import annotations
 from sanic import HTTPResponse, Request, json
 from sanic_ext import openapi
 
-from api._access import requires
+from api._access import actor_of, requires
 from api._kit import body, documented, respond
 from api.certificates.schemas import CertificateOut, RevokeIn, VerificationOut, VerifyIn, WalletOut
 from domain.certificates import service
-from domain.shared.actor import Actor
-
-
-def _actor(request: Request) -> Actor:
-    actor: Actor = request.ctx.actor
-    return actor
 
 
 @openapi.summary("Public keys that verify e-certificates offline (JWK set, Ed25519, by kid)")
@@ -27,7 +21,7 @@ async def public_keys(request: Request) -> HTTPResponse:
 @documented(WalletOut)
 @requires("resident")
 async def wallet(request: Request) -> HTTPResponse:
-    certificates = await service.wallet(_actor(request))
+    certificates = await service.wallet(actor_of(request))
     return respond(WalletOut(items=[CertificateOut.of(c) for c in certificates]))
 
 
@@ -35,7 +29,7 @@ async def wallet(request: Request) -> HTTPResponse:
 @documented(CertificateOut)
 @requires("resident")
 async def get_one(request: Request, certificate_id: int) -> HTTPResponse:
-    return respond(CertificateOut.of(await service.get_own(_actor(request), certificate_id)))
+    return respond(CertificateOut.of(await service.get_own(actor_of(request), certificate_id)))
 
 
 @openapi.summary("Verify an e-certificate by number or signed document (scanners, case officers)")
@@ -55,7 +49,7 @@ async def verify(request: Request) -> HTTPResponse:
         if data.signed is not None
         else None
     )
-    result = await service.verify(_actor(request), number=data.number, envelope=envelope)
+    result = await service.verify(actor_of(request), number=data.number, envelope=envelope)
     return respond(
         VerificationOut(validity=result.validity, certificate=CertificateOut.of(result.certificate))
     )
@@ -67,5 +61,5 @@ async def verify(request: Request) -> HTTPResponse:
 @body(RevokeIn)
 async def revoke(request: Request, certificate_id: int) -> HTTPResponse:
     data: RevokeIn = request.ctx.body
-    cert = await service.revoke(_actor(request), certificate_id, reason=data.reason)
+    cert = await service.revoke(actor_of(request), certificate_id, reason=data.reason)
     return respond(CertificateOut.of(cert))

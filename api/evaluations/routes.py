@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sanic import HTTPResponse, Request
 from sanic_ext import openapi
 
-from api._access import requires, requires_level
+from api._access import actor_of, requires, requires_level
 from api._idempotency import idempotent
-from api._kit import body, documented, parse, respond
+from api._kit import body, documented, parse_query, respond
 from api.evaluations.schemas import (
     EvaluationIn,
     EvaluationOut,
@@ -28,18 +26,8 @@ from api.evaluations.schemas import (
 )
 from domain.evaluations import service
 from domain.evaluations.models import EvaluationLevel
-from domain.shared.actor import Actor
 
 REAL_NAME_LEVEL = 3  # 好差评 is a real-name feedback mechanism (seed 001 L497)
-
-
-def _actor(request: Request) -> Actor:
-    actor: Actor = request.ctx.actor
-    return actor
-
-
-def _query(request: Request) -> dict[str, Any]:
-    return {name: request.args.get(name) for name in request.args}
 
 
 @openapi.summary("Rate a finished service (好差评), once per application or counter service")
@@ -55,7 +43,7 @@ def _query(request: Request) -> dict[str, Any]:
 async def create(request: Request) -> HTTPResponse:
     data: EvaluationIn = request.ctx.body
     evaluation = await service.evaluate(
-        _actor(request),
+        actor_of(request),
         service.Rating(
             target_type=data.target_type,
             target_id=data.target_id,
@@ -71,7 +59,7 @@ async def create(request: Request) -> HTTPResponse:
 @documented(EvaluationsOut)
 @requires("resident")
 async def mine(request: Request) -> HTTPResponse:
-    evaluations = await service.mine(_actor(request))
+    evaluations = await service.mine(actor_of(request))
     return respond(EvaluationsOut(items=[EvaluationOut.of(e) for e in evaluations]))
 
 
@@ -103,9 +91,9 @@ async def indicators(request: Request) -> HTTPResponse:
 @documented(OrdersOut)
 @requires("staff")
 async def list_orders(request: Request) -> HTTPResponse:
-    query = parse(OrdersQuery, _query(request))
+    query = parse_query(request, OrdersQuery)
     orders, total = await service.list_orders(
-        _actor(request),
+        actor_of(request),
         state=query.state,
         department_code=query.department_code,
         limit=query.limit,
@@ -120,7 +108,7 @@ async def list_orders(request: Request) -> HTTPResponse:
 @documented(OrderDetailOut)
 @requires("staff")
 async def get_order(request: Request, order_id: int) -> HTTPResponse:
-    return respond(OrderDetailOut.detail(await service.get_order(_actor(request), order_id)))
+    return respond(OrderDetailOut.detail(await service.get_order(actor_of(request), order_id)))
 
 
 @openapi.summary("Take the next step of a work order: 回访, 转派, 督办, 整改, 审核 (approve or reject)")
@@ -131,7 +119,7 @@ async def get_order(request: Request, order_id: int) -> HTTPResponse:
 async def advance_order(request: Request, order_id: int) -> HTTPResponse:
     data: StepIn = request.ctx.body
     order = await service.advance(
-        _actor(request), order_id, action=data.action, note=data.note, department_code=data.department_code
+        actor_of(request), order_id, action=data.action, note=data.note, department_code=data.department_code
     )
     return respond(OrderDetailOut.detail(order))
 
@@ -142,8 +130,8 @@ async def advance_order(request: Request, order_id: int) -> HTTPResponse:
 @documented(StatisticsOut)
 @requires("staff")
 async def statistics(request: Request) -> HTTPResponse:
-    query = parse(StatisticsQuery, _query(request))
+    query = parse_query(request, StatisticsQuery)
     tallies = await service.statistics(
-        _actor(request), department_code=query.department_code, item_code=query.item_code
+        actor_of(request), department_code=query.department_code, item_code=query.item_code
     )
     return respond(StatisticsOut(items=[TallyOut.of(t) for t in tallies]))

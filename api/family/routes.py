@@ -5,18 +5,12 @@ from __future__ import annotations
 from sanic import HTTPResponse, Request, empty
 from sanic_ext import openapi
 
-from api._access import requires
+from api._access import actor_of, requires
 from api._kit import body, documented, respond
 from api.family.schemas import AddMemberIn, InvitationOut, InvitationsOut, MemberOut, MembersOut
 from domain.family import service
-from domain.shared.actor import Actor
 
 FAMILY_PATH = "/api/v1/family"
-
-
-def _actor(request: Request) -> Actor:
-    actor: Actor = request.ctx.actor
-    return actor
 
 
 @openapi.summary("My family members")
@@ -24,7 +18,7 @@ def _actor(request: Request) -> Actor:
 @documented(MembersOut)
 @requires("resident")
 async def list_members(request: Request) -> HTTPResponse:
-    members = await service.list_members(_actor(request))
+    members = await service.list_members(actor_of(request))
     return respond(MembersOut(items=[MemberOut.of(m) for m in members]))
 
 
@@ -42,7 +36,7 @@ async def list_members(request: Request) -> HTTPResponse:
 async def add_member(request: Request) -> HTTPResponse:
     data: AddMemberIn = request.ctx.body
     member = await service.add_member(
-        _actor(request), relation=data.relation, name=data.name, id_number=data.id_number
+        actor_of(request), relation=data.relation, name=data.name, id_number=data.id_number
     )
     response = respond(MemberOut.of(member), status=201)
     response.headers["Location"] = f"{FAMILY_PATH}/{member.id}"
@@ -54,7 +48,7 @@ async def add_member(request: Request) -> HTTPResponse:
 @openapi.response(204, description="Removed")
 @requires("resident")
 async def remove_member(request: Request, member_id: int) -> HTTPResponse:
-    await service.remove_member(_actor(request), member_id)
+    await service.remove_member(actor_of(request), member_id)
     return empty()
 
 
@@ -64,7 +58,7 @@ async def remove_member(request: Request, member_id: int) -> HTTPResponse:
 @documented(InvitationsOut)
 @requires("resident")
 async def list_invitations(request: Request) -> HTTPResponse:
-    invitations = await service.list_invitations(_actor(request))
+    invitations = await service.list_invitations(actor_of(request))
     return respond(InvitationsOut(items=[InvitationOut.of(m) for m in invitations]))
 
 
@@ -73,7 +67,7 @@ async def list_invitations(request: Request) -> HTTPResponse:
 @documented(InvitationOut)
 @requires("resident")
 async def accept_invitation(request: Request, member_id: int) -> HTTPResponse:
-    return respond(InvitationOut.of(await service.accept_invitation(_actor(request), member_id)))
+    return respond(InvitationOut.of(await service.accept_invitation(actor_of(request), member_id)))
 
 
 @openapi.summary("Decline an invitation")
@@ -81,4 +75,4 @@ async def accept_invitation(request: Request, member_id: int) -> HTTPResponse:
 @documented(InvitationOut)
 @requires("resident")
 async def decline_invitation(request: Request, member_id: int) -> HTTPResponse:
-    return respond(InvitationOut.of(await service.decline_invitation(_actor(request), member_id)))
+    return respond(InvitationOut.of(await service.decline_invitation(actor_of(request), member_id)))

@@ -5,12 +5,11 @@ from __future__ import annotations
 from sanic import HTTPResponse, Request, redirect
 from sanic_ext import openapi
 
-from api._access import requires
+from api._access import actor_of, requires
 from api._kit import body, documented, parse, respond
 from api.accounts.schemas import UserOut
 from api.identity.schemas import CallbackIn, ReturnQuery, SessionIn, SessionOut
 from domain.identity import service
-from domain.shared.actor import Actor
 
 # Registered with the identity platform as our only redirect URI (exact match).
 RETURN_PATH = "/api/v1/identity/return"
@@ -19,11 +18,6 @@ RETURN_PATH = "/api/v1/identity/return"
 def redirect_uri(request: Request) -> str:
     base: str = request.app.ctx.runtime.settings.public_base_url
     return base.rstrip("/") + RETURN_PATH
-
-
-def _actor(request: Request) -> Actor:
-    actor: Actor = request.ctx.actor
-    return actor
 
 
 @openapi.summary("Start real-name verification: get the identity platform's page to open")
@@ -39,7 +33,7 @@ async def start(request: Request) -> HTTPResponse:
     data: SessionIn = request.ctx.body
     runtime = request.app.ctx.runtime
     url = await service.start_verification(
-        _actor(request),
+        actor_of(request),
         return_to=data.return_to,
         provider=runtime.adapters.identity,
         redirect_uri=redirect_uri(request),
@@ -82,7 +76,7 @@ async def complete(request: Request) -> HTTPResponse:
     data: CallbackIn = request.ctx.body
     runtime = request.app.ctx.runtime
     user = await service.complete_verification(
-        _actor(request),
+        actor_of(request),
         code=data.code,
         state=data.state,
         provider=runtime.adapters.identity,

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sanic import HTTPResponse, Request
 from sanic_ext import openapi
 
-from api._access import requires
-from api._kit import documented, parse, respond
+from api._access import actor_of, requires
+from api._kit import documented, parse_query, respond
 from api.inbox.schemas import InboxOut, InboxQuery, MessageOut
 from domain.notifications import service
-from domain.shared.actor import Actor
-
-
-def _actor(request: Request) -> Actor:
-    actor: Actor = request.ctx.actor
-    return actor
-
-
-def _query(request: Request) -> dict[str, Any]:
-    return {name: request.args.get(name) for name in request.args}
 
 
 @openapi.summary("The caller's inbox, newest first, with the unread count")
@@ -30,9 +18,9 @@ def _query(request: Request) -> dict[str, Any]:
 @documented(InboxOut)
 @requires("resident")
 async def list_messages(request: Request) -> HTTPResponse:
-    query = parse(InboxQuery, _query(request))
+    query = parse_query(request, InboxQuery)
     items, total, unread = await service.inbox(
-        _actor(request), unread_only=query.unread, limit=query.limit, offset=query.offset
+        actor_of(request), unread_only=query.unread, limit=query.limit, offset=query.offset
     )
     locale = request.ctx.locale
     return respond(
@@ -50,5 +38,5 @@ async def list_messages(request: Request) -> HTTPResponse:
 @documented(MessageOut)
 @requires("resident")
 async def mark_read(request: Request, message_id: int) -> HTTPResponse:
-    message = await service.mark_read(_actor(request), message_id)
+    message = await service.mark_read(actor_of(request), message_id)
     return respond(MessageOut.of(message, request.ctx.locale))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sanic import HTTPResponse, Request, empty
 from sanic_ext import openapi
 
-from api._access import anonymous_actor, requires, requires_staff
+from api._access import actor_of, anonymous_actor, requires, requires_staff
 from api._idempotency import idempotent
-from api._kit import body, documented, parse, respond
+from api._kit import body, documented, parse_query, respond
 from api.staff.schemas import (
     AccountListOut,
     AccountOut,
@@ -26,7 +24,6 @@ from api.staff.schemas import (
     SessionOut,
     UpdateAccountIn,
 )
-from domain.shared.actor import Actor
 from domain.staff import service
 from domain.staff.models import StaffAccount
 from domain.staff.roles import Role
@@ -51,17 +48,8 @@ def _policy(request: Request) -> service.LockoutPolicy:
     )
 
 
-def _query(request: Request) -> dict[str, Any]:
-    return {name: request.args.get(name) for name in request.args}
-
-
 def _account(account: StaffAccount) -> AccountOut:
     return AccountOut.model_validate(account)
-
-
-def _actor(request: Request) -> Actor:
-    actor: Actor = request.ctx.actor
-    return actor
 
 
 # -- sessions ------------------------------------------------------------------------------------
@@ -120,7 +108,7 @@ async def logout(request: Request) -> HTTPResponse:
 @documented(AccountOut)
 @requires("staff")
 async def me(request: Request) -> HTTPResponse:
-    actor = _actor(request)
+    actor = actor_of(request)
     return respond(_account(await service.get_account(actor, actor.id or 0)))
 
 
@@ -151,7 +139,7 @@ async def create_account(request: Request) -> HTTPResponse:
         display_name=data.display_name,
         roles=[r.value for r in data.roles],
         scopes=data.scopes,
-        actor=_actor(request),
+        actor=actor_of(request),
     )
     response = respond(_account(account), status=201)
     response.headers["Location"] = f"{ACCOUNTS_PATH}/{account.id}"
@@ -165,9 +153,9 @@ async def create_account(request: Request) -> HTTPResponse:
 @documented(AccountListOut)
 @requires_staff(Role.ADMIN)
 async def list_accounts(request: Request) -> HTTPResponse:
-    query = parse(AccountsQuery, _query(request))
+    query = parse_query(request, AccountsQuery)
     items, total = await service.list_accounts(
-        _actor(request), active=query.active, limit=query.limit, offset=query.offset
+        actor_of(request), active=query.active, limit=query.limit, offset=query.offset
     )
     return respond(
         AccountListOut(
@@ -180,7 +168,7 @@ async def list_accounts(request: Request) -> HTTPResponse:
 @documented(AccountOut)
 @requires("staff")
 async def get_account(request: Request, account_id: int) -> HTTPResponse:
-    return respond(_account(await service.get_account(_actor(request), account_id)))
+    return respond(_account(await service.get_account(actor_of(request), account_id)))
 
 
 @openapi.summary("Change a staff account: roles, scopes, active, password, unlock (administrators)")
@@ -191,7 +179,7 @@ async def get_account(request: Request, account_id: int) -> HTTPResponse:
 async def update_account(request: Request, account_id: int) -> HTTPResponse:
     data: UpdateAccountIn = request.ctx.body
     account = await service.update_account(
-        _actor(request),
+        actor_of(request),
         account_id,
         sessions=_sessions(request),
         display_name=data.display_name,
@@ -214,8 +202,8 @@ async def update_account(request: Request, account_id: int) -> HTTPResponse:
 @documented(AuditTrailOut)
 @requires_staff(Role.ADMIN)
 async def audit_trail(request: Request) -> HTTPResponse:
-    query = parse(AuditQuery, _query(request))
+    query = parse_query(request, AuditQuery)
     records = await service.audit_trail(
-        _actor(request), target_type=query.target_type, target_id=query.target_id, limit=query.limit
+        actor_of(request), target_type=query.target_type, target_id=query.target_id, limit=query.limit
     )
     return respond(AuditTrailOut(items=[AuditRecordOut.model_validate(r) for r in records]))
