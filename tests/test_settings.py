@@ -28,6 +28,15 @@ REAL = {
 }
 
 
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about defaults: what CI or a developer exported must not leak in."""
+    for name in list(os.environ):
+        if name.startswith("PALMCITY_") or name in ("DATABASE_URL", "REDIS_URL"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(os.path.dirname(__file__))  # no project .env
+
+
 def test_production_refuses_every_placeholder_by_name() -> None:
     with pytest.raises(ValidationError) as exc:
         Settings(env="prod")
