@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('published_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'catalog_item_version', 'app': 'palmcity', 'unique_together': (('item', 'number'),), 'pk_attr': 'id', 'table_description': 'A frozen ``ItemDocument``. The document never changes; ``published_at`` is stamped once.'},
+            options={'table': 'catalog_item_version', 'app': 'palmcity', 'unique_together': (('item', 'number'),), 'pk_attr': 'id', 'table_description': 'A frozen ``ItemDocument``. The document never changes, and ``published_at`` is stamped once.'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -31,8 +31,10 @@ def _prepare(settings: Settings) -> None:
 async def migrate(settings: Settings) -> None:
     from tortoise.migrations.api import migrate as run_migrations
 
-    await run_migrations(config=tortoise_config(settings.database_url))
-    await Tortoise.close_connections()
+    try:
+        await run_migrations(config=tortoise_config(settings.database_url))
+    finally:
+        await Tortoise.close_connections()  # else a failed migration leaves the process hanging
 
 
 async def _with_orm(settings: Settings, work: str, args: argparse.Namespace) -> None:

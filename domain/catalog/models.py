@@ -56,7 +56,7 @@ class CatalogItem(Model):
 
 
 class CatalogItemVersion(Model):
-    """A frozen ``ItemDocument``. The document never changes; ``published_at`` is stamped once."""
+    """A frozen ``ItemDocument``. The document never changes, and ``published_at`` is stamped once."""
 
     id = fields.BigIntField(primary_key=True)
     # Items are never deleted (they are retired, and the service has no delete); CASCADE only lets a
