@@ -23,7 +23,7 @@ const en: Messages = {
   'home.loginButton': 'Sign in',
   'home.services': 'Services',
   'home.notice': 'Guide',
-  'home.noticeBody': 'Verify your real name to do more online. Services marked * need an in-person check.',
+  'home.noticeBody': 'Verify your real name to do more online; some services ask you to confirm a higher identity level first.',
   'home.careTip': 'Care mode is on',
 
   'service.office': 'Palm Office',

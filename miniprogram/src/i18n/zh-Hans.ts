@@ -22,7 +22,7 @@ const zhHans = {
   'home.loginButton': '登录 / 注册',
   'home.services': '服务专区',
   'home.notice': '办事指南',
-  'home.noticeBody': '实名认证后可在线办理更多事项，带 * 的服务需要到现场核验。',
+  'home.noticeBody': '实名认证后可在线办理更多事项，部分服务需要更高的认证等级。',
   'home.careTip': '长辈模式已开启',
 
   'service.office': '掌上办',

@@ -24,7 +24,7 @@ const zhHant: Messages = {
   'home.loginButton': '登入 / 註冊',
   'home.services': '服務專區',
   'home.notice': '辦事指南',
-  'home.noticeBody': '實名認證後可在線辦理更多事項，帶 * 的服務需要到現場核驗。',
+  'home.noticeBody': '實名認證後可在線辦理更多事項，部分服務需要更高的認證等級。',
   'home.careTip': '長者模式已開啟',
 
   'service.office': '掌上辦',
