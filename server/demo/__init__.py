@@ -53,7 +53,7 @@ async def load_all(settings: Settings) -> None:
 
 # -- staff -----------------------------------------------------------------------------------------
 
-# Demo staff accounts, one per role. The password is for the sandbox only (README says so).
+# Demo staff accounts, one per role (two case officers where 受审分离 needs them). The password is for the sandbox only (README says so).
 DEMO_STAFF_PASSWORD = "palmcity-demo-2026"
 DEMO_STAFF = [
     ("admin", "系统管理员 Admin", ["admin"], ["*"]),
@@ -64,6 +64,10 @@ DEMO_STAFF = [
         ["case_officer"],
         ["qx-civil-affairs", "qx-taihe-town"],
     ),
+    # Two officers of the Shanwei disabled persons' federation: with 受审分离 the one who accepts a
+    # rehabilitation-aid case may not approve it, so the demo needs an acceptor and a reviewer.
+    ("officer.sw", "汕尾市残联受理员 Acceptance officer", ["case_officer"], ["sw-disabled-persons"]),
+    ("reviewer.sw", "汕尾市残联审核员 Review officer", ["case_officer"], ["sw-disabled-persons"]),
     ("scanner.qx", "清新区扫码核验员 Scanner", ["scanner"], ["qx-health"]),
     ("finance.qx", "清新区财政局财务 Finance", ["finance"], ["qx-finance"]),
 ]
