@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.certificates import service
 from domain.certificates.models import CertificateStatus, ECertificate
+from domain.certificates.types import BY_CODE
 from domain.shared.errors import InvalidInput
 from domain.shared.i18n import _
 
@@ -23,7 +24,9 @@ class SignedOut(BaseModel):
 class CertificateOut(BaseModel):
     id: int
     number: str
-    type_code: str
+    type_code: str = Field(description="The short code that starts the number, e.g. `CJKF`.")
+    type_key: str | None = Field(description="The type as the catalogue names it (`certificate_type`).")
+    type_name: str = Field(description="The type's name in the caller's language.")
     holder_name: str | None = Field(description="Masked, e.g. 张**.")
     data: dict[str, Any]
     valid_from: date
@@ -36,12 +39,15 @@ class CertificateOut(BaseModel):
     signed: SignedOut = Field(description="Carry this for offline verification.")
 
     @classmethod
-    def of(cls, cert: ECertificate) -> CertificateOut:
+    def of(cls, cert: ECertificate, locale: str) -> CertificateOut:
         envelope = service.signed(cert)
+        kind = BY_CODE.get(cert.type_code)
         return cls(
             id=cert.id,
             number=cert.number or "",
             type_code=cert.type_code,
+            type_key=kind.key if kind else None,
+            type_name=kind.name(locale) if kind else cert.type_code,
             holder_name=cert.holder_name_masked,
             data=service.data_of(cert),
             valid_from=cert.valid_from,

@@ -398,6 +398,7 @@ MEDICAL_AID_ITEM: dict[str, Any] = {
     "applicant_kinds": ["self", "family_member"],
     "delivery": ["e_certificate"],
     "result_certificate_type": "medical_aid",
+    "certificate_fields": ["category"],
     "materials": [
         _material(
             "written_application",
@@ -414,7 +415,7 @@ MEDICAL_AID_ITEM: dict[str, Any] = {
                 "共同生活家庭成員戶口簿和身份證影印件",
                 "Household register and ID cards of the co-resident family",
             ),
-            certificate_type="household_book",
+            certificate_type="household_register",
         ),
         _material(
             "hardship_survey",
@@ -737,6 +738,7 @@ REHABILITATION_AID_ITEM: dict[str, Any] = {
     "applicant_kinds": ["family_member"],  # the guardian, for the child (L844)
     "delivery": ["e_certificate"],
     "result_certificate_type": "rehab_aid",
+    "certificate_fields": ["disability_type", "aid_item"],
     "materials": [
         _material(
             "application_form",
@@ -749,7 +751,7 @@ REHABILITATION_AID_ITEM: dict[str, Any] = {
         _material(
             "id_or_household_book",
             _name("身份证或家庭户口簿", "身份證或家庭戶口簿", "ID card or household register"),
-            certificate_type="household_book",
+            certificate_type="household_register",
         ),
         _material(
             "disability_proof",
@@ -758,7 +760,7 @@ REHABILITATION_AID_ITEM: dict[str, Any] = {
                 "殘疾人證或專業醫療機構診斷證明書原件",
                 "Disability certificate or original diagnosis",
             ),
-            certificate_type="disability_cert",
+            certificate_type="disability_certificate",
         ),
         _material(
             "residence_permit",

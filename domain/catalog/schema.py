@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from domain.catalog.conditions import Condition, fields_of
 from domain.catalog.errors import CatalogDocumentInvalid, CatalogThemeUnknown
 from domain.catalog.themes import LIFE_EVENT_CODES, THEME_CODES
+from domain.certificates.types import KEYS as CERTIFICATE_TYPES
 from domain.shared.i18n import LazyText, _
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
@@ -26,6 +27,8 @@ PlainText = r"^[^\x00-\x1f\x7f]*$"
 MAX_DEPTH = 12  # nesting of a whole document; conditions are the only part that can nest deeply
 
 FieldType = Literal["text", "number", "date", "select", "boolean", "id_number", "phone"]
+# Answers of these types are personal data: kept encrypted and shown masked.
+PERSONAL_FIELD_TYPES = frozenset({"id_number", "phone"})
 ApplicantKind = Literal["self", "family_member", "enterprise"]
 DeliveryMode = Literal["e_certificate", "post", "pickup"]
 RegionLevel = Literal["province", "city", "county", "town"]
@@ -72,6 +75,11 @@ class Material(_Part):
     certificate_type: Key | None = None
     # 容缺受理: the case may be accepted while this material is still missing.
     tolerated: bool = False
+
+    @field_validator("certificate_type")
+    @classmethod
+    def _known_certificate_type(cls, value: str | None) -> str | None:
+        return _known_certificate_type(value)
 
     @model_validator(mode="after")
     def _tolerated_only_when_required(self) -> Material:
@@ -188,6 +196,8 @@ class ItemDocument(_Part):
     applicant_kinds: list[ApplicantKind] = Field(min_length=1, max_length=3)
     delivery: list[DeliveryMode] = Field(default_factory=list, max_length=3)
     result_certificate_type: Key | None = None
+    # Form answers printed on the e-certificate issued on approval (the rest stays in the case).
+    certificate_fields: list[Key] = Field(default_factory=list, max_length=20)
     materials: list[Material] = Field(default_factory=list, max_length=50)
     form: Form = Field(default_factory=Form)
     workflow: Key
@@ -200,6 +210,11 @@ class ItemDocument(_Part):
         if _depth(data) > MAX_DEPTH:
             raise _refuse("too_deep", _("This document is nested too deeply."))
         return data
+
+    @field_validator("result_certificate_type")
+    @classmethod
+    def _known_result_type(cls, value: str | None) -> str | None:
+        return _known_certificate_type(value)
 
     @field_validator("themes")
     @classmethod
@@ -226,6 +241,18 @@ class ItemDocument(_Part):
         codes = [m.code for m in self.materials]
         if len(set(codes)) != len(codes):
             raise _refuse("duplicate_material", _("Two materials have the same code."))
+        kinds = {f.key: f.type for f in self.form.fields}
+        if any(key not in kinds for key in self.certificate_fields):
+            raise _refuse("certificate_field_unknown", _("A certificate field is not a field of the form."))
+        if any(kinds[key] in PERSONAL_FIELD_TYPES for key in self.certificate_fields):
+            # A certificate is shown to every verifier: no ID number or phone in clear on it.
+            raise _refuse(
+                "certificate_field_personal", _("An ID number or phone cannot be printed on a certificate.")
+            )
+        if self.certificate_fields and self.result_certificate_type is None:
+            raise _refuse(
+                "certificate_fields_without_type", _("Certificate fields need a result certificate type.")
+            )
         return self
 
     def keyword_text(self) -> str:
@@ -234,6 +261,12 @@ class ItemDocument(_Part):
         if self.summary is not None:
             parts += [self.summary.zh_Hans, self.summary.zh_Hant, self.summary.en]
         return " ".join(parts)
+
+
+def _known_certificate_type(value: str | None) -> str | None:
+    if value is not None and value not in CERTIFICATE_TYPES:
+        raise _refuse("certificate_type_unknown", _("There is no e-certificate of this type."))
+    return value
 
 
 def _known(values: list[str], allowed: frozenset[str]) -> list[str]:

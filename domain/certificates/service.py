@@ -147,13 +147,18 @@ async def issue_for_request(
     *,
     request_id: int,
     holder_user_id: int,
+    holder_name: str | None = None,
     type_code: str,
     data: dict[str, Any],
     department_code: str,
     valid_days: int,
     using_db: BaseDBAsyncClient,
 ) -> ECertificate:
-    """Issue an approved request's certificate in the caller's transaction; idempotent per request+type."""
+    """Issue an approved request's certificate in the caller's transaction; idempotent per request+type.
+
+    ``holder_name`` is the name the certificate shows (masked) when it is not the holder's own: a
+    child's certificate kept in the guardian's wallet.
+    """
     existing = (
         await ECertificate.filter(request_id=request_id, type_code=type_code).using_db(using_db).first()
     )
@@ -172,7 +177,7 @@ async def issue_for_request(
     cert = await ECertificate.create(
         type_code=type_code,
         holder_id=holder.id,
-        holder_name_masked=pii.mask_name(holder.real_name),
+        holder_name_masked=pii.mask_name(holder_name or holder.real_name),
         request_id=request_id,
         data=encoded,
         valid_from=valid_from,

@@ -18,7 +18,8 @@ from domain.org.models import Department, Region
 from server.demo import load_regions
 from server.demo.catalog import load_catalog
 from tests.api.test_staff import staff_client
-from tests.support.apps import error_code
+from server.settings import Settings
+from tests.support.apps import client_for, error_code, running
 from tests.support.residents import login
 
 ITEMS = "/api/v1/catalog/items"
@@ -434,6 +435,12 @@ def _with_field(**field: Any) -> dict[str, Any]:
     return body
 
 
+def _certificate_printing(**field: Any) -> dict[str, Any]:
+    body = _with_field(**field)
+    body["document"].update(result_certificate_type="residence_permit", certificate_fields=["extra"])
+    return body
+
+
 def _deep_condition(depth: int) -> dict[str, Any]:
     condition: dict[str, Any] = {"field": "purpose", "op": "present"}
     for _ in range(depth):
@@ -551,6 +558,45 @@ BAD_DOCUMENTS: list[tuple[str, dict[str, Any], str, str]] = [
         "not_allowed",
     ),
     ("absurd nesting", _changed("instant_rules", _deep_condition(40)), "document", "too_deep"),
+    (
+        "unknown result certificate",
+        _changed("result_certificate_type", "moon_permit"),
+        "document.result_certificate_type",
+        "certificate_type_unknown",
+    ),
+    (
+        "unknown certificate for a material",
+        _changed(
+            "materials",
+            [
+                {
+                    "code": "x",
+                    "name": {"zh_Hans": "甲", "zh_Hant": "甲", "en": "A"},
+                    "certificate_type": "moon_permit",
+                }
+            ],
+        ),
+        "document.materials.0.certificate_type",
+        "certificate_type_unknown",
+    ),
+    (
+        "certificate field unknown",
+        _changed("certificate_fields", ["nope"]),
+        "document",
+        "certificate_field_unknown",
+    ),
+    (
+        "certificate field without a certificate",
+        _changed("certificate_fields", ["purpose"]),
+        "document",
+        "certificate_fields_without_type",
+    ),
+    (
+        "phone printed on a certificate",
+        _certificate_printing(type="phone"),
+        "document",
+        "certificate_field_personal",
+    ),
 ]
 
 
@@ -600,3 +646,23 @@ async def test_editing_conflicts_get_their_own_codes(client: httpx.AsyncClient) 
     assert field_codes(r) == {"rank": "too_small"}
     r = await client.post(STAFF_ITEMS, content=b"{not json", headers=headers)
     assert r.status_code == 400 and error_code(r) == "malformed_json"
+
+
+async def test_with_the_embedded_redis_an_edit_is_seen_at_once_though_the_generation_is_remembered(
+    settings: Settings,
+) -> None:
+    # The embedded default remembers the cache generation in the process (no Redis read per hit);
+    # an edit through the service must still make every cached view stale at once.
+    embedded = settings.model_copy(update={"redis_url": "memory://"})
+    async with demo_catalogue(), running(embedded) as app, client_for(app) as client:
+        headers = await editor(client)
+        assert basic_codes(await search(client, q="公积金")) == {"GG0003", "GG0004", "JF0001"}
+        await CatalogItem.filter(basic_code="GG0004").update(search_text="nothing")
+        assert basic_codes(await search(client, q="公积金")) == {"GG0003", "GG0004", "JF0001"}
+
+        r = await client.post(f"{STAFF_ITEMS}/JF0001-441800/retire", headers=headers)
+        assert r.status_code == 200
+
+        assert basic_codes(await search(client, q="公积金")) == {"GG0003"}
+        hf = (await client.get("/api/v1/catalog/high-frequency")).json()["items"]
+        assert "JF0001" not in [i["basic_code"] for i in hf]
