@@ -21,4 +21,5 @@ def build() -> Blueprint:
     bp.add_route(routes.submit, "/<request_id:id>/submit", methods=["POST"], name="submit")
     bp.add_route(routes.withdraw, "/<request_id:id>/withdraw", methods=["POST"], name="withdraw")
     bp.add_route(routes.resubmit, "/<request_id:id>/resubmit", methods=["POST"], name="resubmit")
+    bp.add_route(routes.appeal, "/<request_id:id>/appeal", methods=["POST"], name="appeal")
     return bp

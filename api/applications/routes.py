@@ -15,7 +15,7 @@ from api.applications.schemas import (
     CommentIn,
     CreateApplicationIn,
     MaterialOut,
-    ReuseMaterialIn,
+    MaterialSourceIn,
     UpdateFormIn,
 )
 from domain.applications import service
@@ -87,12 +87,15 @@ async def update_form(request: Request, request_id: int) -> HTTPResponse:
     return respond(ApplicationOut.of(await service.update_form(actor_of(request), request_id, data.form)))
 
 
-@openapi.summary("Add a material: upload a file, or reuse one from an earlier application")
+@openapi.summary("Add a material: upload a file, reuse an earlier one, or offer an e-certificate (免提交)")
 @openapi.description(
     "`multipart/form-data` with `material_code` and `file` (PDF, JPEG or PNG, recognised by content), "
-    "or JSON `{material_code, reuse_material_id}`. Refusals: `material_too_large`, "
-    "`material_type_not_allowed`, `material_disguised` (content not matching name or type), "
-    "`material_code_unknown`, `material_file_required`, `application_not_editable`."
+    "or JSON `{material_code, reuse_material_id}`, or JSON `{material_code, certificate_id}` for one of "
+    "your e-certificates whose type the material accepts (its signed document becomes the material). "
+    "Refusals: `material_too_large`, `material_type_not_allowed`, `material_disguised` (content not "
+    "matching name or type), `material_code_unknown`, `material_file_required`, "
+    "`material_source_required`, `material_certificate_mismatch`, `material_certificate_not_valid`, "
+    "`certificate_not_found`, `application_not_editable`."
 )
 @openapi.tag("applications")
 @documented(MaterialOut, 201)
@@ -116,10 +119,20 @@ async def add_material(request: Request, request_id: int) -> HTTPResponse:
             max_bytes=runtime.settings.max_upload_bytes,
         )
     else:
-        reuse = parse_json(request, ReuseMaterialIn)
-        material = await service.reuse_material(
-            actor, request_id, material_id=reuse.reuse_material_id, material_code=reuse.material_code
-        )
+        source = parse_json(request, MaterialSourceIn)
+        if source.certificate_id is not None:
+            material = await service.attach_certificate(
+                actor,
+                request.app.ctx.runtime.adapters.storage,
+                request_id,
+                certificate_id=source.certificate_id,
+                material_code=source.material_code,
+            )
+        else:
+            assert source.reuse_material_id is not None  # one of the two, by MaterialSourceIn
+            material = await service.reuse_material(
+                actor, request_id, material_id=source.reuse_material_id, material_code=source.material_code
+            )
     return respond(MaterialOut.of(material), status=201)
 
 
@@ -165,4 +178,20 @@ async def resubmit(request: Request, request_id: int) -> HTTPResponse:
     data: CommentIn = request.ctx.body
     return respond(
         ApplicationOut.of(await service.resubmit(actor_of(request), request_id, comment=data.comment))
+    )
+
+
+@openapi.summary("Appeal a refusal (rehabilitation aid: to the federation one level up)")
+@openapi.description(
+    "Only where the item's workflow allows an appeal from the current state (`invalid_transition` "
+    "otherwise); the comment states the grounds (`transition_reasons_required` when empty)."
+)
+@openapi.tag("applications")
+@documented(ApplicationOut)
+@requires("resident")
+@body(CommentIn)
+async def appeal(request: Request, request_id: int) -> HTTPResponse:
+    data: CommentIn = request.ctx.body
+    return respond(
+        ApplicationOut.of(await service.appeal(actor_of(request), request_id, comment=data.comment))
     )

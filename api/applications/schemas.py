@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.applications.models import Material, ServiceRequest, Transition
 from domain.applications.service import CaseView, masked_form
+from domain.shared.errors import InvalidInput
+from domain.shared.i18n import _
 from domain.workflows import engine
 
 
@@ -28,11 +30,34 @@ class UpdateFormIn(BaseModel):
     form: dict[str, Any] = Field(description="All answers (replaces the previous ones).")
 
 
-class ReuseMaterialIn(BaseModel):
+class MaterialSourceIn(BaseModel):
+    """A material that is not uploaded: an earlier upload, or an e-certificate (免提交)."""
+
     model_config = ConfigDict(extra="forbid")
 
     material_code: str = Field(min_length=1, max_length=40)
-    reuse_material_id: int = Field(gt=0, lt=2**63, description="A material you uploaded for an earlier case.")
+    reuse_material_id: int | None = Field(
+        default=None, gt=0, lt=2**63, description="A material you uploaded for an earlier case."
+    )
+    certificate_id: int | None = Field(
+        default=None,
+        gt=0,
+        lt=2**63,
+        description="One of your e-certificates whose type the material accepts (`certificate_type`).",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> MaterialSourceIn:
+        if (self.reuse_material_id is None) == (self.certificate_id is None):
+            raise MaterialSourceRequired()
+        return self
+
+
+class MaterialSourceRequired(InvalidInput, ValueError):
+    """A ValueError too, so that pydantic reports it as this body's error with this code."""
+
+    code = "material_source_required"
+    message = _("Give either an earlier material or an e-certificate, not both.")
 
 
 class CommentIn(BaseModel):
@@ -49,6 +74,7 @@ class MaterialOut(BaseModel):
     sha256: str
     filename: str
     reused_from: int | None
+    certificate_id: int | None = Field(description="The e-certificate offered instead of a file (免提交).")
     uploaded_by: str
     created_at: dt.datetime
 
@@ -62,6 +88,7 @@ class MaterialOut(BaseModel):
             sha256=m.sha256,
             filename=m.filename,
             reused_from=m.reused_from_id,
+            certificate_id=m.certificate_id,
             uploaded_by=m.uploaded_by,
             created_at=m.created_at,
         )
@@ -152,6 +179,9 @@ class ApplicationsOut(BaseModel):
 class CaseOut(ApplicationOut):
     timeline: list[TransitionOut]
     materials: list[MaterialOut]
+    rating: str | None = Field(
+        description="好差评: `open` once the case is finished (decided, or closed by staff); `rated` after."
+    )
 
     @classmethod
     def of_view(cls, v: CaseView, *, for_staff: bool = False) -> CaseOut:
@@ -160,4 +190,5 @@ class CaseOut(ApplicationOut):
             **base.model_dump(),
             timeline=[TransitionOut.of(t, for_staff=for_staff) for t in v.transitions],
             materials=[MaterialOut.of(m) for m in v.materials],
+            rating=v.rating,
         )

@@ -24,6 +24,7 @@ def build() -> Blueprint:
         methods=["POST"],
         name="request_supplement",
     )
+    bp.add_route(routes.take_step, "/<request_id:id>/steps/<step:str>", methods=["POST"], name="take_step")
     for segment, (step, summary) in routes.ACTIONS.items():
         bp.add_route(routes.action(step, summary), f"/<request_id:id>/{segment}", methods=["POST"], name=step)
     return bp

@@ -137,6 +137,31 @@ async def request_supplement(request: Request, request_id: int) -> HTTPResponse:
     return respond(ApplicationOut.of(req, for_staff=True))
 
 
+@openapi.summary("Take any step of the case's workflow by its name (the aid schemes' chains)")
+@openapi.description(
+    "For the steps a configured workflow adds (medical aid: `investigate`, `post_first_notice`, "
+    "`forward_to_district`, `propose_approval`, `request_funds`, `disburse`...; rehabilitation aid: "
+    "`uphold_appeal`, `dismiss_appeal`, `close_denied`). The case's `next_steps` lists what is open. "
+    "Refusals as for the named steps; an unknown or closed step is `invalid_transition` (409) with "
+    "`allowed`."
+)
+@openapi.tag("cases")
+@documented(ApplicationOut)
+@requires("staff")
+@body(ActionIn)
+async def take_step(request: Request, request_id: int, step: str) -> HTTPResponse:
+    data: ActionIn = request.ctx.body
+    req = await service.act(
+        actor_of(request),
+        request_id,
+        step[:40],
+        comment=data.comment,
+        reasons=data.reasons,
+        attachments=data.attachments,
+    )
+    return respond(ApplicationOut.of(req, for_staff=True))
+
+
 # URL segment → workflow step, for the steps that share ActionIn.
 ACTIONS = {
     "accept": ("accept", "Accept a case (受理); the clock starts"),

@@ -77,6 +77,21 @@ class MaterialDisguised(DomainError):
     message = _("The file's content does not match its name or type.")
 
 
+class MaterialCertificateMismatch(DomainError):
+    """details: ``accepted``, the certificate type that may stand in for this material (or null)."""
+
+    code = "material_certificate_mismatch"
+    kind = ErrorKind.INVALID
+    message = _("This e-certificate cannot stand in for this material.")
+
+
+class MaterialCertificateNotValid(Conflict):
+    """details: ``validity`` (expired, revoked, not_yet_valid)."""
+
+    code = "material_certificate_not_valid"
+    message = _("This e-certificate is not valid today.")
+
+
 class ReasonsRequired(DomainError):
     code = "transition_reasons_required"
     kind = ErrorKind.INVALID

@@ -23,12 +23,12 @@ from domain.applications.errors import (
     QueueUnknown,
 )
 from domain.applications.models import ServiceRequest, WarningLevel
-from domain.applications.service import check_staff_scope
+from domain.applications.service import authorize_case_work, check_staff_scope
 from domain.audit import service as audit
 from domain.identity.service import today
 from domain.shared import clock
 from domain.shared.actor import Actor
-from domain.staff.roles import Role, authorize, visible_scopes
+from domain.staff.roles import visible_scopes
 from domain.workdays.service import calendar_known
 from domain.workflows import engine
 
@@ -36,9 +36,14 @@ QUEUES = ("intake", "review", "mine", "waiting", "overdue")
 MAX_LIST = 200
 
 
-def _staff_states(workflow: engine.Workflow) -> set[str]:
-    """States in which ``workflow`` waits for an officer's step: the claimable ones."""
-    return {state for t in workflow.transitions.values() if t.actor == "staff" for state in t.sources}
+def _staff_states(workflow: engine.Workflow, roles: frozenset[str] | None = None) -> set[str]:
+    """States in which ``workflow`` waits for a staff step (one that ``roles`` may take, if given)."""
+    return {
+        state
+        for t in workflow.transitions.values()
+        if t.actor == "staff" and (roles is None or not t.roles or t.roles & roles)
+        for state in t.sources
+    }
 
 
 def _intake_states(workflow: engine.Workflow) -> set[str]:
@@ -54,9 +59,10 @@ def _in_states(pick: Callable[[engine.Workflow], set[str]]) -> Q:
     return found
 
 
-def claimable(workflow: engine.Workflow, state: str) -> bool:
-    """Whether a case in ``state`` waits for an officer (not for the applicant, not finished)."""
-    return state in _staff_states(workflow) and state not in workflow.waiting_for_applicant
+def claimable(workflow: engine.Workflow, state: str, roles: frozenset[str] | None = None) -> bool:
+    """Whether a case in ``state`` waits for staff (with one of ``roles``, if given): not for the
+    applicant, not finished."""
+    return state in _staff_states(workflow, roles) and state not in workflow.waiting_for_applicant
 
 
 def _open(workflow: engine.Workflow) -> set[str]:
@@ -64,7 +70,7 @@ def _open(workflow: engine.Workflow) -> set[str]:
 
 
 def _scoped(actor: Actor, department: str | None) -> QuerySet[ServiceRequest]:
-    authorize(actor, Role.CASE_OFFICER, department)
+    authorize_case_work(actor, department)
     query = ServiceRequest.all()
     if department is not None:
         return query.filter(department_code=department)
@@ -78,8 +84,11 @@ async def list_queue(actor: Actor, queue: str, *, department: str | None = None)
     if queue == "intake":
         query = query.filter(_in_states(_intake_states), claimed_by_id=None)
     elif queue == "review":
+        # What the caller's roles can move on: a finance clerk sees payments, not reviews.
         query = query.filter(
-            _in_states(lambda w: _staff_states(w) - _intake_states(w) - set(w.waiting_for_applicant)),
+            _in_states(
+                lambda w: _staff_states(w, actor.roles) - _intake_states(w) - set(w.waiting_for_applicant)
+            ),
             claimed_by_id=None,
         )
     elif queue == "mine":
@@ -97,7 +106,7 @@ async def list_queue(actor: Actor, queue: str, *, department: str | None = None)
 
 
 async def _case_for_staff(actor: Actor, request_id: int) -> ServiceRequest:
-    authorize(actor, Role.CASE_OFFICER)
+    authorize_case_work(actor)
     if not 0 < request_id < 2**63:
         raise ApplicationNotFound()
     req = await ServiceRequest.get_or_none(id=request_id)
@@ -108,15 +117,16 @@ async def _case_for_staff(actor: Actor, request_id: int) -> ServiceRequest:
 
 
 async def claim(actor: Actor, request_id: int) -> ServiceRequest:
-    """Take a case to work on; when several officers try at once exactly one wins."""
+    """Take a case to work on (again, if already yours); when several officers try at once one wins."""
     req = await _case_for_staff(actor, request_id)
-    if not claimable(engine.get(req.workflow_code), req.state):
+    if not claimable(engine.get(req.workflow_code), req.state, actor.roles):
         raise CaseNotClaimable(details={"state": req.state})
     now = clock.now()
     async with in_transaction() as conn:
-        # Conditional on nobody holding it: the database decides the race, not this process.
+        # Conditional on nobody else holding it: the database decides the race, not this process.
+        # Claiming one's own case again is a no-op success (a supplement keeps the officer's claim).
         taken = (
-            await ServiceRequest.filter(id=req.id, claimed_by_id=None)
+            await ServiceRequest.filter(Q(claimed_by_id=None) | Q(claimed_by_id=actor.id), id=req.id)
             .using_db(conn)
             .update(claimed_by_id=actor.id, claimed_at=now)
         )

@@ -26,13 +26,16 @@ from tortoise.transactions import in_transaction
 
 from adapters.storage.port import Storage, StoredFileMissing
 from domain.accounts.models import User
-from domain.applications import catalog
+from domain.aid.items import derived_form
+from domain.applications import catalog, outcomes
 from domain.applications.errors import (
     ApplicantKindNotAllowed,
     ApplicationNotEditable,
     ApplicationNotFound,
     AttachmentUnknown,
     CaseNotClaimed,
+    MaterialCertificateMismatch,
+    MaterialCertificateNotValid,
     MaterialCodeUnknown,
     MaterialDisguised,
     MaterialNotFound,
@@ -47,7 +50,9 @@ from domain.applications.errors import (
 from domain.applications.models import Material, ServiceRequest, Transition, WarningLevel
 from domain.applications.rules import RuleResult, evaluate
 from domain.audit import service as audit
-from domain.catalog.schema import ItemDocument
+from domain.catalog.schema import PERSONAL_FIELD_TYPES, ItemDocument
+from domain.certificates import service as certificates
+from domain.certificates import types as certificate_types
 from domain.family import service as family
 from domain.family.models import FamilyMember
 from domain.identity.service import age_on, birth_date_of, require_level, today
@@ -56,14 +61,12 @@ from domain.shared import clock, pii
 from domain.shared.actor import Actor
 from domain.shared.errors import PlatformUnavailable
 from domain.staff.errors import StaffScopeRequired
-from domain.staff.roles import Role, authorize
+from domain.staff.roles import Role, authorize_any
 from domain.workdays.service import WorkCalendar, calendar_around
 from domain.workflows import engine
 
 STATUS_CHANGED_TOPIC = "applications.status_changed"
 _MAX_ID = 2**63 - 1
-# Form field types kept encrypted (form_secrets) rather than in the readable form_data.
-SECRET_FIELD_TYPES = frozenset({"id_number", "phone"})
 # Editable by the applicant: a draft, and a case waiting for their supplement.
 _APPLICANT_EDITABLE = frozenset({"draft", "supplement_requested"})
 MAX_SUPPLEMENT_DAYS = 60
@@ -89,7 +92,7 @@ async def _load(
     """The case if ``actor`` may see it: a resident theirs, staff a case officer in its department."""
     _check_id(request_id, ApplicationNotFound)
     if actor.kind == "staff":
-        authorize(actor, Role.CASE_OFFICER)  # before the look-up: no role, no hint whether it exists
+        authorize_case_work(actor)  # before the look-up: no role, no hint whether it exists
     query = ServiceRequest.filter(id=request_id)
     if actor.kind == "resident":
         query = query.filter(_visible_to_resident(actor))
@@ -108,11 +111,21 @@ async def _load(
     return found
 
 
+# Who works on cases: every role a workflow's staff step names (case officers; finance, which pays
+# out medical aid). Each sees the cases of the departments in its scopes; the workflow then decides
+# which steps its role may take.
+CASE_ROLES = tuple(Role(role) for role in engine.staff_roles())
+
+
+def authorize_case_work(actor: Actor, department: str | None = None) -> None:
+    authorize_any(actor, CASE_ROLES, department)
+
+
 def check_staff_scope(actor: Actor, req: ServiceRequest) -> None:
-    """A case officer of the case's department passes; others are told it does not exist."""
-    authorize(actor, Role.CASE_OFFICER)  # a missing role is 403: it says nothing about the case
+    """Staff with a case role in the case's department pass; others are told it does not exist."""
+    authorize_case_work(actor)  # a missing role is 403: it says nothing about the case
     try:
-        authorize(actor, Role.CASE_OFFICER, req.department_code)
+        authorize_case_work(actor, req.department_code)
     except StaffScopeRequired:
         raise ApplicationNotFound() from None
 
@@ -127,6 +140,7 @@ class CaseView:
     request: ServiceRequest
     transitions: list[Transition]
     materials: list[Material]
+    rating: str | None  # 好差评: "open" once the case is finished, "rated" after; None before
 
 
 async def view(actor: Actor, request_id: int) -> CaseView:
@@ -136,6 +150,7 @@ async def view(actor: Actor, request_id: int) -> CaseView:
         request=req,
         transitions=await Transition.filter(request_id=req.id).order_by("id"),
         materials=await Material.filter(request_id=req.id).order_by("id"),
+        rating=(await outcomes.rating_state([req.id])).get(req.id),
     )
 
 
@@ -165,9 +180,10 @@ def _new_number() -> str:
 
 
 def _split_form(document: ItemDocument, data: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    # Personal answers (ID numbers, phones) are kept encrypted in form_secrets, the rest readable.
     kinds = {f.key: f.type for f in document.form.fields}
-    plain = {k: v for k, v in data.items() if kinds.get(k) not in SECRET_FIELD_TYPES}
-    secret = {k: [kinds[k], v] for k, v in data.items() if kinds.get(k) in SECRET_FIELD_TYPES}
+    plain = {k: v for k, v in data.items() if kinds.get(k) not in PERSONAL_FIELD_TYPES}
+    secret = {k: [kinds[k], v] for k, v in data.items() if kinds.get(k) in PERSONAL_FIELD_TYPES}
     return plain, (json.dumps(secret, ensure_ascii=False) if secret else None)
 
 
@@ -260,6 +276,8 @@ _MAGIC = (("pdf", b"%PDF-"), ("jpeg", b"\xff\xd8\xff"), ("png", b"\x89PNG\r\n\x1
 CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 _EXTENSIONS = {"pdf": "pdf", "jpg": "jpeg", "jpeg": "jpeg", "png": "png"}
 _GENERIC_TYPES = frozenset({"", "application/octet-stream"})
+# A certificate offered as a material is stored as its signed JSON (never an upload's type).
+CERTIFICATE_CONTENT_TYPE = "application/json"
 
 
 def sniff(data: bytes) -> str | None:
@@ -356,6 +374,46 @@ async def reuse_material(actor: Actor, request_id: int, *, material_id: int, mat
             "size": source.size,
             "filename": source.filename,
             "reused_from_id": source.id,
+            "certificate_id": source.certificate_id,
+        },
+    )
+
+
+async def attach_certificate(
+    actor: Actor, storage: Storage, request_id: int, *, certificate_id: int, material_code: str
+) -> Material:
+    """Offer one of the applicant's e-certificates instead of uploading a material (免提交).
+
+    The material's file is the signed certificate (JSON, as issued): staff read and verify what was
+    offered, whatever happens to the certificate later.
+    """
+    req = await _load(actor, request_id)
+    _require_editable(req)
+    document = await catalog.item_version(req.item_version_id)
+    _material_code(document, material_code)
+    cert = await certificates.get_own(actor, certificate_id)  # someone else's is not found
+    accepted = next(m.certificate_type for m in document.materials if m.code == material_code)
+    offered = certificate_types.BY_CODE.get(cert.type_code)
+    if accepted is None or offered is None or offered.key != accepted:
+        raise MaterialCertificateMismatch(details={"accepted": accepted})
+    validity = certificates.validity(cert)
+    if validity is not certificates.Validity.VALID:
+        raise MaterialCertificateNotValid(details={"validity": validity.value})
+    data = json.dumps(certificates.signed(cert).as_dict(), ensure_ascii=False, sort_keys=True).encode()
+    digest = hashlib.sha256(data).hexdigest()
+    key = f"{digest[:2]}/{digest}"
+    await storage.put(key, data)
+    return await _attach(
+        actor,
+        request_id,
+        material_code=material_code,
+        fields={
+            "file_key": key,
+            "sha256": digest,
+            "content_type": CERTIFICATE_CONTENT_TYPE,
+            "size": len(data),
+            "filename": f"{cert.number}.json",
+            "certificate_id": cert.id,
         },
     )
 
@@ -387,6 +445,7 @@ async def _attach(actor: Actor, request_id: int, *, material_code: str, fields: 
                 "material_code": material_code,
                 "sha256": material.sha256,
                 "reused_from": material.reused_from_id,
+                "certificate_id": material.certificate_id,
             },
             using_db=conn,
         )
@@ -450,7 +509,8 @@ async def submit(actor: Actor, request_id: int) -> ServiceRequest:
     missing = [m.code for m in document.materials if m.required and not m.tolerated and m.code not in present]
     if missing:
         raise MaterialsMissing(details={"materials": missing})
-    facts = {**(await platform_facts(req)), "form": form}
+    # Rules also read values computed from the answers (an aid scheme's sums, an age on a cut-off day).
+    facts = {**(await platform_facts(req)), "form": derived_form(req.workflow_code, form, today())}
     result: RuleResult | None = None
     if document.instant_rules is not None:
         result = evaluate(document.instant_rules, facts)
@@ -480,6 +540,11 @@ async def withdraw(actor: Actor, request_id: int, *, comment: str = "") -> Servi
 async def resubmit(actor: Actor, request_id: int, *, comment: str = "") -> ServiceRequest:
     """The applicant hands in the supplement staff asked for; the clock runs again."""
     return await act(actor, request_id, "resubmit", comment=comment)
+
+
+async def appeal(actor: Actor, request_id: int, *, comment: str) -> ServiceRequest:
+    """The applicant appeals a refusal, where the workflow allows one; the comment gives the grounds."""
+    return await act(actor, request_id, "appeal", comment=comment)
 
 
 # -- acting on a case ----------------------------------------------------------------------------------
@@ -594,6 +659,13 @@ async def _step(
         },
         using_db=conn,
     )
+    if spec.grants:
+        await outcomes.issue_result(req, document, form_of(req), conn)
+    if outcomes.finishes(workflow, spec):
+        await outcomes.mark_finished(req, conn)
+    follow_up = outcomes.follow_up(workflow, req.state, document)
+    if follow_up is not None:
+        await _step(conn, req, follow_up, Actor.system(actor.request_id), document=document)
 
 
 def _check_supplement_due(cal: WorkCalendar, day: dt.date, due: dt.date | None) -> None:

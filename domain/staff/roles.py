@@ -60,6 +60,14 @@ def authorize(actor: Actor | None, role: Role, scope: str | Iterable[str] | None
     raise StaffScopeRequired(details={"scopes": sorted(wanted)})
 
 
+def authorize_any(actor: Actor | None, roles: Iterable[Role], scope: str | None = None) -> None:
+    """Like :func:`authorize`, for work that any one of ``roles`` may do (the first is named when
+    none is held)."""
+    wanted = list(roles)
+    held = [r for r in wanted if actor is not None and r.value in actor.roles]
+    authorize(actor, held[0] if held else wanted[0], scope)
+
+
 def visible_scopes(actor: Actor) -> frozenset[str] | None:
     """The codes a staff list query should filter on; None when the actor sees everything."""
     return None if ALL_SCOPES in actor.scopes else actor.scopes

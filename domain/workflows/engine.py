@@ -59,6 +59,8 @@ class TransitionSpec:
     # Review steps: with separate_acceptance_review, the officer who accepted may not take them.
     reviewer: bool = False
     decision: bool = False
+    # A decision that grants the application: the item's e-certificate is issued when it is taken.
+    grants: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ def _transition(raw: Any, code: str, states: set[str]) -> TransitionSpec:
         raise _fail(code, "each transition must be an object")
     known = {
         "name", "from", "to", "actor", "roles", "limit_working_days", "pauses_clock", "starts_clock",
-        "public_notice_days", "needs_reasons", "reviewer", "decision",
+        "public_notice_days", "needs_reasons", "reviewer", "decision", "grants",
     }  # fmt: skip
     unknown = set(raw) - known
     if unknown:
@@ -141,10 +143,12 @@ def _transition(raw: Any, code: str, states: set[str]) -> TransitionSpec:
             raise _fail(code, f"{name}.{label} must be a whole number of working days")
     flags = {
         k: raw.get(k, False)
-        for k in ("pauses_clock", "starts_clock", "needs_reasons", "reviewer", "decision")
+        for k in ("pauses_clock", "starts_clock", "needs_reasons", "reviewer", "decision", "grants")
     }
     if not all(isinstance(v, bool) for v in flags.values()):
         raise _fail(code, f"{name}: flags must be true or false")
+    if flags["grants"] and not flags["decision"]:
+        raise _fail(code, f"{name}: only a decision can grant")
     return TransitionSpec(
         name=name,
         sources=frozenset(sources),
@@ -246,6 +250,12 @@ def load_definitions(folder: Path = DEFINITIONS_DIR) -> dict[str, Workflow]:
 
 
 DEFINITIONS: dict[str, Workflow] = load_definitions()
+
+
+def staff_roles() -> list[str]:
+    """Every role some workflow's staff step needs, the case officer's first: who works on cases."""
+    roles = {role for w in DEFINITIONS.values() for t in w.transitions.values() for role in t.roles}
+    return sorted(roles, key=lambda role: (role != "case_officer", role))
 
 
 def get(code: str) -> Workflow:

@@ -69,7 +69,9 @@ DEMO_STAFF = [
     ("officer.sw", "汕尾市残联受理员 Acceptance officer", ["case_officer"], ["sw-disabled-persons"]),
     ("reviewer.sw", "汕尾市残联审核员 Review officer", ["case_officer"], ["sw-disabled-persons"]),
     ("scanner.qx", "清新区扫码核验员 Scanner", ["scanner"], ["qx-health"]),
-    ("finance.qx", "清新区财政局财务 Finance", ["finance"], ["qx-finance"]),
+    # Finance pays out the civil-affairs bureau's medical aid (seed 000 Art. 15(七)): its scopes name
+    # the departments whose cases it may act on.
+    ("finance.qx", "清新区财政局财务 Finance", ["finance"], ["qx-finance", "qx-civil-affairs"]),
 ]
 
 
