@@ -16,6 +16,7 @@ read; under an ASGI server (and the tests' ASGI client) Sanic does not, so it is
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -24,7 +25,7 @@ from sanic.exceptions import PayloadTooLarge
 
 from api._access import client_ip
 from domain.shared.errors import RateLimited
-from domain.shared.ratelimit import RateLimiter
+from domain.shared.ratelimit import Decision, Limiter, LocalRateLimiter, RateLimiter
 
 log = logging.getLogger("palmcity.guards")
 
@@ -45,7 +46,7 @@ async def limit_by_ip(request: Request) -> None:
     if is_unlimited(path):
         return
     settings = request.app.ctx.runtime.settings
-    ip = client_ip(request) or "unknown"
+    ip = _client_ip(request) or "unknown"
     await _enforce(request, "ip", ip, settings.rate_limit_per_ip)
     if path in LOGIN_PATHS:
         await _enforce(request, "login", ip, settings.rate_limit_login_per_ip)
@@ -69,7 +70,29 @@ async def limit_by_user(request: Request) -> None:
 
 def normalized_path(path: str) -> str:
     """``//api/v1//x/`` → ``/api/v1/x``: the router forgives these, so the limiter must too."""
+    if "//" not in path and (len(path) == 1 or not path.endswith("/")) and path.startswith("/"):
+        return path  # already normal: the usual case
     return "/" + "/".join(part for part in path.split("/") if part)
+
+
+def _client_ip(request: Request) -> str | None:
+    """``api._access.client_ip``, remembered per raw address: parsing one costs more than the limit check."""
+    return _parsed_ip(request.remote_addr or request.ip)
+
+
+@lru_cache(maxsize=8192)
+def _parsed_ip(raw: str) -> str | None:
+    return client_ip(_RawAddress(raw))  # type: ignore[arg-type]
+
+
+class _RawAddress:
+    """Just enough of a request for ``client_ip``: the address as the proxies or the peer gave it."""
+
+    __slots__ = ("ip", "remote_addr")
+
+    def __init__(self, raw: str) -> None:
+        self.remote_addr = raw
+        self.ip = raw
 
 
 def is_unlimited(path: str) -> bool:
@@ -79,18 +102,30 @@ def is_unlimited(path: str) -> bool:
 async def _enforce(request: Request, bucket: str, subject: str, limit: int) -> None:
     if limit <= 0:
         return  # a limit of 0 switches the bucket off
-    try:
-        decision = await _limiter(request).hit(bucket, subject, limit=limit, window=60)
-    except RedisError as exc:
-        log.warning("rate limiter unavailable; request let through", extra={"error": repr(exc)})
-        return
+    limiter = _limiter(request)
+    decision: Decision
+    if isinstance(limiter, LocalRateLimiter):
+        decision = limiter.hit_now(bucket, subject, limit=limit, window=60)
+    else:
+        try:
+            decision = await limiter.hit(bucket, subject, limit=limit, window=60)
+        except RedisError as exc:
+            log.warning("rate limiter unavailable; request let through", extra={"error": repr(exc)})
+            return
     if not decision.allowed:
         raise RateLimited(details={"retry_after": decision.retry_after, "limit": limit, "window": 60})
 
 
-def _limiter(request: Request) -> RateLimiter:
+def _limiter(request: Request) -> Limiter:
+    """This app's limiter, made once per runtime: in memory for the embedded Redis, else on Redis."""
     runtime = request.app.ctx.runtime
-    limiter: RateLimiter | None = getattr(request.app.ctx, "rate_limiter", None)
-    if limiter is None or limiter.redis is not runtime.redis:
-        limiter = request.app.ctx.rate_limiter = RateLimiter(runtime.redis, runtime.keys)
+    made: tuple[object, Limiter] | None = getattr(request.app.ctx, "rate_limiter", None)
+    if made is not None and made[0] is runtime:
+        return made[1]
+    limiter: Limiter = (
+        LocalRateLimiter()
+        if runtime.settings.uses_embedded_redis
+        else RateLimiter(runtime.redis, runtime.keys)
+    )
+    request.app.ctx.rate_limiter = (runtime, limiter)
     return limiter

@@ -1,16 +1,26 @@
-"""A sliding-window rate limiter on Redis: at most ``limit`` requests in any ``window`` seconds.
+"""Sliding-window rate limits: at most ``limit`` requests in any ``window`` seconds.
 
-Each bucket is one sorted set of request timestamps, trimmed and counted by one Lua script, so
-the check-and-record is atomic across workers. The script touches a single key, which keeps it
-valid on Redis Cluster. Refused requests are not recorded: a client that keeps hammering is let
-through again as soon as its oldest counted request leaves the window.
+Two implementations with the same semantics and the same ``hit`` interface:
+
+* ``RateLimiter`` on Redis, for a Redis server shared by several workers. Each bucket is one
+  sorted set of request timestamps, trimmed and counted by one Lua script, so the check-and-record
+  is atomic across workers. The script touches a single key, which keeps it valid on Redis Cluster.
+* ``LocalRateLimiter`` in this process's memory, for the embedded default (``memory://``), which
+  is one process by construction: the same sliding log of timestamps, without running the Lua
+  script through the in-process Redis stand-in, which costs about 1 ms per call.
+
+In both, refused requests are not recorded: a client that keeps hammering is let through again
+as soon as its oldest counted request leaves the window, and ``retry_after`` says when that is.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import uuid
+from collections import deque
 from dataclasses import dataclass
+from typing import Protocol
 
 from domain.shared import clock
 from domain.shared.kv import Keys, Redis
@@ -40,8 +50,22 @@ class Decision:
     retry_after: int  # whole seconds until a request would be allowed; 0 when allowed
 
 
+class Limiter(Protocol):
+    async def hit(self, bucket: str, subject: str, *, limit: int, window: int = 60) -> Decision:
+        """Count one request by ``subject`` (an ip, a user) in ``bucket``; say whether it may go ahead."""
+        ...
+
+
+def _now_ms() -> int:
+    return int(clock.now().timestamp() * 1000)
+
+
+def _decision(allowed: bool, remaining: int, retry_ms: int) -> Decision:
+    return Decision(allowed, remaining, 0 if allowed else max(1, math.ceil(retry_ms / 1000)))
+
+
 class RateLimiter:
-    """One per worker; stateless apart from Redis."""
+    """On Redis: one per worker, stateless apart from Redis, shared limits across workers."""
 
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self.redis = redis
@@ -49,11 +73,61 @@ class RateLimiter:
         self._script = redis.register_script(_SLIDING_WINDOW)
 
     async def hit(self, bucket: str, subject: str, *, limit: int, window: int = 60) -> Decision:
-        """Count one request by ``subject`` (an ip, a user) in ``bucket``; say whether it may go ahead."""
-        now_ms = int(clock.now().timestamp() * 1000)
+        now_ms = _now_ms()
         allowed, remaining, retry_ms = await self._script(
             keys=[self._keys.tagged("ratelimit", f"{bucket}:{subject}")],
             args=[now_ms, window * 1000, limit, f"{now_ms}-{uuid.uuid4().hex}"],
         )
-        retry_after = 0 if allowed else max(1, math.ceil(int(retry_ms) / 1000))
-        return Decision(bool(allowed), int(remaining), retry_after)
+        return _decision(bool(allowed), int(remaining), int(retry_ms))
+
+
+class LocalRateLimiter:
+    """In this process: for the embedded default only, where this process is the only worker.
+
+    The same sliding log as the Lua script (a request counts for ``window`` seconds from the
+    millisecond it was allowed), kept as a deque of timestamps per bucket. Buckets whose last
+    request has left its window are dropped on a sweep once per ``SWEEP_EVERY`` hits, which
+    plays the part of the Redis key's expiry.
+    """
+
+    SWEEP_EVERY = 10_000
+
+    def __init__(self) -> None:
+        self._buckets: dict[str, tuple[int, deque[int]]] = {}  # key → (window ms, timestamps)
+        self._hits = 0
+
+    async def hit(self, bucket: str, subject: str, *, limit: int, window: int = 60) -> Decision:
+        return self.hit_now(bucket, subject, limit=limit, window=window)
+
+    def hit_now(self, bucket: str, subject: str, *, limit: int, window: int = 60) -> Decision:
+        """``hit`` without a coroutine: nothing here waits."""
+        now = _now_ms()
+        window_ms = window * 1000
+        self._hits += 1
+        if self._hits >= self.SWEEP_EVERY:
+            self._sweep(now)
+        key = f"{bucket}:{subject}"
+        entry = self._buckets.get(key)
+        if entry is None or entry[0] != window_ms:
+            entry = self._buckets[key] = (window_ms, deque())
+        stamps = entry[1]
+        horizon = now - window_ms
+        while stamps and stamps[0] <= horizon:
+            stamps.popleft()
+        count = len(stamps)
+        if count < limit:
+            if not stamps or now >= stamps[-1]:
+                stamps.append(now)
+            else:  # the clock went back (tests shift it): keep the log ordered, as a sorted set is
+                bisect.insort(stamps, now)
+            return Decision(True, limit - count - 1, 0)
+        return _decision(False, 0, stamps[0] + window_ms - now)
+
+    def _sweep(self, now: int) -> None:
+        self._hits = 0
+        stale = [k for k, (w, stamps) in self._buckets.items() if not stamps or stamps[-1] <= now - w]
+        for key in stale:
+            del self._buckets[key]
+
+    def __len__(self) -> int:
+        return len(self._buckets)

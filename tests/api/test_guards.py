@@ -12,6 +12,7 @@ from sanic import HTTPResponse, Request, json
 
 from api._idempotency import idempotent
 from domain.shared import clock
+from domain.shared.ratelimit import RateLimiter
 from domain.staff import service
 from domain.staff.models import StaffAccount
 from server.settings import Settings
@@ -40,10 +41,20 @@ def new_account(username: str = "zhou.min", **changes: Any) -> dict[str, Any]:
 
 
 # -- rate limits ---------------------------------------------------------------------------------
+#
+# Each runs twice: on the Redis this suite uses (the Lua limiter, shared between workers) and on
+# the embedded default (memory://), whose limiter counts in the process: same limits, same answers.
 
 
-async def test_too_many_requests_from_one_ip_get_429_with_retry_after(settings: Settings) -> None:
-    async with running(settings, rate_limit_per_ip=3) as app, client_for(app) as client:
+@pytest.fixture(params=["configured", "embedded"])
+def limit_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
+    if request.param == "embedded":
+        return settings.model_copy(update={"redis_url": "memory://"})
+    return settings
+
+
+async def test_too_many_requests_from_one_ip_get_429_with_retry_after(limit_settings: Settings) -> None:
+    async with running(limit_settings, rate_limit_per_ip=3) as app, client_for(app) as client:
         answers = [await client.get(ROLES) for _ in range(3)]
         assert [r.status_code for r in answers] == [401, 401, 401]
 
@@ -59,8 +70,8 @@ async def test_too_many_requests_from_one_ip_get_429_with_retry_after(settings: 
         assert (await client.get("/no/such/page")).status_code == 429
 
 
-async def test_the_window_slides_so_requests_are_allowed_again_later(settings: Settings) -> None:
-    async with running(settings, rate_limit_per_ip=2) as app, client_for(app) as client:
+async def test_the_window_slides_so_requests_are_allowed_again_later(limit_settings: Settings) -> None:
+    async with running(limit_settings, rate_limit_per_ip=2) as app, client_for(app) as client:
         await client.get(ROLES)
         with clock.shifted(timedelta(seconds=30)):
             await client.get(ROLES)
@@ -72,9 +83,9 @@ async def test_the_window_slides_so_requests_are_allowed_again_later(settings: S
             assert (await client.get(ROLES)).status_code == 429  # the one at +30 s still counts
 
 
-async def test_each_ip_has_its_own_allowance(settings: Settings) -> None:
+async def test_each_ip_has_its_own_allowance(limit_settings: Settings) -> None:
     async with (
-        running(settings, rate_limit_per_ip=2) as app,
+        running(limit_settings, rate_limit_per_ip=2) as app,
         client_for(app, "198.51.100.1") as first,
         client_for(app, "198.51.100.2") as second,
     ):
@@ -84,16 +95,16 @@ async def test_each_ip_has_its_own_allowance(settings: Settings) -> None:
         assert (await second.get(ROLES)).status_code == 401
 
 
-async def test_a_forged_token_does_not_escape_the_ip_limit(settings: Settings) -> None:
-    async with running(settings, rate_limit_per_ip=2) as app, client_for(app) as client:
+async def test_a_forged_token_does_not_escape_the_ip_limit(limit_settings: Settings) -> None:
+    async with running(limit_settings, rate_limit_per_ip=2) as app, client_for(app) as client:
         forged = {"Authorization": "Bearer not.a.token"}
         assert [(await client.get(ROLES, headers=forged)).status_code for _ in range(2)] == [401, 401]
         assert (await client.get(ROLES, headers=forged)).status_code == 429
 
 
-async def test_each_user_has_their_own_allowance_on_a_shared_ip(settings: Settings) -> None:
+async def test_each_user_has_their_own_allowance_on_a_shared_ip(limit_settings: Settings) -> None:
     async with (
-        running(settings, rate_limit_per_user=3, rate_limit_per_ip=100) as app,
+        running(limit_settings, rate_limit_per_user=3, rate_limit_per_ip=100) as app,
         client_for(app) as client,
     ):
         alice = await staff_client(client, "alice", roles=["scanner"])
@@ -108,9 +119,9 @@ async def test_each_user_has_their_own_allowance_on_a_shared_ip(settings: Settin
         assert (await client.get(ROLES)).status_code == 401  # anonymous callers on the IP are not held back
 
 
-async def test_a_users_limit_follows_them_across_ips(settings: Settings) -> None:
+async def test_a_users_limit_follows_them_across_ips(limit_settings: Settings) -> None:
     async with (
-        running(settings, rate_limit_per_user=2, rate_limit_per_ip=100) as app,
+        running(limit_settings, rate_limit_per_user=2, rate_limit_per_ip=100) as app,
         client_for(app, "198.51.100.1") as home,
         client_for(app, "198.51.100.2") as office,
     ):
@@ -120,9 +131,9 @@ async def test_a_users_limit_follows_them_across_ips(settings: Settings) -> None
         assert (await office.get(ROLES, headers=alice)).status_code == 429
 
 
-async def test_login_routes_have_a_stricter_limit(settings: Settings) -> None:
+async def test_login_routes_have_a_stricter_limit(limit_settings: Settings) -> None:
     async with (
-        running(settings, rate_limit_login_per_ip=2, rate_limit_per_ip=100) as app,
+        running(limit_settings, rate_limit_login_per_ip=2, rate_limit_per_ip=100) as app,
         client_for(app) as client,
     ):
         await make_staff("wang.li", roles=["scanner"])
@@ -142,8 +153,8 @@ async def test_login_routes_have_a_stricter_limit(settings: Settings) -> None:
         assert (await StaffAccount.get(username="wang.li")).failed_attempts == 2
 
 
-async def test_health_metrics_and_payment_notifications_are_never_limited(settings: Settings) -> None:
-    async with running(settings, rate_limit_per_ip=1) as app, client_for(app) as client:
+async def test_health_metrics_and_payment_notifications_are_never_limited(limit_settings: Settings) -> None:
+    async with running(limit_settings, rate_limit_per_ip=1) as app, client_for(app) as client:
         for _ in range(5):
             assert (await client.get("/healthz")).status_code == 200
             assert (await client.get("/readyz")).status_code == 200
@@ -151,8 +162,8 @@ async def test_health_metrics_and_payment_notifications_are_never_limited(settin
             assert (await client.post("/api/v1/payments/notify/wechat", content=b"<xml/>")).status_code != 429
 
 
-async def test_a_limit_of_zero_switches_the_limit_off(settings: Settings) -> None:
-    async with running(settings, rate_limit_per_ip=0) as app, client_for(app) as client:
+async def test_a_limit_of_zero_switches_the_limit_off(limit_settings: Settings) -> None:
+    async with running(limit_settings, rate_limit_per_ip=0) as app, client_for(app) as client:
         assert {(await client.get(ROLES)).status_code for _ in range(10)} == {401}
 
 
@@ -160,7 +171,11 @@ async def test_requests_go_through_when_redis_fails_under_the_limiter(settings: 
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     async with running(settings, rate_limit_per_ip=1) as app, client_for(app) as client:
-        limiter_redis = app.ctx.runtime.redis
+        runtime = app.ctx.runtime
+        limiter_redis = runtime.redis
+        # The Redis limiter even when this suite runs on the embedded default (whose own limiter
+        # counts in memory and has no Redis to lose; see the next test).
+        app.ctx.rate_limiter = (runtime, RateLimiter(limiter_redis, runtime.keys))
 
         async def broken(*args: Any, **kwargs: Any) -> Any:
             raise RedisConnectionError("down")
@@ -175,6 +190,29 @@ async def test_requests_go_through_when_redis_fails_under_the_limiter(settings: 
             ]
         finally:
             limiter_redis.evalsha = original
+
+
+async def test_the_embedded_limiter_counts_in_the_process_not_in_redis(settings: Settings) -> None:
+    embedded = settings.model_copy(update={"redis_url": "memory://"})
+    async with running(embedded, rate_limit_per_ip=2) as app, client_for(app) as client:
+        assert [(await client.get(ROLES)).status_code for _ in range(3)] == [401, 401, 429]
+        redis = app.ctx.runtime.redis
+        assert [k async for k in redis.scan_iter(match=f"{settings.redis_prefix}:ratelimit:*")] == []
+
+
+async def test_with_a_redis_server_workers_share_the_limits(settings: Settings) -> None:
+    if settings.uses_embedded_redis:
+        pytest.skip("this run has no real Redis")
+    # Two apps on one Redis and prefix stand for two workers: the limit is counted once for both.
+    async with (
+        running(settings, rate_limit_per_ip=3) as one,
+        running(settings, rate_limit_per_ip=3) as other,
+        client_for(one) as first,
+        client_for(other) as second,
+    ):
+        assert [(await c.get(ROLES)).status_code for c in (first, second, first)] == [401, 401, 401]
+        r = await second.get(ROLES)
+        assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 60
 
 
 # -- idempotency keys ----------------------------------------------------------------------------
