@@ -34,7 +34,8 @@ STAFF_ITEMS_PATH = "/api/v1/staff/catalog/items"
 
 def _cache(request: Request) -> CatalogCache:
     runtime = request.app.ctx.runtime
-    return CatalogCache(runtime.redis, runtime.keys)
+    # The embedded Redis lives in this process alone, so this process may remember the generation.
+    return CatalogCache(runtime.redis, runtime.keys, sole_writer=runtime.settings.uses_embedded_redis)
 
 
 def _cached_json(text: str) -> HTTPResponse:

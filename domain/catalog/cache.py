@@ -13,6 +13,11 @@ Each worker also keeps the last views it served in memory, under the same genera
 keys: a hit then costs one Redis read (the generation) instead of two, and is still never stale.
 A generation that Redis lost (a restart) starts again from a fresh random number, not from 0, so
 that views a worker remembers from an earlier life cannot come back.
+
+With the embedded Redis (``sole_writer=True``) this process is the only one that can reach the
+generation, so it keeps the generation in memory too, keyed by the Redis client: every edit goes
+through ``invalidate`` here and updates it, and a hit costs no Redis call at all. With a Redis
+server, other workers edit too, and the generation is read from Redis on every request.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from redis.exceptions import RedisError
 
@@ -36,12 +42,16 @@ LOCAL_VIEWS = 512  # per worker; an item's view is a few kB
 
 # Full Redis key (prefix, generation, view, parameters) → JSON text, least recently used first.
 _local: OrderedDict[str, str] = OrderedDict()
+# For sole writers only: Redis client → {generation key → generation}.
+_generations: WeakKeyDictionary[Redis, dict[str, str]] = WeakKeyDictionary()
 
 
 class CatalogCache:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: Redis, keys: Keys, *, sole_writer: bool = False) -> None:
+        """``sole_writer``: no other process can change this Redis (the embedded one)."""
         self.redis = redis
         self.keys = keys
+        self.sole_writer = sole_writer
 
     @property
     def _generation_key(self) -> str:
@@ -75,16 +85,27 @@ class CatalogCache:
         return text
 
     async def _generation(self) -> str:
-        generation = await self.redis.get(self._generation_key)
+        key = self._generation_key
+        known = _generations.get(self.redis) if self.sole_writer else None
+        if known is not None and key in known:
+            return known[key]
+        generation = await self.redis.get(key)
         if generation is None:
-            await self.redis.set(self._generation_key, secrets.randbelow(2**62), nx=True)
-            generation = await self.redis.get(self._generation_key)
-        return generation.decode() if isinstance(generation, bytes) else str(generation)
+            await self.redis.set(key, secrets.randbelow(2**62), nx=True)
+            generation = await self.redis.get(key)
+        text = generation.decode() if isinstance(generation, bytes) else str(generation)
+        if self.sole_writer:
+            # Never over an entry that an `invalidate` racing this read has just written.
+            text = _generations.setdefault(self.redis, {}).setdefault(key, text)
+        return text
 
     async def invalidate(self) -> None:
         """Make every cached view stale; call after the edit's transaction has committed."""
+        key = self._generation_key
         try:
-            await self.redis.incr(self._generation_key)
+            generation = await self.redis.incr(key)
+            if self.sole_writer:
+                _generations.setdefault(self.redis, {})[key] = str(generation)
         except RedisError as exc:
             # The edit is committed; views may lag by at most VIEW_TTL_SECONDS. Say so loudly.
             log.error("catalogue cache not invalidated", extra={"error": repr(exc)})

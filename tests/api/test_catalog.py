@@ -17,8 +17,8 @@ from domain.catalog.models import CatalogItem
 from domain.org.models import Department, Region
 from server.demo import load_regions
 from server.demo.catalog import load_catalog
-from tests.api.test_staff import staff_client
 from server.settings import Settings
+from tests.api.test_staff import staff_client
 from tests.support.apps import client_for, error_code, running
 from tests.support.residents import login
 
