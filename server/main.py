@@ -15,6 +15,8 @@ from typing import Any
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, redirect
 from sanic_ext import Extend
+from sanic_ext.extensions.http.extension import HTTPExtension
+from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 from tortoise import Tortoise
 
 from api import build_api
@@ -63,7 +65,9 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
     # `<name:id>` in a route: a database id. Unlike `:int`, an oversized or negative number is no
     # route at all (404) rather than an overflow in the database.
     app.router.register_pattern("id", _database_id, r"^[1-9]\d{0,17}$")
-    Extend(app)
+    # Only the extensions PalmCity uses. sanic-ext's dependency injection (unused here) would run
+    # a signal handler on every request; its health and logging extensions are switched off anyway.
+    Extend(app, built_in_extensions=False, extensions=[OpenAPIExtension, HTTPExtension])
     app.ext.openapi.describe(
         "PalmCity API",
         version="1.0.0",

@@ -24,6 +24,7 @@ class Metrics:
             registry=self.registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def install(self, app: Sanic[Any, Any]) -> None:
         app.middleware(self._start_timer, "request", priority=1000)
@@ -36,9 +37,18 @@ class Metrics:
     async def _observe(self, request: Request, response: BaseHTTPResponse) -> None:
         started = getattr(request.ctx, "started", None)
         route = request.route.path if request.route else "unmatched"
-        self.requests.labels(request.method, route, str(response.status)).inc()
+        # The labelled children are looked up once per (method, route, status): `labels()` takes a
+        # lock and validates its arguments on every call. Routes are patterns, so this stays small.
+        key = (request.method, route, response.status)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (
+                self.requests.labels(request.method, route, str(response.status)),
+                self.latency.labels(request.method, route),
+            )
+        children[0].inc()
         if started is not None:
-            self.latency.labels(request.method, route).observe(time.perf_counter() - started)
+            children[1].observe(time.perf_counter() - started)
 
     def render(self) -> HTTPResponse:
         return raw(generate_latest(self.registry), content_type="text/plain; version=0.0.4")
