@@ -102,3 +102,8 @@ export async function listInvitations(): Promise<FamilyInvitation[]> {
 export function acceptInvitation(id: FamilyInvitation['id']): Promise<unknown> {
   return request(`/api/v1/family/invitations/${encodeURIComponent(String(id))}/accept`, { method: 'POST' })
 }
+
+export * from './office'
+export * from './staff'
+export { useStaff, staffStore, type StaffAccount } from './session'
+export type { Realm } from './client'

@@ -44,3 +44,49 @@ export function clearSession(): void {
 }
 
 export const useUser = () => useObservable(userStore)
+
+// ---- staff: a separate session (its own tokens, from POST /api/v1/staff/auth/login) -------------
+
+export interface StaffAccount {
+  id: number
+  username: string
+  display_name: string
+  roles: string[]
+  scopes: string[]
+}
+
+interface StaffPair {
+  access_token: string
+  refresh_token: string
+  expires_in: number
+  account?: StaffAccount
+}
+
+let staffTokens: Tokens | null = load<Tokens | null>('staffTokens', null)
+export const staffStore = new Observable<StaffAccount | null>(staffTokens ? load<StaffAccount | null>('staff', null) : null)
+
+export function getStaffTokens(): Tokens | null {
+  return staffTokens
+}
+
+export function storeStaffPair(pair: StaffPair): void {
+  staffTokens = {
+    access: pair.access_token,
+    refresh: pair.refresh_token,
+    expiresAt: Date.now() + Math.max(0, pair.expires_in - 30) * 1000,
+  }
+  save('staffTokens', staffTokens)
+  if (pair.account) {
+    save('staff', pair.account)
+    staffStore.set(pair.account)
+  }
+}
+
+export function clearStaffSession(): void {
+  staffTokens = null
+  remove('staffTokens')
+  remove('staff')
+  staffStore.set(null)
+}
+
+export const useStaff = () => useObservable(staffStore)

@@ -1,5 +1,37 @@
 import Taro from '@tarojs/taro'
-import type { Platform } from './types'
+import type { PickedFile, Platform, TransportResponse, UploadParams } from './types'
+
+const ACCEPT = '.pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png'
+
+/** A hidden <input type=file> (kept in the DOM so browsers and tests see the chooser). */
+function pickWithInput(): Promise<PickedFile | null> {
+  return new Promise((resolve) => {
+    const input = document.createElement('input')
+    input.type = 'file'
+    input.accept = ACCEPT
+    input.style.display = 'none'
+    input.setAttribute('data-testid', 'file-input')
+    document.body.appendChild(input)
+    const done = (file: File | null) => {
+      input.remove()
+      resolve(file ? { name: file.name, size: file.size, blob: file } : null)
+    }
+    input.addEventListener('change', () => done(input.files && input.files[0] ? input.files[0] : null))
+    input.addEventListener('cancel', () => done(null))
+    input.click()
+  })
+}
+
+async function asResponse(res: Response): Promise<TransportResponse> {
+  const text = await res.text()
+  let data: unknown = text
+  try {
+    data = text ? JSON.parse(text) : null
+  } catch {
+    /* keep the text */
+  }
+  return { statusCode: res.status, data }
+}
 
 /** Browser (H5) implementation: sandbox stand-ins for WeChat-only capabilities. */
 const h5: Platform = {
@@ -39,6 +71,35 @@ const h5: Platform = {
 
   openAuthorizeUrl(url: string) {
     window.location.href = url
+  },
+
+  pickFile() {
+    return pickWithInput()
+  },
+
+  async uploadFile({ url, header, fileField, file, formData }: UploadParams) {
+    const body = new FormData()
+    for (const [k, v] of Object.entries(formData)) body.append(k, v)
+    if (!file.blob) throw new Error('no file')
+    body.append(fileField, file.blob, file.name)
+    // no Content-Type: the browser sets the multipart boundary
+    return asResponse(await fetch(url, { method: 'POST', headers: header, body }))
+  },
+
+  async openFile(url: string, header: Record<string, string>, filename: string) {
+    const res = await fetch(url, { headers: header })
+    if (!res.ok) return asResponse(res)
+    const blob = await res.blob()
+    const href = URL.createObjectURL(blob)
+    const a = document.createElement('a')
+    a.href = href
+    a.download = filename
+    a.target = '_blank'
+    document.body.appendChild(a)
+    a.click()
+    a.remove()
+    setTimeout(() => URL.revokeObjectURL(href), 60_000)
+    return { statusCode: res.status, data: null }
   },
 }
 

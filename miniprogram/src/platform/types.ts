@@ -19,6 +19,32 @@ export interface PhoneNumberDetail {
   errMsg?: string
 }
 
+/** A file the user picked for upload: a temp path (weapp) or a browser File (H5). */
+export interface PickedFile {
+  name: string
+  size: number
+  /** weapp: temp file path */
+  path?: string
+  /** H5: the File object */
+  blob?: Blob
+}
+
+/** What an upload or download returns to the API client (body parsed by the client). */
+export interface TransportResponse {
+  statusCode: number
+  data: unknown
+}
+
+export interface UploadParams {
+  url: string
+  header: Record<string, string>
+  /** the multipart field the file goes in */
+  fileField: string
+  file: PickedFile
+  /** other multipart fields */
+  formData: Record<string, string>
+}
+
 export interface Platform {
   name: 'weapp' | 'h5'
   /** H5 sandbox login asks the tester for a name; weapp logs in silently with wx.login. */
@@ -37,4 +63,10 @@ export interface Platform {
   identityReturnUrl(): string
   /** Open the identity provider's authorize page. */
   openAuthorizeUrl(url: string): void
+  /** Let the user pick a PDF/JPEG/PNG: chat file or photo (weapp), a file input (H5). Null when cancelled. */
+  pickFile(): Promise<PickedFile | null>
+  /** multipart/form-data POST of one file (wx.uploadFile on weapp, fetch + FormData on H5) */
+  uploadFile(params: UploadParams): Promise<TransportResponse>
+  /** GET a protected file with these headers and show it (open the document / a new tab) */
+  openFile(url: string, header: Record<string, string>, filename: string): Promise<TransportResponse>
 }

@@ -1,5 +1,5 @@
 import Taro from '@tarojs/taro'
-import type { PaymentParams, PhoneNumberDetail, Platform } from './types'
+import type { PaymentParams, PhoneNumberDetail, PickedFile, Platform, UploadParams } from './types'
 
 /** WeChat mini-program implementation. The only file that calls WeChat-only APIs. */
 const weapp: Platform = {
@@ -36,6 +36,41 @@ const weapp: Platform = {
   openAuthorizeUrl(url: string) {
     const absolute = /^https?:\/\//.test(url) ? url : `${API_BASE}${url}`
     Taro.navigateTo({ url: `/pages/identity/webview?url=${encodeURIComponent(absolute)}` })
+  },
+
+  async pickFile(): Promise<PickedFile | null> {
+    try {
+      // 聊天文件 (PDF or picture) or 相册/拍照
+      const sheet = await Taro.showActionSheet({ itemList: ['从聊天中选择文件', '拍照或从相册选择'] })
+      if (sheet.tapIndex === 0) {
+        const res = await Taro.chooseMessageFile({ count: 1, type: 'all', extension: ['pdf', 'jpg', 'jpeg', 'png'] })
+        const f = res.tempFiles[0]
+        return f ? { name: f.name, size: f.size, path: f.path } : null
+      }
+      const res = await Taro.chooseImage({ count: 1, sizeType: ['compressed'], sourceType: ['album', 'camera'] })
+      const f = res.tempFiles[0]
+      if (!f) return null
+      const name = f.path.split('/').pop() || 'photo.jpg'
+      return { name, size: f.size, path: f.path }
+    } catch {
+      return null // cancelled
+    }
+  },
+
+  async uploadFile({ url, header, fileField, file, formData }: UploadParams) {
+    if (!file.path) throw new Error('no file')
+    const res = await Taro.uploadFile({ url, header, name: fileField, filePath: file.path, formData })
+    return { statusCode: res.statusCode, data: res.data }
+  },
+
+  async openFile(url: string, header: Record<string, string>) {
+    const res = await Taro.downloadFile({ url, header })
+    if (res.statusCode >= 200 && res.statusCode < 300) {
+      await Taro.openDocument({ filePath: res.tempFilePath, showMenu: true }).catch(() =>
+        Taro.previewImage({ urls: [res.tempFilePath] }),
+      )
+    }
+    return { statusCode: res.statusCode, data: null }
   },
 }
 

@@ -5,6 +5,7 @@ import PageShell from '../../components/PageShell'
 import FamilyList from '../../components/FamilyList'
 import Segmented from '../../components/Segmented'
 import Toggle from '../../components/Toggle'
+import OfficeLinks from '../../components/OfficeLinks'
 import { requireLogin } from '../../components/auth'
 import platform from '../../platform'
 import {
@@ -194,6 +195,12 @@ export default function Profile() {
         </View>
       </View>
 
+      {/* Palm office: my applications, e-certificates, messages */}
+      <View className='card' data-testid='office-card'>
+        <Text className='card__title'>{t('office.title')}</Text>
+        <OfficeLinks />
+      </View>
+
       {/* Settings */}
       <View className='card' data-testid='settings-card'>
         <Text className='card__title'>{t('profile.settings')}</Text>
@@ -213,6 +220,18 @@ export default function Profile() {
           </View>
           <Toggle checked={care} onChange={changeCare} testId='care-toggle' />
         </View>
+      </View>
+
+      <View
+        className='card card--link'
+        data-testid='staff-entry'
+        onClick={() => Taro.navigateTo({ url: '/pages/staff/index' })}
+      >
+        <View className='setting__text'>
+          <Text className='setting__label'>{t('staff.entry')}</Text>
+          <Text className='caption muted'>{t('staff.entryHint')}</Text>
+        </View>
+        <Text className='list__arrow'>›</Text>
       </View>
 
       {user && (

@@ -1,0 +1,25 @@
+import { Text, View } from '@tarojs/components'
+import type { FormField, FormValues } from '../api'
+import { useT } from '../i18n'
+import { displayValue } from '../utils/conditions'
+import KV from './KV'
+
+/** A case's answers, read-only, labelled from the item's form (ID numbers and phones arrive masked). */
+export default function FormAnswers({ fields, form }: { fields: FormField[]; form: FormValues }) {
+  const t = useT()
+  const known = fields.filter((f) => f.key in form)
+  const extra = Object.keys(form).filter((k) => !fields.some((f) => f.key === k))
+  return (
+    <View className='kv' data-testid='case-form'>
+      {known.map((f) => (
+        <KV key={f.key} k={f.label} testId={`answer-${f.key}`}>
+          {displayValue(f, form[f.key], t('common.yes'), t('common.no'))}
+        </KV>
+      ))}
+      {extra.map((k) => (
+        <KV key={k} k={k}>{displayValue(undefined, form[k], t('common.yes'), t('common.no'))}</KV>
+      ))}
+      {known.length + extra.length === 0 && <Text className='body muted'>{t('common.none')}</Text>}
+    </View>
+  )
+}

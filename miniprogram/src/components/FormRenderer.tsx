@@ -1,0 +1,122 @@
+import { Input, Picker, Text, View } from '@tarojs/components'
+import type { FormField, FormValues, Scalar } from '../api'
+import { useT } from '../i18n'
+import { visibleForm } from '../utils/conditions'
+import ChipSelect from './ChipSelect'
+
+interface Props {
+  fields: FormField[]
+  values: FormValues
+  onChange: (key: string, value: Scalar | undefined) => void
+  /** server messages per field key (from error.details.fields, `form.<key>`) */
+  errors?: Record<string, string>
+  /** keys whose stored value is masked: shown empty with a hint to type again */
+  reenter?: string[]
+}
+
+const INPUT_TYPE: Partial<Record<FormField['type'], 'text' | 'number' | 'idcard' | 'digit'>> = {
+  text: 'text',
+  number: 'digit',
+  id_number: 'idcard',
+  phone: 'number',
+}
+
+/**
+ * An item's form, rendered from its document: text, number, date, select, boolean, id_number and
+ * phone fields, with `show_if` conditions hiding fields exactly as the server does.
+ * Test ids: `form-field-<key>` (wrapper), `field-<key>` (input, or `field-<key>-<value>` chips),
+ * `field-error-<key>`.
+ */
+export default function FormRenderer({ fields, values, onChange, errors = {}, reenter = [] }: Props) {
+  const t = useT()
+  const { shown } = visibleForm(fields, values)
+
+  function control(f: FormField) {
+    const value = values[f.key]
+    switch (f.type) {
+      case 'boolean':
+        return (
+          <ChipSelect
+            testIdPrefix={`field-${f.key}`}
+            value={value === true ? 'true' : value === false ? 'false' : null}
+            onChange={(v) => onChange(f.key, v === 'true')}
+            onClear={() => onChange(f.key, undefined)}
+            options={[
+              { value: 'true', label: t('common.yes') },
+              { value: 'false', label: t('common.no') },
+            ]}
+          />
+        )
+      case 'select':
+        return (
+          <ChipSelect
+            testIdPrefix={`field-${f.key}`}
+            value={typeof value === 'string' ? value : null}
+            onChange={(v) => onChange(f.key, v)}
+            onClear={() => onChange(f.key, undefined)}
+            options={(f.options ?? []).map((o) => ({ value: o.value, label: o.label }))}
+          />
+        )
+      case 'date':
+        return (
+          <Picker
+            mode='date'
+            value={typeof value === 'string' ? value : ''}
+            start={typeof f.min === 'string' ? f.min : undefined}
+            end={typeof f.max === 'string' ? f.max : undefined}
+            onChange={(e) => onChange(f.key, String(e.detail.value))}
+          >
+            <View className='field' data-testid={`field-${f.key}`}>
+              <Text className={value ? 'field__text' : 'field__text muted'}>{value ? String(value) : t('form.pickDate')}</Text>
+            </View>
+          </Picker>
+        )
+      default:
+        return (
+          <View className='field'>
+            <Input
+              className={`field__input ${f.type === 'id_number' || f.type === 'phone' ? 'mono' : ''}`}
+              data-testid={`field-${f.key}`}
+              type={INPUT_TYPE[f.type] ?? 'text'}
+              value={value === undefined || value === null ? '' : String(value)}
+              placeholder={t('form.placeholder')}
+              maxlength={f.type === 'text' && typeof f.max === 'number' ? f.max : f.type === 'id_number' ? 18 : f.type === 'phone' ? 11 : 140}
+              onInput={(e) => onChange(f.key, e.detail.value)}
+            />
+          </View>
+        )
+    }
+  }
+
+  return (
+    <View className='form' data-testid='dynamic-form'>
+      {shown.map((f) => {
+        const error = errors[f.key]
+        const range =
+          f.type === 'number' && f.min !== null && f.max !== null ? t('form.range', { min: String(f.min), max: String(f.max) }) : ''
+        return (
+          <View
+            key={f.key}
+            className={`form__field ${error ? 'form__field--error' : ''}`}
+            data-testid={`form-field-${f.key}`}
+            data-type={f.type}
+          >
+            <Text className='field__label'>
+              {f.label}
+              {f.required && <Text className='form__required'> *</Text>}
+            </Text>
+            {control(f)}
+            {f.help && <Text className='caption muted block'>{f.help}</Text>}
+            {range && <Text className='caption muted block'>{range}</Text>}
+            {reenter.includes(f.key) && <Text className='caption muted block'>{t('apply.reenter')}</Text>}
+            {error && (
+              <Text className='form__error block' data-testid={`field-error-${f.key}`}>
+                {error}
+              </Text>
+            )}
+          </View>
+        )
+      })}
+    </View>
+  )
+}

@@ -1,0 +1,10 @@
+import Taro from '@tarojs/taro'
+import { staffStore } from '../api'
+import { STAFF_LOGIN_PAGE } from '../api/client'
+
+/** Send a signed-out staff member to the staff login page. Returns false if it did. */
+export function requireStaff(returnTo: string): boolean {
+  if (staffStore.get()) return true
+  Taro.redirectTo({ url: `${STAFF_LOGIN_PAGE}?redirect=${encodeURIComponent(returnTo)}` })
+  return false
+}

@@ -1,0 +1,193 @@
+import Taro, { useDidShow, useRouter } from '@tarojs/taro'
+import { Text, View } from '@tarojs/components'
+import { useState } from 'react'
+import PageShell from '../../components/PageShell'
+import CaseSummary from '../../components/CaseSummary'
+import FormAnswers from '../../components/FormAnswers'
+import MaterialsPanel from '../../components/MaterialsPanel'
+import Timeline from '../../components/Timeline'
+import { requireLogin } from '../../components/auth'
+import {
+  getApplication,
+  getItem,
+  listCertificates,
+  listFamily,
+  resubmitApplication,
+  withdrawApplication,
+  type Case,
+  type Certificate,
+  type FamilyMember,
+  type Item,
+} from '../../api'
+import { useT } from '../../i18n'
+import '../office/office.css'
+
+/** States after which a service can be rated, until the backend's `rating` field says so itself. */
+const FINISHED = ['approved', 'delivered', 'closed', 'denied']
+
+/** One of my applications: state, dates, supplement request, timeline, answers, materials, actions. */
+export default function ApplicationDetail() {
+  const t = useT()
+  const id = Number(useRouter().params.id)
+  const [app, setApp] = useState<Case | null>(null)
+  const [item, setItem] = useState<Item | null>(null)
+  const [certs, setCerts] = useState<Certificate[]>([])
+  const [family, setFamily] = useState<FamilyMember[]>([])
+  const [busy, setBusy] = useState(false)
+
+  async function reload() {
+    const c = await getApplication(id)
+    setApp(c)
+    if (!item || item.code !== c.item_code) getItem(c.item_code).then(setItem).catch(() => undefined)
+    return c
+  }
+
+  useDidShow(() => {
+    if (!requireLogin(`/pages/applications/detail?id=${id}`)) return
+    reload().catch(() => undefined)
+    listCertificates({ silent: true }).then(setCerts).catch(() => undefined)
+    listFamily().then(setFamily).catch(() => undefined)
+  })
+
+  async function withdraw() {
+    const res = await Taro.showModal({
+      title: t('case.withdraw'),
+      content: t('case.withdrawConfirm'),
+      cancelText: t('common.cancel'),
+      confirmText: t('common.confirm'),
+    })
+    if (!res.confirm) return
+    try {
+      await withdrawApplication(id)
+      Taro.showToast({ title: t('case.withdrawn'), icon: 'success' })
+      await reload()
+    } catch {
+      /* toast shown */
+    }
+  }
+
+  async function resubmit() {
+    if (busy) return
+    setBusy(true)
+    try {
+      await resubmitApplication(id)
+      Taro.showToast({ title: t('case.resubmitted'), icon: 'success' })
+      await reload()
+    } catch {
+      /* toast shown */
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  if (!app) {
+    return (
+      <PageShell testId='page-application' title={t('case.title')}>
+        <View className='card'>
+          <Text className='body muted'>{t('common.loading')}</Text>
+        </View>
+      </PageShell>
+    )
+  }
+
+  const d = item?.document
+  const request = [...app.timeline].reverse().find((s) => s.name === 'request_supplement')
+  const supplement = app.state === 'supplement_requested'
+  const member = family.find((m) => m.id === app.on_behalf_of)
+  const rateable = app.rating === undefined ? FINISHED.includes(app.state) : app.rating === 'open'
+
+  return (
+    <PageShell testId='page-application' title={t('case.title')}>
+      <CaseSummary app={app} itemName={d?.name ?? ''} />
+      <View className='card kv'>
+        <View className='kv__row'>
+          <Text className='kv__key'>{t('case.onBehalfOf')}</Text>
+          <Text className='kv__value'>{app.on_behalf_of ? member?.name ?? '…' : t('applicant.self')}</Text>
+        </View>
+      </View>
+
+      {supplement && (
+        <View className='card card--warn' data-testid='supplement'>
+          <Text className='card__title'>{t('case.supplement')}</Text>
+          {app.supplement_due_on && (
+            <Text className='body block warn-text' data-testid='supplement-due'>
+              {t('case.supplementDue', { date: app.supplement_due_on })}
+            </Text>
+          )}
+          {request && request.reasons.length > 0 && (
+            <View data-testid='supplement-reasons'>
+              <Text className='field__label'>{t('case.supplementReasons')}</Text>
+              {request.reasons.map((r, i) => (
+                <Text key={i} className='body block' data-testid='supplement-reason'>· {r}</Text>
+              ))}
+            </View>
+          )}
+          {request?.comment && <Text className='caption muted block'>{request.comment}</Text>}
+          {d && (
+            <MaterialsPanel
+              caseId={app.id}
+              required={d.materials}
+              materials={app.materials}
+              certificates={certs}
+              editable
+              onChanged={() => reload().catch(() => undefined)}
+            />
+          )}
+          <View className='btn btn--ghost btn--block' data-testid='supplement-edit' onClick={() => Taro.navigateTo({ url: `/pages/office/apply?id=${app.id}` })}>
+            {t('case.editAnswers')}
+          </View>
+          <View className={`btn btn--primary btn--block ${busy ? 'btn--busy' : ''}`} data-testid='resubmit' onClick={resubmit}>
+            {t('case.resubmit')}
+          </View>
+        </View>
+      )}
+
+      {app.state === 'draft' && (
+        <View className='card'>
+          <View className='btn btn--primary btn--block' data-testid='continue-draft' onClick={() => Taro.navigateTo({ url: `/pages/office/apply?id=${app.id}` })}>
+            {t('case.continue')}
+          </View>
+        </View>
+      )}
+
+      {(rateable || app.rating === 'rated') && (
+        <View className='card' data-testid='rating-card'>
+          {app.rating === 'rated' ? (
+            <Text className='chip chip--ok' data-testid='rated'>{t('case.rated')}</Text>
+          ) : (
+            <View
+              className='btn btn--primary btn--block btn--flush'
+              data-testid='rate'
+              onClick={() => Taro.navigateTo({ url: `/pages/evaluations/new?target_type=service_request&target_id=${app.id}` })}
+            >
+              {t('case.rate')}
+            </View>
+          )}
+        </View>
+      )}
+
+      <View className='card'>
+        <Text className='card__title'>{t('case.timeline')}</Text>
+        <Timeline steps={app.timeline} />
+      </View>
+
+      <View className='card'>
+        <Text className='card__title'>{t('case.form')}</Text>
+        <FormAnswers fields={d?.form.fields ?? []} form={app.form} />
+      </View>
+
+      {!supplement && d && (
+        <View className='card'>
+          <Text className='card__title'>{t('case.materials')}</Text>
+          <MaterialsPanel caseId={app.id} required={d.materials} materials={app.materials} certificates={certs} editable={false} onChanged={() => undefined} />
+        </View>
+      )}
+
+      {app.next_steps.includes('withdraw') && (
+        <View className='btn btn--danger-ghost btn--block case-withdraw' data-testid='withdraw' onClick={withdraw}>
+          {t('case.withdraw')}
+        </View>
+      )}
+    </PageShell>
+  )
+}

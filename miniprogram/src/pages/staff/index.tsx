@@ -1,0 +1,92 @@
+import Taro, { useDidShow } from '@tarojs/taro'
+import { Text, View } from '@tarojs/components'
+import { useState } from 'react'
+import PageShell from '../../components/PageShell'
+import Segmented from '../../components/Segmented'
+import StateBadge from '../../components/StateBadge'
+import { requireStaff } from '../../components/staffAuth'
+import { listQueue, QUEUES, staffLogout, useStaff, type Application, type Queue } from '../../api'
+import { useT } from '../../i18n'
+import { load, save } from '../../store/storage'
+import { formatDateTime } from '../../utils/format'
+import '../office/office.css'
+
+/** The staff case queues: to accept, to review, mine, waiting for a supplement, overdue. */
+export default function StaffQueue() {
+  const t = useT()
+  const staff = useStaff()
+  const [queue, setQueue] = useState<Queue>(load<Queue>('staffQueue', 'intake'))
+  const [items, setItems] = useState<Application[] | null>(null)
+
+  async function reload(q: Queue = queue) {
+    setItems(null)
+    try {
+      setItems(await listQueue(q))
+    } catch {
+      setItems([])
+    }
+  }
+
+  useDidShow(() => {
+    if (!requireStaff('/pages/staff/index')) return
+    reload()
+  })
+
+  function pick(q: Queue) {
+    setQueue(q)
+    save('staffQueue', q)
+    reload(q)
+  }
+
+  async function logout() {
+    await staffLogout()
+    Taro.reLaunch({ url: '/pages/staff/login' })
+  }
+
+  return (
+    <PageShell testId='page-staff' title={t('staff.title')} className='staff'>
+      <View className='staff-hero'>
+        <View className='staff-hero__row'>
+          <Text className='staff-hero__title' data-testid='staff-name'>{staff?.display_name ?? ''}</Text>
+          <Text className='link link--light' data-testid='staff-logout' onClick={logout}>
+            {t('staff.logout')}
+          </Text>
+        </View>
+        <Text className='staff-hero__hint'>{staff?.username}</Text>
+      </View>
+      <View className='card card--overlap'>
+        <Segmented testIdPrefix='queue' value={queue} onChange={pick} options={QUEUES.map((q) => ({ value: q, label: t(`staff.queue.${q}`) }))} />
+        {items === null ? (
+          <Text className='body muted block queue-note'>{t('common.loading')}</Text>
+        ) : items.length === 0 ? (
+          <Text className='body muted block queue-note' data-testid='queue-empty'>{t('staff.queueEmpty')}</Text>
+        ) : (
+          <View className='list' data-testid='queue-list'>
+            {items.map((c) => (
+              <View
+                key={c.id}
+                className='list__row list__row--tap'
+                data-testid='queue-case'
+                data-id={c.id}
+                data-number={c.number}
+                data-state={c.state}
+                onClick={() => Taro.navigateTo({ url: `/pages/staff/case?id=${c.id}` })}
+              >
+                <View className='list__main list__main--flush'>
+                  <Text className='list__title block mono'>{c.number}</Text>
+                  <Text className='caption muted block'>
+                    {c.item_code} · {formatDateTime(c.submitted_at ?? c.created_at)}
+                  </Text>
+                  {c.claimed_by !== null && (
+                    <Text className='caption block'>{c.claimed_by === staff?.id ? t('staff.claimedByMe') : t('staff.claimedByOther')}</Text>
+                  )}
+                </View>
+                <StateBadge state={c.state} />
+              </View>
+            ))}
+          </View>
+        )}
+      </View>
+    </PageShell>
+  )
+}
