@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sanic import HTTPResponse, Request, raw
 from sanic_ext import openapi
 
@@ -36,6 +38,19 @@ def file_response(found: MaterialFile) -> HTTPResponse:
             "Cache-Control": "private, no-store",
         },
     )
+
+
+def uploaded_file(request: Request) -> dict[str, Any]:
+    """The multipart ``file`` field as the service's upload arguments (400-free: a 422 when absent)."""
+    upload = request.files.get("file") if request.files else None
+    if upload is None:
+        raise MaterialFileRequired()
+    return {
+        "filename": upload.name or "",
+        "declared_type": upload.type or "",
+        "data": upload.body,
+        "max_bytes": request.app.ctx.runtime.settings.max_upload_bytes,
+    }
 
 
 @openapi.summary("Start an application (draft)")
@@ -104,19 +119,13 @@ async def update_form(request: Request, request_id: int) -> HTTPResponse:
 async def add_material(request: Request, request_id: int) -> HTTPResponse:
     actor = actor_of(request)
     if (request.content_type or "").startswith("multipart/form-data"):
-        upload = request.files.get("file") if request.files else None
-        if upload is None:
-            raise MaterialFileRequired()
         runtime = request.app.ctx.runtime
         material = await service.add_material(
             actor,
             runtime.adapters.storage,
             request_id,
             material_code=str((request.form.get("material_code") if request.form else None) or ""),
-            filename=upload.name or "",
-            declared_type=upload.type or "",
-            data=upload.body,
-            max_bytes=runtime.settings.max_upload_bytes,
+            **uploaded_file(request),
         )
     else:
         source = parse_json(request, MaterialSourceIn)

@@ -16,6 +16,7 @@ def build() -> Blueprint:
     bp.add_route(
         routes.get_material, "/<request_id:id>/materials/<material_id:id>", methods=["GET"], name="material"
     )
+    bp.add_route(routes.add_attachment, "/<request_id:id>/materials", methods=["POST"], name="add_attachment")
     bp.add_route(routes.claim, "/<request_id:id>/claim", methods=["POST"], name="claim")
     bp.add_route(routes.release, "/<request_id:id>/release", methods=["POST"], name="release")
     bp.add_route(

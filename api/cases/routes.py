@@ -9,9 +9,10 @@ from sanic import HTTPResponse, Request
 from sanic_ext import openapi
 
 from api._access import actor_of, requires
+from api._idempotency import idempotent
 from api._kit import body, documented, respond
-from api.applications.routes import file_response
-from api.applications.schemas import ApplicationOut, ApplicationsOut, CaseOut
+from api.applications.routes import file_response, uploaded_file
+from api.applications.schemas import ApplicationOut, ApplicationsOut, CaseOut, MaterialOut
 from api.cases.schemas import ActionIn, OverdueReportOut, SupplementIn
 from domain.applications import queues, service
 
@@ -63,6 +64,23 @@ async def get_case(request: Request, request_id: int) -> HTTPResponse:
 async def get_material(request: Request, request_id: int, material_id: int) -> HTTPResponse:
     storage = request.app.ctx.runtime.adapters.storage
     return file_response(await service.read_material(actor_of(request), storage, request_id, material_id))
+
+
+@openapi.summary("Attach a file to a case you hold (a written decision, a notice)")
+@openapi.description(
+    "`multipart/form-data` with `file` (PDF, JPEG or PNG, recognised by content). Cite its id in a "
+    "step's `attachments`; the applicant can read it. Refusals: `case_not_claimed`, "
+    "`material_too_large`, `material_type_not_allowed`, `material_disguised`, `material_file_required`."
+)
+@openapi.tag("cases")
+@documented(MaterialOut, 201)
+@requires("staff")
+@idempotent()
+async def add_attachment(request: Request, request_id: int) -> HTTPResponse:
+    material = await service.add_staff_attachment(
+        actor_of(request), request.app.ctx.runtime.adapters.storage, request_id, **uploaded_file(request)
+    )
+    return respond(MaterialOut.of(material), status=201)
 
 
 @openapi.summary("Take a case from its queue")

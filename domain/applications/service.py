@@ -259,7 +259,9 @@ async def update_form(actor: Actor, request_id: int, form: dict[str, Any]) -> Se
 
 
 def _as_applicant(actor: Actor, req: ServiceRequest) -> Actor:
-    # Audit records of a case filed for a family member name that member.
+    # Audit records of a case filed for a family member name that member (staff act as themselves).
+    if actor.kind != "resident":
+        return actor
     return Actor(
         kind=actor.kind,
         id=actor.id,
@@ -335,29 +337,55 @@ async def add_material(
     req = await _load(actor, request_id)
     _require_editable(req)
     _material_code(await catalog.item_version(req.item_version_id), material_code)
+    stored = await _store(storage, data, CONTENT_TYPES[kind], _safe_filename(filename))
+    return await _attach(actor, request_id, material_code=material_code, fields=stored)
+
+
+STAFF_ATTACHMENT = "staff_attachment"  # the material code of files staff add (a decision letter...)
+
+
+async def add_staff_attachment(
+    actor: Actor,
+    storage: Storage,
+    request_id: int,
+    *,
+    filename: str,
+    declared_type: str,
+    data: bytes,
+    max_bytes: int,
+) -> Material:
+    """A file the officer holding the case adds, to cite in a step's ``attachments``; the applicant
+    can read it too (a written decision, a notice)."""
+    kind = check_file(data, filename=filename, declared_type=declared_type, max_bytes=max_bytes)
+    req = await _load(actor, request_id)
+    if req.claimed_by_id != actor.id:
+        raise CaseNotClaimed()
+    stored = await _store(storage, data, CONTENT_TYPES[kind], _safe_filename(filename))
+    return await _attach(
+        actor, request_id, material_code=STAFF_ATTACHMENT, fields={**stored, "uploaded_by": "staff"}
+    )
+
+
+async def _store(storage: Storage, data: bytes, content_type: str, filename: str) -> dict[str, Any]:
+    """Put ``data`` in storage under its SHA-256; the material columns that describe it."""
     digest = hashlib.sha256(data).hexdigest()
     key = f"{digest[:2]}/{digest}"
     # Content-addressed: the same bytes uploaded twice are stored once, and a row rolled back
-    # below leaves at most a file that a later identical upload reuses.
+    # later leaves at most a file that a later identical upload reuses.
     await storage.put(key, data)
-    return await _attach(
-        actor,
-        request_id,
-        material_code=material_code,
-        fields={
-            "file_key": key,
-            "sha256": digest,
-            "content_type": CONTENT_TYPES[kind],
-            "size": len(data),
-            "filename": _safe_filename(filename),
-        },
-    )
+    return {
+        "file_key": key,
+        "sha256": digest,
+        "content_type": content_type,
+        "size": len(data),
+        "filename": filename,
+    }
 
 
 async def reuse_material(actor: Actor, request_id: int, *, material_id: int, material_code: str) -> Material:
     """Attach a file the applicant uploaded for an earlier case, without uploading it again."""
     _check_id(material_id, MaterialNotFound)
-    source = await Material.filter(id=material_id, owner_id=actor.id).first()
+    source = await Material.filter(id=material_id, owner_id=actor.id, uploaded_by="applicant").first()
     if source is None:
         raise MaterialNotFound()
     req = await _load(actor, request_id)
@@ -400,21 +428,9 @@ async def attach_certificate(
     if validity is not certificates.Validity.VALID:
         raise MaterialCertificateNotValid(details={"validity": validity.value})
     data = json.dumps(certificates.signed(cert).as_dict(), ensure_ascii=False, sort_keys=True).encode()
-    digest = hashlib.sha256(data).hexdigest()
-    key = f"{digest[:2]}/{digest}"
-    await storage.put(key, data)
+    stored = await _store(storage, data, CERTIFICATE_CONTENT_TYPE, f"{cert.number}.json")
     return await _attach(
-        actor,
-        request_id,
-        material_code=material_code,
-        fields={
-            "file_key": key,
-            "sha256": digest,
-            "content_type": CERTIFICATE_CONTENT_TYPE,
-            "size": len(data),
-            "filename": f"{cert.number}.json",
-            "certificate_id": cert.id,
-        },
+        actor, request_id, material_code=material_code, fields={**stored, "certificate_id": cert.id}
     )
 
 
@@ -426,7 +442,11 @@ def _require_editable(req: ServiceRequest) -> None:
 async def _attach(actor: Actor, request_id: int, *, material_code: str, fields: dict[str, Any]) -> Material:
     async with in_transaction() as conn:
         req = await _load(actor, request_id, using_db=conn)  # locked: the state cannot move meanwhile
-        _require_editable(req)
+        if actor.kind == "staff":
+            if req.claimed_by_id != actor.id:
+                raise CaseNotClaimed()
+        else:
+            _require_editable(req)
         material = await Material.create(
             request_id=req.id,
             owner_id=req.applicant_id,
@@ -570,7 +590,7 @@ async def act(
             if found != len(set(attachments)):
                 raise AttachmentUnknown(details={"material_ids": sorted(set(attachments))[:20]})
         document = await catalog.item_version(req.item_version_id)
-        acting = _as_applicant(actor, req) if actor.kind == "resident" else actor
+        acting = _as_applicant(actor, req)
         await _step(
             conn,
             req,

@@ -402,3 +402,44 @@ async def test_the_case_routes_are_documented(client: httpx.AsyncClient) -> None
     assert summaries["approve"] == "Approve a case under review"
     assert summaries["request-supplement"].startswith("Ask the applicant for a supplement")
     assert any(path.startswith(APPLICATIONS) for path in spec["paths"])
+
+
+async def test_staff_attach_a_written_decision_that_the_applicant_can_read(client: httpx.AsyncClient) -> None:
+    with china_day(dt.date(2026, 3, 2)):
+        item = await publish_item()
+        alice = await verified(client, "alice")
+        case = await submitted_case(client, alice, item)
+        wang = await officer(client, "wang.fang")
+        path = f"{CASES}/{case['id']}/materials"
+        letter = {"file": ("决定书.pdf", PDF, "application/pdf")}
+
+        unclaimed = await client.post(path, files=letter, headers=wang)
+        await claim(client, wang, case["id"])
+        disguised = await client.post(path, files={"file": ("a.png", PDF, "image/png")}, headers=wang)
+        attached = await client.post(path, files=letter, headers=wang)
+        assert attached.status_code == 201, attached.text
+        attachment = attached.json()["id"]
+        refused = await ok(
+            client, wang, case["id"], "not-accept", reasons=["不属于受理范围"], attachments=[attachment]
+        )
+
+        seen = (await client.get(f"{APPLICATIONS}/{case['id']}", headers=alice.headers)).json()
+        download = await client.get(
+            f"{APPLICATIONS}/{case['id']}/materials/{attachment}", headers=alice.headers
+        )
+        later = await client.post(APPLICATIONS, json={"item_code": item}, headers=alice.headers)
+        reuse = await client.post(
+            f"{APPLICATIONS}/{later.json()['id']}/materials",
+            json={"material_code": "proof", "reuse_material_id": attachment},
+            headers=alice.headers,
+        )
+
+    assert unclaimed.status_code == 409 and error_code(unclaimed) == "case_not_claimed"
+    assert disguised.status_code == 422 and error_code(disguised) == "material_disguised"
+    assert refused["state"] == "not_accepted"
+    assert seen["timeline"][-1]["attachments"] == [attachment]
+    assert [m["uploaded_by"] for m in seen["materials"]] == ["applicant", "staff"]
+    assert download.status_code == 200 and download.content == PDF
+    # A staff document is not the applicant's upload to reuse elsewhere.
+    assert reuse.status_code == 404 and error_code(reuse) == "material_not_found"
+    assert await AuditRecord.filter(action="applications.material_added", actor_kind="staff").count() == 1
