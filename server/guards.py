@@ -7,6 +7,10 @@ never limited: the platforms that send notifications retry on refusal, and they 
 signature instead. If Redis does not answer, requests are let through (and logged) rather than
 refused: the limiter protects the service, it must not become the outage.
 
+A route that reads Redis keys first thing (the catalogue's cache generation) may name them with
+``ctx_redis_reads=`` (a function of ``Keys``); with a Redis server the IP check then reads them in
+its own round trip and leaves them in ``request.ctx.redis_reads``.
+
 Idempotency keys are a route decorator: ``api._idempotency.idempotent``.
 
 The body size limit (``max_body_bytes``) is enforced by Sanic's own HTTP server before the body is
@@ -16,6 +20,7 @@ read; under an ASGI server (and the tests' ASGI client) Sanic does not, so it is
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -25,6 +30,7 @@ from sanic.exceptions import PayloadTooLarge
 
 from api._access import client_ip
 from domain.shared.errors import RateLimited
+from domain.shared.kv import Keys
 from domain.shared.ratelimit import Decision, Limiter, LocalRateLimiter, RateLimiter
 
 log = logging.getLogger("palmcity.guards")
@@ -47,7 +53,7 @@ async def limit_by_ip(request: Request) -> None:
         return
     settings = request.app.ctx.runtime.settings
     ip = _client_ip(request) or "unknown"
-    await _enforce(request, "ip", ip, settings.rate_limit_per_ip)
+    await _enforce(request, "ip", ip, settings.rate_limit_per_ip, reads=_reads_of(request))
     if path in LOGIN_PATHS:
         await _enforce(request, "login", ip, settings.rate_limit_login_per_ip)
 
@@ -99,7 +105,18 @@ def is_unlimited(path: str) -> bool:
     return path in UNLIMITED_PATHS or path.startswith(UNLIMITED_PREFIXES)
 
 
-async def _enforce(request: Request, bucket: str, subject: str, limit: int) -> None:
+def _reads_of(request: Request) -> list[str]:
+    """The Redis keys the route reads first thing, if it says so (``ctx_redis_reads`` on the route)."""
+    route = request.route
+    reads: Callable[[Keys], list[str]] | None = getattr(route.ctx, "redis_reads", None) if route else None
+    return reads(request.app.ctx.runtime.keys) if reads else []
+
+
+async def _enforce(
+    request: Request, bucket: str, subject: str, limit: int, *, reads: list[str] | None = None
+) -> None:
+    """Count the request in ``bucket``; with a Redis limiter, also GET ``reads`` in the same round
+    trip and leave them in ``request.ctx.redis_reads`` for the route (one round trip, not two)."""
     if limit <= 0:
         return  # a limit of 0 switches the bucket off
     limiter = _limiter(request)
@@ -108,7 +125,13 @@ async def _enforce(request: Request, bucket: str, subject: str, limit: int) -> N
         decision = limiter.hit_now(bucket, subject, limit=limit, window=60)
     else:
         try:
-            decision = await limiter.hit(bucket, subject, limit=limit, window=60)
+            if reads and isinstance(limiter, RateLimiter):
+                decision, values = await limiter.hit_and_read(
+                    bucket, subject, limit=limit, window=60, reads=reads
+                )
+                request.ctx.redis_reads = dict(zip(reads, values, strict=True))
+            else:
+                decision = await limiter.hit(bucket, subject, limit=limit, window=60)
         except RedisError as exc:
             log.warning("rate limiter unavailable; request let through", extra={"error": repr(exc)})
             return

@@ -27,6 +27,8 @@ from api.catalog.schemas import (
 from domain.catalog import service
 from domain.catalog.cache import CatalogCache
 from domain.catalog.models import CatalogItem
+from domain.catalog.service import ItemFilter
+from domain.shared.kv import Keys
 from domain.staff.roles import Role
 
 STAFF_ITEMS_PATH = "/api/v1/staff/catalog/items"
@@ -34,13 +36,60 @@ STAFF_ITEMS_PATH = "/api/v1/staff/catalog/items"
 
 def _cache(request: Request) -> CatalogCache:
     runtime = request.app.ctx.runtime
-    # The embedded Redis lives in this process alone, so this process may remember the generation.
-    return CatalogCache(runtime.redis, runtime.keys, sole_writer=runtime.settings.uses_embedded_redis)
+    # With a Redis server, the generation was read with the rate limit (see redis_reads below); the
+    # embedded Redis lives in this process alone, so this process may remember the generation.
+    read: dict[str, str | None] | None = getattr(request.ctx, "redis_reads", None)
+    return CatalogCache(
+        runtime.redis,
+        runtime.keys,
+        sole_writer=runtime.settings.uses_embedded_redis,
+        generation=read.get(CatalogCache.generation_key(runtime.keys)) if read else None,
+    )
+
+
+def _item_version(request: Request) -> int | None:
+    """``?version=`` of an item's page, validated once per distinct query string."""
+    raw = request.query_string
+    if raw not in _versions:
+        version = parse_query(request, ItemQuery).version  # may refuse
+        if len(_versions) >= _MEMO_SIZE:
+            _versions.clear()
+        _versions[raw] = version
+    return _versions[raw]
+
+
+def redis_reads(keys: Keys) -> list[str]:
+    """What a public read asks Redis first (``ctx_redis_reads`` of its route, see server.guards)."""
+    return [CatalogCache.generation_key(keys)]
 
 
 def _cached_json(text: str) -> HTTPResponse:
-    # The views are cached as finished JSON text: sent as they are, without parsing them again.
-    return HTTPResponse(text, content_type="application/json")
+    # The views are cached as finished JSON text: sent as they are, without parsing them again, and
+    # encoded once: the cache hands back the same string object for a hit, whose hash Python keeps.
+    body = _encoded.get(text)
+    if body is None:
+        if len(_encoded) >= _MEMO_SIZE:
+            _encoded.clear()
+        body = _encoded[text] = text.encode()
+    return HTTPResponse(body, content_type="application/json")
+
+
+_MEMO_SIZE = 512
+_encoded: dict[str, bytes] = {}  # JSON text of a view → its UTF-8 bytes
+_filters: dict[str, ItemFilter] = {}  # a valid query string of the list → its filter
+_versions: dict[str, int | None] = {}  # a valid query string of an item → the version asked for
+
+
+def _items_filter(request: Request) -> ItemFilter:
+    """The list's filter from the query string, validated once per distinct query string."""
+    raw = request.query_string
+    known = _filters.get(raw)
+    if known is None:
+        known = service.ItemFilter(**parse_query(request, ItemsQuery).model_dump())  # may refuse
+        if len(_filters) >= _MEMO_SIZE:
+            _filters.clear()
+        _filters[raw] = known
+    return known
 
 
 def _staff_item(item: CatalogItem) -> StaffItemOut:
@@ -66,8 +115,7 @@ def _staff_item(item: CatalogItem) -> StaffItemOut:
 @openapi.parameter("offset", int, "query")
 @documented(ItemPageOut)
 async def list_items(request: Request) -> HTTPResponse:
-    query = parse_query(request, ItemsQuery)
-    filters = service.ItemFilter(**query.model_dump())
+    filters = _items_filter(request)
     return _cached_json(await service.public_items(filters, locale=request.ctx.locale, cache=_cache(request)))
 
 
@@ -76,9 +124,8 @@ async def list_items(request: Request) -> HTTPResponse:
 @openapi.parameter("version", int, "query")
 @documented(ItemOut)
 async def get_item(request: Request, code: str) -> HTTPResponse:
-    query = parse_query(request, ItemQuery)
     text = await service.public_item(
-        code, version=query.version, locale=request.ctx.locale, cache=_cache(request)
+        code, version=_item_version(request), locale=request.ctx.locale, cache=_cache(request)
     )
     return _cached_json(text)
 

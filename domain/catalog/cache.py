@@ -42,26 +42,35 @@ LOCAL_VIEWS = 512  # per worker; an item's view is a few kB
 
 # Full Redis key (prefix, generation, view, parameters) → JSON text, least recently used first.
 _local: OrderedDict[str, str] = OrderedDict()
+# (view name, *parameters) → digest of the parameters.
+_digests: dict[Any, str] = {}
 # For sole writers only: Redis client → {generation key → generation}.
 _generations: WeakKeyDictionary[Redis, dict[str, str]] = WeakKeyDictionary()
 
 
 class CatalogCache:
-    def __init__(self, redis: Redis, keys: Keys, *, sole_writer: bool = False) -> None:
-        """``sole_writer``: no other process can change this Redis (the embedded one)."""
+    def __init__(
+        self, redis: Redis, keys: Keys, *, sole_writer: bool = False, generation: str | None = None
+    ) -> None:
+        """``sole_writer``: no other process can change this Redis (the embedded one).
+        ``generation``: the generation as this request already read it from Redis (in the same
+        round trip as its rate limit); ``None`` reads it here."""
         self.redis = redis
         self.keys = keys
         self.sole_writer = sole_writer
+        self._read_generation = generation
+
+    @staticmethod
+    def generation_key(keys: Keys) -> str:
+        return keys.of("catalog", "generation")
 
     @property
     def _generation_key(self) -> str:
-        return self.keys.of("catalog", "generation")
+        return self.generation_key(self.keys)
 
     async def view(self, name: str, params: dict[str, Any], build: Callable[[], Awaitable[Any]]) -> str:
         """The JSON text of view ``name`` for ``params``: from Redis, or built and stored."""
-        digest = hashlib.blake2b(
-            json.dumps(params, sort_keys=True, ensure_ascii=False).encode(), digest_size=12
-        ).hexdigest()
+        digest = _digest(name, params)
         key: str | None = None
         try:
             key = self.keys.of("catalog", "view", await self._generation(), name, digest)
@@ -89,6 +98,8 @@ class CatalogCache:
         known = _generations.get(self.redis) if self.sole_writer else None
         if known is not None and key in known:
             return known[key]
+        if self._read_generation is not None:
+            return self._read_generation
         generation = await self.redis.get(key)
         if generation is None:
             await self.redis.set(key, secrets.randbelow(2**62), nx=True)
@@ -109,6 +120,25 @@ class CatalogCache:
         except RedisError as exc:
             # The edit is committed; views may lag by at most VIEW_TTL_SECONDS. Say so loudly.
             log.error("catalogue cache not invalidated", extra={"error": repr(exc)})
+
+
+def _digest(name: str, params: dict[str, Any]) -> str:
+    """A short stable name for ``params``; remembered, since the same few queries come again and again."""
+    try:
+        memo_key: Any = (name, *params.items())
+        known = _digests.get(memo_key)
+    except TypeError:  # a value that cannot be a dict key (a list): just compute it
+        memo_key, known = None, None
+    if known is not None:
+        return known
+    digest = hashlib.blake2b(
+        json.dumps(params, sort_keys=True, ensure_ascii=False).encode(), digest_size=12
+    ).hexdigest()
+    if memo_key is not None:
+        if len(_digests) >= LOCAL_VIEWS * 4:
+            _digests.clear()
+        _digests[memo_key] = digest
+    return digest
 
 
 def _remember(key: str, text: str) -> str:

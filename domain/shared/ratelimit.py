@@ -19,8 +19,11 @@ import bisect
 import math
 import uuid
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from redis.exceptions import NoScriptError
 
 from domain.shared import clock
 from domain.shared.kv import Keys, Redis
@@ -75,10 +78,44 @@ class RateLimiter:
     async def hit(self, bucket: str, subject: str, *, limit: int, window: int = 60) -> Decision:
         now_ms = _now_ms()
         allowed, remaining, retry_ms = await self._script(
-            keys=[self._keys.tagged("ratelimit", f"{bucket}:{subject}")],
-            args=[now_ms, window * 1000, limit, f"{now_ms}-{uuid.uuid4().hex}"],
+            keys=[self._key(bucket, subject)], args=self._args(now_ms, limit, window)
         )
         return _decision(bool(allowed), int(remaining), int(retry_ms))
+
+    async def hit_and_read(
+        self, bucket: str, subject: str, *, limit: int, window: int = 60, reads: Sequence[str] = ()
+    ) -> tuple[Decision, list[str | None]]:
+        """``hit``, and GET ``reads`` in the same round trip (a pipeline, not a transaction).
+
+        For a request that will read those keys first thing: the values are what a GET right
+        after the check would have seen, give or take a concurrent write, which a request
+        racing an edit may see either way. The keys need not share the bucket's hash slot.
+        """
+        now_ms = _now_ms()
+        key, args = self._key(bucket, subject), self._args(now_ms, limit, window)
+        for attempt in (1, 2):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.evalsha(self._script.sha, 1, key, *args)
+                for read in reads:
+                    pipe.get(read)
+                results = await pipe.execute(raise_on_error=False)
+            if isinstance(results[0], NoScriptError) and attempt == 1:
+                await self.redis.script_load(_SLIDING_WINDOW)  # Redis restarted or flushed its scripts
+                continue
+            for result in results:
+                if isinstance(result, Exception):
+                    raise result
+            break
+        allowed, remaining, retry_ms = results[0]
+        return _decision(bool(allowed), int(remaining), int(retry_ms)), list(results[1:])
+
+    def _key(self, bucket: str, subject: str) -> str:
+        return self._keys.tagged("ratelimit", f"{bucket}:{subject}")
+
+    @staticmethod
+    def _args(now_ms: int, limit: int, window: int) -> list[int | str]:
+        # The last argument is a member unique to this request: two in one millisecond both count.
+        return [now_ms, window * 1000, limit, f"{now_ms}-{uuid.uuid4().hex}"]
 
 
 class LocalRateLimiter:

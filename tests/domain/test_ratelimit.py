@@ -11,6 +11,7 @@ import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import fakeredis
 import pytest
 
 from domain.shared import clock
@@ -115,3 +116,35 @@ async def test_idle_buckets_are_forgotten_as_redis_expires_them() -> None:
         decision = await limiter.hit("ip", "198.51.100.9", limit=10, window=60)  # the fifth hit sweeps
     assert decision.allowed
     assert len(limiter) == 1
+
+
+async def test_a_hit_can_read_keys_in_the_same_round_trip(
+    lua_limiter: RateLimiter, settings: Settings
+) -> None:
+    redis, generation = lua_limiter.redis, f"{settings.redis_prefix}:catalog:generation"
+    await redis.set(generation, "41")
+    with clock.frozen_at(T0):
+        first, read = await lua_limiter.hit_and_read(
+            "ip", "a", limit=2, reads=[generation, generation + ":x"]
+        )
+        second = await lua_limiter.hit("ip", "a", limit=2)
+        third, _ = await lua_limiter.hit_and_read("ip", "a", limit=2, reads=[generation])
+
+    assert read == ["41", None]
+    assert [first, second, third] == [
+        Decision(True, 1, 0),
+        Decision(True, 0, 0),
+        Decision(False, 0, 60),
+    ]
+
+
+async def test_reading_with_a_hit_survives_redis_forgetting_the_script() -> None:
+    # On the embedded stand-in: flushing a shared Redis server's scripts would disturb other users.
+    redis = fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer(), decode_responses=True)
+    limiter = RateLimiter(redis, Keys("palmcity:test:flush"))
+    with clock.frozen_at(T0):
+        await limiter.hit("ip", "b", limit=2)
+        await redis.script_flush()
+        decision, read = await limiter.hit_and_read("ip", "b", limit=2, reads=["nothing:here"])
+    assert decision == Decision(True, 0, 0) and read == [None]
+    await redis.aclose()
