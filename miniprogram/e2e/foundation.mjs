@@ -6,10 +6,7 @@
 //   E2E_BASE_URL=http://127.0.0.1:8000 E2E_SCREENSHOTS=/tmp/shots npm run e2e
 import { runFlow } from './lib/harness.mjs'
 import { makeIdNumber, randomChineseName } from './lib/idcard.mjs'
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message)
-}
+import { addChild, assert, verifyRealName } from './lib/resident.mjs'
 
 /** Read the signed-in session from local storage and call the API as the page would. */
 async function apiGetMe(page) {
@@ -32,75 +29,8 @@ await runFlow('foundation', async (h) => {
 
   await h.login()
 
-  await h.step('open profile: not yet verified', async () => {
-    await h.tap('tab-me')
-    await h.see('page-profile')
-    await h.waitAttr('realname-status', 'data-verified', 'false')
-    await h.see('start-realname')
-    await h.screenshot('profile-unverified')
-  })
-
-  await h.step('start real-name verification: sandbox provider page opens', async () => {
-    await h.tap('start-realname')
-    await page.waitForURL((u) => !u.pathname.startsWith('/h5'), { timeout: h.config.timeout })
-    await page.locator('#name').waitFor({ state: 'visible' })
-    await h.screenshot('provider-page')
-  })
-
-  await h.step('fill the provider form (L3) and submit', async () => {
-    await page.locator('#name').fill(adultName)
-    await page.locator('#id_number').fill(adultId)
-    const level = page.locator('#level')
-    const tag = await level.evaluate((el) => el.tagName.toLowerCase())
-    if (tag === 'select') await level.selectOption('L3')
-    else if ((await level.getAttribute('type')) === 'radio') await page.locator('input#level[value="L3"], input[name="level"][value="L3"]').first().check()
-    else await level.fill('L3')
-    await h.screenshot('provider-filled')
-    await page.locator('#submit').click()
-    await page.waitForURL((u) => u.pathname.startsWith('/h5'), { timeout: h.config.timeout })
-  })
-
-  await h.step('callback completes and the profile shows verified with a masked ID', async () => {
-    // The callback page shows success, then moves on to the profile by itself.
-    await page.waitForSelector('[data-testid="identity-success"], [data-testid="page-profile"], [data-testid="identity-error"]')
-    if (await page.locator('[data-testid="identity-error"]').count()) {
-      const msg = await page.locator('[data-testid="identity-error-message"]').innerText().catch(() => '')
-      throw new Error(`identity callback failed: ${msg}`)
-    }
-    if (await page.locator('[data-testid="identity-success"]').count()) await h.screenshot('identity-success')
-    await h.see('page-profile')
-    await h.waitAttr('realname-status', 'data-verified', 'true')
-    const masked = await h.text('profile-id-number')
-    assert(masked.includes('*'), `ID number is not masked: ${masked}`)
-    assert(!masked.includes(adultId), `full ID number shown: ${masked}`)
-    assert(masked.startsWith(adultId.slice(0, 2)) && masked.endsWith(adultId.slice(-2)), `unexpected masked ID ${masked}`)
-    const level = await h.text('profile-level')
-    assert(level === 'L3', `identity level is ${level}, expected L3`)
-    console.log(`    masked ID ${masked}, name ${await h.text('profile-name')}`)
-    await h.screenshot('profile-verified')
-  })
-
-  await h.step('add a child family member (born 2018): active at once', async () => {
-    await h.tap('family-add')
-    await h.see('page-family')
-    await h.see('family-form')
-    await h.tap('relation-child')
-    await h.fill('family-name', childName)
-    await h.fill('family-id-number', childId)
-    await h.screenshot('family-form')
-    await h.tap('family-submit')
-    await page.waitForSelector('[data-testid="family-member"][data-relation="child"][data-status="active"]')
-    const row = page.locator('[data-testid="family-member"][data-relation="child"]').first()
-    const rowText = await row.innerText()
-    assert(!rowText.includes(childId), 'family member ID number is not masked')
-    await h.screenshot('family-added')
-  })
-
-  await h.step('profile lists the family member', async () => {
-    await page.goBack()
-    await h.see('page-profile')
-    await page.waitForSelector('[data-testid="family-card"] [data-testid="family-member"][data-status="active"]')
-  })
+  await verifyRealName(h, { name: adultName, idNumber: adultId, level: 'L3' })
+  await addChild(h, { name: childName, idNumber: childId, title: 'add a child family member (born 2018): active at once' })
 
   await h.step('switch language to English', async () => {
     await h.tap('lang-en')

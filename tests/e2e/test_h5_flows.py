@@ -2,7 +2,9 @@
 
 Each ``miniprogram/e2e/*.mjs`` flow (files starting with ``_`` are shared helpers) runs against a
 freshly started ``sanic server.main:create_app`` on a free port, on the test database, with the
-sandbox platforms. Screenshots land in ``var/screenshots/`` (git-ignored).
+sandbox platforms. A flow whose file says ``e2e: demo-data`` gets the demo data first
+(``python -m server.cli seed-demo``: catalogue, staff, residents); the others start empty, so the
+foundation flow pays nothing for it. Screenshots land in ``var/screenshots/`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -36,8 +38,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+DEMO_MARK = "e2e: demo-data"
+
+
+def _needs_demo_data(flow: Path) -> bool:
+    return DEMO_MARK in flow.read_text(encoding="utf-8")[:2000]
+
+
 @pytest.fixture
-def server(db: str) -> Iterator[str]:
+def server(db: str, request: pytest.FixtureRequest) -> Iterator[str]:
     if not CHROMIUM.exists():
         pytest.skip("needs /usr/bin/chromium (apt-get install -y chromium fonts-noto-cjk)")
     if not (H5 / "index.html").exists():
@@ -56,6 +65,18 @@ def server(db: str) -> Iterator[str]:
         "PALMCITY_SANDBOX": "true",
         "PALMCITY_LOG_LEVEL": "WARNING",
     }
+    flow = request.node.callspec.params.get("flow") if hasattr(request.node, "callspec") else None
+    if flow is not None and _needs_demo_data(flow):
+        # Same database and settings as the server below; the schema is already migrated by `db`.
+        seeded = subprocess.run(
+            [sys.executable, "-m", "server.cli", "seed-demo"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert seeded.returncode == 0, f"seed-demo failed:\n{seeded.stdout[-2000:]}\n{seeded.stderr[-2000:]}"
     log = (ROOT / "var" / "e2e-server.log").open("w")
     proc = subprocess.Popen(
         [

@@ -69,9 +69,11 @@ export function randomLoginName(prefix = 'e2e') {
 
 export const byTestId = (id) => `[data-testid="${id}"]`
 
-/** Helpers bound to one page; `h` in flows. */
-export function helpers(page, log) {
-  let shotNo = 0
+/**
+ * Helpers bound to one page; `h` in flows. `shots` is the screenshot counter, shared by the helpers
+ * of a second browser (h.forPage) so that screenshots of both stay in one numbered sequence.
+ */
+export function helpers(page, log, shots = { n: 0 }) {
   const h = {
     page,
     config,
@@ -135,8 +137,8 @@ export function helpers(page, log) {
     },
     async screenshot(name) {
       await h.settle()
-      shotNo += 1
-      const file = path.join(config.screenshots, `${String(shotNo).padStart(2, '0')}-${name}.png`)
+      shots.n += 1
+      const file = path.join(config.screenshots, `${String(shots.n).padStart(2, '0')}-${name}.png`)
       await page.screenshot({ path: file })
       log(`    screenshot ${path.relative(process.cwd(), file)}`)
       return file
@@ -154,6 +156,12 @@ export function helpers(page, log) {
         await h.screenshot('logged-in')
       })
       return name
+    },
+    /** helpers for another page (e.g. a second browser for staff), sharing steps and screenshot numbers */
+    forPage(other) {
+      const twin = helpers(other, log, shots)
+      twin.step = (...args) => h.step(...args)
+      return twin
     },
     step: null, // set by runFlow
   }

@@ -1,0 +1,325 @@
+#!/usr/bin/env node
+// e2e: demo-data   (tests/e2e/test_h5_flows.py loads the demo catalogue and staff before this flow)
+//
+// Palm office (掌上办) flow against the H5 build at ${E2E_BASE_URL}/h5/, in two browsers:
+// resident: sandbox login → real-name L3 → add a child born 2022 → find 残疾儿童康复救助 (JF0005-441500)
+//   in the catalogue → apply for the child: dynamic form (show_if), materials (PNG/PDF made here),
+//   a server field error shown beside its field, submit;
+// staff officer.sw: login → intake queue → claim → request a supplement with a reason;
+// resident: sees the request → adds a material → resubmits;
+// officer.sw: accepts (受审分离: back to the review queue); reviewer.sw: claims → review → approve;
+// resident: sees the decision, the e-certificate in the wallet, and rates the service 非常满意.
+import { deflateSync } from 'node:zlib'
+import { launchBrowser, runFlow } from './lib/harness.mjs'
+import { makeIdNumber, randomChineseName } from './lib/idcard.mjs'
+import { addChild, assert, verifyRealName } from './lib/resident.mjs'
+
+const ITEM = 'JF0005-441500'
+const STAFF_PASSWORD = 'palmcity-demo-2026'
+
+// ---- small valid files, made here ---------------------------------------------------------------
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+  return c >>> 0
+})
+function crc32(buf) {
+  let c = 0xffffffff
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8)
+  return (c ^ 0xffffffff) >>> 0
+}
+function chunk(type, data) {
+  const len = Buffer.alloc(4)
+  len.writeUInt32BE(data.length)
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data])
+  const crc = Buffer.alloc(4)
+  crc.writeUInt32BE(crc32(body))
+  return Buffer.concat([len, body, crc])
+}
+/** A 2×2 RGB PNG. */
+function pngBytes() {
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(2, 0)
+  ihdr.writeUInt32BE(2, 4)
+  ihdr.set([8, 2, 0, 0, 0], 8)
+  const row = [0, 0x16, 0x77, 0xff, 0xff, 0xff, 0xff]
+  const raw = Buffer.from([...row, ...row])
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ])
+}
+/** A one-page PDF. */
+function pdfBytes() {
+  return Buffer.from(
+    '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n' +
+      '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+    'latin1',
+  )
+}
+
+/** Tap an upload button and hand the file chooser a file. */
+async function upload(h, code, file) {
+  const [chooser] = await Promise.all([h.page.waitForEvent('filechooser'), h.tap(`material-upload-${code}`)])
+  await chooser.setFiles(file)
+  await h.page.waitForSelector(`[data-testid="material-${code}"][data-status="uploaded"]`)
+}
+
+async function caseState(h, state) {
+  await h.page.waitForSelector(`[data-testid="case-state"][data-state="${state}"]`)
+}
+
+// ---- staff helpers (second browser) -------------------------------------------------------------
+
+async function staffLogin(s, username) {
+  await s.step(`staff ${username} logs in`, async () => {
+    await s.open('/pages/staff/login')
+    await s.see('page-staff-login')
+    await s.fill('staff-username', username)
+    await s.fill('staff-password', STAFF_PASSWORD)
+    await s.tap('staff-login-submit')
+    await s.see('page-staff')
+    await s.waitText('staff-name', username.startsWith('officer') ? '受理员' : '审核员')
+  })
+}
+
+async function openFromQueue(s, queue, number) {
+  await s.tap(`queue-${queue}`)
+  await s.waitAttr(`queue-${queue}`, 'data-selected', 'true')
+  const row = s.page.locator(`[data-testid="queue-case"][data-number="${number}"]`)
+  await row.waitFor({ state: 'visible' })
+  await row.click()
+  await s.see('page-staff-case')
+}
+
+async function ensureClaimed(s) {
+  await s.page.waitForSelector('[data-testid="claim-card"]')
+  if ((await s.page.locator('[data-testid="claim-card"][data-claimed="me"]').count()) === 0) {
+    await s.tap('claim')
+    await s.waitAttr('claim-card', 'data-claimed', 'me')
+  }
+}
+
+async function act(s, action, { reasons, comment } = {}) {
+  await s.tap(`action-${action}`)
+  await s.waitAttr('action-form', 'data-action', action)
+  if (reasons) await s.fill('action-reasons', reasons)
+  if (comment) await s.fill('action-comment', comment)
+}
+
+await runFlow('palm_office', async (h) => {
+  const { page } = h
+  const adultId = makeIdNumber({ birth: '19880412' })
+  const adultName = randomChineseName()
+  const childId = makeIdNumber({ birth: '20220315' }) // under 7 on 31 August
+  const childName = randomChineseName()
+  console.log(`  data: guardian ${adultName} ${adultId}, child ${childName} ${childId}`)
+
+  await h.login()
+  await verifyRealName(h, { name: adultName, idNumber: adultId, level: 'L3' })
+  await addChild(h, { name: childName, idNumber: childId, title: 'add a child born in 2022: active at once' })
+
+  await h.step('home: 掌上办 opens the catalogue with the high-frequency items', async () => {
+    await h.tap('tab-home')
+    await h.tap('entry-office')
+    await h.see('page-office')
+    await page.waitForSelector('[data-testid="office-popular"] [data-testid="catalog-item"]')
+    await h.screenshot('office-catalogue')
+  })
+
+  await h.step('filters narrow the catalogue (theme: services for disabled people)', async () => {
+    await h.tap('filters-toggle')
+    await h.tap('filter-theme-disability')
+    await h.see('office-results')
+    await page.waitForSelector(`[data-testid="office-results"] [data-testid="catalog-item"][data-code="${ITEM}"]`)
+    await h.screenshot('office-filter-theme')
+    await h.tap('filters-clear')
+    await h.tap('filters-toggle')
+  })
+
+  await h.step('search 残疾儿童 finds the rehabilitation aid item', async () => {
+    await h.fill('office-search', '残疾儿童')
+    await h.tap('office-search-submit')
+    await page.waitForSelector(`[data-testid="office-results"] [data-testid="catalog-item"][data-code="${ITEM}"]`)
+    await h.screenshot('office-search')
+  })
+
+  await h.step('item guide: limits, materials, 零跑动, identity level, apply', async () => {
+    await page.locator(`[data-testid="catalog-item"][data-code="${ITEM}"]`).click()
+    await h.see('page-item')
+    await h.waitText('item-name', '残疾儿童康复救助')
+    await h.see('item-zero-visit')
+    await h.waitText('item-min-level', 'L3')
+    await h.waitText('item-materials', '残疾人证')
+    await h.screenshot('item-guide')
+    await h.tap('item-apply')
+    await h.see('page-apply')
+  })
+
+  await h.step('apply for the child: the form follows show_if', async () => {
+    const own = await page.locator('[data-testid="applicant-self"]').count()
+    assert(own === 0, 'the item is for a family member only, but "myself" is offered')
+    await page.locator('[data-testid^="applicant-m"]').first().click()
+    await h.fill('field-child_name', childName)
+    await h.fill('field-child_id_number', childId)
+    await h.tap('field-disability_type-hearing')
+    await h.tap('field-residence-hukou')
+    await h.tap('field-has_disability_certificate-false')
+    await h.see('form-field-has_diagnosis') // shown only without a disability certificate
+    await h.tap('field-has_disability_certificate-true')
+    await page.locator('[data-testid="form-field-has_diagnosis"]').waitFor({ state: 'detached' })
+    await h.tap('field-rehabilitation_indicated-true')
+    await h.tap('field-aid_item-full_time_training')
+    await h.tap('field-institution_kind-public') // shown for monthly training items
+    await h.tap('field-priority_group-none')
+    await h.fill('field-guardian_phone', '1380013') // wrong on purpose: the server's message shows beside it
+    await h.screenshot('apply-form')
+    await h.tap('apply-save')
+    await h.see('apply-materials')
+    await h.waitText('apply-number', /\d{8}/)
+  })
+
+  await h.step('upload the required materials (PNG, PNG, PDF)', async () => {
+    await upload(h, 'application_form', { name: 'application.png', mimeType: 'image/png', buffer: pngBytes() })
+    await upload(h, 'id_or_household_book', { name: 'household.png', mimeType: 'image/png', buffer: pngBytes() })
+    await upload(h, 'disability_proof', { name: 'diagnosis.pdf', mimeType: 'application/pdf', buffer: pdfBytes() })
+    await h.screenshot('apply-materials')
+  })
+
+  await h.step('submit: the server refuses the phone number, shown beside the field', async () => {
+    await h.tap('apply-submit')
+    await h.see('field-error-guardian_phone')
+    await page.locator('[data-testid="field-error-guardian_phone"]').scrollIntoViewIfNeeded()
+    await h.screenshot('apply-field-error')
+  })
+
+  let number
+  await h.step('fix the phone and submit: the case is submitted', async () => {
+    await h.fill('field-guardian_phone', '13800138000')
+    await h.tap('apply-submit')
+    await h.see('page-application')
+    await caseState(h, 'submitted')
+    number = await h.text('case-number')
+    console.log(`    case ${number}`)
+    await h.screenshot('case-submitted')
+  })
+
+  // ---- staff, in a second browser ----
+  const second = await launchBrowser()
+  try {
+    const s = h.forPage(second.page)
+    await staffLogin(s, 'officer.sw')
+
+    await s.step('officer.sw claims the case from intake and asks for a supplement', async () => {
+      await openFromQueue(s, 'intake', number)
+      await s.waitText('staff-materials', 'diagnosis.pdf')
+      await s.see('rule-results')
+      await s.screenshot('staff-case')
+      await ensureClaimed(s)
+      await act(s, 'request_supplement', { reasons: '请补充儿童居住证', comment: '居住证用于核对申请地' })
+      await s.screenshot('staff-supplement-form')
+      await s.tap('action-confirm')
+      await caseState(s, 'supplement_requested')
+      await s.screenshot('staff-supplement-requested')
+    })
+
+    await h.step('resident sees the supplement request with its reason and deadline', async () => {
+      await page.reload()
+      await h.see('supplement')
+      await h.waitText('supplement-reasons', '请补充儿童居住证')
+      await h.waitText('supplement-due', /\d{4}-\d{2}-\d{2}/)
+      await h.screenshot('case-supplement')
+    })
+
+    await h.step('resident adds the residence permit and resubmits', async () => {
+      await upload(h, 'residence_permit', { name: 'permit.pdf', mimeType: 'application/pdf', buffer: pdfBytes() })
+      await h.tap('resubmit')
+      await caseState(h, 'resubmitted')
+      await h.screenshot('case-resubmitted')
+    })
+
+    await s.step('officer.sw accepts: with 受审分离 the case goes back to the review queue', async () => {
+      await s.page.reload()
+      await s.see('page-staff-case')
+      await caseState(s, 'resubmitted')
+      await ensureClaimed(s)
+      await act(s, 'accept')
+      await s.tap('action-confirm')
+      await caseState(s, 'accepted')
+      await s.waitAttr('claim-card', 'data-claimed', 'none')
+      await s.screenshot('staff-accepted')
+    })
+
+    await s.step('officer.sw signs out', async () => {
+      await s.open('/pages/staff/index')
+      await s.see('page-staff')
+      await s.tap('staff-logout')
+      await s.see('page-staff-login')
+    })
+
+    await staffLogin(s, 'reviewer.sw')
+
+    await s.step('reviewer.sw claims it from the review queue, reviews and approves', async () => {
+      await openFromQueue(s, 'review', number)
+      await ensureClaimed(s)
+      await act(s, 'review')
+      await s.tap('action-confirm')
+      await caseState(s, 'under_review')
+      await s.see('action-approve')
+      await s.screenshot('staff-under-review')
+      await act(s, 'approve', { comment: '符合救助条件' })
+      await s.tap('action-confirm')
+      await caseState(s, 'approved')
+      await s.screenshot('staff-approved')
+    })
+  } finally {
+    await second.close()
+  }
+
+  await h.step('resident sees the case approved, with its timeline', async () => {
+    await page.reload()
+    await page.waitForSelector('[data-testid="case-state"][data-state="approved"], [data-testid="case-state"][data-state="delivered"]')
+    await page.waitForSelector('[data-testid="timeline-step"][data-step="approve"]')
+    await h.screenshot('case-approved')
+  })
+
+  await h.step('the e-certificate is in the wallet', async () => {
+    await h.open('/pages/certificates/index')
+    await h.see('page-wallet')
+    await page.waitForSelector('[data-testid="certificate"], [data-testid="wallet-empty"]')
+    assert((await page.locator('[data-testid="wallet-empty"]').count()) === 0, 'the wallet is empty: no e-certificate was issued for the approved case')
+    await h.screenshot('wallet')
+    await h.tap('certificate')
+    await h.see('page-certificate')
+    await h.waitText('certificate-detail-number', /[A-Z0-9]+-\d+/)
+    await h.screenshot('certificate-detail')
+  })
+
+  await h.step('rate the service 非常满意', async () => {
+    await h.open('/pages/applications/index')
+    await page.locator(`[data-testid="application"][data-item="${ITEM}"]`).first().click()
+    await h.see('page-application')
+    await h.tap('rate')
+    await h.see('page-rate')
+    await h.tap('rate-level-very_satisfied')
+    await h.tap('rate-attitude-very_satisfied')
+    await h.screenshot('rate-form')
+    await h.tap('rate-submit')
+    await page.waitForSelector('[data-testid="rate-done"], [data-testid="rate-closed"]')
+    const closed = await page.locator('[data-testid="rate-closed"]').count()
+    await h.screenshot('rated')
+    assert(closed === 0, `rating refused: ${await page.locator('[data-testid="rate-closed"]').innerText().catch(() => '')}`)
+  })
+
+  await h.step('inbox lists the case updates; opening one marks it read', async () => {
+    await h.open('/pages/inbox/index')
+    await h.see('page-inbox')
+    await page.waitForSelector('[data-testid="message"][data-read="false"]')
+    await h.screenshot('inbox')
+    await page.locator('[data-testid="message"][data-read="false"]').first().click()
+    await h.see('page-application')
+  })
+})
