@@ -8,6 +8,8 @@ empty tables with DELETE.
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
+from migrations._sql import by_dialect
+
 POSTGRES_UP = """
 CREATE OR REPLACE FUNCTION palmcity_audit_is_append_only() RETURNS trigger AS $$
 BEGIN
@@ -28,15 +30,7 @@ BEGIN SELECT RAISE(ABORT, 'audit_record is append-only'); END;
 SQLITE_DOWN = "DROP TRIGGER IF EXISTS audit_record_append_only;"
 
 
-def _run(postgres: str, sqlite: str):  # type: ignore[no-untyped-def]
-    async def run(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
-        client = schema_editor.client
-        await client.execute_script(postgres if client.capabilities.dialect == "postgres" else sqlite)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("palmcity", "0001_foundation")]
 
-    operations = [ops.RunPython(_run(POSTGRES_UP, SQLITE_UP), _run(POSTGRES_DOWN, SQLITE_DOWN))]
+    operations = [ops.RunPython(by_dialect(POSTGRES_UP, SQLITE_UP), by_dialect(POSTGRES_DOWN, SQLITE_DOWN))]

@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "domain.certificates.models",
     "domain.evaluations.models",
     "domain.notifications.models",
+    "domain.capacity.models",
 ]
 
 
