@@ -48,6 +48,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('slot', fields.ForeignKeyField('palmcity.CapacitySlot', source_field='slot_id', db_constraint=True, to_field='id', related_name='reservations', on_delete=OnDelete.CASCADE)),
+                ('resource_id', fields.BigIntField()),
                 ('holder_key', fields.CharField(max_length=80)),
                 ('walk_in', fields.BooleanField(default=False)),
                 ('state', fields.CharEnumField(db_index=True, description='HELD: held\nCONFIRMED: confirmed\nRELEASED: released\nCANCELLED: cancelled\nEXPIRED: expired', enum_type=ReservationState, max_length=16)),

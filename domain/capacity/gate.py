@@ -4,6 +4,9 @@ When thousands try for a few places, each loser would otherwise wait its turn on
 lock only to be told the slot is full. The gate answers them from Redis: a taker decrements the
 count and goes on to the database only while it stays at zero or above.
 
+It also keeps each resource's availability generation (``views.AvailabilityViews``), bumped
+after every change that commits.
+
 The database stays the truth. The count is loaded from the slot's row when missing and lives for
 ``TTL_SECONDS`` only, so any drift heals by itself; every give-back (release, cancel, expiry,
 capacity change) and every refusal by the database deletes it, so that the next taker reloads
@@ -59,7 +62,19 @@ class Gate:
             return True  # no gate without Redis: the database still decides, only slower
         return left is None or int(left) >= 0
 
-    async def forget(self, slot_id: int) -> None:
-        """Drop the count after the database changed it (a place came back, or it refused)."""
+    def generation_key(self, resource_id: int) -> str:
+        return self.keys.of("capacity", "generation", resource_id)
+
+    async def forget(self, slot_id: int, resource_id: int) -> None:
+        """After the database gave a place back or refused one: drop the slot's count (the next taker
+        reloads it) and make the resource's cached availability stale."""
         with suppress(RedisError):  # if Redis is away, the count expires within TTL_SECONDS anyway
-            await self.redis.delete(self._key(slot_id))
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.delete(self._key(slot_id))
+                pipe.incr(self.generation_key(resource_id))
+                await pipe.execute()
+
+    async def taken(self, resource_id: int) -> None:
+        """After a booking committed: the count is right already, the cached availability is not."""
+        with suppress(RedisError):
+            await self.redis.incr(self.generation_key(resource_id))

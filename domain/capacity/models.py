@@ -88,6 +88,7 @@ class Reservation(Model):
         "palmcity.CapacitySlot", related_name="reservations", on_delete=fields.CASCADE
     )
     slot_id: int
+    resource_id = fields.BigIntField()  # the slot's, copied: what changed, for the availability cache
     holder_key = fields.CharField(max_length=80)  # opaque: "user:12", "member:5", "walk-in:…"
     walk_in = fields.BooleanField(default=False)
     state = fields.CharEnumField(ReservationState, max_length=16, db_index=True)

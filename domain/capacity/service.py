@@ -144,13 +144,14 @@ async def set_places(gate: Gate | None, slot_id: int, max_places: int | None) ->
             using_db=conn, update_fields=["override_places", "capacity", "walk_in_reserved", "version"]
         )
     if gate is not None:
-        await gate.forget(slot.id)
+        await gate.forget(slot.id, slot.resource_id)
     return slot
 
 
-async def cancel_slot(gate: Gate | None, slot_id: int, using_db: BaseDBAsyncClient) -> list[Reservation]:
-    """Close a slot (a doctor's leave, a storm) in the caller's transaction; returns the active
-    reservations it cancelled, for the owner to tell their holders."""
+async def cancel_slot(slot_id: int, using_db: BaseDBAsyncClient) -> tuple[CapacitySlot, list[Reservation]]:
+    """Close a slot (a doctor's leave, a storm) in the caller's transaction; returns it and the
+    active reservations it cancelled, for the owner to tell their holders (and then to call
+    ``gate.forget`` after its commit)."""
     slot = await CapacitySlot.filter(id=slot_id).using_db(using_db).select_for_update().first()
     if slot is None:
         raise SlotNotFound()
@@ -166,9 +167,7 @@ async def cancel_slot(gate: Gate | None, slot_id: int, using_db: BaseDBAsyncClie
         .using_db(using_db)
         .update(state=SlotState.CANCELLED, held=0, confirmed=0, version=F("version") + 1)
     )
-    if gate is not None:
-        await gate.forget(slot.id)
-    return list(active)
+    return slot, list(active)
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -229,20 +228,28 @@ async def book(
     """
     if gate is not None and not await gate.take(slot_id, lambda: _left_in_database(slot_id, walk_in)):
         raise SlotFull()
+    slot = await CapacitySlot.filter(id=slot_id).only("id", "state", "capacity", "resource_id").first()
+    if slot is None:
+        raise SlotNotFound()
     try:
         async with in_transaction() as conn:
-            result = await _take(conn, slot_id, holder_key, then, hold_for, walk_in)
+            result = await _take(conn, slot, holder_key, then, hold_for, walk_in)
     except IntegrityError as exc:
         if gate is not None:
-            await gate.forget(slot_id)
-        if "within_capacity" in str(exc):
+            await gate.forget(slot_id, slot.resource_id)
+        text = str(exc)
+        if "within_capacity" in text:
             raise SlotFull() from exc  # the CHECK: unreachable through _count_in, kept as the last guard
-        # The partial unique index: this holder's other booking of the slot committed first.
-        raise AlreadyReserved() from exc
+        if "capacity_reservation" in text:
+            # The partial unique index: this holder's other booking of the slot committed first.
+            raise AlreadyReserved() from exc
+        raise  # a constraint of the owner's (``then``): theirs to explain
     except Exception:
         if gate is not None:
-            await gate.forget(slot_id)
+            await gate.forget(slot_id, slot.resource_id)
         raise
+    if gate is not None:
+        await gate.taken(slot.resource_id)
     return result
 
 
@@ -255,21 +262,20 @@ async def _left_in_database(slot_id: int, walk_in: bool) -> int | None:
 
 async def _take(
     conn: BaseDBAsyncClient,
-    slot_id: int,
+    slot: CapacitySlot,
     holder_key: str,
     then: Callable[[BaseDBAsyncClient, Reservation], Awaitable[T]],
     hold_for: dt.timedelta | None,
     walk_in: bool,
 ) -> T:
-    slot = await CapacitySlot.filter(id=slot_id).using_db(conn).only("id", "state", "capacity").first()
-    if slot is None:
-        raise SlotNotFound()
+    slot_id = slot.id
     if slot.state != SlotState.OPEN:
         raise SlotClosed()
     now = clock.now()
     held = hold_for is not None
     reservation = await Reservation.create(
         slot_id=slot_id,
+        resource_id=slot.resource_id,
         holder_key=holder_key,
         walk_in=walk_in,
         state=ReservationState.HELD if held else ReservationState.CONFIRMED,
@@ -340,9 +346,10 @@ async def expire_holds(gate: Gate | None, now: dt.datetime | None = None) -> int
     total = 0
     for slot_id in sorted(slots):
         async with in_transaction() as conn:
-            total += await _expire_holds(conn, slot_id, now)
-        if gate is not None:
-            await gate.forget(slot_id)
+            given_back = await _expire_holds(conn, slot_id, now)
+        total += given_back
+        if gate is not None and given_back:
+            await gate.forget(slot_id, (await CapacitySlot.get(id=slot_id)).resource_id)
     return total
 
 
@@ -380,7 +387,8 @@ async def confirm(conn: BaseDBAsyncClient, reservation_id: int) -> Reservation:
 
 async def give_back(conn: BaseDBAsyncClient, reservation_id: int) -> Reservation:
     """Release a hold or cancel a confirmed place, in the caller's transaction (the caller then
-    calls ``gate.forget`` after commit). Giving back what is no longer active is refused."""
+    calls ``gate.forget(slot_id, resource_id)`` after commit). Giving back what is no longer active
+    is refused."""
     reservation = await _active(conn, reservation_id)
     if reservation.state not in ACTIVE_STATES:
         raise ReservationNotActive(details={"state": reservation.state.value})

@@ -155,7 +155,7 @@ async def test_a_cancelled_slot_takes_no_booking_and_gives_back_its_places(db: s
     s = await slot(3)
     await take(None, s.id, "user:1")
     async with in_transaction() as conn:
-        cancelled = await capacity.cancel_slot(None, s.id, conn)
+        _slot, cancelled = await capacity.cancel_slot(s.id, conn)
     assert [r.holder_key for r in cancelled] == ["user:1"]
     with pytest.raises(SlotClosed):
         await take(None, s.id, "user:2")
@@ -247,7 +247,7 @@ async def test_the_same_person_booking_twice_at_once_gets_one_place(db: str, gat
 async def cancel(gate: Gate, slot_id: int, reservation_id: int) -> str:
     async with in_transaction() as conn:
         await capacity.give_back(conn, reservation_id)
-    await gate.forget(slot_id)
+    await gate.forget(slot_id, (await CapacitySlot.get(id=slot_id)).resource_id)
     return "cancelled"
 
 
@@ -273,7 +273,7 @@ async def test_holds_expiring_while_others_book(db: str, gate: Gate) -> None:
         for i in range(5):
             await take(gate, s.id, f"holder:{i}", hold_for=dt.timedelta(minutes=15))
     with clock.frozen_at(T0 + dt.timedelta(minutes=20)):
-        await gate.forget(s.id)  # what the sweep does after giving places back
+        await gate.forget(s.id, s.resource_id)  # what the sweep does after giving places back
         sweep = asyncio.create_task(capacity.expire_holds(gate))
         results = await asyncio.gather(*(attempt(gate, s.id, f"user:{i}") for i in range(40)))
         await sweep
