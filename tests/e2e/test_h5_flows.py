@@ -64,6 +64,10 @@ def server(db: str, request: pytest.FixtureRequest) -> Iterator[str]:
         "PALMCITY_PUBLIC_BASE_URL": base,
         "PALMCITY_SANDBOX": "true",
         "PALMCITY_LOG_LEVEL": "WARNING",
+        # One IP drives up to two browsers that reload the app: the per-IP limits (which also count
+        # the H5 app's static files) would refuse a flow half-way.
+        "PALMCITY_RATE_LIMIT_PER_IP": "6000",
+        "PALMCITY_RATE_LIMIT_LOGIN_PER_IP": "600",
     }
     flow = request.node.callspec.params.get("flow") if hasattr(request.node, "callspec") else None
     if flow is not None and _needs_demo_data(flow):

@@ -82,6 +82,14 @@ export function helpers(page, log, shots = { n: 0 }) {
     async open(route = '') {
       await page.goto(`${config.base}/h5/${route ? `#${route}` : ''}`)
     },
+    /**
+     * a fresh app load at a hash route: drops Taro's page stack, so earlier (hidden) pages with the
+     * same test ids are gone (h.open only changes the hash when the app is already loaded)
+     */
+    async reopen(route) {
+      await h.open(route)
+      await page.reload()
+    },
     /** wait until an element with data-testid is visible */
     async see(testId, opts = {}) {
       const loc = page.locator(byTestId(testId)).first()

@@ -7,20 +7,29 @@ import type { Application, Case } from './office'
 export type Queue = 'intake' | 'review' | 'mine' | 'waiting' | 'overdue'
 export const QUEUES: Queue[] = ['intake', 'review', 'mine', 'waiting', 'overdue']
 
-/** Workflow steps staff take, in the order buttons show (URL segment = name with '-' for '_'). */
-export const STAFF_ACTIONS = [
-  'accept',
+/**
+ * Steps of any workflow that are not the staff's: the applicant's and the system's. The case lists
+ * every step open from its state (`next_steps`) without saying whose it is, so the back office
+ * leaves these out and offers the rest.
+ */
+export const NOT_STAFF_STEPS = ['submit', 'resubmit', 'withdraw', 'appeal', 'instant_approve', 'deliver_electronically']
+export type StaffAction = string
+/** steps the workflows refuse without reasons (others answer `transition_reasons_required`) */
+export const NEEDS_REASONS: StaffAction[] = [
   'not_accept',
   'request_supplement',
-  'review',
-  'approve',
   'deny',
-  'deliver',
-  'close',
-] as const
-export type StaffAction = (typeof STAFF_ACTIONS)[number]
-/** steps the workflow refuses without reasons */
-export const NEEDS_REASONS: StaffAction[] = ['not_accept', 'request_supplement', 'deny']
+  'dismiss_appeal',
+  'township_deny',
+  'appraise_ineligible',
+  'deny_after_reinvestigation',
+]
+
+export function staffSteps(nextSteps: string[]): StaffAction[] {
+  const order = ['accept', 'request_supplement', 'review', 'approve', 'deliver', 'close']
+  const rank = (s: string) => (order.includes(s) ? order.indexOf(s) : order.length)
+  return nextSteps.filter((s) => !NOT_STAFF_STEPS.includes(s)).sort((a, b) => rank(a) - rank(b))
+}
 
 export async function staffLogin(username: string, password: string): Promise<StaffAccount> {
   const res = await request<{
@@ -74,17 +83,29 @@ export function releaseCase(id: number) {
   return request<Application>(`/api/v1/staff/cases/${id}/release`, { method: 'POST', as: 'staff', idempotent: false })
 }
 
+/**
+ * Take a workflow step: `request-supplement` has its own route (it carries the deadline); every
+ * other step goes to `steps/{name}`, which takes any step of the case's workflow.
+ */
 export function actOnCase(
   id: number,
   action: StaffAction,
   body: { comment?: string; reasons?: string[]; supplement_due_on?: string },
 ) {
-  return request<Application>(`/api/v1/staff/cases/${id}/${action.replace(/_/g, '-')}`, {
+  const path =
+    action === 'request_supplement'
+      ? `/api/v1/staff/cases/${id}/request-supplement`
+      : `/api/v1/staff/cases/${id}/steps/${encodeURIComponent(action)}`
+  return request<Application>(path, {
     method: 'POST',
     as: 'staff',
     idempotent: false,
     silent: true,
-    data: { comment: body.comment ?? '', reasons: body.reasons ?? [], ...(body.supplement_due_on ? { supplement_due_on: body.supplement_due_on } : {}) },
+    data: {
+      comment: body.comment ?? '',
+      reasons: body.reasons ?? [],
+      ...(action === 'request_supplement' && body.supplement_due_on ? { supplement_due_on: body.supplement_due_on } : {}),
+    },
   })
 }
 

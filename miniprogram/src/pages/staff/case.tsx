@@ -18,7 +18,7 @@ import {
   releaseCase,
   showError,
   staffMaterialPath,
-  STAFF_ACTIONS,
+  staffSteps,
   useStaff,
   type Case,
   type Item,
@@ -43,7 +43,10 @@ export default function StaffCase() {
   const [comment, setComment] = useState('')
   const [due, setDue] = useState(weekdaysFromToday(5))
   const [allowed, setAllowed] = useState<string[] | null>(null)
+  const [askReasons, setAskReasons] = useState(false)
   const [busy, setBusy] = useState(false)
+
+  const needsReasons = !!action && (NEEDS_REASONS.includes(action) || askReasons)
 
   async function reload() {
     const fresh = await getCase(id)
@@ -78,7 +81,7 @@ export default function StaffCase() {
   async function act() {
     if (busy || !action) return
     const list = reasons.split('\n').map((r) => r.trim()).filter(Boolean)
-    if (NEEDS_REASONS.includes(action) && list.length === 0) {
+    if (needsReasons && list.length === 0) {
       Taro.showToast({ title: t('staff.reasonsRequired'), icon: 'none' })
       return
     }
@@ -91,13 +94,17 @@ export default function StaffCase() {
       })
       Taro.showToast({ title: t('staff.done', { action: stepLabel(action) }), icon: 'none' })
       setAction(null)
+      setAskReasons(false)
       setReasons('')
       setComment('')
       await reload()
     } catch (err) {
       // 409 invalid_transition lists what the workflow allows from the current state
       const details = err instanceof ApiError ? (err.details as { allowed?: string[] } | undefined) : undefined
-      if (err instanceof ApiError && err.code === 'invalid_transition' && details?.allowed) {
+      if (err instanceof ApiError && err.code === 'transition_reasons_required') {
+        setAskReasons(true)
+        showError(err)
+      } else if (err instanceof ApiError && err.code === 'invalid_transition' && details?.allowed) {
         setAllowed(details.allowed)
         Taro.showToast({ title: t('staff.notAllowed', { allowed: details.allowed.map(stepLabel).join('、') }), icon: 'none' })
       } else showError(err)
@@ -117,7 +124,7 @@ export default function StaffCase() {
   }
 
   const mine = c.claimed_by !== null && c.claimed_by === staff?.id
-  const open = (allowed ?? c.next_steps).filter((s): s is StaffAction => (STAFF_ACTIONS as readonly string[]).includes(s))
+  const open = staffSteps(allowed ?? c.next_steps)
   const d = item?.document
   const materialName = (code: string) => d?.materials.find((m) => m.code === code)?.name ?? code
 
@@ -153,7 +160,11 @@ export default function StaffCase() {
                 key={s}
                 className={`chips__item ${action === s ? 'chips__item--on' : ''} ${mine ? '' : 'chips__item--disabled'}`}
                 data-testid={`action-${s}`}
-                onClick={() => (mine ? setAction(action === s ? null : s) : Taro.showToast({ title: t('staff.claimFirst'), icon: 'none' }))}
+                onClick={() => {
+                  if (!mine) return Taro.showToast({ title: t('staff.claimFirst'), icon: 'none' })
+                  setAskReasons(false)
+                  setAction(action === s ? null : s)
+                }}
               >
                 {stepLabel(s)}
               </View>
@@ -162,7 +173,7 @@ export default function StaffCase() {
         )}
         {action && mine && (
           <View className='action-form' data-testid='action-form' data-action={action}>
-            {NEEDS_REASONS.includes(action) && (
+            {needsReasons && (
               <View>
                 <Text className='field__label'>{t('staff.reasons')}</Text>
                 <View className='field field--area'>
