@@ -36,6 +36,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,7 +160,11 @@ def _server(factory: str, env: dict[str, str], log: Path) -> Any:
 
 
 def _measure(
-    server: Server, target: Target, headers: dict[str, str], args: argparse.Namespace
+    server: Server,
+    target: Target,
+    headers: dict[str, str],
+    args: argparse.Namespace,
+    before_each_round: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     def once(requests: int) -> load.Result:
         return _run_async(
@@ -178,7 +183,11 @@ def _measure(
         raise BenchError(
             f"{target.label}: {warm.errors} errors in warm-up, statuses {warm.statuses}; see {server.log}"
         )
-    rounds = [once(args.requests) for _ in range(args.rounds)]
+    rounds = []
+    for _ in range(args.rounds):
+        if before_each_round is not None:
+            before_each_round()  # e.g. a baseline round, so both see the same machine
+        rounds.append(once(args.requests))
     for r in rounds:
         if r.errors:
             raise BenchError(f"{target.label}: {r.errors} errors, statuses {r.statuses}")
