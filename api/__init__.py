@@ -15,6 +15,7 @@ def build_api(*, with_sandbox: bool) -> BlueprintGroup:
         accounts,
         aid,
         applications,
+        appointments,
         cases,
         catalog,
         certificates,
@@ -38,6 +39,7 @@ def build_api(*, with_sandbox: bool) -> BlueprintGroup:
         applications.build(),
         cases.build(),
         aid.build(),
+        appointments.build(),
         version=1,
         version_prefix="/api/v",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from adapters.identity.port import IdentityProvider
+from adapters.payments.port import Payments
 from adapters.storage.port import Storage
 from adapters.wechat.port import WeChat
 from domain.shared.kv import Keys, Redis
@@ -17,10 +18,14 @@ class Adapters:
     identity: IdentityProvider
     # Material files. Defaults to memory so that callers building their own fakes need not care.
     storage: Storage = field(default_factory=lambda: _memory_storage())
+    # Registration fees. Only the sandbox until the payments module brings the real providers:
+    # outside the sandbox a fee is refused with 503 payments_unavailable, never taken half-way.
+    payments: Payments | None = None
 
     async def aclose(self) -> None:
-        for adapter in (self.wechat, self.identity, self.storage):
-            await adapter.aclose()
+        for adapter in (self.wechat, self.identity, self.storage, self.payments):
+            if adapter is not None:
+                await adapter.aclose()
 
 
 def _memory_storage() -> Storage:
@@ -41,6 +46,7 @@ def _storage(settings: Settings) -> Storage:
 def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
     if settings.sandbox:
         from adapters.identity.fake import SandboxIdentityProvider
+        from adapters.payments.fake import SandboxPayments
         from adapters.wechat.fake import SandboxWeChat
 
         return Adapters(
@@ -48,6 +54,7 @@ def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
             # Codes live in Redis so that every worker can exchange them.
             identity=SandboxIdentityProvider(base_url=settings.public_base_url, redis=redis, keys=keys),
             storage=_storage(settings),
+            payments=SandboxPayments(redis, keys),
         )
     from adapters.identity.client import OidcIdentityProvider
     from adapters.wechat.client import WeChatClient

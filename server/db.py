@@ -21,6 +21,7 @@ MODEL_MODULES = [
     "domain.evaluations.models",
     "domain.notifications.models",
     "domain.capacity.models",
+    "domain.appointments.models",
 ]
 
 

@@ -14,4 +14,10 @@ def build() -> Blueprint:
     bp = Blueprint("sandbox", url_prefix="/sandbox")
     bp.add_route(routes.authorize_page, "/identity/authorize", methods=["GET"], name="identity_authorize")
     bp.add_route(routes.authorize_submit, "/identity/authorize", methods=["POST"], name="identity_submit")
+    bp.add_route(
+        routes.complete_payment,
+        "/payments/<payment_id:str>/complete",
+        methods=["POST"],
+        name="complete_payment",
+    )
     return bp

@@ -11,14 +11,17 @@ from html import escape
 from typing import Any
 
 from pydantic import ValidationError
-from sanic import HTTPResponse, Request, html, redirect
+from sanic import HTTPResponse, Request, html, json, redirect
 from sanic_ext import openapi
 
 from adapters.identity.port import SandboxIdentityDesk
+from adapters.payments.port import PaymentUnknown, SandboxPaymentDesk
 from api.identity.routes import redirect_uri as our_redirect_uri
 from api.sandbox.schemas import AuthorizeForm, AuthorizeQuery
 from domain.identity.errors import IdNumberInvalid, NameInvalid
 from domain.identity.service import append_query, normalize_id_number, normalize_name
+from domain.shared.errors import NotFound
+from domain.shared.i18n import _
 
 _PAGE = """<!doctype html>
 <html lang="zh-Hans">
@@ -156,3 +159,21 @@ async def authorize_submit(request: Request) -> HTTPResponse:
         nonce=form.nonce,
     )
     return redirect(append_query(form.redirect_uri, {"code": code, "state": form.state}))
+
+
+@openapi.summary("Sandbox only: pay a pending payment, as the payer would in WeChat Pay")
+@openapi.tag("sandbox")
+async def complete_payment(request: Request, payment_id: str) -> HTTPResponse:
+    desk = request.app.ctx.runtime.adapters.payments
+    if not isinstance(desk, SandboxPaymentDesk):
+        raise SandboxPaymentUnknown()
+    try:
+        state = await desk.complete(payment_id[:64])
+    except PaymentUnknown:
+        raise SandboxPaymentUnknown() from None
+    return json({"payment_id": payment_id[:64], "state": state.value})
+
+
+class SandboxPaymentUnknown(NotFound):
+    code = "payment_not_found"
+    message = _("There is no such payment.")

@@ -4,35 +4,57 @@ When thousands try for a few places, each loser would otherwise wait its turn on
 lock only to be told the slot is full. The gate answers them from Redis: a taker decrements the
 count and goes on to the database only while it stays at zero or above.
 
-It also keeps each resource's availability generation (``views.AvailabilityViews``), bumped
-after every change that commits.
+The database stays the truth. The count is loaded from the slot's row (holds that have lapsed
+count as free) and is good until ``TTL_SECONDS`` have passed or the slot's next hold lapses,
+whichever comes first, so a lapsed hold's place comes back to the crowd on time. Every give-back
+(release, cancel, expiry, capacity change) and every refusal by the database drops it, so that the
+next taker reloads it. A gate that says "yes" can still be refused by the database; one that says
+"no" is at most a few seconds behind a place given back, which is the price of not queuing the
+crowd on the row lock.
 
-The database stays the truth. The count is loaded from the slot's row when missing and lives for
-``TTL_SECONDS`` only, so any drift heals by itself; every give-back (release, cancel, expiry,
-capacity change) and every refusal by the database deletes it, so that the next taker reloads
-it. A gate that says "yes" can still be refused by the database; a gate that says "no" can be
-stale for at most its TTL after a place came back, which is the price of not queuing the crowd.
+It also keeps each resource's availability generation (``views.AvailabilityViews``), bumped after
+every change that commits.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 
+from domain.shared import clock
 from domain.shared.kv import Keys, Redis
 
 TTL_SECONDS = 10
 
-# Take one place if the count is loaded; nil when it is not (the caller loads it and asks again).
+# Take one place while the count is good (ARGV[1] = now); nil when it is missing or stale.
 _TAKE = """
-local left = redis.call('GET', KEYS[1])
-if not left then return nil end
-left = redis.call('DECR', KEYS[1])
-if left < 0 then redis.call('INCR', KEYS[1]) end
+local good_until = redis.call('HGET', KEYS[1], 'until')
+if not good_until or tonumber(ARGV[1]) >= tonumber(good_until) then return nil end
+local left = redis.call('HINCRBY', KEYS[1], 'left', -1)
+if left < 0 then redis.call('HINCRBY', KEYS[1], 'left', 1) end
 return left
 """
+# Store a freshly loaded count unless another taker stored a good one meanwhile.
+_LOAD = """
+local good_until = redis.call('HGET', KEYS[1], 'until')
+if good_until and tonumber(ARGV[1]) < tonumber(good_until) then return 0 end
+redis.call('HSET', KEYS[1], 'left', ARGV[2], 'until', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the database says about a slot: places left (lapsed holds counted as free), and when
+    the next active hold lapses. ``left`` None: do not gate (unlimited, or closed)."""
+
+    left: int | None
+    next_lapse: dt.datetime | None = None
 
 
 class Gate:
@@ -40,30 +62,35 @@ class Gate:
         self.redis = redis
         self.keys = keys
         self._take = redis.register_script(_TAKE)
+        self._load = redis.register_script(_LOAD)
 
     def _key(self, slot_id: int) -> str:
         return self.keys.of("capacity", "left", slot_id)
 
-    async def take(self, slot_id: int, load: Callable[[], Awaitable[int | None]]) -> bool:
-        """False when the slot is certainly full; True to let the taker try the database.
+    def generation_key(self, resource_id: int) -> str:
+        return self.keys.of("capacity", "generation", resource_id)
 
-        ``load`` counts the places left in the database (None: unlimited, never gated).
-        """
+    async def take(self, slot_id: int, load: Callable[[], Awaitable[Loaded]]) -> bool:
+        """False when the slot is certainly full; True to let the taker try the database."""
         key = self._key(slot_id)
+        now = clock.now()
         try:
-            left = await self._take(keys=[key])
+            left = await self._take(keys=[key], args=[now.timestamp()])
             if left is None:
                 loaded = await load()
-                if loaded is None:
+                if loaded.left is None:
                     return True
-                await self.redis.set(key, max(loaded, 0), nx=True, ex=TTL_SECONDS)
-                left = await self._take(keys=[key])
+                good_until = now + dt.timedelta(seconds=TTL_SECONDS)
+                if loaded.next_lapse is not None:
+                    good_until = min(good_until, loaded.next_lapse)
+                await self._load(
+                    keys=[key],
+                    args=[now.timestamp(), max(loaded.left, 0), good_until.timestamp(), TTL_SECONDS],
+                )
+                left = await self._take(keys=[key], args=[now.timestamp()])
         except RedisError:
             return True  # no gate without Redis: the database still decides, only slower
         return left is None or int(left) >= 0
-
-    def generation_key(self, resource_id: int) -> str:
-        return self.keys.of("capacity", "generation", resource_id)
 
     async def forget(self, slot_id: int, resource_id: int) -> None:
         """After the database gave a place back or refused one: drop the slot's count (the next taker

@@ -39,7 +39,7 @@ from domain.capacity.errors import (
     SlotFull,
     SlotNotFound,
 )
-from domain.capacity.gate import Gate
+from domain.capacity.gate import Gate, Loaded
 from domain.capacity.models import (
     ACTIVE_STATES,
     CapacityResource,
@@ -253,11 +253,16 @@ async def book(
     return result
 
 
-async def _left_in_database(slot_id: int, walk_in: bool) -> int | None:
+async def _left_in_database(slot_id: int, walk_in: bool) -> Loaded:
     slot = await CapacitySlot.get_or_none(id=slot_id)
-    if slot is None or slot.state != SlotState.OPEN:
-        return 0
-    return online_left(slot, walk_in=walk_in)
+    if slot is None or slot.state != SlotState.OPEN or slot.capacity is None:
+        return Loaded(None)  # not gated: the database answers (slot_not_found, slot_closed, unlimited)
+    now = clock.now()
+    holds = await Reservation.filter(slot_id=slot_id, state=ReservationState.HELD).only("id", "expires_at")
+    ends = [h.expires_at for h in holds if h.expires_at is not None]
+    pending = [at for at in ends if at > now]
+    left = online_left(slot, walk_in=walk_in) or 0
+    return Loaded(left + len(ends) - len(pending), min(pending) if pending else None)
 
 
 async def _take(

@@ -53,7 +53,8 @@ async def load_all(settings: Settings) -> None:
 
 # -- staff -----------------------------------------------------------------------------------------
 
-# Demo staff accounts, one per role (two case officers where 受审分离 needs them). The password is for the sandbox only (README says so).
+# Demo staff accounts, one per role (two case officers where 受审分离 needs them). The password is
+# for the sandbox only (README says so).
 DEMO_STAFF_PASSWORD = "palmcity-demo-2026"
 DEMO_STAFF = [
     ("admin", "系统管理员 Admin", ["admin"], ["*"]),

@@ -1,0 +1,1 @@
+"""Payment platforms (WeChat Pay, the unified public payment platform): port and sandbox."""

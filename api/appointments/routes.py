@@ -1,0 +1,150 @@
+"""Residents' appointment routes: parse, one service call with the actor, render."""
+
+from __future__ import annotations
+
+from sanic import HTTPResponse, Request
+from sanic.response import text
+from sanic_ext import openapi
+
+from api._access import actor_of, requires
+from api._idempotency import idempotent
+from api._kit import body, documented, parse_query, respond
+from api.appointments.schemas import (
+    AppointmentOut,
+    AppointmentsOut,
+    BookIn,
+    ServiceOut,
+    SiteDetailOut,
+    SiteOut,
+    SitesOut,
+    SlotsOut,
+    SlotsQuery,
+    StandingOut,
+    slot_view,
+)
+from domain.appointments import directory, queue, service
+from domain.appointments.models import Appointment
+from domain.appointments.rules import BookingRules
+from domain.capacity.gate import Gate
+from domain.capacity.views import AvailabilityViews
+
+
+def gate_of(request: Request) -> Gate:
+    runtime = request.app.ctx.runtime
+    return Gate(runtime.redis, runtime.keys)
+
+
+async def rendered(request: Request, appointment: Appointment, **extra: object) -> AppointmentOut:
+    await appointment.fetch_related("site", "service")
+    position = await queue.position_of(appointment)
+    return AppointmentOut.of(appointment, request.ctx.locale, position=position, **extra)  # type: ignore[arg-type]
+
+
+@openapi.summary("Service halls and hospitals that take appointments")
+@openapi.parameter("kind", str, "query")
+@openapi.tag("appointments")
+@documented(SitesOut)
+async def list_sites(request: Request) -> HTTPResponse:
+    sites = await directory.sites(request.args.get("kind"))
+    return respond(SitesOut(items=[SiteOut.of(s, request.ctx.locale) for s in sites]))
+
+
+@openapi.summary("One site with what can be booked there (business types, doctors)")
+@openapi.tag("appointments")
+@documented(SiteDetailOut)
+async def get_site(request: Request, code: str) -> HTTPResponse:
+    site, services = await directory.site_with_services(code)
+    locale = request.ctx.locale
+    return respond(
+        SiteDetailOut(
+            **SiteOut.of(site, locale).model_dump(),
+            services=[ServiceOut.of(s, locale) for s in services],
+        )
+    )
+
+
+@openapi.summary("A service's slots on one day, with the places left (cached, never stale after a change)")
+@openapi.parameter("date", str, "query")
+@openapi.tag("appointments")
+@documented(SlotsOut)
+async def slots(request: Request, service_id: int) -> HTTPResponse:
+    query = parse_query(request, SlotsQuery)
+    views = AvailabilityViews(gate_of(request))
+    body_text = await directory.slots_view(views, service_id, query.date, slot_view)
+    return text(body_text, content_type="application/json")
+
+
+@openapi.summary("My no-show count and whether booking is suspended")
+@openapi.tag("appointments")
+@documented(StandingOut)
+@requires("resident")
+async def standing(request: Request) -> HTTPResponse:
+    actor = actor_of(request)
+    return respond(StandingOut.of(await service.standing_of(service.subject_key(actor), BookingRules())))
+
+
+@openapi.summary("Book a slot, for yourself or a family member")
+@openapi.description(
+    "A service with a fee holds the place until the payment completes (`pay_params`, `pay_by`); "
+    "then `POST .../payment/confirm`. Refusals: `slot_full`, `slot_closed`, `slot_not_found`, "
+    "`slot_in_past`, `booking_window_closed`, `appointment_limit_reached`, `already_reserved`, "
+    "`booking_suspended`, `family_member_not_found`, `family_consent_required`, `payments_unavailable`."
+)
+@openapi.tag("appointments")
+@documented(AppointmentOut, 201)
+@requires("resident")
+@idempotent()
+@body(BookIn)
+async def book(request: Request) -> HTTPResponse:
+    data: BookIn = request.ctx.body
+    booked = await service.book(
+        actor_of(request),
+        gate_of(request),
+        request.app.ctx.runtime.adapters.payments,
+        service_id=data.service_id,
+        slot_id=data.slot_id,
+        on_behalf_of=data.on_behalf_of,
+    )
+    return respond(await rendered(request, booked.appointment, pay_params=booked.pay_params), status=201)
+
+
+@openapi.summary("My appointments, latest first")
+@openapi.tag("appointments")
+@documented(AppointmentsOut)
+@requires("resident")
+async def mine(request: Request) -> HTTPResponse:
+    found = await service.mine(actor_of(request))
+    return respond(AppointmentsOut(items=[await rendered(request, a) for a in found]))
+
+
+@openapi.summary("One of my appointments, with my place in the queue once checked in")
+@openapi.tag("appointments")
+@documented(AppointmentOut)
+@requires("resident")
+async def get_one(request: Request, appointment_id: int) -> HTTPResponse:
+    return respond(await rendered(request, await service.own(actor_of(request), appointment_id)))
+
+
+@openapi.summary("Cancel before the cut-off; the place is given back at once")
+@openapi.description("Refusals: `cancel_cutoff_passed`, `appointment_not_active`, `appointment_not_found`.")
+@openapi.tag("appointments")
+@documented(AppointmentOut)
+@requires("resident")
+async def cancel(request: Request, appointment_id: int) -> HTTPResponse:
+    cancelled = await service.cancel(actor_of(request), gate_of(request), appointment_id)
+    return respond(await rendered(request, cancelled))
+
+
+@openapi.summary("After paying: confirm the held place")
+@openapi.description(
+    "Refusals: `payment_not_completed` (pay first), `payment_too_late` (the hold lapsed: the place is "
+    "gone and the payment is refunded), `appointment_not_active`."
+)
+@openapi.tag("appointments")
+@documented(AppointmentOut)
+@requires("resident")
+async def confirm_payment(request: Request, appointment_id: int) -> HTTPResponse:
+    confirmed = await service.confirm_payment(
+        actor_of(request), request.app.ctx.runtime.adapters.payments, gate_of(request), appointment_id
+    )
+    return respond(await rendered(request, confirmed))

@@ -1,0 +1,1 @@
+"""Appointments at service halls and hospitals, on the capacity engine: see service.py."""

@@ -1,0 +1,46 @@
+"""What residents browse before booking: sites, their services, and a service's slots of a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from domain.appointments.errors import ServiceNotFound, SiteNotFound
+from domain.appointments.models import Service, Site, SiteKind
+from domain.appointments.schedule import CHINA
+from domain.capacity import service as capacity
+from domain.capacity.service import Availability
+from domain.capacity.views import AvailabilityViews
+
+
+async def sites(kind: str | None = None) -> list[Site]:
+    query = Site.all()
+    if kind is not None:
+        if kind not in {k.value for k in SiteKind}:
+            return []
+        query = query.filter(kind=kind)
+    return await query.order_by("code")
+
+
+async def site_with_services(code: str) -> tuple[Site, list[Service]]:
+    site = await Site.get_or_none(code=code[:64])
+    if site is None:
+        raise SiteNotFound()
+    return site, await Service.filter(site_id=site.id).order_by("code")
+
+
+async def slots_view(
+    views: AvailabilityViews, service_id: int, day: dt.date, render: Callable[[Availability], dict[str, Any]]
+) -> str:
+    """The JSON text of a service's slots on China date ``day``, from the availability cache."""
+    service = await Service.get_or_none(id=service_id)
+    if service is None:
+        raise ServiceNotFound()
+    start = dt.datetime.combine(day, dt.time(0, 0), CHINA)
+
+    async def build() -> dict[str, Any]:
+        found = await capacity.availability(service.capacity_resource_id, start, start + dt.timedelta(days=1))
+        return {"service_id": service.id, "date": day.isoformat(), "slots": [render(a) for a in found]}
+
+    return await views.day(service.capacity_resource_id, day, build)

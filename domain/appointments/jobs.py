@@ -1,0 +1,91 @@
+"""Appointment jobs: reminders, the site's cancellations, lapsed holds, and marking no-shows.
+
+Payloads carry ids only. Every handler checks the appointment's state first, so a reminder for a
+cancelled appointment says nothing and a repeated delivery changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from adapters.wechat.port import WeChat
+from domain.appointments import service
+from domain.appointments.models import Appointment, AppointmentState, Site
+from domain.appointments.schedule import CHINA
+from domain.capacity.service import HOLD_EXPIRED_TOPIC
+from domain.notifications.service import Notice, deliver
+from domain.outbox.jobs import Job, handler, schedule
+from domain.shared.i18n import _
+
+NO_SHOW_TOPIC = "appointments.mark_no_shows"
+
+
+def _wechat(job: Job) -> WeChat:
+    wechat: WeChat = job.context.adapters.wechat
+    return wechat
+
+
+def _link(appointment: Appointment) -> str:
+    return f"/pages/appointments/detail?id={appointment.id}"
+
+
+@handler(service.REMINDER_TOPIC)
+async def remind(job: Job) -> None:
+    """The day before and an hour before: only while the appointment is still booked."""
+    appointment = await Appointment.get_or_none(id=int(job.payload["appointment_id"]))
+    if appointment is None or appointment.state != AppointmentState.BOOKED:
+        return
+    site = await Site.get(id=appointment.site_id)
+    await deliver(
+        Notice(
+            user_id=appointment.user_id,
+            kind="appointment_reminder",
+            title=_("Appointment reminder"),
+            body=_(
+                "You have an appointment at {site} at {time}. Check-in code: {code}.",
+                site=site.name_zh_hans,
+                time=appointment.starts_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
+                code=appointment.checkin_code,
+            ),
+            link=_link(appointment),
+        ),
+        source_key=f"{job.topic}:{job.id}",
+        wechat=_wechat(job),
+    )
+
+
+@handler(service.CANCELLED_BY_SITE_TOPIC)
+async def cancelled_by_site(job: Job) -> None:
+    appointment = await Appointment.get_or_none(id=int(job.payload["appointment_id"]))
+    if appointment is None or appointment.state != AppointmentState.CANCELLED:
+        return
+    site = await Site.get(id=appointment.site_id)
+    await deliver(
+        Notice(
+            user_id=appointment.user_id,
+            kind="appointment_cancelled",
+            title=_("Appointment cancelled"),
+            body=_(
+                "{site} cancelled your appointment at {time}: {reason}. Please book another time.",
+                site=site.name_zh_hans,
+                time=appointment.starts_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
+                reason=appointment.cancelled_reason or "",
+            ),
+            link=_link(appointment),
+        ),
+        source_key=f"{job.topic}:{job.id}",
+        wechat=_wechat(job),
+    )
+
+
+@handler(HOLD_EXPIRED_TOPIC)
+async def hold_expired(job: Job) -> None:
+    await service.hold_lapsed(int(job.payload["reservation_id"]))
+
+
+@handler(NO_SHOW_TOPIC)
+async def mark_no_shows(job: Job) -> None:
+    await service.mark_no_shows()
+
+
+schedule(NO_SHOW_TOPIC, every=timedelta(minutes=15))

@@ -1,0 +1,26 @@
+"""Booking rules as data: each service carries its own (``Service.rules``), defaults below."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class BookingRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window_days: int = Field(default=7, ge=1, le=90, description="book at most this many days ahead")
+    cancel_cutoff_minutes: int = Field(default=120, ge=0, le=7 * 24 * 60, description="cancel until")
+    one_per_day: bool = Field(default=True, description="one open booking per person, service and day")
+    pay_within_minutes: int = Field(default=15, ge=1, le=24 * 60, description="paid services: the hold")
+    no_show_limit: int = Field(default=3, ge=1, le=100, description="no-shows in the window that suspend")
+    no_show_window_days: int = Field(default=90, ge=1, le=3650)
+    suspension_days: int = Field(default=30, ge=1, le=3650)
+    # Check-in opens this long before the start and closes this long after it; after that, no-show.
+    checkin_opens_minutes: int = Field(default=60, ge=0, le=24 * 60)
+    checkin_grace_minutes: int = Field(default=30, ge=0, le=24 * 60)
+
+
+def rules_of(raw: dict[str, Any] | None) -> BookingRules:
+    return BookingRules.model_validate(raw or {})

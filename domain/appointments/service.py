@@ -1,0 +1,381 @@
+"""Appointments at service halls and hospitals: booking on the capacity engine, the rules, payment.
+
+A booking takes a place in a capacity slot and writes the appointment in the same transaction
+(``capacity.book``), so there is never a place without its appointment or the other way round.
+The rules are data per service (``rules.BookingRules``): the booking window, one open booking per
+person, service and day (also a partial unique index, so two tabs cannot both pass the check), the
+cancel cut-off, the no-show suspension. A service with a fee holds the place until the payment
+completes (``pay_within_minutes``); the hold lapses by itself otherwise.
+
+Check-in and the day's queue are in ``queue.py``; sites, services and slot generation in
+``setup.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from contextlib import suppress
+from dataclasses import dataclass
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from adapters.payments.port import Payments as PaymentsPort
+from adapters.payments.port import PaymentState, PaymentUnknown
+from domain.appointments.errors import (
+    AppointmentLimitReached,
+    AppointmentNotActive,
+    AppointmentNotFound,
+    BookingSuspended,
+    BookingWindowClosed,
+    CancelCutoffPassed,
+    PaymentNotCompleted,
+    PaymentsUnavailable,
+    PaymentTooLate,
+    ServiceNotFound,
+    SlotInPast,
+)
+from domain.appointments.models import OPEN_STATES, Appointment, AppointmentState, Service
+from domain.appointments.rules import BookingRules, rules_of
+from domain.appointments.schedule import china_day
+from domain.audit import service as audit
+from domain.capacity import service as capacity
+from domain.capacity.errors import HoldExpired, ReservationNotActive, SlotNotFound
+from domain.capacity.gate import Gate
+from domain.capacity.models import CapacitySlot, Reservation
+from domain.family import service as family
+from domain.outbox.service import enqueue
+from domain.shared import clock
+from domain.shared.actor import Actor
+
+REMINDER_TOPIC = "appointments.reminder"
+CANCELLED_BY_SITE_TOPIC = "appointments.cancelled_by_site"
+REMINDERS = {"day": dt.timedelta(days=1), "hour": dt.timedelta(hours=1)}
+# Check-in codes: no 0/O or 1/I, read aloud and typed without mistakes.
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+_MAX_ID = 2**63 - 1
+
+
+def subject_key(actor: Actor) -> str:
+    """Who an appointment is for: the resident, or the family member they act for."""
+    return f"member:{actor.on_behalf_of}" if actor.on_behalf_of is not None else f"user:{actor.id}"
+
+
+def new_checkin_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _new_number(day: dt.date) -> str:
+    return f"{day:%Y%m%d}{secrets.randbelow(10**8):08d}"
+
+
+async def _service(service_id: int) -> Service:
+    found = await Service.get_or_none(id=service_id) if 0 < service_id <= _MAX_ID else None
+    if found is None:
+        raise ServiceNotFound()
+    return found
+
+
+# -- standing: the no-show rule ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    no_shows: int  # within the rule's window
+    limit: int
+    window_days: int
+    suspended_until: dt.date | None
+
+
+async def standing_of(subject: str, rules: BookingRules) -> Standing:
+    """The no-show count that the resident sees, and whether booking is suspended."""
+    now = clock.now()
+    since = now - dt.timedelta(days=rules.no_show_window_days)
+    missed = (
+        await Appointment.filter(subject_key=subject, state=AppointmentState.NO_SHOW, starts_at__gte=since)
+        .order_by("-starts_at")
+        .values_list("starts_at", flat=True)
+    )
+    until = None
+    if len(missed) >= rules.no_show_limit:
+        latest: dt.datetime = missed[0]  # type: ignore[assignment]
+        end = china_day(latest) + dt.timedelta(days=rules.suspension_days)
+        until = end if end > china_day(now) else None
+    return Standing(len(missed), rules.no_show_limit, rules.no_show_window_days, until)
+
+
+# -- booking ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Booked:
+    appointment: Appointment
+    # For a service with a fee: what the app needs to pay before ``appointment.pay_by``.
+    pay_params: dict[str, object] | None = None
+
+
+async def book(
+    actor: Actor,
+    gate: Gate | None,
+    payments: PaymentsPort | None,
+    *,
+    service_id: int,
+    slot_id: int,
+    on_behalf_of: int | None = None,
+) -> Booked:
+    """Book ``slot_id`` of ``service_id`` for the resident or an active family member."""
+    service = await _service(service_id)
+    rules = rules_of(service.rules)
+    acting = actor if on_behalf_of is None else await family.acting_for(actor, on_behalf_of)
+    subject = subject_key(acting)
+    slot = await CapacitySlot.get_or_none(id=slot_id, resource_id=service.capacity_resource_id)
+    if slot is None:
+        raise SlotNotFound()
+    now = clock.now()
+    day = china_day(slot.starts_at)
+    if slot.starts_at <= now:
+        raise SlotInPast()
+    if day > china_day(now) + dt.timedelta(days=rules.window_days):
+        raise BookingWindowClosed(details={"window_days": rules.window_days})
+    standing = await standing_of(subject, rules)
+    if standing.suspended_until is not None:
+        raise BookingSuspended(
+            details={"no_shows": standing.no_shows, "until": standing.suspended_until.isoformat()}
+        )
+    if rules.one_per_day and await _open_on(subject, service.id, day):
+        raise AppointmentLimitReached(details={"day": day.isoformat()})
+    paid = service.fee_fen > 0
+    if paid and payments is None:
+        raise PaymentsUnavailable()
+
+    async def write(conn: BaseDBAsyncClient, reservation: Reservation) -> Appointment:
+        appointment = await Appointment.create(
+            number=_new_number(day),
+            user_id=actor.id,
+            on_behalf_of_id=acting.on_behalf_of,
+            subject_key=subject,
+            site_id=service.site_id,
+            service_id=service.id,
+            slot_id=slot.id,
+            reservation_id=reservation.id,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            day=day,
+            state=AppointmentState.PENDING_PAYMENT if paid else AppointmentState.BOOKED,
+            fee_fen=service.fee_fen,
+            pay_by=reservation.expires_at,
+            checkin_code=new_checkin_code(),
+            created_at=now,
+            updated_at=now,
+            using_db=conn,
+        )
+        await audit.record(
+            acting,
+            "appointments.booked",
+            target_type="appointment",
+            target_id=appointment.id,
+            after={"state": appointment.state.value, "slot_id": slot.id, "service_id": service.id},
+            using_db=conn,
+        )
+        if not paid:
+            await _schedule_reminders(appointment, conn)
+        return appointment
+
+    hold_for = dt.timedelta(minutes=rules.pay_within_minutes) if paid else None
+    try:
+        appointment = await capacity.book(gate, slot.id, subject, write, hold_for=hold_for)
+    except IntegrityError as exc:
+        # The partial unique index behind one_per_day: a concurrent booking of the same day won.
+        raise AppointmentLimitReached(details={"day": day.isoformat()}) from exc
+    if not paid:
+        return Booked(appointment)
+    assert payments is not None  # checked above, before any place was taken
+    return await _start_payment(appointment, service, payments, gate)
+
+
+async def _open_on(subject: str, service_id: int, day: dt.date) -> bool:
+    return await Appointment.filter(
+        subject_key=subject, service_id=service_id, day=day, state__in=OPEN_STATES
+    ).exists()
+
+
+async def _start_payment(
+    appointment: Appointment, service: Service, payments: PaymentsPort, gate: Gate | None
+) -> Booked:
+    try:
+        started = await payments.start(
+            reference=f"appointment:{appointment.id}",
+            amount_fen=appointment.fee_fen,
+            description=service.name_zh_hans,
+            expires_at=appointment.pay_by or clock.now(),
+        )
+    except Exception as exc:
+        # The platform failed: give the place back now rather than when the hold lapses.
+        await _end(appointment, AppointmentState.CANCELLED, gate, reason="payment could not start")
+        raise PaymentsUnavailable() from exc
+    appointment.payment_id = started.payment_id
+    await appointment.save(update_fields=["payment_id"])
+    return Booked(appointment, dict(started.pay_params))
+
+
+async def _schedule_reminders(appointment: Appointment, conn: BaseDBAsyncClient) -> None:
+    now = clock.now()
+    for name, before in REMINDERS.items():
+        at = appointment.starts_at - before
+        if at > now:
+            await enqueue(
+                REMINDER_TOPIC,
+                {"appointment_id": appointment.id, "user_id": appointment.user_id, "which": name},
+                using_db=conn,
+                delay=at - now,
+                key=f"{REMINDER_TOPIC}:{appointment.id}:{name}",
+            )
+
+
+async def confirm_payment(
+    actor: Actor, payments: PaymentsPort | None, gate: Gate | None, appointment_id: int
+) -> Appointment:
+    """After the app says it paid: ask the provider, then confirm the held place."""
+    appointment = await own(actor, appointment_id)
+    if appointment.state == AppointmentState.BOOKED:
+        return appointment  # already confirmed: a retry changes nothing
+    if appointment.state != AppointmentState.PENDING_PAYMENT or appointment.payment_id is None:
+        raise AppointmentNotActive(details={"state": appointment.state.value})
+    if payments is None:
+        raise PaymentsUnavailable()
+    try:
+        state = await payments.state(appointment.payment_id)
+    except PaymentUnknown as exc:
+        raise PaymentsUnavailable() from exc
+    if state != PaymentState.PAID:
+        raise PaymentNotCompleted()
+    try:
+        async with in_transaction() as conn:
+            locked = await Appointment.filter(id=appointment.id).using_db(conn).select_for_update().get()
+            if locked.state == AppointmentState.BOOKED:
+                return locked
+            await capacity.confirm(conn, locked.reservation_id)
+            await transition(conn, locked, AppointmentState.BOOKED, actor, "appointments.paid")
+            await _schedule_reminders(locked, conn)
+    except (HoldExpired, ReservationNotActive) as exc:
+        # Paid after the hold lapsed: the place may be someone else's now. Never accept silently:
+        # the payment is to be refunded (the payments module flags it).
+        with suppress(AppointmentNotActive):  # the sweep may have expired it already
+            await _end(appointment, AppointmentState.EXPIRED, gate, reason="paid after the hold lapsed")
+        raise PaymentTooLate() from exc
+    return locked
+
+
+# -- reading and cancelling ------------------------------------------------------------------------
+
+
+async def own(actor: Actor, appointment_id: int) -> Appointment:
+    """One of the resident's appointments (also those made for a member); others' are not found."""
+    found = (
+        await Appointment.get_or_none(id=appointment_id, user_id=actor.id)
+        if 0 < appointment_id <= _MAX_ID
+        else None
+    )
+    if found is None:
+        raise AppointmentNotFound()
+    return found
+
+
+async def mine(actor: Actor, *, limit: int = 50) -> list[Appointment]:
+    return await Appointment.filter(user_id=actor.id).order_by("-starts_at").limit(limit)
+
+
+async def cancel(actor: Actor, gate: Gate | None, appointment_id: int) -> Appointment:
+    """The resident cancels before the cut-off; the place is given back at once."""
+    appointment = await own(actor, appointment_id)
+    service = await _service(appointment.service_id)
+    rules = rules_of(service.rules)
+    if appointment.state not in (AppointmentState.BOOKED, AppointmentState.PENDING_PAYMENT):
+        raise AppointmentNotActive(details={"state": appointment.state.value})
+    cutoff = appointment.starts_at - dt.timedelta(minutes=rules.cancel_cutoff_minutes)
+    if appointment.state == AppointmentState.BOOKED and clock.now() > cutoff:
+        raise CancelCutoffPassed(details={"cutoff_minutes": rules.cancel_cutoff_minutes})
+    return await _end(
+        appointment, AppointmentState.CANCELLED, gate, actor=actor, reason="cancelled by the resident"
+    )
+
+
+async def _end(
+    appointment: Appointment,
+    to: AppointmentState,
+    gate: Gate | None,
+    *,
+    actor: Actor | None = None,
+    reason: str,
+) -> Appointment:
+    """Move an open appointment to ``to`` and give its place back (if it still has one)."""
+    async with in_transaction() as conn:
+        locked = await Appointment.filter(id=appointment.id).using_db(conn).select_for_update().get()
+        if locked.state not in OPEN_STATES:
+            raise AppointmentNotActive(details={"state": locked.state.value})
+        try:
+            reservation = await capacity.give_back(conn, locked.reservation_id)
+        except ReservationNotActive:
+            reservation = None  # the hold lapsed already: there is nothing to give back
+        locked.cancelled_reason = reason
+        await transition(conn, locked, to, actor or Actor.system(), f"appointments.{to.value}")
+    if gate is not None and reservation is not None:
+        await gate.forget(reservation.slot_id, reservation.resource_id)
+    return locked
+
+
+async def transition(
+    conn: BaseDBAsyncClient, appointment: Appointment, to: AppointmentState, actor: Actor, action: str
+) -> None:
+    before = appointment.state.value
+    appointment.state, appointment.updated_at = to, clock.now()
+    await appointment.save(using_db=conn)
+    await audit.record(
+        actor,
+        action,
+        target_type="appointment",
+        target_id=appointment.id,
+        before={"state": before},
+        after={"state": to.value, "reason": appointment.cancelled_reason},
+        using_db=conn,
+    )
+
+
+async def hold_lapsed(reservation_id: int) -> None:
+    """``capacity.hold_expired``: the unpaid appointment behind the hold expires (idempotent)."""
+    async with in_transaction() as conn:
+        found = (
+            await Appointment.filter(reservation_id=reservation_id, state=AppointmentState.PENDING_PAYMENT)
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
+        if found is not None:
+            found.cancelled_reason = "not paid in time"
+            await transition(conn, found, AppointmentState.EXPIRED, Actor.system(), "appointments.expired")
+
+
+async def mark_no_shows(now: dt.datetime | None = None) -> int:
+    """Booked appointments whose check-in closed without the resident: no-show (the scheduled job)."""
+    now = now or clock.now()
+    changed = 0
+    for appointment in await Appointment.filter(state=AppointmentState.BOOKED, starts_at__lt=now):
+        rules = rules_of((await _service(appointment.service_id)).rules)
+        if appointment.starts_at + dt.timedelta(minutes=rules.checkin_grace_minutes) >= now:
+            continue
+        async with in_transaction() as conn:
+            locked = (
+                await Appointment.filter(id=appointment.id, state=AppointmentState.BOOKED)
+                .using_db(conn)
+                .select_for_update()
+                .first()
+            )
+            if locked is not None:
+                await transition(
+                    conn, locked, AppointmentState.NO_SHOW, Actor.system(), "appointments.no_show"
+                )
+                changed += 1
+    return changed

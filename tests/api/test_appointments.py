@@ -1,0 +1,485 @@
+"""Appointments at a service hall and a hospital, through the API: booking rules, payment holds,
+check-in and the queue, slots cancelled by the site, and the concurrency that must never oversell."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from domain.accounts.models import User
+from domain.appointments import service as appointments
+from domain.appointments import setup
+from domain.appointments.errors import AppointmentLimitReached
+from domain.appointments.models import Appointment, AppointmentState, Service, SiteKind
+from domain.audit.models import AuditRecord
+from domain.capacity.errors import SlotFull
+from domain.capacity.gate import Gate
+from domain.capacity.models import CapacitySlot
+from domain.evaluations.models import RateableService
+from domain.outbox.models import OutboxMessage
+from domain.shared import clock
+from domain.shared.actor import Actor
+from domain.shared.kv import Keys
+from tests.api.test_staff import staff_client
+from tests.support.apps import error_code
+from tests.support.residents import Resident, login, new_id_number, verified
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
+BASE = "/api/v1/appointments"
+STAFF = "/api/v1/staff/appointments"
+HALL = "QY-HALL"
+HOSPITAL = "QY-HOSP"
+MONDAY = dt.date(2026, 3, 2)
+
+
+@contextmanager
+def at(day: dt.date, hour: int = 8, minute: int = 0) -> Iterator[None]:
+    with clock.frozen_at(dt.datetime.combine(day, dt.time(hour, minute), CHINA).astimezone(dt.UTC)):
+        yield
+
+
+def _name(zh: str, en: str) -> dict[str, str]:
+    return {"zh_Hans": zh, "zh_Hant": zh, "en": en}
+
+
+async def open_hall(first_day: dt.date = MONDAY, days: int = 10, places: int = 10, **rules: Any) -> Service:
+    site = await setup.create_site(
+        HALL, SiteKind.HALL, _name("清远市政务服务中心", "Qingyuan service centre"),
+        region_code="441800", department_code="qy-admin",
+    )  # fmt: skip
+    service = await setup.create_service(
+        site, "general", _name("综合窗口", "General counter"), business_type="A",
+        schedule={"periods": [["09:00", "12:00"], ["14:00", "17:00"]], "slot_minutes": 30, "places": places},
+        rules=rules, item_codes=["QR0001-441800"], avg_service_minutes=8,
+    )  # fmt: skip
+    await setup.generate_slots(service, first_day, days)
+    return service
+
+
+async def open_hospital(first_day: dt.date = MONDAY, places: int = 5, fee_fen: int = 1000) -> Service:
+    site = await setup.create_site(
+        HOSPITAL, SiteKind.HOSPITAL, _name("清远市人民医院", "Qingyuan People's Hospital"),
+        region_code="441800", department_code="qy-health",
+    )  # fmt: skip
+    service = await setup.create_service(
+        site, "dr-li", _name("李医生", "Dr Li"), business_type="N", fee_fen=fee_fen,
+        department=_name("内科", "Internal medicine"), doctor_title=_name("主任医师", "Chief physician"),
+        schedule={"periods": [["08:00", "12:00"]], "slot_minutes": 60, "places": places},
+    )  # fmt: skip
+    await setup.generate_slots(service, first_day, 7)
+    return service
+
+
+async def slots_on(client: httpx.AsyncClient, service: Service, day: dt.date) -> list[dict[str, Any]]:
+    r = await client.get(f"{BASE}/services/{service.id}/slots", params={"date": day.isoformat()})
+    assert r.status_code == 200, r.text
+    found: list[dict[str, Any]] = r.json()["slots"]
+    return found
+
+
+async def book(
+    client: httpx.AsyncClient, who: Resident, service: Service, slot_id: int, **body: Any
+) -> httpx.Response:
+    return await client.post(
+        BASE, json={"service_id": service.id, "slot_id": slot_id, **body}, headers=who.headers
+    )
+
+
+async def booked(client: httpx.AsyncClient, who: Resident, service: Service, slot_id: int) -> dict[str, Any]:
+    r = await book(client, who, service, slot_id)
+    assert r.status_code == 201, r.text
+    data: dict[str, Any] = r.json()
+    return data
+
+
+async def scanner(client: httpx.AsyncClient, site: str = HALL, name: str = "hall.scanner") -> dict[str, str]:
+    return await staff_client(client, name, roles=["scanner"], scopes=[site])
+
+
+# -- browsing --------------------------------------------------------------------------------------
+
+
+async def test_slots_are_in_china_time_stored_in_utc_and_none_on_a_holiday(client: httpx.AsyncClient) -> None:
+    with at(dt.date(2026, 2, 12)):  # Thursday before the 2026 Spring Festival
+        service = await open_hall(dt.date(2026, 2, 12), days=12)
+        thursday = await slots_on(client, service, dt.date(2026, 2, 12))
+        makeup_saturday = await slots_on(client, service, dt.date(2026, 2, 14))
+        festival = await slots_on(client, service, dt.date(2026, 2, 17))
+        sunday = await slots_on(client, service, dt.date(2026, 2, 15))
+
+    assert [s["starts_at"][11:16] for s in thursday][:3] == ["09:00", "09:30", "10:00"]
+    assert thursday[0]["starts_at"] == "2026-02-12T09:00:00+08:00"
+    assert "12:00" not in [s["starts_at"][11:16] for s in thursday]  # the lunch break
+    assert len(thursday) == 12 and thursday[0]["left"] == 10 and thursday[0]["bookable"]
+    first = await CapacitySlot.get(id=thursday[0]["slot_id"])
+    assert first.starts_at == dt.datetime(2026, 2, 12, 1, 0, tzinfo=dt.UTC)  # stored in UTC
+    assert len(makeup_saturday) == 12  # a make-up working Saturday opens
+    assert festival == [] and sunday == []
+
+
+async def test_sites_and_their_services_in_the_callers_language(client: httpx.AsyncClient) -> None:
+    await open_hall()
+    await open_hospital()
+    sites = (await client.get(f"{BASE}/sites", params={"kind": "hospital"})).json()["items"]
+    detail = await client.get(f"{BASE}/sites/{HOSPITAL}", headers={"Accept-Language": "en"})
+    assert [s["code"] for s in sites] == [HOSPITAL]
+    service = detail.json()["services"][0]
+    assert (service["name"], service["department"], service["fee_fen"]) == (
+        "Dr Li",
+        "Internal medicine",
+        1000,
+    )
+    assert (await client.get(f"{BASE}/sites/NOPE")).status_code == 404
+
+
+# -- booking and its rules -------------------------------------------------------------------------
+
+
+async def test_a_resident_books_sees_it_and_the_place_is_taken(client: httpx.AsyncClient) -> None:
+    with at(MONDAY):
+        service = await open_hall()
+        alice = await verified(client, "alice")
+        slot = (await slots_on(client, service, MONDAY))[2]  # 10:00
+
+        made = await booked(client, alice, service, slot["slot_id"])
+        after = (await slots_on(client, service, MONDAY))[2]
+        mine = (await client.get(BASE, headers=alice.headers)).json()["items"]
+        one = (await client.get(f"{BASE}/{made['id']}", headers=alice.headers)).json()
+
+    assert made["state"] == "booked" and made["site"] == HALL and made["service_name"] == "综合窗口"
+    assert len(made["checkin_code"]) == 8 and made["starts_at"] == "2026-03-02T10:00:00+08:00"
+    assert after["left"] == 9  # the cached availability moved with the booking
+    assert [a["id"] for a in mine] == [made["id"]] and one["queue"] is None
+    assert await AuditRecord.filter(action="appointments.booked", target_id=str(made["id"])).exists()
+    reminders = await OutboxMessage.filter(topic=appointments.REMINDER_TOPIC).order_by("id")
+    assert [m.payload["which"] for m in reminders] == ["hour"]  # the day-before one would be in the past
+
+
+async def test_each_rule_refuses_with_its_own_code(client: httpx.AsyncClient) -> None:
+    with at(MONDAY):
+        service = await open_hall(window_days=7, cancel_cutoff_minutes=120)
+        alice = await verified(client, "alice")
+        monday = await slots_on(client, service, MONDAY)
+        too_far = await slots_on(client, service, MONDAY + dt.timedelta(days=8))
+        first = await booked(client, alice, service, monday[2]["slot_id"])  # 10:00
+
+        same_day = await book(client, alice, service, monday[5]["slot_id"])
+        far = await book(client, alice, service, too_far[0]["slot_id"])
+        twice = await book(client, alice, service, monday[2]["slot_id"])
+        unknown = await book(client, alice, service, 999_999)
+    with at(MONDAY, 9, 30):
+        alice = await login(client, "alice")
+        past = await book(client, alice, service, monday[0]["slot_id"])
+        late_cancel = await client.post(f"{BASE}/{first['id']}/cancel", headers=alice.headers)
+
+    assert same_day.status_code == 409 and error_code(same_day) == "appointment_limit_reached"
+    assert far.status_code == 409 and error_code(far) == "booking_window_closed"
+    assert error_code(twice) == "appointment_limit_reached"
+    assert unknown.status_code == 404 and error_code(unknown) == "slot_not_found"
+    assert past.status_code == 409 and error_code(past) == "slot_in_past"
+    assert late_cancel.status_code == 409 and error_code(late_cancel) == "cancel_cutoff_passed"
+
+
+async def test_cancelling_in_time_gives_the_place_back_and_allows_another_booking(
+    client: httpx.AsyncClient,
+) -> None:
+    with at(MONDAY):
+        service = await open_hall(places=1)
+        alice, bob = await verified(client, "alice"), await verified(client, "bob")
+        slot = (await slots_on(client, service, MONDAY + dt.timedelta(days=1)))[0]
+        made = await booked(client, alice, service, slot["slot_id"])
+        full = await book(client, bob, service, slot["slot_id"])
+
+        cancelled = await client.post(f"{BASE}/{made['id']}/cancel", headers=alice.headers)
+        again = await client.post(f"{BASE}/{made['id']}/cancel", headers=alice.headers)
+        bobs = await book(client, bob, service, slot["slot_id"])
+
+    assert full.status_code == 409 and error_code(full) == "slot_full"
+    assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
+    assert cancelled.json()["checkin_code"] is None
+    assert again.status_code == 409 and error_code(again) == "appointment_not_active"
+    assert bobs.status_code == 201
+
+
+async def test_three_no_shows_in_90_days_suspend_booking_for_30_days(client: httpx.AsyncClient) -> None:
+    with at(MONDAY):
+        service = await open_hall(days=30)
+        alice = await verified(client, "alice")
+        for day in (MONDAY, MONDAY + dt.timedelta(days=1), MONDAY + dt.timedelta(days=2)):
+            await booked(client, alice, service, (await slots_on(client, service, day))[0]["slot_id"])
+    with at(MONDAY + dt.timedelta(days=3)):
+        assert await appointments.mark_no_shows() == 3
+        alice = await login(client, "alice")
+        standing = (await client.get(f"{BASE}/standing", headers=alice.headers)).json()
+        slot = (await slots_on(client, service, MONDAY + dt.timedelta(days=4)))[0]
+        refused = await book(client, alice, service, slot["slot_id"])
+
+    assert standing == {"no_shows": 3, "limit": 3, "window_days": 90, "suspended_until": "2026-04-03"}
+    assert refused.status_code == 403 and error_code(refused) == "booking_suspended"
+    assert refused.json()["error"]["details"] == {"no_shows": 3, "until": "2026-04-03"}
+
+
+async def test_booking_for_a_family_member_needs_their_consent(client: httpx.AsyncClient) -> None:
+    with at(MONDAY):
+        service = await open_hall()
+        alice = await verified(client, "alice")
+        child = await client.post(
+            "/api/v1/family",
+            json={"relation": "child", "name": "李小宝", "id_number": new_id_number(years_old=6)},
+            headers=alice.headers,
+        )
+        adult = await client.post(
+            "/api/v1/family",
+            json={"relation": "parent", "name": "李大爷", "id_number": new_id_number(years_old=70)},
+            headers=alice.headers,
+        )
+        slots = await slots_on(client, service, MONDAY)
+        for_child = await book(client, alice, service, slots[1]["slot_id"], on_behalf_of=child.json()["id"])
+        for_parent = await book(client, alice, service, slots[1]["slot_id"], on_behalf_of=adult.json()["id"])
+        for_herself = await book(client, alice, service, slots[1]["slot_id"])
+
+    assert for_child.status_code == 201 and for_child.json()["on_behalf_of"] == child.json()["id"]
+    assert for_parent.status_code == 403 and error_code(for_parent) == "family_consent_required"
+    assert for_herself.status_code == 201  # a different person: her own place in the same slot
+
+
+async def test_another_residents_appointment_is_not_found(client: httpx.AsyncClient) -> None:
+    with at(MONDAY):
+        service = await open_hall()
+        alice, mallory = await verified(client, "alice"), await verified(client, "mallory")
+        made = await booked(client, alice, service, (await slots_on(client, service, MONDAY))[0]["slot_id"])
+        seen = await client.get(f"{BASE}/{made['id']}", headers=mallory.headers)
+        cancel = await client.post(f"{BASE}/{made['id']}/cancel", headers=mallory.headers)
+    assert seen.status_code == 404 and error_code(seen) == "appointment_not_found"
+    assert cancel.status_code == 404
+
+
+# -- paid registrations ----------------------------------------------------------------------------
+
+
+async def test_a_paid_registration_holds_the_place_until_paid(client: httpx.AsyncClient) -> None:
+    with at(MONDAY, 7):
+        service = await open_hospital(places=1)
+        alice, bob = await verified(client, "alice"), await verified(client, "bob")
+        slot = (await slots_on(client, service, MONDAY))[0]
+        made = await booked(client, alice, service, slot["slot_id"])
+        early = await client.post(f"{BASE}/{made['id']}/payment/confirm", headers=alice.headers)
+        held_full = await book(client, bob, service, slot["slot_id"])
+        paid = await client.post(made["pay_params"]["complete_url"])
+        confirmed = await client.post(f"{BASE}/{made['id']}/payment/confirm", headers=alice.headers)
+        twice = await client.post(f"{BASE}/{made['id']}/payment/confirm", headers=alice.headers)
+
+    assert made["state"] == "pending_payment" and made["fee_fen"] == 1000
+    assert made["pay_by"] == "2026-03-02T07:15:00+08:00" and made["checkin_code"] is None
+    assert early.status_code == 409 and error_code(early) == "payment_not_completed"
+    assert held_full.status_code == 409 and error_code(held_full) == "slot_full"
+    assert paid.json()["state"] == "paid"
+    assert confirmed.status_code == 200 and confirmed.json()["state"] == "booked"
+    assert twice.json()["state"] == "booked"
+
+
+async def test_an_unpaid_hold_lapses_and_a_late_payment_is_refused(client: httpx.AsyncClient) -> None:
+    with at(MONDAY, 7):
+        service = await open_hospital(places=1)
+        alice = await verified(client, "alice")
+        slot = (await slots_on(client, service, MONDAY))[0]
+        made = await booked(client, alice, service, slot["slot_id"])
+    with at(MONDAY, 7, 20):
+        bob = await verified(client, "bob")
+        bobs = await book(client, bob, service, slot["slot_id"])  # the lapsed hold gives its place back
+        await client.post(made["pay_params"]["complete_url"])
+        alice = await login(client, "alice")
+        late = await client.post(f"{BASE}/{made['id']}/payment/confirm", headers=alice.headers)
+        seen = (await client.get(f"{BASE}/{made['id']}", headers=alice.headers)).json()
+
+    assert bobs.status_code == 201, bobs.text
+    assert late.status_code == 409 and error_code(late) == "payment_too_late"
+    assert seen["state"] == "expired"
+    assert await CapacitySlot.get(id=slot["slot_id"]).values_list("held", "confirmed") == (1, 0)
+
+
+# -- at the site ---------------------------------------------------------------------------------
+
+
+async def test_check_in_gives_a_number_and_the_window_calls_it(client: httpx.AsyncClient) -> None:
+    with at(MONDAY):
+        service = await open_hall()
+        alice, bob = await verified(client, "alice"), await verified(client, "bob")
+        slots = await slots_on(client, service, MONDAY)
+        a = await booked(client, alice, service, slots[0]["slot_id"])
+        b = await booked(client, bob, service, slots[0]["slot_id"])
+    with at(MONDAY, 8, 50):
+        staff = await scanner(client)
+        first = await client.post(
+            f"{STAFF}/check-in", json={"code": a["checkin_code"].lower()}, headers=staff
+        )
+        second = await client.post(f"{STAFF}/check-in", json={"code": b["checkin_code"]}, headers=staff)
+        again = await client.post(f"{STAFF}/check-in", json={"code": b["checkin_code"]}, headers=staff)
+        alice, bob = await login(client, "alice"), await login(client, "bob")
+        bob_waits = (await client.get(f"{BASE}/{b['id']}", headers=bob.headers)).json()["queue"]
+        called = await client.post(
+            f"{STAFF}/queue/call-next",
+            json={"site": HALL, "business_type": "A", "window": "3"},
+            headers=staff,
+        )
+        bob_next = (await client.get(f"{BASE}/{b['id']}", headers=bob.headers)).json()["queue"]
+        called_bob = await client.post(
+            f"{STAFF}/queue/call-next",
+            json={"site": HALL, "business_type": "A", "window": "3"},
+            headers=staff,
+        )
+        nobody = await client.post(
+            f"{STAFF}/queue/call-next",
+            json={"site": HALL, "business_type": "A", "window": "3"},
+            headers=staff,
+        )
+        alice_done = (await client.get(f"{BASE}/{a['id']}", headers=alice.headers)).json()
+
+    assert first.status_code == 200, first.text
+    assert first.json()["ticket"]["label"] == "A001" and second.json()["ticket"]["label"] == "A002"
+    assert first.json()["appointment"]["state"] == "checked_in"
+    assert again.status_code == 409 and error_code(again) == "appointment_not_active"
+    assert bob_waits == {
+        "label": "A002",
+        "state": "waiting",
+        "window": None,
+        "ahead": 1,
+        "estimated_wait_minutes": 8,
+    }
+    assert called.json()["ticket"]["label"] == "A001" and called.json()["ticket"]["window"] == "3"
+    assert bob_next["ahead"] == 0
+    assert called_bob.json()["ticket"]["label"] == "A002"
+    assert nobody.json() == {"ticket": None}
+    # Calling the next number finished Alice's: her counter service is now hers to rate (好差评).
+    assert alice_done["state"] == "completed"
+    assert await RateableService.filter(user_id=alice.id, target_type="counter_service").exists()
+
+
+async def test_skip_and_recall_a_number(client: httpx.AsyncClient) -> None:
+    with at(MONDAY, 9):
+        service = await open_hall()
+        staff = await scanner(client)
+        walk_in = await client.post(f"{STAFF}/walk-ins", json={"service_id": service.id}, headers=staff)
+        ticket = walk_in.json()
+        body = {"site": HALL, "business_type": "A", "window": "1"}
+        await client.post(f"{STAFF}/queue/call-next", json=body, headers=staff)
+        skipped = await client.post(f"{STAFF}/tickets/{ticket['id']}/skip", headers=staff)
+        recalled = await client.post(
+            f"{STAFF}/tickets/{ticket['id']}/recall", json={"window": "2"}, headers=staff
+        )
+        served = await client.post(f"{STAFF}/tickets/{ticket['id']}/serve", headers=staff)
+        served_twice = await client.post(f"{STAFF}/tickets/{ticket['id']}/serve", headers=staff)
+        listed = (
+            await client.get(f"{STAFF}/queue", params={"site": HALL, "business_type": "A"}, headers=staff)
+        ).json()
+
+    assert walk_in.status_code == 201 and ticket["label"] == "A001" and ticket["appointment_id"] is None
+    assert skipped.json()["state"] == "skipped"
+    assert recalled.json()["state"] == "called" and recalled.json()["window"] == "2"
+    assert served.json()["state"] == "served"
+    assert served_twice.status_code == 409
+    assert listed["items"] == []
+    slot = await CapacitySlot.filter(resource_id=service.capacity_resource_id, confirmed=1).first()
+    assert slot is not None  # the walk-in took a place of the slot under way
+
+
+async def test_check_in_is_refused_outside_its_window_and_to_other_sites_staff(
+    client: httpx.AsyncClient,
+) -> None:
+    with at(MONDAY):
+        service = await open_hall()
+        alice = await verified(client, "alice")
+        made = await booked(
+            client, alice, service, (await slots_on(client, service, MONDAY))[4]["slot_id"]
+        )  # 11:00
+        staff = await scanner(client)
+        elsewhere = await scanner(client, site="OTHER-HALL", name="other.scanner")
+        too_early = await client.post(f"{STAFF}/check-in", json={"code": made["checkin_code"]}, headers=staff)
+        foreign = await client.post(
+            f"{STAFF}/check-in", json={"code": made["checkin_code"]}, headers=elsewhere
+        )
+        garbage = await client.post(f"{STAFF}/check-in", json={"code": "!!"}, headers=staff)
+        resident = await client.post(
+            f"{STAFF}/check-in", json={"code": made["checkin_code"]}, headers=alice.headers
+        )
+
+    assert too_early.status_code == 409 and error_code(too_early) == "checkin_window_closed"
+    assert too_early.json()["error"]["details"]["opens_at"].startswith("2026-03-02T02:00")  # 10:00 China
+    assert foreign.status_code == 404 and error_code(foreign) == "appointment_not_found"
+    assert garbage.status_code == 422 and error_code(garbage) == "checkin_code_invalid"
+    assert resident.status_code == 401
+
+
+async def test_a_cancelled_slot_cancels_its_appointments_and_tells_each_resident(
+    client: httpx.AsyncClient,
+) -> None:
+    with at(MONDAY):
+        service = await open_hall()
+        alice, bob = await verified(client, "alice"), await verified(client, "bob")
+        slot = (await slots_on(client, service, MONDAY + dt.timedelta(days=1)))[0]
+        await booked(client, alice, service, slot["slot_id"])
+        await booked(client, bob, service, slot["slot_id"])
+        staff = await scanner(client)
+        r = await client.post(
+            f"{STAFF}/slots/{slot['slot_id']}/cancel", json={"reason": "医生停诊"}, headers=staff
+        )
+        after = (await slots_on(client, service, MONDAY + dt.timedelta(days=1)))[0]
+        refused = await book(client, await verified(client, "carol"), service, slot["slot_id"])
+
+    assert r.status_code == 200 and {a["state"] for a in r.json()["items"]} == {"cancelled"}
+    assert await OutboxMessage.filter(topic=appointments.CANCELLED_BY_SITE_TOPIC).count() == 2
+    assert after["bookable"] is False
+    assert refused.status_code == 409 and error_code(refused) == "slot_closed"
+
+
+# -- concurrency (PostgreSQL) ----------------------------------------------------------------------
+
+
+async def residents(count: int) -> list[Actor]:
+    await User.bulk_create([User(openid=f"crowd-{i}", created_at=clock.now()) for i in range(count)])
+    ids = await User.filter(openid__startswith="crowd-").order_by("id").values_list("id", flat=True)
+    return [Actor(kind="resident", id=int(i), identity_level=3) for i in ids]
+
+
+async def attempt(actor: Actor, gate: Gate, service: Service, slot_id: int) -> str:
+    try:
+        await appointments.book(actor, gate, None, service_id=service.id, slot_id=slot_id)
+    except (SlotFull, AppointmentLimitReached) as exc:
+        return exc.code
+    return "ok"
+
+
+@pytest.mark.postgres
+async def test_300_concurrent_bookings_for_10_places(client: httpx.AsyncClient, runtime: Any) -> None:
+    gate = Gate(runtime.redis, Keys(runtime.settings.redis_prefix))
+    with at(MONDAY):
+        service = await open_hall(places=10)
+        slot = (await slots_on(client, service, MONDAY))[0]
+        crowd = await residents(300)
+        results = await asyncio.gather(*(attempt(a, gate, service, slot["slot_id"]) for a in crowd))
+        seen = (await slots_on(client, service, MONDAY))[0]
+
+    assert Counter(results) == {"ok": 10, "slot_full": 290}
+    assert await Appointment.filter(state=AppointmentState.BOOKED).count() == 10
+    assert (seen["left"], seen["bookable"]) == (0, False)
+
+
+@pytest.mark.postgres
+async def test_the_same_person_booking_two_slots_of_a_day_at_once_gets_one(
+    client: httpx.AsyncClient, runtime: Any
+) -> None:
+    gate = Gate(runtime.redis, Keys(runtime.settings.redis_prefix))
+    with at(MONDAY):
+        service = await open_hall(places=10)
+        slots = await slots_on(client, service, MONDAY)
+        [actor] = await residents(1)
+        results = await asyncio.gather(*(attempt(actor, gate, service, s["slot_id"]) for s in slots[:8]))
+    assert Counter(results) == {"ok": 1, "appointment_limit_reached": 7}
+    assert sum(s.confirmed for s in await CapacitySlot.all()) == 1
