@@ -127,7 +127,9 @@ class ApplicationOut(BaseModel):
     item_version_id: int
     department: str
     state: str
-    next_steps: list[str] = Field(description="Workflow steps open from this state.")
+    next_steps: list[str] = Field(description="Workflow steps open from this state, whoever takes them.")
+    applicant_steps: list[str] = Field(description="Of those, the applicant's (withdraw, resubmit, appeal).")
+    staff_steps: list[str] = Field(description="Of those, staff's (their role is checked when taken).")
     on_behalf_of: int | None
     form: dict[str, Any] = Field(description="ID numbers and phones masked.")
     rule_results: dict[str, Any] | None = Field(description="秒批: each rule and whether it passed.")
@@ -146,6 +148,7 @@ class ApplicationOut(BaseModel):
 
     @classmethod
     def of(cls, r: ServiceRequest, *, for_staff: bool = False) -> ApplicationOut:
+        workflow = engine.get(r.workflow_code)
         return cls(
             id=r.id,
             number=r.number,
@@ -153,7 +156,9 @@ class ApplicationOut(BaseModel):
             item_version_id=r.item_version_id,
             department=r.department_code,
             state=r.state,
-            next_steps=engine.get(r.workflow_code).open_from(r.state),
+            next_steps=workflow.open_from(r.state),
+            applicant_steps=workflow.open_from(r.state, "applicant"),
+            staff_steps=workflow.open_from(r.state, "staff"),
             on_behalf_of=r.on_behalf_of_id,
             form=masked_form(r),
             rule_results=r.rule_results,

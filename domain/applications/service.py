@@ -164,11 +164,24 @@ def form_of(req: ServiceRequest) -> dict[str, Any]:
     return {**req.form_data, **{key: value for key, (_kind, value) in _secrets(req).items()}}
 
 
+_MASKS = {"id_number": pii.mask_id_number, "phone": pii.mask_phone}
+
+
 def masked_form(req: ServiceRequest) -> dict[str, Any]:
     """The form as shown: ID numbers and phones masked."""
-    masks = {"id_number": pii.mask_id_number, "phone": pii.mask_phone}
-    shown = {key: masks[kind](str(value)) for key, (kind, value) in _secrets(req).items() if kind in masks}
+    shown = {key: _MASKS[kind](str(value)) for key, (kind, value) in _secrets(req).items() if kind in _MASKS}
     return {**req.form_data, **shown}
+
+
+def _unmasked(req: ServiceRequest, form: dict[str, Any]) -> dict[str, Any]:
+    """``form`` with each personal answer sent back as shown (masked) replaced by the stored one:
+    an app that edits the form it read must not overwrite an ID number with its mask."""
+    kept = {
+        key: value
+        for key, (kind, value) in _secrets(req).items()
+        if kind in _MASKS and form.get(key) == _MASKS[kind](str(value))
+    }
+    return {**form, **kept}
 
 
 # -- drafts ------------------------------------------------------------------------------------------
@@ -244,7 +257,7 @@ async def update_form(actor: Actor, request_id: int, form: dict[str, Any]) -> Se
         if req.state not in _APPLICANT_EDITABLE:
             raise ApplicationNotEditable(details={"state": req.state})
         document = await catalog.item_version(req.item_version_id)
-        req.form_data, req.form_secrets = _split_form(document, form)
+        req.form_data, req.form_secrets = _split_form(document, _unmasked(req, form))
         req.updated_at = clock.now()
         await req.save(using_db=conn, update_fields=["form_data", "form_secrets", "updated_at"])
         await audit.record(

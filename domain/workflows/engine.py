@@ -76,9 +76,13 @@ class Workflow:
     def transition(self, name: str) -> TransitionSpec | None:
         return self.transitions.get(name)
 
-    def open_from(self, state: str) -> list[str]:
-        """Names of the transitions whose source includes ``state``."""
-        return sorted(t.name for t in self.transitions.values() if state in t.sources)
+    def open_from(self, state: str, actor: TransitionActor | None = None) -> list[str]:
+        """Names of the transitions whose source includes ``state`` (taken by ``actor``, if given)."""
+        return sorted(
+            t.name
+            for t in self.transitions.values()
+            if state in t.sources and (actor is None or t.actor == actor)
+        )
 
     def stage_limit(self, state: str) -> int | None:
         """Working days staff have to move a case on from ``state`` (the tightest outgoing limit)."""

@@ -140,6 +140,9 @@ async def test_seed_001_art_10_L840_870_rehabilitation_aid_runs_from_application
 
         # Art. 5: under 7 on 31 August (computed from the child's ID number) and every other rule pass.
         assert case["state"] == "submitted" and case["rule_results"]["passed"] is True
+        # Whose each open step is: the app shows the applicant's, the back office the staff's.
+        assert case["applicant_steps"] == ["withdraw"]
+        assert case["staff_steps"] == ["accept", "not_accept", "request_supplement"]
         acceptor = await officer(client, "sw.accept", scopes=("sw-disabled-persons",))
         reviewer = await officer(client, "sw.review", scopes=("sw-disabled-persons",))
         assert (await claim(client, acceptor, case["id"])).status_code == 200

@@ -13,6 +13,7 @@ import pytest
 from tortoise import connections
 
 from domain.applications.models import ServiceRequest
+from domain.applications.service import form_of
 from domain.audit.models import AuditRecord
 from domain.catalog import service as catalogue
 from domain.catalog.schema import ItemDocument
@@ -233,6 +234,29 @@ async def test_phone_and_id_number_answers_are_encrypted_at_rest_and_masked(
     )
     stored = " ".join(str(v) for v in dict(rows[0]).values())
     assert "13800138000" not in stored and number not in stored and "张三" in stored
+
+
+async def test_sending_back_the_masked_answers_keeps_the_stored_ones(client: httpx.AsyncClient) -> None:
+    item = await publish_item()
+    alice = await verified(client, "alice")
+    number = new_id_number(years_old=40)
+    case = await draft(client, alice, item, form={**GOOD_FORM, "id_number": number})
+    shown = (await client.get(f"{APPLICATIONS}/{case['id']}", headers=alice.headers)).json()["form"]
+
+    # The app edits one answer and sends back the form as it read it, masks included.
+    r = await client.patch(
+        f"{APPLICATIONS}/{case['id']}", json={"form": {**shown, "full_name": "张三丰"}}, headers=alice.headers
+    )
+    changed_phone = await client.patch(
+        f"{APPLICATIONS}/{case['id']}",
+        json={"form": {**shown, "phone": "13900139000"}},
+        headers=alice.headers,
+    )
+
+    assert r.status_code == 200 and r.json()["form"]["id_number"] == shown["id_number"]
+    assert changed_phone.json()["form"]["phone"] == "139****9000"  # a new value is taken as given
+    req = await ServiceRequest.get(id=case["id"])
+    assert form_of(req)["id_number"] == number and form_of(req)["phone"] == "13900139000"
 
 
 async def test_the_form_is_checked_at_submission_field_by_field(client: httpx.AsyncClient) -> None:
