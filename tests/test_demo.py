@@ -47,3 +47,16 @@ async def test_demo_staff_can_log_in(settings: Settings, client: httpx.AsyncClie
         "/api/v1/staff/auth/login", json={"username": "admin", "password": DEMO_STAFF_PASSWORD}
     )
     assert r.status_code == 200, r.text
+
+
+async def test_demo_sites_take_appointments_from_today(settings: Settings, client: httpx.AsyncClient) -> None:
+    from domain.capacity.models import CapacitySlot
+
+    await load_all(settings)
+    slots = await CapacitySlot.all().count()
+    await load_all(settings)
+    assert await CapacitySlot.all().count() == slots > 0  # idempotent: no slot twice
+    sites = (await client.get("/api/v1/appointments/sites")).json()["items"]
+    assert {s["code"] for s in sites} == {"QY-HALL", "QY-PEOPLE"}
+    hospital = (await client.get("/api/v1/appointments/sites/QY-PEOPLE")).json()
+    assert {s["fee_fen"] for s in hospital["services"]} == {0, 2000}  # a paid and a free clinic

@@ -6,10 +6,10 @@ cancelled appointment says nothing and a repeated delivery changes nothing.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from adapters.wechat.port import WeChat
-from domain.appointments import service
+from domain.appointments import service, setup
 from domain.appointments.models import Appointment, AppointmentState, Site
 from domain.appointments.schedule import CHINA
 from domain.capacity.service import HOLD_EXPIRED_TOPIC
@@ -89,3 +89,16 @@ async def mark_no_shows(job: Job) -> None:
 
 
 schedule(NO_SHOW_TOPIC, every=timedelta(minutes=15))
+
+
+GENERATE_TOPIC = "appointments.generate_slots"
+
+
+@handler(GENERATE_TOPIC)
+async def generate_slots(job: Job) -> None:
+    """Keep every service's slots open for booking as far ahead as its rules allow (idempotent)."""
+    await setup.generate_all()
+
+
+# Just after midnight China time: the new last day of each booking window opens.
+schedule(GENERATE_TOPIC, every=timedelta(days=1), at=time(0, 10))

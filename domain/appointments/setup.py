@@ -11,9 +11,10 @@ from tortoise.transactions import in_transaction
 from domain.appointments.errors import ScheduleInvalid, SiteNotFound
 from domain.appointments.models import Service, Site, SiteKind
 from domain.appointments.rules import rules_of
-from domain.appointments.schedule import CHINA, schedule_of
+from domain.appointments.schedule import CHINA, china_day, schedule_of
 from domain.capacity import service as capacity
 from domain.capacity.models import CapacityResource, CapacitySlot, ResourceKind
+from domain.shared import clock
 from domain.workdays.service import calendar_for
 
 RESOURCE_KINDS = {SiteKind.HALL: ResourceKind.COUNTER, SiteKind.HOSPITAL: ResourceKind.HOSPITAL}
@@ -121,3 +122,12 @@ async def site_by_code(code: str) -> Site:
     if found is None:
         raise SiteNotFound()
     return found
+
+
+async def generate_all(today: dt.date | None = None) -> int:
+    """Slots for every service from today to the end of its booking window; returns how many."""
+    first = today or china_day(clock.now())
+    added = 0
+    for service in await Service.all():
+        added += await generate_slots(service, first, rules_of(service.rules).window_days + 1)
+    return added

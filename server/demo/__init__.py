@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 from domain.org.models import Department, Region, RegionLevel
+from server.demo.appointments import load_appointments
 from server.demo.catalog import load_catalog
 from server.settings import Settings
 
@@ -45,9 +46,16 @@ async def load_all(settings: Settings) -> None:
     staff = await load_staff()
     items = await load_catalog()
     residents = await load_residents(settings)
+    slots = await load_appointments()
     log.info(
         "demo data loaded",
-        extra={"regions": regions, "staff_created": staff, "items": items, "residents_verified": residents},
+        extra={
+            "regions": regions,
+            "staff_created": staff,
+            "items": items,
+            "residents_verified": residents,
+            "slots_added": slots,
+        },
     )
 
 
@@ -70,6 +78,9 @@ DEMO_STAFF = [
     ("officer.sw", "汕尾市残联受理员 Acceptance officer", ["case_officer"], ["sw-disabled-persons"]),
     ("reviewer.sw", "汕尾市残联审核员 Review officer", ["case_officer"], ["sw-disabled-persons"]),
     ("scanner.qx", "清新区扫码核验员 Scanner", ["scanner"], ["qx-health"]),
+    # Frontline at the demo appointment sites (server/demo/appointments.py): check-in and calling.
+    ("hall.qy", "市政务服务中心前台 Hall frontline", ["scanner"], ["QY-HALL"]),
+    ("clinic.qy", "市人民医院分诊台 Clinic frontline", ["scanner"], ["QY-PEOPLE"]),
     # Finance pays out the civil-affairs bureau's medical aid (seed 000 Art. 15(七)): its scopes name
     # the departments whose cases it may act on.
     ("finance.qx", "清新区财政局财务 Finance", ["finance"], ["qx-finance", "qx-civil-affairs"]),
