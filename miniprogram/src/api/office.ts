@@ -1,5 +1,6 @@
 import { request, requestVia, type RequestOptions } from './client'
 import platform, { type PickedFile } from '../platform'
+import { localeStore } from '../store/settings'
 
 /**
  * The palm office (掌上办) API: catalogue, applications, materials, e-certificates, 好差评, inbox.
@@ -138,6 +139,27 @@ export function getItem(code: string): Promise<Item> {
   return request<Item>(`/api/v1/catalog/items/${encodeURIComponent(code)}`, { auth: false })
 }
 
+const itemNames = new Map<string, Promise<string>>()
+
+/**
+ * An item's name in the UI language, for lists that carry only codes. Cached per language for the
+ * app's lifetime (a failed look-up is forgotten, and the code is shown meanwhile).
+ */
+export function itemName(code: string): Promise<string> {
+  const key = `${localeStore.get()}:${code}`
+  let found = itemNames.get(key)
+  if (!found) {
+    found = request<Item>(`/api/v1/catalog/items/${encodeURIComponent(code)}`, { auth: false, silent: true })
+      .then((item) => item.document?.name ?? item.name)
+      .catch(() => {
+        itemNames.delete(key)
+        return code
+      })
+    itemNames.set(key, found)
+  }
+  return found
+}
+
 // ---- applications -----------------------------------------------------------------------------------
 
 export type FormValues = Record<string, Scalar>
@@ -149,7 +171,12 @@ export interface Application {
   item_version_id: number
   department: string
   state: string
+  /** workflow steps open from this state, whoever takes them */
   next_steps: string[]
+  /** of those, the applicant's (withdraw, resubmit, appeal) */
+  applicant_steps: string[]
+  /** of those, staff's (their role is checked when taken) */
+  staff_steps: string[]
   on_behalf_of: number | null
   form: FormValues
   rule_results: RuleResult | null
@@ -230,6 +257,11 @@ export function withdrawApplication(id: number, comment = '') {
   return request<Application>(`/api/v1/applications/${id}/withdraw`, { method: 'POST', data: { comment } })
 }
 
+/** Appeal a decision (where the workflow allows it: `applicant_steps` has `appeal`); `comment` gives the grounds. */
+export function appealApplication(id: number, comment: string) {
+  return request<Application>(`/api/v1/applications/${id}/appeal`, { method: 'POST', data: { comment } })
+}
+
 export function resubmitApplication(id: number, comment = '') {
   return request<Application>(`/api/v1/applications/${id}/resubmit`, { method: 'POST', data: { comment } })
 }
@@ -253,6 +285,13 @@ export function attachCertificate(id: number, materialCode: string, certificateI
     method: 'POST',
     data: { material_code: materialCode, certificate_id: certificateId },
   })
+}
+
+/** The material code of files staff attach to a case (a decision letter, a notice). */
+export const STAFF_ATTACHMENT = 'staff_attachment'
+
+export function materialPath(caseId: number, materialId: number): string {
+  return `/api/v1/applications/${caseId}/materials/${materialId}`
 }
 
 /** Download and show a material (resident or staff side). */

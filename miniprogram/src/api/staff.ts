@@ -1,18 +1,13 @@
-import { request } from './client'
+import { request, requestVia } from './client'
+import platform, { type PickedFile } from '../platform'
 import { clearStaffSession, getStaffTokens, storeStaffPair, type StaffAccount } from './session'
-import type { Application, Case } from './office'
+import type { Application, Case, Material } from './office'
 
 /** The staff back office: its own session (POST /api/v1/staff/auth/login) and the case API. */
 
 export type Queue = 'intake' | 'review' | 'mine' | 'waiting' | 'overdue'
 export const QUEUES: Queue[] = ['intake', 'review', 'mine', 'waiting', 'overdue']
 
-/**
- * Steps of any workflow that are not the staff's: the applicant's and the system's. The case lists
- * every step open from its state (`next_steps`) without saying whose it is, so the back office
- * leaves these out and offers the rest.
- */
-export const NOT_STAFF_STEPS = ['submit', 'resubmit', 'withdraw', 'appeal', 'instant_approve', 'deliver_electronically']
 export type StaffAction = string
 /** steps the workflows refuse without reasons (others answer `transition_reasons_required`) */
 export const NEEDS_REASONS: StaffAction[] = [
@@ -25,10 +20,11 @@ export const NEEDS_REASONS: StaffAction[] = [
   'deny_after_reinvestigation',
 ]
 
-export function staffSteps(nextSteps: string[]): StaffAction[] {
+/** The case's staff steps (`staff_steps`, from the server), the usual ones first. */
+export function staffSteps(steps: string[]): StaffAction[] {
   const order = ['accept', 'request_supplement', 'review', 'approve', 'deliver', 'close']
   const rank = (s: string) => (order.includes(s) ? order.indexOf(s) : order.length)
-  return nextSteps.filter((s) => !NOT_STAFF_STEPS.includes(s)).sort((a, b) => rank(a) - rank(b))
+  return [...steps].sort((a, b) => rank(a) - rank(b))
 }
 
 export async function staffLogin(username: string, password: string): Promise<StaffAccount> {
@@ -90,7 +86,7 @@ export function releaseCase(id: number) {
 export function actOnCase(
   id: number,
   action: StaffAction,
-  body: { comment?: string; reasons?: string[]; supplement_due_on?: string },
+  body: { comment?: string; reasons?: string[]; attachments?: number[]; supplement_due_on?: string },
 ) {
   const path =
     action === 'request_supplement'
@@ -104,9 +100,17 @@ export function actOnCase(
     data: {
       comment: body.comment ?? '',
       reasons: body.reasons ?? [],
+      attachments: body.attachments ?? [],
       ...(action === 'request_supplement' && body.supplement_due_on ? { supplement_due_on: body.supplement_due_on } : {}),
     },
   })
+}
+
+/** Attach a file to a case the officer holds (a written decision…): multipart `file`, through the platform layer. */
+export function attachStaffFile(caseId: number, file: PickedFile): Promise<Material> {
+  return requestVia<Material>({ as: 'staff', idempotent: true }, (header, url) =>
+    platform.uploadFile({ url: url(`/api/v1/staff/cases/${caseId}/materials`), header, fileField: 'file', file, formData: {} }),
+  )
 }
 
 export function staffMaterialPath(caseId: number, materialId: number): string {

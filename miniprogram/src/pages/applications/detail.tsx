@@ -1,17 +1,21 @@
 import Taro, { useDidShow, useRouter } from '@tarojs/taro'
-import { Text, View } from '@tarojs/components'
+import { Text, Textarea, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
 import CaseSummary from '../../components/CaseSummary'
 import FormAnswers from '../../components/FormAnswers'
 import MaterialsPanel from '../../components/MaterialsPanel'
 import Timeline from '../../components/Timeline'
+import FileList from '../../components/FileList'
 import { requireLogin } from '../../components/auth'
 import {
+  appealApplication,
   getApplication,
   getItem,
   listCertificates,
   listFamily,
+  materialPath,
+  openMaterial,
   resubmitApplication,
   withdrawApplication,
   type Case,
@@ -34,6 +38,8 @@ export default function ApplicationDetail() {
   const [certs, setCerts] = useState<Certificate[]>([])
   const [family, setFamily] = useState<FamilyMember[]>([])
   const [busy, setBusy] = useState(false)
+  const [appealing, setAppealing] = useState(false)
+  const [grounds, setGrounds] = useState('')
 
   async function reload() {
     const c = await getApplication(id)
@@ -80,6 +86,26 @@ export default function ApplicationDetail() {
     }
   }
 
+  async function appeal() {
+    if (busy) return
+    if (!grounds.trim()) {
+      Taro.showToast({ title: t('case.appealGroundsRequired'), icon: 'none' })
+      return
+    }
+    setBusy(true)
+    try {
+      await appealApplication(id, grounds.trim())
+      Taro.showToast({ title: t('case.appealed'), icon: 'success' })
+      setAppealing(false)
+      setGrounds('')
+      await reload()
+    } catch {
+      /* toast shown */
+    } finally {
+      setBusy(false)
+    }
+  }
+
   if (!app) {
     return (
       <PageShell testId='page-application' title={t('case.title')}>
@@ -94,6 +120,7 @@ export default function ApplicationDetail() {
   const request = [...app.timeline].reverse().find((s) => s.name === 'request_supplement')
   const supplement = app.state === 'supplement_requested'
   const member = family.find((m) => m.id === app.on_behalf_of)
+  const staffFiles = app.materials.filter((m) => m.uploaded_by === 'staff')
   const rateable = app.rating === undefined ? FINISHED.includes(app.state) : app.rating === 'open'
 
   return (
@@ -150,6 +177,47 @@ export default function ApplicationDetail() {
         </View>
       )}
 
+      {app.applicant_steps.includes('appeal') && (
+        <View className='card' data-testid='appeal-card'>
+          <Text className='card__title'>{t('case.appeal')}</Text>
+          <Text className='caption muted block'>{t('case.appealHint')}</Text>
+          {appealing ? (
+            <View data-testid='appeal-form'>
+              <Text className='field__label'>{t('case.appealGrounds')}</Text>
+              <View className='field field--area'>
+                <Textarea
+                  className='field__textarea'
+                  data-testid='appeal-grounds'
+                  value={grounds}
+                  maxlength={2000}
+                  placeholder={t('case.appealGroundsPlaceholder')}
+                  onInput={(e) => setGrounds(e.detail.value)}
+                />
+              </View>
+              <View className={`btn btn--primary btn--block ${busy ? 'btn--busy' : ''}`} data-testid='appeal-submit' onClick={appeal}>
+                {t('case.appealSubmit')}
+              </View>
+            </View>
+          ) : (
+            <View className='btn btn--ghost btn--block' data-testid='appeal' onClick={() => setAppealing(true)}>
+              {t('case.appeal')}
+            </View>
+          )}
+        </View>
+      )}
+
+      {staffFiles.length > 0 && (
+        <View className='card' data-testid='staff-files'>
+          <Text className='card__title'>{t('case.staffFiles')}</Text>
+          <FileList
+            items={staffFiles}
+            testId='staff-file'
+            title={(m) => m.filename}
+            onOpen={(m) => openMaterial(materialPath(app.id, m.id), m.filename).catch(() => undefined)}
+          />
+        </View>
+      )}
+
       {(rateable || app.rating === 'rated') && (
         <View className='card' data-testid='rating-card'>
           {app.rating === 'rated' ? (
@@ -183,7 +251,7 @@ export default function ApplicationDetail() {
         </View>
       )}
 
-      {app.next_steps.includes('withdraw') && (
+      {app.applicant_steps.includes('withdraw') && (
         <View className='btn btn--danger-ghost btn--block case-withdraw' data-testid='withdraw' onClick={withdraw}>
           {t('case.withdraw')}
         </View>

@@ -4,7 +4,7 @@ import { useState } from 'react'
 import PageShell from '../../components/PageShell'
 import StateBadge from '../../components/StateBadge'
 import { requireLogin } from '../../components/auth'
-import { listApplications, type Application } from '../../api'
+import { itemName, listApplications, type Application } from '../../api'
 import { useT } from '../../i18n'
 import { formatDateTime } from '../../utils/format'
 import '../office/office.css'
@@ -13,11 +13,18 @@ import '../office/office.css'
 export default function Applications() {
   const t = useT()
   const [items, setItems] = useState<Application[] | null>(null)
+  const [names, setNames] = useState<Record<string, string>>({})
 
   useDidShow(() => {
     if (!requireLogin('/pages/applications/index')) return
     listApplications()
-      .then((list) => setItems([...list].sort((a, b) => b.created_at.localeCompare(a.created_at))))
+      .then((list) => {
+        setItems([...list].sort((a, b) => b.created_at.localeCompare(a.created_at)))
+        // the list carries item codes only: names come from the catalogue (cached per language)
+        for (const code of new Set(list.map((a) => a.item_code))) {
+          itemName(code).then((name) => setNames((prev) => ({ ...prev, [code]: name })))
+        }
+      })
       .catch(() => setItems([]))
   })
 
@@ -46,9 +53,9 @@ export default function Applications() {
                 onClick={() => Taro.navigateTo({ url: `/pages/applications/detail?id=${a.id}` })}
               >
                 <View className='list__main list__main--flush'>
-                  <Text className='list__title block mono'>{a.number}</Text>
-                  <Text className='caption muted block'>
-                    {a.item_code} · {formatDateTime(a.submitted_at ?? a.created_at)}
+                  <Text className='list__title block' data-testid='application-name'>{names[a.item_code] ?? a.item_code}</Text>
+                  <Text className='caption muted block mono'>
+                    {a.number} · {formatDateTime(a.submitted_at ?? a.created_at)}
                   </Text>
                 </View>
                 <StateBadge state={a.state} />

@@ -6,10 +6,13 @@ import CaseSummary from '../../components/CaseSummary'
 import FormAnswers from '../../components/FormAnswers'
 import RuleTree from '../../components/RuleTree'
 import Timeline from '../../components/Timeline'
+import FileList from '../../components/FileList'
+import platform from '../../platform'
 import { requireStaff } from '../../components/staffAuth'
 import {
   actOnCase,
   ApiError,
+  attachStaffFile,
   claimCase,
   getCase,
   getItem,
@@ -18,6 +21,7 @@ import {
   releaseCase,
   showError,
   staffMaterialPath,
+  STAFF_ATTACHMENT,
   staffSteps,
   useStaff,
   type Case,
@@ -25,7 +29,7 @@ import {
   type StaffAction,
 } from '../../api'
 import { useT, type MessageKey } from '../../i18n'
-import { formatDateTime, weekdaysFromToday } from '../../utils/format'
+import { weekdaysFromToday } from '../../utils/format'
 import '../office/office.css'
 
 /**
@@ -42,7 +46,7 @@ export default function StaffCase() {
   const [reasons, setReasons] = useState('')
   const [comment, setComment] = useState('')
   const [due, setDue] = useState(weekdaysFromToday(5))
-  const [allowed, setAllowed] = useState<string[] | null>(null)
+  const [cited, setCited] = useState<number[]>([])
   const [askReasons, setAskReasons] = useState(false)
   const [busy, setBusy] = useState(false)
 
@@ -51,7 +55,6 @@ export default function StaffCase() {
   async function reload() {
     const fresh = await getCase(id)
     setCase(fresh)
-    setAllowed(null)
     if (!item) getItem(fresh.item_code).then(setItem).catch(() => undefined)
   }
 
@@ -90,6 +93,7 @@ export default function StaffCase() {
       await actOnCase(id, action, {
         comment: comment.trim(),
         reasons: list,
+        attachments: cited,
         supplement_due_on: action === 'request_supplement' ? due : undefined,
       })
       Taro.showToast({ title: t('staff.done', { action: stepLabel(action) }), icon: 'none' })
@@ -97,6 +101,7 @@ export default function StaffCase() {
       setAskReasons(false)
       setReasons('')
       setComment('')
+      setCited([])
       await reload()
     } catch (err) {
       // 409 invalid_transition lists what the workflow allows from the current state
@@ -105,9 +110,31 @@ export default function StaffCase() {
         setAskReasons(true)
         showError(err)
       } else if (err instanceof ApiError && err.code === 'invalid_transition' && details?.allowed) {
-        setAllowed(details.allowed)
+        // the case moved on meanwhile: show its steps as they are now
         Taro.showToast({ title: t('staff.notAllowed', { allowed: details.allowed.map(stepLabel).join('、') }), icon: 'none' })
+        setAction(null)
+        reload().catch(() => undefined)
       } else showError(err)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  /** Attach a file to the case (the officer must hold it) and cite it in the step being taken. */
+  async function attach() {
+    if (busy) return
+    const file = await platform.pickFile()
+    if (!file) return
+    setBusy(true)
+    Taro.showLoading({ title: t('material.uploading') })
+    try {
+      const added = await attachStaffFile(id, file)
+      Taro.hideLoading()
+      Taro.showToast({ title: t('material.done'), icon: 'success' })
+      setCited((list) => [...list, added.id])
+      await reload()
+    } catch {
+      Taro.hideLoading() // the client toasts the server's message
     } finally {
       setBusy(false)
     }
@@ -124,9 +151,11 @@ export default function StaffCase() {
   }
 
   const mine = c.claimed_by !== null && c.claimed_by === staff?.id
-  const open = staffSteps(allowed ?? c.next_steps)
+  const open = staffSteps(c.staff_steps)
   const d = item?.document
-  const materialName = (code: string) => d?.materials.find((m) => m.code === code)?.name ?? code
+  const materialName = (code: string) =>
+    code === STAFF_ATTACHMENT ? t('case.staffFiles') : d?.materials.find((m) => m.code === code)?.name ?? code
+  const staffFiles = c.materials.filter((m) => m.uploaded_by === 'staff')
 
   return (
     <PageShell testId='page-staff-case' title={t('staff.case')} className='staff page--action'>
@@ -163,6 +192,7 @@ export default function StaffCase() {
                 onClick={() => {
                   if (!mine) return Taro.showToast({ title: t('staff.claimFirst'), icon: 'none' })
                   setAskReasons(false)
+                  setCited([])
                   setAction(action === s ? null : s)
                 }}
               >
@@ -198,6 +228,27 @@ export default function StaffCase() {
                 </Picker>
               </View>
             )}
+            <Text className='field__label'>{t('staff.attachments')}</Text>
+            <View className='chips' data-testid='action-attachments'>
+              {staffFiles.map((m) => {
+                const on = cited.includes(m.id)
+                return (
+                  <View
+                    key={m.id}
+                    className={`chips__item ${on ? 'chips__item--on' : ''}`}
+                    data-testid='action-attachment'
+                    data-id={m.id}
+                    data-selected={on ? 'true' : 'false'}
+                    onClick={() => setCited(on ? cited.filter((x) => x !== m.id) : [...cited, m.id])}
+                  >
+                    {m.filename}
+                  </View>
+                )
+              })}
+              <View className={`chips__item ${busy ? 'chips__item--disabled' : ''}`} data-testid='action-attach' onClick={attach}>
+                + {t('staff.attach')}
+              </View>
+            </View>
             <Text className='field__label'>{t('staff.comment')}</Text>
             <View className='field field--area field--short'>
               <Textarea
@@ -223,26 +274,12 @@ export default function StaffCase() {
 
       <View className='card' data-testid='staff-materials'>
         <Text className='card__title'>{t('case.materials')}</Text>
-        {c.materials.length === 0 && <Text className='body muted'>{t('common.none')}</Text>}
-        {c.materials.map((m) => (
-          <View key={m.id} className='list__row' data-testid='staff-material' data-code={m.material_code}>
-            <View className='list__main list__main--flush'>
-              <Text className='body block'>{materialName(m.material_code)}</Text>
-              <Text className='caption muted block'>
-                {m.certificate_id ? t('material.usedCert') : `${m.filename} · ${Math.ceil(m.size / 1024)} KB`} · {formatDateTime(m.created_at)}
-              </Text>
-            </View>
-            {!m.certificate_id && (
-              <Text
-                className='link'
-                data-testid='staff-material-open'
-                onClick={() => openMaterial(staffMaterialPath(c.id, m.id), m.filename, 'staff').catch(() => undefined)}
-              >
-                {t('staff.download')}
-              </Text>
-            )}
-          </View>
-        ))}
+        <FileList
+          items={c.materials}
+          testId='staff-material'
+          title={(m) => materialName(m.material_code)}
+          onOpen={(m) => openMaterial(staffMaterialPath(c.id, m.id), m.filename, 'staff').catch(() => undefined)}
+        />
       </View>
 
       {c.rule_results && (

@@ -5,7 +5,7 @@ import PageShell from '../../components/PageShell'
 import Segmented from '../../components/Segmented'
 import StateBadge from '../../components/StateBadge'
 import { requireStaff } from '../../components/staffAuth'
-import { listQueue, QUEUES, staffLogout, useStaff, type Application, type Queue } from '../../api'
+import { itemName, listQueue, QUEUES, staffLogout, useStaff, type Application, type Queue } from '../../api'
 import { useT } from '../../i18n'
 import { load, save } from '../../store/storage'
 import { formatDateTime } from '../../utils/format'
@@ -17,11 +17,16 @@ export default function StaffQueue() {
   const staff = useStaff()
   const [queue, setQueue] = useState<Queue>(load<Queue>('staffQueue', 'intake'))
   const [items, setItems] = useState<Application[] | null>(null)
+  const [names, setNames] = useState<Record<string, string>>({})
 
   async function reload(q: Queue = queue) {
     setItems(null)
     try {
-      setItems(await listQueue(q))
+      const list = await listQueue(q)
+      setItems(list)
+      for (const code of new Set(list.map((a) => a.item_code))) {
+        itemName(code).then((name) => setNames((prev) => ({ ...prev, [code]: name })))
+      }
     } catch {
       setItems([])
     }
@@ -75,7 +80,7 @@ export default function StaffQueue() {
                 <View className='list__main list__main--flush'>
                   <Text className='list__title block mono'>{c.number}</Text>
                   <Text className='caption muted block'>
-                    {c.item_code} · {formatDateTime(c.submitted_at ?? c.created_at)}
+                    {names[c.item_code] ?? c.item_code} · {formatDateTime(c.submitted_at ?? c.created_at)}
                   </Text>
                   {c.claimed_by !== null && (
                     <Text className='caption block'>{c.claimed_by === staff?.id ? t('staff.claimedByMe') : t('staff.claimedByOther')}</Text>
