@@ -18,13 +18,42 @@ const TONE: Record<string, 'ok' | 'warn' | 'bad' | 'muted' | 'info'> = {
   withdrawn: 'muted',
 }
 
-/** An application's state as a coloured chip (data-state carries the raw state for tests). */
-export default function StateBadge({ state, testId = 'state-badge' }: { state: string; testId?: string }) {
+/** Appointments (`appt.state.*`) and queue numbers (`ticket.state.*`). */
+const APPOINTMENT_TONE: Record<string, 'ok' | 'warn' | 'bad' | 'muted' | 'info'> = {
+  pending_payment: 'warn',
+  booked: 'info',
+  checked_in: 'ok',
+  completed: 'ok',
+  cancelled: 'muted',
+  expired: 'muted',
+  no_show: 'bad',
+  waiting: 'info',
+  called: 'ok',
+  skipped: 'warn',
+  served: 'muted',
+}
+
+const KINDS = {
+  case: { prefix: 'state', tone: TONE },
+  appointment: { prefix: 'appt.state', tone: APPOINTMENT_TONE },
+  ticket: { prefix: 'ticket.state', tone: APPOINTMENT_TONE },
+}
+
+interface Props {
+  state: string
+  testId?: string
+  /** whose state: an application's (default), an appointment's or a queue number's */
+  kind?: keyof typeof KINDS
+}
+
+/** A state as a coloured chip (data-state carries the raw state for tests). */
+export default function StateBadge({ state, testId = 'state-badge', kind = 'case' }: Props) {
   const t = useT()
-  const key = `state.${state}` as MessageKey
+  const { prefix, tone } = KINDS[kind]
+  const key = `${prefix}.${state}` as MessageKey
   const label = t(key) === key ? state : t(key)
   return (
-    <Text className={`chip chip--${TONE[state] ?? 'muted'}`} data-testid={testId} data-state={state}>
+    <Text className={`chip chip--${tone[state] ?? 'muted'}`} data-testid={testId} data-state={state}>
       {label}
     </Text>
   )

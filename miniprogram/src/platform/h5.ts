@@ -1,5 +1,4 @@
-import Taro from '@tarojs/taro'
-import type { PickedFile, Platform, TransportResponse, UploadParams } from './types'
+import { isSandboxPay, type PayParams, type PickedFile, type Platform, type TransportResponse, type UploadParams } from './types'
 
 const ACCEPT = '.pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png'
 
@@ -49,6 +48,7 @@ const h5: Platform = {
     return 'dev-phone'
   },
 
+  canScanCode: false,
   async scanCode() {
     // No camera scanning in the sandbox: let the tester paste the QR text.
     const text = typeof window !== 'undefined' ? window.prompt('QR code text') : null
@@ -56,10 +56,12 @@ const h5: Platform = {
     return text
   },
 
-  async requestPayment() {
-    // The backend's sandbox pay confirms orders itself; the H5 build only asks the tester.
-    const res = await Taro.showModal({ title: 'Sandbox payment', content: 'Confirm the sandbox payment?' })
-    if (!res.confirm) throw new Error('payment cancelled')
+  async requestPayment(params: PayParams) {
+    // The browser has no WeChat Pay: only the backend's sandbox payments. The app's pay page is the
+    // sandbox pay sheet; its button lands here and pays as the payer would.
+    if (!isSandboxPay(params)) throw new Error('payment not available in the browser')
+    const res = await fetch(params.complete_url, { method: 'POST', headers: { Accept: 'application/json' } })
+    if (!res.ok) throw new Error(`sandbox payment failed (${res.status})`)
   },
 
   identityReturnUrl() {

@@ -13,6 +13,18 @@ export interface PaymentParams {
   paySign: string
 }
 
+/** The backend's sandbox payment: pay by POSTing `complete_url` (absolute), as the payer would. */
+export interface SandboxPayParams {
+  sandbox: true
+  complete_url: string
+}
+
+export type PayParams = PaymentParams | SandboxPayParams
+
+export function isSandboxPay(p: PayParams): p is SandboxPayParams {
+  return (p as SandboxPayParams).sandbox === true && typeof (p as SandboxPayParams).complete_url === 'string'
+}
+
 /** `detail` of a `<Button openType="getPhoneNumber">` event. */
 export interface PhoneNumberDetail {
   code?: string
@@ -55,10 +67,15 @@ export interface Platform {
   phoneUsesOpenType: boolean
   /** Code for POST /api/v1/me/phone; null when the user declined. H5 sends `dev-phone`. */
   getPhoneCode(detail?: PhoneNumberDetail): Promise<string | null>
-  /** Scan a QR code and return its text (later modules: check-in, parking). */
+  /** Whether scanCode uses a camera (weapp); on H5 the code is typed instead. */
+  canScanCode: boolean
+  /** Scan a QR code and return its text (check-in at a site, later parking). */
   scanCode(): Promise<string>
-  /** Launch payment for a prepay order (later modules: tickets, parking). */
-  requestPayment(params: PaymentParams): Promise<void>
+  /**
+   * Pay a prepay order (registration fees, later tickets and parking): wx.requestPayment with the
+   * backend's parameters, or, in the sandbox, POST its `complete_url`. Rejects when not paid.
+   */
+  requestPayment(params: PayParams): Promise<void>
   /** URL the identity provider sends the browser back to, with ?code=&state= appended. */
   identityReturnUrl(): string
   /** Open the identity provider's authorize page. */

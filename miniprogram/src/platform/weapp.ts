@@ -1,5 +1,5 @@
 import Taro from '@tarojs/taro'
-import type { PaymentParams, PhoneNumberDetail, PickedFile, Platform, UploadParams } from './types'
+import { isSandboxPay, type PayParams, type PhoneNumberDetail, type PickedFile, type Platform, type UploadParams } from './types'
 
 /** WeChat mini-program implementation. The only file that calls WeChat-only APIs. */
 const weapp: Platform = {
@@ -18,12 +18,19 @@ const weapp: Platform = {
     return detail?.code ?? null
   },
 
+  canScanCode: true,
   async scanCode() {
     const res = await Taro.scanCode({ onlyFromCamera: false })
     return res.result
   },
 
-  async requestPayment(params: PaymentParams) {
+  async requestPayment(params: PayParams) {
+    if (isSandboxPay(params)) {
+      // a sandbox backend (DevTools): pay as the payer would, no WeChat Pay involved
+      const res = await Taro.request({ url: params.complete_url, method: 'POST', dataType: 'json' })
+      if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`sandbox payment failed (${res.statusCode})`)
+      return
+    }
     await Taro.requestPayment({ ...params })
   },
 

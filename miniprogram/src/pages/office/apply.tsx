@@ -3,6 +3,7 @@ import { Text, View } from '@tarojs/components'
 import { useEffect, useState } from 'react'
 import PageShell from '../../components/PageShell'
 import ChipSelect from '../../components/ChipSelect'
+import { whoForOptions } from '../../components/whoFor'
 import FormRenderer from '../../components/FormRenderer'
 import MaterialsPanel from '../../components/MaterialsPanel'
 import { requireLogin } from '../../components/auth'
@@ -95,12 +96,7 @@ export default function Apply() {
   const d = item.document
   const kinds = d.applicant_kinds
   const members = family.filter((m) => m.status === 'active')
-  const options = [
-    ...(kinds.includes('self') ? [{ value: 'self', label: t('applicant.self') }] : []),
-    ...(kinds.includes('family_member')
-      ? members.map((m) => ({ value: `m${m.id}`, label: `${m.name}（${t(`family.relation.${m.relation}`)}）` }))
-      : []),
-  ]
+  const options = whoForOptions(kinds.includes('family_member') ? members : [], kinds.includes('self'))
   const needsFamily = !kinds.includes('self') && members.length === 0
   const state = app?.state ?? 'draft'
   const editable = EDITABLE.includes(state)

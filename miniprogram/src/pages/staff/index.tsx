@@ -5,7 +5,8 @@ import PageShell from '../../components/PageShell'
 import Segmented from '../../components/Segmented'
 import StateBadge from '../../components/StateBadge'
 import { requireStaff } from '../../components/staffAuth'
-import { itemName, listQueue, QUEUES, staffLogout, useStaff, type Application, type Queue } from '../../api'
+import { isFrontline, onlyFrontline } from '../../components/frontline'
+import { itemName, listQueue, QUEUES, staffLogout, staffStore, useStaff, type Application, type Queue } from '../../api'
 import { useT } from '../../i18n'
 import { load, save } from '../../store/storage'
 import { formatDateTime } from '../../utils/format'
@@ -34,6 +35,11 @@ export default function StaffQueue() {
 
   useDidShow(() => {
     if (!requireStaff('/pages/staff/index')) return
+    // frontline staff have no case queues: their work is the desk at their site
+    if (onlyFrontline(staffStore.get())) {
+      Taro.redirectTo({ url: '/pages/frontline/index' })
+      return
+    }
     reload()
   })
 
@@ -59,7 +65,16 @@ export default function StaffQueue() {
         </View>
         <Text className='staff-hero__hint'>{staff?.username}</Text>
       </View>
-      <View className='card card--overlap'>
+      {isFrontline(staff) && (
+        <View className='card card--overlap card--link' data-testid='frontline-entry' onClick={() => Taro.navigateTo({ url: '/pages/frontline/index' })}>
+          <View className='setting__text'>
+            <Text className='setting__label'>{t('front.title')}</Text>
+            <Text className='caption muted'>{t('front.entryHint')}</Text>
+          </View>
+          <Text className='list__arrow'>›</Text>
+        </View>
+      )}
+      <View className={`card ${isFrontline(staff) ? '' : 'card--overlap'}`}>
         <Segmented testIdPrefix='queue' value={queue} onChange={pick} options={QUEUES.map((q) => ({ value: q, label: t(`staff.queue.${q}`) }))} />
         {items === null ? (
           <Text className='body muted block queue-note'>{t('common.loading')}</Text>

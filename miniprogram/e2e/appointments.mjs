@@ -1,0 +1,230 @@
+#!/usr/bin/env node
+// e2e: demo-data   (tests/e2e/test_h5_flows.py loads the demo sites, services, slots and staff first)
+//
+// Appointments (预约) flow against the H5 build at ${E2E_BASE_URL}/h5/, in two browsers:
+// resident: sandbox login → 预约 → service hall QY-HALL → 综合受理窗口 (general) → the earliest slot
+//   that can be booked → book for myself → the check-in code, shown large;
+// staff hall.qy (second browser): login → frontline desk → check the resident in by the code →
+//   calling panel of business type A, window 3 → call next;
+// resident: the detail page (refreshed on a timer) shows the number called to window 3;
+// staff: serves the number; resident: a paid registration at QY-PEOPLE with dr-li (¥20) → the sandbox
+//   pay page → pay → booked; my appointments list both.
+//
+// Check-in is allowed from 60 minutes before a slot's start until 30 minutes after. The demo hall
+// has slots 09:00–12:00 and 14:00–17:30 (China time) on working days, so a booking that can be checked
+// in now exists only between 08:00 and 17:00 on a working day; at other times the flow books the
+// earliest slot and says that it skips the check-in and calling steps.
+import { launchBrowser, runFlow } from './lib/harness.mjs'
+import { assert } from './lib/resident.mjs'
+
+const STAFF_PASSWORD = 'palmcity-demo-2026'
+const HALL = 'QY-HALL'
+const HOSPITAL = 'QY-PEOPLE'
+const WINDOW = '3'
+const CHECKIN_OPENS_MINUTES = 60
+
+/** Screenshot from the top of the page. */
+async function shotTop(hx, name) {
+  await hx.page.evaluate(() => window.scrollTo(0, 0))
+  await hx.screenshot(name)
+}
+
+/**
+ * On the slots page: wait for the seven days, pick the first open day and its first bookable slot.
+ * Returns { date, slotId, startsAt }.
+ */
+async function pickEarliestSlot(h) {
+  const { page } = h
+  await h.see('days')
+  await page.waitForFunction(() => {
+    const days = document.querySelectorAll('[data-testid^="day-"]')
+    return days.length === 7 && !document.querySelector('[data-testid^="day-"][data-status="loading"]')
+  })
+  const day = page.locator('[data-testid^="day-"][data-status="open"]').first()
+  assert((await day.count()) === 1, 'no day with a bookable slot in the next 7 days')
+  const date = (await day.getAttribute('data-testid')).slice(4)
+  await day.click()
+  await h.waitAttr(`day-${date}`, 'data-selected', 'true')
+  const slot = page.locator('[data-testid="slot"][data-bookable="true"]').first()
+  await slot.waitFor({ state: 'visible' })
+  const slotId = await slot.getAttribute('data-slot-id')
+  const startsAt = await slot.getAttribute('data-starts-at')
+  await slot.click()
+  await page.waitForSelector(`[data-testid="slot"][data-slot-id="${slotId}"].slot--on`)
+  return { date, slotId, startsAt }
+}
+
+/** From the appointments hub: a site of a kind, then one of its services → the slots page. */
+async function openService(h, kind, site, service) {
+  await h.tap(`site-kind-${kind}`)
+  await h.waitAttr(`site-kind-${kind}`, 'data-selected', 'true')
+  await h.page.locator(`[data-testid="site"][data-code="${site}"]`).click()
+  await h.see('page-appointment-site')
+  await h.page.locator(`[data-testid="service"][data-code="${service}"]`).click()
+  await h.see('page-appointment-slots')
+}
+
+await runFlow('appointments', async (h) => {
+  const { page } = h
+  await h.login()
+
+  await h.step('home: 预约 opens the appointments page (no longer "coming soon")', async () => {
+    await h.tap('entry-appointment')
+    await h.see('page-appointments')
+    await page.waitForSelector(`[data-testid="site"][data-code="${HALL}"]`)
+    await h.screenshot('appointments-halls')
+  })
+
+  await h.step('the hall lists its business types; the general counter shows the next 7 days', async () => {
+    await h.tap('site-kind-hall')
+    await page.locator(`[data-testid="site"][data-code="${HALL}"]`).click()
+    await h.see('page-appointment-site')
+    await page.waitForSelector('[data-testid="service"][data-code="general"]')
+    await h.screenshot('hall-services')
+    await page.locator('[data-testid="service"][data-code="general"]').click()
+    await h.see('page-appointment-slots')
+  })
+
+  let hallSlot
+  await h.step('pick the earliest bookable slot (places left shown)', async () => {
+    hallSlot = await pickEarliestSlot(h)
+    const left = await page.locator(`[data-testid="slot"][data-slot-id="${hallSlot.slotId}"]`).getAttribute('data-left')
+    console.log(`    slot ${hallSlot.slotId} at ${hallSlot.startsAt}, ${left} left`)
+    await h.screenshot('hall-slots')
+  })
+
+  let code
+  await h.step('confirm for myself: booked, the check-in code shown large', async () => {
+    await h.tap('slots-next')
+    await h.see('page-appointment-confirm')
+    await h.waitAttr('who-self', 'data-selected', 'true')
+    await h.waitText('confirm-fee', /免费|Free/)
+    await h.screenshot('hall-confirm')
+    await h.tap('book-submit')
+    await h.see('page-appointment')
+    await h.waitAttr('appointment-state', 'data-state', 'booked')
+    code = await h.text('checkin-code')
+    assert(/^[A-Z0-9]{4,12}$/.test(code), `unexpected check-in code ${code}`)
+    console.log(`    check-in code ${code}`)
+    await h.screenshot('hall-booked-code')
+  })
+
+  const startsMs = Date.parse(hallSlot.startsAt)
+  const canCheckIn = Date.now() >= startsMs - CHECKIN_OPENS_MINUTES * 60_000
+  if (!canCheckIn) {
+    console.log(
+      `    SKIP check-in and calling: the earliest bookable slot starts ${hallSlot.startsAt}; check-in opens ` +
+        `${CHECKIN_OPENS_MINUTES} minutes before it (the demo hall has no slot to check in now)`,
+    )
+  } else {
+    const second = await launchBrowser()
+    try {
+      const s = h.forPage(second.page)
+      await s.step('staff hall.qy logs in: the frontline desk of the hall', async () => {
+        await s.reopen('/pages/staff/login')
+        await s.see('page-staff-login')
+        await s.fill('staff-username', 'hall.qy')
+        await s.fill('staff-password', STAFF_PASSWORD)
+        await s.tap('staff-login-submit')
+        await s.see('page-frontline')
+        await s.waitText('frontline-site', '政务服务中心')
+        await s.page.waitForSelector(`[data-testid="site-appointment"][data-state="booked"]`)
+        await s.screenshot('frontline-desk')
+      })
+
+      let label
+      await s.step('check the resident in by the code: a queue number', async () => {
+        await s.fill('checkin-input', code.toLowerCase()) // codes are case-insensitive
+        await s.tap('checkin-submit')
+        await s.page.waitForSelector('[data-testid="checkin-result"], [data-testid="checkin-refused"]')
+        const refused = await s.page.locator('[data-testid="checkin-refused"]').count()
+        if (refused) {
+          await s.screenshot('checkin-refused')
+          throw new Error(`check-in refused: ${await s.text('checkin-refused')}`)
+        }
+        label = await s.text('checkin-ticket')
+        assert(/^A\d{3}$/.test(label), `unexpected number ${label}`)
+        console.log(`    number ${label}`)
+        await s.screenshot('frontline-checked-in')
+      })
+
+      await h.step('resident sees the number and the people ahead', async () => {
+        await page.waitForSelector(`[data-testid="queue-card"][data-label="${label}"]`, { timeout: 20000 })
+        await h.screenshot('resident-queue-waiting')
+      })
+
+      await s.step(`calling panel for A, window ${WINDOW}: call next calls the number`, async () => {
+        await s.tap('calling-A')
+        await s.see('page-calling')
+        await s.fill('calling-window', WINDOW)
+        await s.page.waitForSelector(`[data-testid="ticket"][data-label="${label}"][data-state="waiting"]`)
+        await s.screenshot('calling-before')
+        await s.tap('call-next')
+        await s.waitAttr('calling-current', 'data-label', label)
+        await s.screenshot('calling-called')
+      })
+
+      await h.step(`resident sees they are called to window ${WINDOW}`, async () => {
+        await page.waitForSelector(
+          `[data-testid="queue-card"][data-state="called"][data-window="${WINDOW}"]`,
+          { timeout: 20000 },
+        )
+        await h.screenshot('resident-called')
+      })
+
+      await s.step('the window serves the number', async () => {
+        await s.tap('call-serve')
+        await s.waitAttr('calling-current', 'data-state', 'none')
+        await s.screenshot('calling-served')
+      })
+
+      await h.step('resident: the appointment is completed', async () => {
+        await page.waitForSelector('[data-testid="appointment-state"][data-state="completed"]', { timeout: 20000 })
+      })
+    } catch (err) {
+      await h.forPage(second.page).screenshot('staff-failure').catch(() => undefined)
+      console.log(`  staff browser at ${second.page.url()}`)
+      throw err
+    } finally {
+      await second.close()
+    }
+  }
+
+  await h.step('hospital: dr-li (内科, 主任医师) charges ¥20', async () => {
+    await h.reopen('/pages/appointments/index')
+    await h.see('page-appointments')
+    await openService(h, 'hospital', HOSPITAL, 'dr-li')
+    await h.waitText('service-fee', '¥20')
+    await pickEarliestSlot(h)
+    await h.screenshot('clinic-slots')
+  })
+
+  await h.step('confirm shows the fee; booking holds the place until paid: the sandbox pay page', async () => {
+    await h.tap('slots-next')
+    await h.see('page-appointment-confirm')
+    await h.waitText('confirm-fee', '¥20')
+    await h.screenshot('clinic-confirm')
+    await h.tap('book-submit')
+    await h.see('page-appointment-pay')
+    await h.waitAttr('pay-sheet', 'data-sandbox', 'true')
+    await h.waitText('pay-amount', '¥20')
+    await h.waitText('pay-by', /\d{2}:\d{2}/)
+    await h.screenshot('clinic-pay')
+  })
+
+  await h.step('pay: the registration is booked, with its check-in code', async () => {
+    await h.tap('pay-submit')
+    await h.see('page-appointment')
+    await h.waitAttr('appointment-state', 'data-state', 'booked')
+    await h.see('checkin-code')
+    await shotTop(h, 'clinic-booked')
+  })
+
+  await h.step('my appointments list them', async () => {
+    await h.reopen('/pages/appointments/mine')
+    await h.see('page-my-appointments')
+    await page.waitForSelector(`[data-testid="appointment"][data-site="${HOSPITAL}"][data-state="booked"]`)
+    await page.waitForSelector(`[data-testid="appointment"][data-site="${HALL}"]`)
+    await h.screenshot('my-appointments')
+  })
+})

@@ -1,0 +1,157 @@
+import Taro, { useDidHide, useDidShow, useRouter, useUnload } from '@tarojs/taro'
+import { Text, View } from '@tarojs/components'
+import { useEffect, useRef, useState } from 'react'
+import PageShell from '../../components/PageShell'
+import AppointmentSummary from '../../components/AppointmentSummary'
+import StateBadge from '../../components/StateBadge'
+import { requireLogin } from '../../components/auth'
+import {
+  ApiError,
+  cancelAppointment,
+  getAppointment,
+  listFamily,
+  showError,
+  type Appointment,
+  type FamilyMember,
+} from '../../api'
+import { useT, type MessageKey } from '../../i18n'
+import '../office/office.css'
+import './appointments.css'
+
+/** How often the page asks for the queue position while the resident waits (ms). */
+const REFRESH_MS = 5000
+
+/**
+ * One appointment: the check-in code shown large while booked; once checked in, the queue number,
+ * how many are ahead and the window when called (refreshed on a timer); cancel; pay if held.
+ */
+export default function AppointmentDetail() {
+  const t = useT()
+  const id = Number(useRouter().params.id)
+  const [a, setA] = useState<Appointment | null>(null)
+  const [family, setFamily] = useState<FamilyMember[]>([])
+  const [visible, setVisible] = useState(true)
+  const [busy, setBusy] = useState(false)
+  const timer = useRef<ReturnType<typeof setInterval> | null>(null)
+
+  const reload = () =>
+    getAppointment(id, { silent: true })
+      .then(setA)
+      .catch(() => undefined)
+
+  useDidShow(() => {
+    if (!requireLogin(`/pages/appointments/detail?id=${id}`)) return
+    setVisible(true)
+    reload()
+    listFamily().then(setFamily).catch(() => undefined)
+  })
+  useDidHide(() => setVisible(false))
+
+  // refresh while something can change at the site: checked in by staff, called, served
+  const live = visible && !!a && (a.state === 'booked' || a.state === 'checked_in')
+  useEffect(() => {
+    if (!live) return undefined
+    timer.current = setInterval(reload, REFRESH_MS)
+    return () => {
+      if (timer.current) clearInterval(timer.current)
+      timer.current = null
+    }
+  }, [live, id])
+  useUnload(() => {
+    if (timer.current) clearInterval(timer.current)
+  })
+
+  async function cancel() {
+    const res = await Taro.showModal({
+      title: t('appt.cancel'),
+      content: t('appt.cancelConfirm'),
+      cancelText: t('common.cancel'),
+      confirmText: t('common.confirm'),
+    })
+    if (!res.confirm || busy) return
+    setBusy(true)
+    try {
+      setA(await cancelAppointment(id))
+      Taro.showToast({ title: t('appt.cancelled'), icon: 'success' })
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'cancel_cutoff_passed') {
+        const minutes = (err.details as { cutoff_minutes?: number } | undefined)?.cutoff_minutes
+        Taro.showModal({ title: t('appt.cancel'), content: minutes ? t('appt.cutoff', { n: minutes }) : err.message, showCancel: false })
+      } else showError(err)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  if (!a) {
+    return (
+      <PageShell testId='page-appointment' title={t('appt.detail')}>
+        <View className='card'>
+          <Text className='body muted'>{t('common.loading')}</Text>
+        </View>
+      </PageShell>
+    )
+  }
+
+  const q = a.queue
+  return (
+    <PageShell testId='page-appointment' title={t('appt.detail')}>
+      {a.state === 'booked' && a.checkin_code && (
+        <View className='card checkin' data-testid='checkin-card'>
+          <Text className='card__title'>{t('appt.checkinCode')}</Text>
+          <Text className='checkin__code' data-testid='checkin-code'>{a.checkin_code}</Text>
+          <Text className='caption muted block'>{t('appt.checkinHint')}</Text>
+        </View>
+      )}
+
+      {q && (
+        <View
+          className={`card queue-number ${q.state === 'called' ? 'queue-number--called' : ''}`}
+          data-testid='queue-card'
+          data-state={q.state}
+          data-label={q.label}
+          data-window={q.window ?? ''}
+        >
+          <View className='card__head'>
+            <Text className='card__title'>{t('appt.queueNumber')}</Text>
+            <StateBadge kind='ticket' state={q.state} testId='queue-state' />
+          </View>
+          <Text className='queue-number__label' data-testid='queue-label'>{q.label}</Text>
+          {q.state === 'called' ? (
+            <Text className='queue-number__line' data-testid='queue-called'>{t('appt.calledTo', { window: q.window ?? '' })}</Text>
+          ) : q.state === 'waiting' ? (
+            <View className='queue-stats'>
+              <View className='queue-stats__item'>
+                <Text className='queue-stats__value' data-testid='queue-ahead'>{q.ahead}</Text>
+                <Text className='caption muted'>{t('appt.ahead')}</Text>
+              </View>
+              <View className='queue-stats__item'>
+                <Text className='queue-stats__value'>{q.estimated_wait_minutes}</Text>
+                <Text className='caption muted'>{t('appt.waitMinutes')}</Text>
+              </View>
+            </View>
+          ) : (
+            <Text className='queue-number__line'>{t(`ticket.hint.${q.state}` as MessageKey)}</Text>
+          )}
+          {live && <Text className='caption muted block'>{t('appt.autoRefresh')}</Text>}
+        </View>
+      )}
+
+      <AppointmentSummary a={a} family={family} />
+
+      {a.state === 'pending_payment' && (
+        <View className='card'>
+          <View className='btn btn--wechat btn--block btn--flush' data-testid='appointment-pay' onClick={() => Taro.redirectTo({ url: `/pages/appointments/pay?id=${a.id}` })}>
+            {t('appt.pay')}
+          </View>
+        </View>
+      )}
+
+      {(a.state === 'booked' || a.state === 'pending_payment') && (
+        <View className={`btn btn--danger-ghost btn--block case-withdraw ${busy ? 'btn--busy' : ''}`} data-testid='appointment-cancel' onClick={cancel}>
+          {t('appt.cancel')}
+        </View>
+      )}
+    </PageShell>
+  )
+}

@@ -1,0 +1,87 @@
+import Taro, { useDidShow } from '@tarojs/taro'
+import { Text, View } from '@tarojs/components'
+import { useEffect, useState } from 'react'
+import PageShell from '../../components/PageShell'
+import Segmented from '../../components/Segmented'
+import StandingNote from '../../components/StandingNote'
+import { getStanding, isLoggedIn, listSites, SITE_KINDS, type Site, type SiteKind, type Standing } from '../../api'
+import { useT } from '../../i18n'
+import { useLocale } from '../../store/settings'
+import { load, save } from '../../store/storage'
+import '../office/office.css'
+import './appointments.css'
+
+/** 预约: service halls (取号) and hospitals (挂号); my appointments; the no-show standing. */
+export default function Appointments() {
+  const t = useT()
+  const locale = useLocale()
+  const [kind, setKind] = useState<SiteKind>(load<SiteKind>('apptKind', 'hall'))
+  const [sites, setSites] = useState<Site[] | null>(null)
+  const [standing, setStanding] = useState<Standing | null>(null)
+
+  useEffect(() => {
+    setSites(null)
+    listSites(kind)
+      .then(setSites)
+      .catch(() => setSites([]))
+  }, [kind, locale])
+
+  useDidShow(() => {
+    if (isLoggedIn()) getStanding({ silent: true }).then(setStanding).catch(() => undefined)
+  })
+
+  function pick(k: SiteKind) {
+    setKind(k)
+    save('apptKind', k)
+  }
+
+  return (
+    <PageShell testId='page-appointments' title={t('service.appointment')}>
+      <View className='appt-hero'>
+        <Text className='appt-hero__title'>{t('appt.title')}</Text>
+        <Text className='appt-hero__hint'>{t('appt.hint')}</Text>
+      </View>
+      <View
+        className='card card--overlap card--link'
+        data-testid='link-my-appointments'
+        onClick={() => Taro.navigateTo({ url: '/pages/appointments/mine' })}
+      >
+        <View className='setting__text'>
+          <Text className='setting__label'>{t('appt.mine')}</Text>
+          <Text className='caption muted'>{t('appt.mineHint')}</Text>
+        </View>
+        <Text className='list__arrow'>›</Text>
+      </View>
+      <StandingNote standing={standing} />
+      <View className='card'>
+        <Segmented testIdPrefix='site-kind' value={kind} onChange={pick} options={SITE_KINDS.map((k) => ({ value: k, label: t(`appt.kind.${k}`) }))} />
+        {sites === null ? (
+          <Text className='body muted block queue-note'>{t('common.loading')}</Text>
+        ) : sites.length === 0 ? (
+          <Text className='body muted block queue-note' data-testid='sites-empty'>{t('appt.noSites')}</Text>
+        ) : (
+          <View className='list' data-testid='sites'>
+            {sites.map((s) => (
+              <View
+                key={s.code}
+                className='list__row list__row--tap'
+                data-testid='site'
+                data-code={s.code}
+                onClick={() => Taro.navigateTo({ url: `/pages/appointments/site?code=${encodeURIComponent(s.code)}` })}
+              >
+                <View className={`site__icon ${s.kind === 'hospital' ? 'site__icon--hospital' : ''}`}>
+                  <Text>{s.kind === 'hospital' ? '医' : '厅'}</Text>
+                </View>
+                <View className='list__main'>
+                  <Text className='list__title block'>{s.name}</Text>
+                  <Text className='caption muted block'>{s.address}</Text>
+                </View>
+                <Text className='list__arrow'>›</Text>
+              </View>
+            ))}
+          </View>
+        )}
+      </View>
+    </PageShell>
+  )
+}
