@@ -23,6 +23,7 @@ def build_api(*, with_sandbox: bool) -> BlueprintGroup:
         family,
         identity,
         inbox,
+        payments,
         sandbox,
         staff,
     )
@@ -40,6 +41,7 @@ def build_api(*, with_sandbox: bool) -> BlueprintGroup:
         cases.build(),
         aid.build(),
         appointments.build(),
+        payments.build(),
         version=1,
         version_prefix="/api/v",
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from adapters.identity.port import IdentityProvider
-from adapters.payments.port import Payments
 from adapters.storage.port import Storage
 from adapters.wechat.port import WeChat
+from adapters.wechatpay.port import WeChatPay
 from domain.shared.kv import Keys, Redis
 from server.settings import Settings
 
@@ -18,12 +18,11 @@ class Adapters:
     identity: IdentityProvider
     # Material files. Defaults to memory so that callers building their own fakes need not care.
     storage: Storage = field(default_factory=lambda: _memory_storage())
-    # Registration fees. Only the sandbox until the payments module brings the real providers:
-    # outside the sandbox a fee is refused with 503 payments_unavailable, never taken half-way.
-    payments: Payments | None = None
+    # WeChat Pay; None where it is not configured (a fee is then refused before anything is taken).
+    wechatpay: WeChatPay | None = None
 
     async def aclose(self) -> None:
-        for adapter in (self.wechat, self.identity, self.storage, self.payments):
+        for adapter in (self.wechat, self.identity, self.storage, self.wechatpay):
             if adapter is not None:
                 await adapter.aclose()
 
@@ -43,18 +42,22 @@ def _storage(settings: Settings) -> Storage:
     return LocalDiskStorage(settings.upload_dir)
 
 
+# The sandbox merchant number: WeChat Pay's documentation example.
+SANDBOX_MCHID = "1900000109"
+
+
 def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
     if settings.sandbox:
         from adapters.identity.fake import SandboxIdentityProvider
-        from adapters.payments.fake import SandboxPayments
         from adapters.wechat.fake import SandboxWeChat
+        from adapters.wechatpay.fake import SandboxWeChatPay
 
         return Adapters(
             wechat=SandboxWeChat(appid=settings.wechat_appid),
             # Codes live in Redis so that every worker can exchange them.
             identity=SandboxIdentityProvider(base_url=settings.public_base_url, redis=redis, keys=keys),
             storage=_storage(settings),
-            payments=SandboxPayments(redis, keys),
+            wechatpay=SandboxWeChatPay(mchid=SANDBOX_MCHID, appid=settings.wechat_appid),
         )
     from adapters.identity.client import OidcIdentityProvider
     from adapters.wechat.client import WeChatClient
@@ -75,4 +78,24 @@ def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
             userinfo_url=settings.identity_userinfo_url,
         ),
         storage=_storage(settings),
+        wechatpay=_wechatpay(settings),
+    )
+
+
+def _wechatpay(settings: Settings) -> WeChatPay | None:
+    if not settings.wechatpay_mchid:
+        return None
+    from adapters.wechatpay.client import WeChatPayClient
+
+    return WeChatPayClient.from_settings(
+        mchid=settings.wechatpay_mchid,
+        appid=settings.wechat_appid,
+        api_base=settings.wechatpay_api_base,
+        merchant_serial=settings.wechatpay_merchant_serial,
+        private_key_pem=settings.wechatpay_private_key_file.read_bytes()
+        if settings.wechatpay_private_key_file
+        else b"",
+        apiv3_key=settings.wechatpay_apiv3_key,
+        platform_keys=settings.wechatpay_platform_keys,
+        notify_url=settings.wechatpay_notify_url,
     )

@@ -22,6 +22,7 @@ MODEL_MODULES = [
     "domain.notifications.models",
     "domain.capacity.models",
     "domain.appointments.models",
+    "domain.payments.models",
 ]
 
 

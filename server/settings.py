@@ -86,6 +86,19 @@ class Settings(BaseSettings):
     wechat_secret: str = "changethis"
     wechat_api_base: str = "https://api.weixin.qq.com"
 
+    # WeChat Pay APIv3 (JSAPI, paid with the mini-program's appid). Keys and certificates come from
+    # the environment or files mounted at run time, never from the repository. Empty: no WeChat Pay
+    # outside the sandbox (a fee is then refused with payment_provider_unavailable).
+    wechatpay_mchid: str = ""
+    wechatpay_api_base: str = "https://api.mch.weixin.qq.com"
+    wechatpay_merchant_serial: str = ""  # the merchant API certificate's serial number
+    wechatpay_private_key_file: Path | None = None  # the merchant API private key (PEM)
+    wechatpay_apiv3_key: str = ""  # 32 characters
+    # Platform keys that sign responses and notifications, JSON {"serial or PUB_KEY_ID_...": "PEM"}:
+    # several during a rotation.
+    wechatpay_platform_keys: str = ""
+    wechatpay_notify_url: str = ""  # https, public, without a query string
+
     # Provincial unified identity platform (OAuth2/OIDC with PKCE)
     identity_client_id: str = "palmcity"
     identity_client_secret: str = "changethis"

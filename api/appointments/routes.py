@@ -22,6 +22,7 @@ from api.appointments.schemas import (
     StandingOut,
     slot_view,
 )
+from api.payments.routes import providers_of
 from domain.appointments import directory, queue, service
 from domain.appointments.models import Appointment
 from domain.appointments.rules import BookingRules
@@ -88,7 +89,8 @@ async def standing(request: Request) -> HTTPResponse:
     "A service with a fee holds the place until the payment completes (`pay_params`, `pay_by`); "
     "then `POST .../payment/confirm`. Refusals: `slot_full`, `slot_closed`, `slot_not_found`, "
     "`slot_in_past`, `booking_window_closed`, `appointment_limit_reached`, `already_reserved`, "
-    "`booking_suspended`, `family_member_not_found`, `family_consent_required`, `payments_unavailable`."
+    "`booking_suspended`, `family_member_not_found`, `family_consent_required`, "
+    "`payment_provider_unavailable`."
 )
 @openapi.tag("appointments")
 @documented(AppointmentOut, 201)
@@ -100,7 +102,7 @@ async def book(request: Request) -> HTTPResponse:
     booked = await service.book(
         actor_of(request),
         gate_of(request),
-        request.app.ctx.runtime.adapters.payments,
+        providers_of(request),
         service_id=data.service_id,
         slot_id=data.slot_id,
         on_behalf_of=data.on_behalf_of,
@@ -145,6 +147,6 @@ async def cancel(request: Request, appointment_id: int) -> HTTPResponse:
 @requires("resident")
 async def confirm_payment(request: Request, appointment_id: int) -> HTTPResponse:
     confirmed = await service.confirm_payment(
-        actor_of(request), request.app.ctx.runtime.adapters.payments, gate_of(request), appointment_id
+        actor_of(request), providers_of(request), gate_of(request), appointment_id
     )
     return respond(await rendered(request, confirmed))

@@ -14,10 +14,5 @@ def build() -> Blueprint:
     bp = Blueprint("sandbox", url_prefix="/sandbox")
     bp.add_route(routes.authorize_page, "/identity/authorize", methods=["GET"], name="identity_authorize")
     bp.add_route(routes.authorize_submit, "/identity/authorize", methods=["POST"], name="identity_submit")
-    bp.add_route(
-        routes.complete_payment,
-        "/payments/<payment_id:str>/complete",
-        methods=["POST"],
-        name="complete_payment",
-    )
+    bp.add_route(routes.pay_wechat, "/wechatpay/<out_trade_no:str>/pay", methods=["POST"], name="pay_wechat")
     return bp

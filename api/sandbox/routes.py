@@ -15,11 +15,14 @@ from sanic import HTTPResponse, Request, html, json, redirect
 from sanic_ext import openapi
 
 from adapters.identity.port import SandboxIdentityDesk
-from adapters.payments.port import PaymentUnknown, SandboxPaymentDesk
+from adapters.wechatpay.port import SandboxWeChatPayDesk, WeChatPayError
 from api.identity.routes import redirect_uri as our_redirect_uri
+from api.payments.routes import providers_of
 from api.sandbox.schemas import AuthorizeForm, AuthorizeQuery
 from domain.identity.errors import IdNumberInvalid, NameInvalid
 from domain.identity.service import append_query, normalize_id_number, normalize_name
+from domain.payments import service as payments
+from domain.shared import clock
 from domain.shared.errors import NotFound
 from domain.shared.i18n import _
 
@@ -161,19 +164,24 @@ async def authorize_submit(request: Request) -> HTTPResponse:
     return redirect(append_query(form.redirect_uri, {"code": code, "state": form.state}))
 
 
-@openapi.summary("Sandbox only: pay a pending payment, as the payer would in WeChat Pay")
+@openapi.summary("Sandbox only: pay an order, as the payer would in WeChat Pay; the notification follows")
+@openapi.description(
+    "The sandbox provider marks the order paid and hands over the notification WeChat Pay would send, "
+    "signed and encrypted; it is delivered to the same handler as `POST /api/v1/payments/notify/wechat`."
+)
 @openapi.tag("sandbox")
-async def complete_payment(request: Request, payment_id: str) -> HTTPResponse:
-    desk = request.app.ctx.runtime.adapters.payments
-    if not isinstance(desk, SandboxPaymentDesk):
+async def pay_wechat(request: Request, out_trade_no: str) -> HTTPResponse:
+    desk = request.app.ctx.runtime.adapters.wechatpay
+    if not isinstance(desk, SandboxWeChatPayDesk):
         raise SandboxPaymentUnknown()
     try:
-        state = await desk.complete(payment_id[:64])
-    except PaymentUnknown:
+        headers, body = desk.pay(out_trade_no[:40], at=clock.now())
+    except WeChatPayError:
         raise SandboxPaymentUnknown() from None
-    return json({"payment_id": payment_id[:64], "state": state.value})
+    outcome = await payments.wechat_notification(providers_of(request), headers, body)
+    return json({"out_trade_no": out_trade_no[:40], "outcome": outcome})
 
 
 class SandboxPaymentUnknown(NotFound):
-    code = "payment_not_found"
+    code = "payment_order_not_found"
     message = _("There is no such payment.")

@@ -79,12 +79,6 @@ class PaymentTooLate(Conflict):
     message = _("The payment came after the place was released; it will be refunded.")
 
 
-class PaymentsUnavailable(DomainError):
-    code = "payments_unavailable"
-    kind = ErrorKind.UNAVAILABLE
-    message = _("Payments are not available at the moment.")
-
-
 class CheckinWindowClosed(Conflict):
     """details: ``opens_at``, ``closes_at``."""
 

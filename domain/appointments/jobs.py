@@ -6,15 +6,21 @@ cancelled appointment says nothing and a repeated delivery changes nothing.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import time, timedelta
 
 from adapters.wechat.port import WeChat
 from domain.appointments import service, setup
+from domain.appointments.errors import AppointmentNotActive, PaymentTooLate
 from domain.appointments.models import Appointment, AppointmentState, Site
 from domain.appointments.schedule import CHINA
+from domain.capacity.gate import Gate
 from domain.capacity.service import HOLD_EXPIRED_TOPIC
 from domain.notifications.service import Notice, deliver
 from domain.outbox.jobs import Job, handler, schedule
+from domain.payments.jobs import owner as payment_owner
+from domain.payments.jobs import providers_of
+from domain.payments.models import PaymentOrder
 from domain.shared.i18n import _
 
 NO_SHOW_TOPIC = "appointments.mark_no_shows"
@@ -80,7 +86,14 @@ async def cancelled_by_site(job: Job) -> None:
 
 @handler(HOLD_EXPIRED_TOPIC)
 async def hold_expired(job: Job) -> None:
-    await service.hold_lapsed(int(job.payload["reservation_id"]))
+    await service.hold_lapsed(int(job.payload["reservation_id"]), providers_of(job))
+
+
+@payment_owner("appointment")
+async def paid(order: PaymentOrder, job: Job) -> None:
+    """An appointment's fee arrived: confirm its place without waiting for the app to ask."""
+    with suppress(PaymentTooLate, AppointmentNotActive):  # expired meanwhile: the app is told so
+        await service.payment_received(order, Gate(job.context.redis, job.context.keys))
 
 
 @handler(NO_SHOW_TOPIC)

@@ -22,8 +22,6 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from adapters.payments.port import Payments as PaymentsPort
-from adapters.payments.port import PaymentState, PaymentUnknown
 from domain.appointments.errors import (
     AppointmentLimitReached,
     AppointmentNotActive,
@@ -32,12 +30,11 @@ from domain.appointments.errors import (
     BookingWindowClosed,
     CancelCutoffPassed,
     PaymentNotCompleted,
-    PaymentsUnavailable,
     PaymentTooLate,
     ServiceNotFound,
     SlotInPast,
 )
-from domain.appointments.models import OPEN_STATES, Appointment, AppointmentState, Service
+from domain.appointments.models import OPEN_STATES, Appointment, AppointmentState, Service, Site
 from domain.appointments.rules import BookingRules, rules_of
 from domain.appointments.schedule import china_day
 from domain.audit import service as audit
@@ -47,6 +44,10 @@ from domain.capacity.gate import Gate
 from domain.capacity.models import CapacitySlot, Reservation
 from domain.family import service as family
 from domain.outbox.service import enqueue
+from domain.payments import service as payments
+from domain.payments.errors import PaymentProviderUnavailable
+from domain.payments.models import OrderState, PaymentOrder
+from domain.payments.service import Providers
 from domain.shared import clock
 from domain.shared.actor import Actor
 
@@ -120,7 +121,7 @@ class Booked:
 async def book(
     actor: Actor,
     gate: Gate | None,
-    payments: PaymentsPort | None,
+    providers: Providers,
     *,
     service_id: int,
     slot_id: int,
@@ -148,8 +149,8 @@ async def book(
     if rules.one_per_day and await _open_on(subject, service.id, day):
         raise AppointmentLimitReached(details={"day": day.isoformat()})
     paid = service.fee_fen > 0
-    if paid and payments is None:
-        raise PaymentsUnavailable()
+    if paid and providers.wechat is None:
+        raise PaymentProviderUnavailable()  # before any place is taken
 
     async def write(conn: BaseDBAsyncClient, reservation: Reservation) -> Appointment:
         appointment = await Appointment.create(
@@ -192,8 +193,7 @@ async def book(
         raise AppointmentLimitReached(details={"day": day.isoformat()}) from exc
     if not paid:
         return Booked(appointment)
-    assert payments is not None  # checked above, before any place was taken
-    return await _start_payment(appointment, service, payments, gate)
+    return await _start_payment(appointment, service, providers, gate)
 
 
 async def _open_on(subject: str, service_id: int, day: dt.date) -> bool:
@@ -202,23 +202,32 @@ async def _open_on(subject: str, service_id: int, day: dt.date) -> bool:
     ).exists()
 
 
+def purpose_of(appointment: Appointment) -> str:
+    """What the payment order pays for (``payments.paid`` names it back)."""
+    return f"appointment:{appointment.id}"
+
+
 async def _start_payment(
-    appointment: Appointment, service: Service, payments: PaymentsPort, gate: Gate | None
+    appointment: Appointment, service: Service, providers: Providers, gate: Gate | None
 ) -> Booked:
+    site = await Site.get(id=service.site_id)
     try:
-        started = await payments.start(
-            reference=f"appointment:{appointment.id}",
+        order = await payments.create_order(
+            payer_id=appointment.user_id,
+            purpose=purpose_of(appointment),
             amount_fen=appointment.fee_fen,
-            description=service.name_zh_hans,
-            expires_at=appointment.pay_by or clock.now(),
+            description=f"{site.name_zh_hans} {service.name_zh_hans}",
+            merchant_code=site.code,
+            pay_within=(appointment.pay_by or clock.now()) - clock.now(),
         )
-    except Exception as exc:
+        order = await payments.start(providers, order)
+    except PaymentProviderUnavailable:
         # The platform failed: give the place back now rather than when the hold lapses.
         await _end(appointment, AppointmentState.CANCELLED, gate, reason="payment could not start")
-        raise PaymentsUnavailable() from exc
-    appointment.payment_id = started.payment_id
+        raise
+    appointment.payment_id = order.number
     await appointment.save(update_fields=["payment_id"])
-    return Booked(appointment, dict(started.pay_params))
+    return Booked(appointment, dict(order.pay_params or {}))
 
 
 async def _schedule_reminders(appointment: Appointment, conn: BaseDBAsyncClient) -> None:
@@ -236,35 +245,48 @@ async def _schedule_reminders(appointment: Appointment, conn: BaseDBAsyncClient)
 
 
 async def confirm_payment(
-    actor: Actor, payments: PaymentsPort | None, gate: Gate | None, appointment_id: int
+    actor: Actor, providers: Providers, gate: Gate | None, appointment_id: int
 ) -> Appointment:
-    """After the app says it paid: ask the provider, then confirm the held place."""
+    """After the app says it paid: the order is paid (or the provider says so now), so the place is
+    confirmed. The ``payments.paid`` message does the same without the app."""
     appointment = await own(actor, appointment_id)
     if appointment.state == AppointmentState.BOOKED:
         return appointment  # already confirmed: a retry changes nothing
-    if appointment.state != AppointmentState.PENDING_PAYMENT or appointment.payment_id is None:
+    order = await payments.by_purpose(purpose_of(appointment))
+    if order is None:
         raise AppointmentNotActive(details={"state": appointment.state.value})
-    if payments is None:
-        raise PaymentsUnavailable()
-    try:
-        state = await payments.state(appointment.payment_id)
-    except PaymentUnknown as exc:
-        raise PaymentsUnavailable() from exc
-    if state != PaymentState.PAID:
+    if order.state == OrderState.PENDING:
+        order = await payments.sync_with_provider(providers, order)  # no notification yet: ask
+    if order.late_payment:
+        raise PaymentTooLate()
+    if order.state != OrderState.PAID:
         raise PaymentNotCompleted()
+    return await payment_received(order, gate, actor=actor)
+
+
+async def payment_received(
+    order: PaymentOrder, gate: Gate | None, *, actor: Actor | None = None
+) -> Appointment:
+    """The order of an appointment was paid: confirm its held place (idempotent). Paid after the hold
+    lapsed, the place may be someone else's: the appointment expires and the payment is refused
+    (``payment_too_late``) rather than silently accepted."""
+    appointment = await Appointment.get(id=int(order.purpose.split(":", 1)[1]))
     try:
         async with in_transaction() as conn:
             locked = await Appointment.filter(id=appointment.id).using_db(conn).select_for_update().get()
             if locked.state == AppointmentState.BOOKED:
                 return locked
+            if locked.state != AppointmentState.PENDING_PAYMENT:
+                raise AppointmentNotActive(details={"state": locked.state.value})
             await capacity.confirm(conn, locked.reservation_id)
-            await transition(conn, locked, AppointmentState.BOOKED, actor, "appointments.paid")
+            await transition(
+                conn, locked, AppointmentState.BOOKED, actor or Actor.system(), "appointments.paid"
+            )
             await _schedule_reminders(locked, conn)
     except (HoldExpired, ReservationNotActive) as exc:
-        # Paid after the hold lapsed: the place may be someone else's now. Never accept silently:
-        # the payment is to be refunded (the payments module flags it).
         with suppress(AppointmentNotActive):  # the sweep may have expired it already
             await _end(appointment, AppointmentState.EXPIRED, gate, reason="paid after the hold lapsed")
+        await payments.flag_late(order, "the place was released before the payment")
         raise PaymentTooLate() from exc
     return locked
 
@@ -344,8 +366,9 @@ async def transition(
     )
 
 
-async def hold_lapsed(reservation_id: int) -> None:
-    """``capacity.hold_expired``: the unpaid appointment behind the hold expires (idempotent)."""
+async def hold_lapsed(reservation_id: int, providers: Providers) -> None:
+    """``capacity.hold_expired``: the unpaid appointment behind the hold expires, and so does its
+    payment order, here and at the provider (idempotent)."""
     async with in_transaction() as conn:
         found = (
             await Appointment.filter(reservation_id=reservation_id, state=AppointmentState.PENDING_PAYMENT)
@@ -353,9 +376,11 @@ async def hold_lapsed(reservation_id: int) -> None:
             .select_for_update()
             .first()
         )
-        if found is not None:
-            found.cancelled_reason = "not paid in time"
-            await transition(conn, found, AppointmentState.EXPIRED, Actor.system(), "appointments.expired")
+        if found is None:
+            return
+        found.cancelled_reason = "not paid in time"
+        await transition(conn, found, AppointmentState.EXPIRED, Actor.system(), "appointments.expired")
+    await payments.expire(providers, purpose_of(found))
 
 
 async def mark_no_shows(now: dt.datetime | None = None) -> int:

@@ -280,7 +280,7 @@ async def test_a_paid_registration_holds_the_place_until_paid(client: httpx.Asyn
     assert made["pay_by"] == "2026-03-02T07:15:00+08:00" and made["checkin_code"] is None
     assert early.status_code == 409 and error_code(early) == "payment_not_completed"
     assert held_full.status_code == 409 and error_code(held_full) == "slot_full"
-    assert paid.json()["state"] == "paid"
+    assert paid.json()["outcome"] == "paid"  # the sandbox delivered its signed notification
     assert confirmed.status_code == 200 and confirmed.json()["state"] == "booked"
     assert twice.json()["state"] == "booked"
 

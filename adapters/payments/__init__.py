@@ -1,1 +1,0 @@
-"""Payment platforms (WeChat Pay, the unified public payment platform): port and sandbox."""

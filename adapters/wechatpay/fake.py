@@ -1,0 +1,186 @@
+"""The sandbox WeChat Pay: a provider in this process that speaks real APIv3.
+
+It generates its own platform and merchant RSA keys and APIv3 key, keeps orders, refunds and the
+daily statement in memory, and produces notifications signed and encrypted exactly as the real
+platform's (``apiv3.sign_notification``), so the notification endpoint runs its real checks. Tests
+and the sandbox pay page decide when a notification arrives, how often, and whether it is forged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from adapters.wechatpay import apiv3
+from adapters.wechatpay.port import Notification, Prepay, StatementLine, Transaction, WeChatPayError
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+@dataclass
+class _Order:
+    out_trade_no: str
+    total_fen: int
+    description: str
+    openid: str
+    state: str = "NOTPAY"
+    transaction_id: str | None = None
+    refunds: dict[str, tuple[int, str]] = field(default_factory=dict)  # out_refund_no → (fen, status)
+
+
+class SandboxWeChatPay:
+    def __init__(self, *, mchid: str, appid: str) -> None:
+        self.mchid = mchid
+        self.appid = appid
+        self.apiv3_key = secrets.token_hex(16)  # 32 characters, like the real key
+        self.platform_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.merchant_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.serial = "PUB_KEY_ID_SANDBOX" + secrets.token_hex(4).upper()
+        self.orders: dict[str, _Order] = {}
+        self.lines: dict[dt.date, list[StatementLine]] = {}
+
+    # -- the port --------------------------------------------------------------------------------
+
+    async def prepay(
+        self, *, out_trade_no: str, total_fen: int, description: str, openid: str, expires_at: dt.datetime
+    ) -> Prepay:
+        if out_trade_no not in self.orders:
+            self.orders[out_trade_no] = _Order(out_trade_no, total_fen, description, openid)
+        prepay_id = f"wx{out_trade_no}"
+        params: dict[str, Any] = apiv3.jsapi_pay_params(
+            self.appid, prepay_id, self.merchant_key, dt.datetime.now(dt.UTC)
+        )
+        params.update(sandbox=True, complete_url=f"/sandbox/wechatpay/{out_trade_no}/pay")
+        return Prepay(prepay_id=prepay_id, pay_params=params)
+
+    async def query(self, out_trade_no: str) -> Transaction:
+        order = self._order(out_trade_no)
+        return Transaction(
+            out_trade_no, order.state, order.transaction_id, order.total_fen, self.mchid, self.appid
+        )
+
+    async def close(self, out_trade_no: str) -> None:
+        order = self._order(out_trade_no)
+        if order.state == "SUCCESS":
+            raise WeChatPayError("ORDERPAID", "the order is paid")
+        order.state = "CLOSED"
+
+    async def refund(self, *, out_trade_no: str, out_refund_no: str, refund_fen: int, total_fen: int) -> str:
+        order = self._order(out_trade_no)
+        if order.state not in ("SUCCESS", "REFUND"):
+            raise WeChatPayError("RESOURCE_NOT_EXISTS", "the order is not paid")
+        order.refunds.setdefault(out_refund_no, (refund_fen, "PROCESSING"))
+        return order.refunds[out_refund_no][1]
+
+    def verify(self, headers: Mapping[str, str], body: bytes, now: dt.datetime) -> Notification:
+        return apiv3.verify_notification(
+            headers,
+            body,
+            platform_keys={self.serial: self.platform_key.public_key()},
+            apiv3_key=self.apiv3_key,
+            now=now,
+        )
+
+    async def statement(self, day: dt.date) -> list[StatementLine]:
+        return list(self.lines.get(day, []))
+
+    async def aclose(self) -> None:
+        return None
+
+    # -- the sandbox's own counter: paying, refunding, notifying ----------------------------------
+
+    def pay(self, out_trade_no: str, *, at: dt.datetime | None = None) -> tuple[dict[str, str], bytes]:
+        """The payer pays: the order succeeds and the success notification is returned, signed."""
+        at = at or dt.datetime.now(dt.UTC)
+        order = self._order(out_trade_no)
+        if order.state == "CLOSED":
+            raise WeChatPayError("ORDERCLOSED", "the order is closed")
+        if order.state == "NOTPAY":
+            order.state, order.transaction_id = "SUCCESS", "42000" + secrets.token_hex(12)
+            self._line(
+                at,
+                StatementLine(
+                    "payment", out_trade_no, order.transaction_id, None, order.total_fen, "SUCCESS"
+                ),
+            )
+        return self.transaction_notification(out_trade_no, at=at)
+
+    def transaction_notification(
+        self, out_trade_no: str, /, *, at: dt.datetime | None = None, **changes: Any
+    ) -> tuple[dict[str, str], bytes]:
+        """The TRANSACTION.SUCCESS notification of a paid order (``changes`` overwrite fields: a test's
+        wrong amount or foreign mchid)."""
+        order = self._order(out_trade_no)
+        resource = {
+            "mchid": self.mchid,
+            "appid": self.appid,
+            "out_trade_no": out_trade_no,
+            "transaction_id": order.transaction_id,
+            "trade_type": "JSAPI",
+            "trade_state": "SUCCESS",
+            "trade_state_desc": "支付成功",
+            "success_time": (at or dt.datetime.now(dt.UTC)).astimezone(CHINA).isoformat(),
+            "payer": {"openid": order.openid},
+            "amount": {"total": order.total_fen, "payer_total": order.total_fen, "currency": "CNY"},
+            **changes,
+        }
+        return self.sign("TRANSACTION.SUCCESS", resource, at=at)
+
+    def complete_refund(
+        self, out_refund_no: str, *, at: dt.datetime | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        """The refund goes through: its REFUND.SUCCESS notification, signed."""
+        at = at or dt.datetime.now(dt.UTC)
+        order = next(o for o in self.orders.values() if out_refund_no in o.refunds)
+        fen, status = order.refunds[out_refund_no]
+        if status != "SUCCESS":
+            order.refunds[out_refund_no] = (fen, "SUCCESS")
+            order.state = "REFUND"
+            self._line(
+                at,
+                StatementLine(
+                    "refund", order.out_trade_no, order.transaction_id or "", out_refund_no, fen, "SUCCESS"
+                ),
+            )
+        resource = {
+            "mchid": self.mchid,
+            "out_trade_no": order.out_trade_no,
+            "transaction_id": order.transaction_id,
+            "out_refund_no": out_refund_no,
+            "refund_id": "50300" + secrets.token_hex(10),
+            "refund_status": "SUCCESS",
+            "success_time": at.astimezone(CHINA).isoformat(),
+            "amount": {
+                "total": order.total_fen,
+                "refund": fen,
+                "payer_total": order.total_fen,
+                "payer_refund": fen,
+            },
+        }
+        return self.sign("REFUND.SUCCESS", resource, at=at)
+
+    def sign(
+        self, event_type: str, resource: dict[str, Any], *, at: dt.datetime | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        return apiv3.sign_notification(
+            event_type,
+            resource,
+            platform_key=self.platform_key,
+            serial=self.serial,
+            apiv3_key=self.apiv3_key,
+            at=at or dt.datetime.now(dt.UTC),
+        )
+
+    def _order(self, out_trade_no: str) -> _Order:
+        order = self.orders.get(out_trade_no)
+        if order is None:
+            raise WeChatPayError("ORDER_NOT_EXIST", out_trade_no)
+        return order
+
+    def _line(self, at: dt.datetime, line: StatementLine) -> None:
+        self.lines.setdefault(at.astimezone(CHINA).date(), []).append(line)

@@ -1,0 +1,105 @@
+"""What PalmCity needs from WeChat Pay APIv3 (JSAPI for the mini-program), and how it says no.
+
+The notification check (signature over the raw body, timestamp freshness, AES-256-GCM resource)
+lives in ``apiv3.py``, shared by the real client and the sandbox, so tests run the real code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+
+class WeChatPayError(Exception):
+    """The provider refused or failed; ``code`` is its error code (for logs)."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        self.code = code
+        super().__init__(f"wechatpay {code}: {message}")
+
+
+class WeChatPayUnavailable(WeChatPayError):
+    """A network failure, a timeout or a 5xx: retry later."""
+
+
+class NotificationInvalid(Exception):
+    """A notification that must not be believed. ``reason``: ``signature``, ``stale``,
+    ``unknown_serial``, ``malformed`` or ``decrypt``."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass(frozen=True)
+class Notification:
+    id: str
+    event_type: str  # TRANSACTION.SUCCESS, REFUND.SUCCESS, REFUND.ABNORMAL, REFUND.CLOSED
+    resource: dict[str, Any]  # decrypted
+
+
+@dataclass(frozen=True)
+class Prepay:
+    prepay_id: str
+    # wx.requestPayment's arguments: timeStamp, nonceStr, package, signType, paySign.
+    pay_params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """The provider's view of one order (a query's answer)."""
+
+    out_trade_no: str
+    trade_state: str  # SUCCESS, NOTPAY, CLOSED, REFUND, PAYERROR, USERPAYING
+    transaction_id: str | None
+    total_fen: int
+    mchid: str
+    appid: str
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One line of the provider's daily statement (对账单)."""
+
+    kind: str  # payment | refund
+    out_trade_no: str
+    transaction_id: str
+    out_refund_no: str | None
+    amount_fen: int
+    state: str  # SUCCESS, REFUND...
+
+
+class WeChatPay(Protocol):
+    mchid: str
+    appid: str
+
+    async def prepay(
+        self, *, out_trade_no: str, total_fen: int, description: str, openid: str, expires_at: dt.datetime
+    ) -> Prepay: ...
+
+    async def query(self, out_trade_no: str) -> Transaction: ...
+
+    async def close(self, out_trade_no: str) -> None: ...
+
+    async def refund(self, *, out_trade_no: str, out_refund_no: str, refund_fen: int, total_fen: int) -> str:
+        """Ask for a refund; the answer is its status (PROCESSING, SUCCESS); the result comes by
+        notification."""
+        ...
+
+    def verify(self, headers: Mapping[str, str], body: bytes, now: dt.datetime) -> Notification:
+        """The notification, or ``NotificationInvalid``."""
+        ...
+
+    async def statement(self, day: dt.date) -> list[StatementLine]: ...
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class SandboxWeChatPayDesk(Protocol):
+    """The sandbox provider's own counter: the H5 app's sandbox pay button pays through it and gets
+    the notification WeChat Pay would send."""
+
+    def pay(self, out_trade_no: str, *, at: dt.datetime | None = None) -> tuple[dict[str, str], bytes]: ...

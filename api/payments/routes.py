@@ -1,0 +1,135 @@
+"""Payment routes: the providers' notifications, the payer's orders, finance's refunds and
+reconciliation. Parse, one service call, render."""
+
+from __future__ import annotations
+
+from sanic import HTTPResponse, Request, empty, json
+from sanic_ext import openapi
+
+from api._access import actor_of, requires
+from api._idempotency import idempotent
+from api._kit import body, documented, parse_query, respond
+from api.payments.schemas import (
+    ExceptionOut,
+    ExceptionsOut,
+    OrderOut,
+    OrdersOut,
+    ReconcileIn,
+    RefundIn,
+    RefundOut,
+    ResolveIn,
+    RunOut,
+    StaffOrdersQuery,
+)
+from domain.payments import reconciliation, service
+from domain.payments.errors import NotificationRejected
+from domain.payments.service import Providers
+
+
+def providers_of(request: Request) -> Providers:
+    return Providers(wechat=request.app.ctx.runtime.adapters.wechatpay)
+
+
+@openapi.summary("WeChat Pay APIv3 notifications (payments and refunds)")
+@openapi.description(
+    "Verifies the platform's signature over the raw body, refuses timestamps more than 5 minutes off, "
+    "decrypts the AES-256-GCM resource and checks merchant, app, order and amount. 204 when handled "
+    '(a duplicate too); 401 `{"code": "FAIL"}` otherwise, so that WeChat Pay sends it again. '
+    "Never rate-limited: only its signature admits it."
+)
+@openapi.tag("payments")
+async def notify_wechat(request: Request) -> HTTPResponse:
+    try:
+        await service.wechat_notification(providers_of(request), request.headers, request.body)
+    except NotificationRejected as exc:
+        reason = str(exc.details.get("reason", ""))
+        return json({"code": "FAIL", "message": f"rejected: {reason}"}, status=401)
+    return empty(status=204)
+
+
+@openapi.summary("My payments, newest first")
+@openapi.tag("payments")
+@documented(OrdersOut)
+@requires("resident")
+async def mine(request: Request) -> HTTPResponse:
+    return respond(OrdersOut(items=[OrderOut.of(o) for o in await service.mine(actor_of(request))]))
+
+
+@openapi.summary("One of my payments, with its refunds and receipt")
+@openapi.tag("payments")
+@documented(OrderOut)
+@requires("resident")
+async def get_one(request: Request, order_id: int) -> HTTPResponse:
+    order = await service.own(actor_of(request), order_id)
+    return respond(OrderOut.of(order, await service.refunds_of(order)))
+
+
+@openapi.summary("One of my refunds")
+@openapi.tag("payments")
+@documented(RefundOut)
+@requires("resident")
+async def get_refund(request: Request, refund_id: int) -> HTTPResponse:
+    return respond(RefundOut.of(await service.own_refund(actor_of(request), refund_id)))
+
+
+@openapi.summary("Payments of the merchants in my scope (finance): late payments to refund, by state")
+@openapi.parameter("late", bool, "query")
+@openapi.parameter("state", str, "query")
+@openapi.tag("payments-staff")
+@documented(OrdersOut)
+@requires("staff")
+async def staff_list(request: Request) -> HTTPResponse:
+    query = parse_query(request, StaffOrdersQuery)
+    found = await service.for_finance(actor_of(request), late_only=query.late, state=query.state)
+    return respond(OrdersOut(items=[OrderOut.of(o) for o in found]))
+
+
+@openapi.summary("Refund all or part of a payment (finance of its merchant)")
+@openapi.description(
+    "Partial and repeated refunds, never above what was paid, even when asked at once. Refusals: "
+    "`refund_exceeds_paid` (with `refundable`), `order_not_refundable` (closed or unpaid), "
+    "`payment_provider_unavailable`."
+)
+@openapi.tag("payments-staff")
+@documented(RefundOut, 201)
+@requires("staff")
+@idempotent()
+@body(RefundIn)
+async def refund(request: Request, order_id: int) -> HTTPResponse:
+    data: RefundIn = request.ctx.body
+    made = await service.refund(
+        actor_of(request), providers_of(request), order_id, amount_fen=data.amount_fen, reason=data.reason
+    )
+    return respond(RefundOut.of(made), status=201)
+
+
+@openapi.summary("Reconcile a day: the provider's statement against our books (rerunnable)")
+@openapi.tag("payments-staff")
+@documented(RunOut, 201)
+@requires("staff")
+@body(ReconcileIn)
+async def reconcile(request: Request) -> HTTPResponse:
+    data: ReconcileIn = request.ctx.body
+    run = await reconciliation.reconcile(providers_of(request), data.day, actor_of(request))
+    return respond(RunOut.of(run), status=201)
+
+
+@openapi.summary("Reconciliation mismatches still to work through")
+@openapi.tag("payments-staff")
+@documented(ExceptionsOut)
+@requires("staff")
+async def exceptions(request: Request) -> HTTPResponse:
+    found = await reconciliation.exceptions(actor_of(request))
+    return respond(ExceptionsOut(items=[ExceptionOut.of(e) for e in found]))
+
+
+@openapi.summary("Mark a mismatch worked through, with a note")
+@openapi.tag("payments-staff")
+@documented(ExceptionOut)
+@requires("staff")
+@body(ResolveIn)
+async def resolve(request: Request, exception_id: int) -> HTTPResponse:
+    data: ResolveIn = request.ctx.body
+    return respond(
+        ExceptionOut.of(await reconciliation.resolve(actor_of(request), exception_id, note=data.note))
+    )

@@ -1,0 +1,1 @@
+"""Payments: one order for anything payable, its refunds, the ledger and reconciliation."""

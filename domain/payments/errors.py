@@ -1,0 +1,70 @@
+"""Refusals of payments. Notification refusals are answered so that the provider retries."""
+
+from __future__ import annotations
+
+from domain.shared.errors import Conflict, DomainError, ErrorKind, NotFound
+from domain.shared.i18n import _
+
+
+class PaymentOrderNotFound(NotFound):
+    code = "payment_order_not_found"
+    message = _("There is no such payment.")
+
+
+class RefundNotFound(NotFound):
+    code = "refund_not_found"
+    message = _("There is no such refund.")
+
+
+class PaymentAmountInvalid(DomainError):
+    code = "payment_amount_invalid"
+    kind = ErrorKind.INVALID
+    message = _("The amount must be a whole number of fen above zero.")
+
+
+class PaymentPurposeConflict(Conflict):
+    """The same thing was already put up for payment with another amount."""
+
+    code = "payment_purpose_conflict"
+    message = _("This is already being paid for with a different amount.")
+
+
+class PaymentNotPayable(Conflict):
+    """details: ``state``."""
+
+    code = "payment_not_payable"
+    message = _("This payment can no longer be paid.")
+
+
+class OrderNotRefundable(Conflict):
+    """details: ``state``: only a paid order (or money that came too late) can be refunded."""
+
+    code = "order_not_refundable"
+    message = _("Only a paid order can be refunded.")
+
+
+class RefundExceedsPaid(Conflict):
+    """details: ``refundable`` in fen."""
+
+    code = "refund_exceeds_paid"
+    message = _("The refund is more than what is left of the payment.")
+
+
+class NotificationRejected(DomainError):
+    """details: ``reason`` (signature, stale, unknown_serial, malformed, decrypt, mchid, appid,
+    order, amount). Nothing was changed; the provider will send it again."""
+
+    code = "payment_notification_rejected"
+    kind = ErrorKind.UNAUTHENTICATED
+    message = _("The payment notification was not accepted.")
+
+
+class PaymentProviderUnavailable(DomainError):
+    code = "payment_provider_unavailable"
+    kind = ErrorKind.UNAVAILABLE
+    message = _("The payment platform is not available at the moment.")
+
+
+class ReconciliationExceptionNotFound(NotFound):
+    code = "reconciliation_exception_not_found"
+    message = _("There is no such reconciliation exception.")

@@ -1,0 +1,345 @@
+"""Payments through the API with the sandbox WeChat Pay, which signs and encrypts its notifications
+exactly as the real platform does, so every test runs the real verification code."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from adapters.wechatpay import apiv3
+from adapters.wechatpay.fake import SandboxWeChatPay
+from domain.accounts.models import User
+from domain.audit.models import AuditRecord
+from domain.outbox.models import OutboxMessage
+from domain.payments import service as payments
+from domain.payments.models import LedgerEntry, OrderState, PaymentOrder
+from domain.payments.service import Providers
+from domain.shared import clock
+from tests.api.test_staff import staff_client
+from tests.support.apps import error_code
+from tests.support.residents import Resident, login
+
+NOTIFY = "/api/v1/payments/notify/wechat"
+MERCHANT = "QY-PEOPLE"
+
+
+def fake_of(runtime: Any) -> SandboxWeChatPay:
+    provider: SandboxWeChatPay = runtime.adapters.wechatpay
+    return provider
+
+
+async def pending_order(
+    runtime: Any, payer: Resident, *, amount: int = 2000, purpose: str = "test:1"
+) -> PaymentOrder:
+    order = await payments.create_order(
+        payer_id=payer.id,
+        purpose=purpose,
+        amount_fen=amount,
+        description="挂号费",
+        merchant_code=MERCHANT,
+        pay_within=dt.timedelta(minutes=15),
+    )
+    return await payments.start(Providers(wechat=fake_of(runtime)), order)
+
+
+async def deliver(client: httpx.AsyncClient, signed: tuple[dict[str, str], bytes]) -> httpx.Response:
+    headers, body = signed
+    return await client.post(NOTIFY, content=body, headers={**headers, "Content-Type": "application/json"})
+
+
+async def topics() -> Counter[str]:
+    return Counter(m.topic for m in await OutboxMessage.filter(topic__startswith="payments."))
+
+
+async def finance(client: httpx.AsyncClient) -> dict[str, str]:
+    return await staff_client(client, "finance.hosp", roles=["finance"], scopes=[MERCHANT])
+
+
+# -- creating and paying ---------------------------------------------------------------------------
+
+
+async def test_creation_is_idempotent_per_purpose(client: httpx.AsyncClient, runtime: Any) -> None:
+    alice = await login(client, "alice")
+    first = await pending_order(runtime, alice)
+    again = await pending_order(runtime, alice)
+    assert first.id == again.id and first.state == OrderState.PENDING
+    assert first.pay_params["package"].startswith("prepay_id=") and first.pay_params["signType"] == "RSA"
+    with pytest.raises(Exception) as caught:
+        await pending_order(runtime, alice, amount=3000)
+    assert getattr(caught.value, "code", "") == "payment_purpose_conflict"
+
+
+async def test_a_notification_delivered_twice_changes_the_order_once(
+    client: httpx.AsyncClient, runtime: Any
+) -> None:
+    alice = await login(client, "alice")
+    order = await pending_order(runtime, alice)
+    signed = fake_of(runtime).pay(order.number)
+
+    first, second = await deliver(client, signed), await deliver(client, signed)
+
+    assert (first.status_code, second.status_code) == (204, 204)
+    paid = await PaymentOrder.get(id=order.id)
+    assert paid.state == OrderState.PAID and paid.paid_fen == 2000 and paid.provider_transaction_id
+    assert await topics() == {"payments.paid": 1}  # the owner is told once
+    assert [e.amount_fen for e in await LedgerEntry.filter(order_id=order.id)] == [2000]
+    assert await AuditRecord.filter(action="payments.paid", target_id=str(order.id)).count() == 1
+
+
+@pytest.mark.postgres
+async def test_ten_copies_of_a_notification_at_once_change_the_order_once(
+    client: httpx.AsyncClient, runtime: Any
+) -> None:
+    alice = await login(client, "alice")
+    order = await pending_order(runtime, alice)
+    signed = fake_of(runtime).pay(order.number)
+
+    answers = await asyncio.gather(*(deliver(client, signed) for _ in range(10)))
+
+    assert {r.status_code for r in answers} == {204}
+    assert await topics() == {"payments.paid": 1}
+    assert await LedgerEntry.filter(order_id=order.id).count() == 1
+
+
+async def test_forged_stale_and_mismatched_notifications_change_nothing(
+    client: httpx.AsyncClient, runtime: Any
+) -> None:
+    alice = await login(client, "alice")
+    order = await pending_order(runtime, alice)
+    provider = fake_of(runtime)
+    provider.pay(order.number)  # paid at the provider; only the notifications below may tell us
+    forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    genuine = provider.transaction_notification(order.number)
+    forged = apiv3.sign_notification(
+        "TRANSACTION.SUCCESS",
+        {"out_trade_no": order.number},
+        platform_key=forger,
+        serial=provider.serial,
+        apiv3_key=provider.apiv3_key,
+        at=clock.now(),
+    )
+    tampered = (genuine[0], genuine[1].replace(b'"summary"', b'"Summary"'))
+    stale = provider.transaction_notification(order.number, at=clock.now() - dt.timedelta(minutes=6))
+    unknown_serial = ({**genuine[0], "Wechatpay-Serial": "PUB_KEY_ID_OTHER"}, genuine[1])
+    cases = {
+        "signature": [forged, tampered],
+        "stale": [stale],
+        "unknown_serial": [unknown_serial],
+        "amount": [provider.transaction_notification(order.number, amount={"total": 1, "currency": "CNY"})],
+        "mchid": [provider.transaction_notification(order.number, mchid="1230000109")],
+        "appid": [provider.transaction_notification(order.number, appid="wx-someone-else")],
+        "order": [provider.transaction_notification(order.number, out_trade_no="P20260101000000000000")],
+    }
+
+    for reason, notifications in cases.items():
+        for signed in notifications:
+            r = await deliver(client, signed)
+            assert r.status_code == 401, (reason, r.text)
+            assert r.json() == {"code": "FAIL", "message": f"rejected: {reason}"}
+
+    unchanged = await PaymentOrder.get(id=order.id)
+    assert unchanged.state == OrderState.PENDING and unchanged.paid_fen == 0
+    assert await topics() == {}
+    assert (await deliver(client, genuine)).status_code == 204  # the real one still goes through
+
+
+async def test_money_for_an_expired_order_is_flagged_for_refund_not_accepted(
+    client: httpx.AsyncClient, runtime: Any
+) -> None:
+    alice = await login(client, "alice")
+    order = await pending_order(runtime, alice, purpose="test:late")
+    await payments.expire(Providers(wechat=None), "test:late")  # ours expired; the provider not told yet
+    r = await deliver(client, fake_of(runtime).pay(order.number))
+
+    late = await PaymentOrder.get(id=order.id)
+    assert r.status_code == 204
+    assert late.state == OrderState.EXPIRED and late.late_payment and late.paid_fen == 2000
+    assert await topics() == {"payments.paid_late": 1}  # finance is told; the owner is not told "paid"
+    headers = await finance(client)
+    listed = (await client.get("/api/v1/staff/payments", params={"late": "true"}, headers=headers)).json()
+    assert [o["number"] for o in listed["items"]] == [order.number]
+    refund = await client.post(
+        f"/api/v1/staff/payments/{order.id}/refunds",
+        json={"amount_fen": 2000, "reason": "逾期支付"},
+        headers=headers,
+    )
+    assert refund.status_code == 201, refund.text
+
+
+# -- refunds ---------------------------------------------------------------------------------------
+
+
+async def paid_order(client: httpx.AsyncClient, runtime: Any, **kwargs: Any) -> PaymentOrder:
+    alice = await login(client, "alice")
+    order = await pending_order(runtime, alice, **kwargs)
+    assert (await deliver(client, fake_of(runtime).pay(order.number))).status_code == 204
+    return await PaymentOrder.get(id=order.id)
+
+
+async def test_partial_and_repeated_refunds_up_to_what_was_paid(
+    client: httpx.AsyncClient, runtime: Any
+) -> None:
+    order = await paid_order(client, runtime, amount=1000)
+    headers = await finance(client)
+    path = f"/api/v1/staff/payments/{order.id}/refunds"
+
+    first = await client.post(path, json={"amount_fen": 300, "reason": "部分退费"}, headers=headers)
+    too_much = await client.post(path, json={"amount_fen": 701, "reason": "超额"}, headers=headers)
+    assert first.status_code == 201 and first.json()["state"] == "pending"
+    assert too_much.status_code == 409 and error_code(too_much) == "refund_exceeds_paid"
+    assert too_much.json()["error"]["details"] == {"refundable": 700}
+
+    done = await deliver(client, fake_of(runtime).complete_refund(first.json()["number"]))
+    again = await deliver(client, fake_of(runtime).complete_refund(first.json()["number"]))
+    rest = await client.post(path, json={"amount_fen": 700, "reason": "余额"}, headers=headers)
+    await deliver(client, fake_of(runtime).complete_refund(rest.json()["number"]))
+
+    assert (done.status_code, again.status_code) == (204, 204)
+    refunded = await PaymentOrder.get(id=order.id)
+    assert refunded.state == OrderState.REFUNDED and refunded.refunded_fen == 1000
+    assert sorted(e.amount_fen for e in await LedgerEntry.filter(order_id=order.id)) == [-700, -300, 1000]
+    assert (await topics())["payments.refunded"] == 2  # once per refund, whatever the duplicates
+    # A payment notification arriving after the refunds (out of order) changes nothing.
+    assert (await deliver(client, fake_of(runtime).transaction_notification(order.number))).status_code == 204
+    assert (await PaymentOrder.get(id=order.id)).state == OrderState.REFUNDED
+    assert (await topics())["payments.paid"] == 1
+
+
+@pytest.mark.postgres
+async def test_concurrent_refunds_never_exceed_the_payment(client: httpx.AsyncClient, runtime: Any) -> None:
+    order = await paid_order(client, runtime, amount=1000)
+    headers = await finance(client)
+
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                f"/api/v1/staff/payments/{order.id}/refunds",
+                json={"amount_fen": 300, "reason": f"并发{i}"},
+                headers=headers,
+            )
+            for i in range(10)
+        )
+    )
+
+    assert Counter(r.status_code for r in answers) == {201: 3, 409: 7}
+    assert {error_code(r) for r in answers if r.status_code == 409} == {"refund_exceeds_paid"}
+    assert (await PaymentOrder.get(id=order.id)).refunded_fen == 900
+
+
+async def test_an_unpaid_order_is_not_refundable_and_refunds_need_finance(
+    client: httpx.AsyncClient, runtime: Any
+) -> None:
+    alice = await login(client, "alice")
+    order = await pending_order(runtime, alice)
+    headers = await finance(client)
+    officer = await staff_client(client, "clerk", roles=["case_officer"], scopes=[MERCHANT])
+    elsewhere = await staff_client(client, "finance.other", roles=["finance"], scopes=["OTHER"])
+    body = {"amount_fen": 100, "reason": "退"}
+
+    unpaid = await client.post(f"/api/v1/staff/payments/{order.id}/refunds", json=body, headers=headers)
+    not_finance = await client.post(f"/api/v1/staff/payments/{order.id}/refunds", json=body, headers=officer)
+    out_of_scope = await client.post(
+        f"/api/v1/staff/payments/{order.id}/refunds", json=body, headers=elsewhere
+    )
+    zero = await client.post(
+        f"/api/v1/staff/payments/{order.id}/refunds", json={"amount_fen": 0, "reason": "x"}, headers=headers
+    )
+
+    assert unpaid.status_code == 409 and error_code(unpaid) == "order_not_refundable"
+    assert not_finance.status_code == 403 and out_of_scope.status_code == 403
+    assert zero.status_code == 422
+
+
+async def test_the_payer_sees_their_payments_and_refunds_and_nobody_elses(
+    client: httpx.AsyncClient, runtime: Any
+) -> None:
+    order = await paid_order(client, runtime, amount=1000)
+    headers = await finance(client)
+    refund = await client.post(
+        f"/api/v1/staff/payments/{order.id}/refunds",
+        json={"amount_fen": 400, "reason": "部分"},
+        headers=headers,
+    )
+    alice, bob = await login(client, "alice"), await login(client, "bob")
+
+    mine = (await client.get("/api/v1/payments", headers=alice.headers)).json()["items"]
+    one = (await client.get(f"/api/v1/payments/{order.id}", headers=alice.headers)).json()
+    own_refund = await client.get(f"/api/v1/refunds/{refund.json()['id']}", headers=alice.headers)
+    theirs = await client.get(f"/api/v1/payments/{order.id}", headers=bob.headers)
+    their_refund = await client.get(f"/api/v1/refunds/{refund.json()['id']}", headers=bob.headers)
+
+    assert [o["number"] for o in mine] == [order.number]
+    assert one["state"] == "paid" and [r["amount_fen"] for r in one["refunds"]] == [400]
+    assert own_refund.status_code == 200
+    assert theirs.status_code == 404 and their_refund.status_code == 404
+
+
+# -- reconciliation --------------------------------------------------------------------------------
+
+
+async def test_reconciliation_finds_each_kind_of_mismatch_and_reruns_in_place(
+    client: httpx.AsyncClient, runtime: Any
+) -> None:
+    provider = fake_of(runtime)
+    alice = await login(client, "alice")
+    matched = await paid_order(client, runtime, purpose="rec:ok")
+    lost = await pending_order(runtime, alice, purpose="rec:lost")
+    provider.pay(lost.number)  # paid at WeChat Pay, its notification never arrived
+    extra = await paid_order(client, runtime, purpose="rec:extra")
+    differs = await paid_order(client, runtime, purpose="rec:differs")
+    today = clock.now().astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    lines = provider.lines[today]
+    lines[:] = [line for line in lines if line.out_trade_no != extra.number]  # missing from their side
+    lines[:] = [
+        line if line.out_trade_no != differs.number else type(line)(**{**line.__dict__, "amount_fen": 1999})
+        for line in lines
+    ]
+    lines.append(type(lines[0])("payment", "P20260101999999999999", "4200000000", None, 500, "SUCCESS"))
+    headers = await finance(client)
+
+    run = await client.post(
+        "/api/v1/staff/payments/reconciliation/runs", json={"day": today.isoformat()}, headers=headers
+    )
+    rerun = await client.post(
+        "/api/v1/staff/payments/reconciliation/runs", json={"day": today.isoformat()}, headers=headers
+    )
+    found = (await client.get("/api/v1/staff/payments/reconciliation/exceptions", headers=headers)).json()[
+        "items"
+    ]
+
+    assert run.status_code == 201, run.text
+    assert run.json()["lines"] == 4 and run.json()["matched"] == 1 and run.json()["exceptions"] == 4
+    assert rerun.json()["exceptions"] == 4
+    kinds = {(e["kind"], e["reference"]) for e in found}
+    assert kinds == {
+        ("state_differs", lost.number),
+        ("extra", extra.number),
+        ("amount_differs", differs.number),
+        ("missing", "P20260101999999999999"),
+    }
+    assert matched.number not in {e["reference"] for e in found}
+    resolved = await client.post(
+        f"/api/v1/staff/payments/reconciliation/exceptions/{found[0]['id']}/resolve",
+        json={"note": "已补记"},
+        headers=headers,
+    )
+    assert resolved.json()["resolved"] is True
+    left = (await client.get("/api/v1/staff/payments/reconciliation/exceptions", headers=headers)).json()[
+        "items"
+    ]
+    assert len(left) == 3
+
+
+async def test_a_silent_order_is_asked_about_and_recorded(client: httpx.AsyncClient, runtime: Any) -> None:
+    alice = await login(client, "alice")
+    order = await pending_order(runtime, alice)
+    fake_of(runtime).pay(order.number)  # the notification is lost
+    synced = await payments.sync_with_provider(Providers(wechat=fake_of(runtime)), order)
+    assert synced.state == OrderState.PAID
+    assert await User.exists(id=alice.id)
