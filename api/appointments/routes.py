@@ -35,9 +35,12 @@ def gate_of(request: Request) -> Gate:
     return Gate(runtime.redis, runtime.keys)
 
 
-async def rendered(request: Request, appointment: Appointment, **extra: object) -> AppointmentOut:
+async def rendered(
+    request: Request, appointment: Appointment, *, just_booked: bool = False, **extra: object
+) -> AppointmentOut:
     await appointment.fetch_related("site", "service")
-    position = await queue.position_of(appointment)
+    # A queue number is drawn at check-in: an appointment just booked has none to look up.
+    position = None if just_booked else await queue.position_of(appointment)
     return AppointmentOut.of(appointment, request.ctx.locale, position=position, **extra)  # type: ignore[arg-type]
 
 
@@ -107,7 +110,10 @@ async def book(request: Request) -> HTTPResponse:
         slot_id=data.slot_id,
         on_behalf_of=data.on_behalf_of,
     )
-    return respond(await rendered(request, booked.appointment, pay_params=booked.pay_params), status=201)
+    return respond(
+        await rendered(request, booked.appointment, just_booked=True, pay_params=booked.pay_params),
+        status=201,
+    )
 
 
 @openapi.summary("My appointments, latest first")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from domain.appointments.errors import (
@@ -93,19 +94,31 @@ class Standing:
 
 async def standing_of(subject: str, rules: BookingRules) -> Standing:
     """The no-show count that the resident sees, and whether booking is suspended."""
+    standing, _ = await _standing_and_day(subject, rules)
+    return standing
+
+
+async def _standing_and_day(
+    subject: str, rules: BookingRules, service_id: int | None = None, day: dt.date | None = None
+) -> tuple[Standing, bool]:
+    """The standing and, given ``service_id`` and ``day``, whether the subject already has an open
+    appointment of that service that day: both rules' rows in one query."""
     now = clock.now()
     since = now - dt.timedelta(days=rules.no_show_window_days)
-    missed = (
-        await Appointment.filter(subject_key=subject, state=AppointmentState.NO_SHOW, starts_at__gte=since)
-        .order_by("-starts_at")
-        .values_list("starts_at", flat=True)
+    wanted = Q(state=AppointmentState.NO_SHOW, starts_at__gte=since)
+    if service_id is not None and day is not None:
+        wanted |= Q(service_id=service_id, day=day, state__in=OPEN_STATES)
+    rows = await Appointment.filter(wanted, subject_key=subject).values_list("state", "starts_at")
+    missed: list[dt.datetime] = sorted(
+        (at for state, at in rows if state == AppointmentState.NO_SHOW),
+        reverse=True,
     )
     until = None
     if len(missed) >= rules.no_show_limit:
-        latest: dt.datetime = missed[0]  # type: ignore[assignment]
-        end = china_day(latest) + dt.timedelta(days=rules.suspension_days)
+        end = china_day(missed[0]) + dt.timedelta(days=rules.suspension_days)
         until = end if end > china_day(now) else None
-    return Standing(len(missed), rules.no_show_limit, rules.no_show_window_days, until)
+    standing = Standing(len(missed), rules.no_show_limit, rules.no_show_window_days, until)
+    return standing, len(rows) > len(missed)  # the other rows: open that day (no-shows are not open)
 
 
 # -- booking ---------------------------------------------------------------------------------------
@@ -141,12 +154,14 @@ async def book(
         raise SlotInPast()
     if day > china_day(now) + dt.timedelta(days=rules.window_days):
         raise BookingWindowClosed(details={"window_days": rules.window_days})
-    standing = await standing_of(subject, rules)
+    standing, open_that_day = await _standing_and_day(
+        subject, rules, service.id if rules.one_per_day else None, day
+    )
     if standing.suspended_until is not None:
         raise BookingSuspended(
             details={"no_shows": standing.no_shows, "until": standing.suspended_until.isoformat()}
         )
-    if rules.one_per_day and await _open_on(subject, service.id, day):
+    if open_that_day:
         raise AppointmentLimitReached(details={"day": day.isoformat()})
     paid = service.fee_fen > 0
     if paid and providers.wechat is None:
@@ -187,19 +202,13 @@ async def book(
 
     hold_for = dt.timedelta(minutes=rules.pay_within_minutes) if paid else None
     try:
-        appointment = await capacity.book(gate, slot.id, subject, write, hold_for=hold_for)
+        appointment = await capacity.book(gate, slot.id, subject, write, hold_for=hold_for, slot=slot)
     except IntegrityError as exc:
         # The partial unique index behind one_per_day: a concurrent booking of the same day won.
         raise AppointmentLimitReached(details={"day": day.isoformat()}) from exc
     if not paid:
         return Booked(appointment)
     return await _start_payment(appointment, service, providers, gate)
-
-
-async def _open_on(subject: str, service_id: int, day: dt.date) -> bool:
-    return await Appointment.filter(
-        subject_key=subject, service_id=service_id, day=day, state__in=OPEN_STATES
-    ).exists()
 
 
 def purpose_of(appointment: Appointment) -> str:

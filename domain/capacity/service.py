@@ -219,16 +219,27 @@ async def book(
     *,
     hold_for: dt.timedelta | None = None,
     walk_in: bool = False,
+    slot: CapacitySlot | None = None,
 ) -> T:
     """Take a place in ``slot_id`` for ``holder_key`` and run ``then`` in the same transaction.
 
     ``hold_for``: a hold that lapses unless :func:`confirm`-ed in time (a paid registration);
     None confirms at once. ``then`` writes the owner's row (the appointment) with the reservation;
     if it raises, nothing is taken. Refusals: ``slot_full``, ``slot_closed``, ``already_reserved``.
+    ``slot``: the slot as the caller just read it outside any transaction (as this function would),
+    to save reading it again; the conditional UPDATE still decides.
     """
-    if gate is not None and not await gate.take(slot_id, lambda: _left_in_database(slot_id, walk_in)):
+    if slot is not None and slot.id != slot_id:
+        slot = None
+    # An unlimited slot is not gated: the gate would read the slot only to let the taker through.
+    if (
+        gate is not None
+        and (slot is None or slot.capacity is not None)
+        and not await gate.take(slot_id, lambda: _left_in_database(slot_id, walk_in))
+    ):
         raise SlotFull()
-    slot = await CapacitySlot.filter(id=slot_id).only("id", "state", "capacity", "resource_id").first()
+    if slot is None:
+        slot = await CapacitySlot.filter(id=slot_id).only("id", "state", "capacity", "resource_id").first()
     if slot is None:
         raise SlotNotFound()
     try:
