@@ -36,8 +36,11 @@ from domain.shared.ratelimit import Decision, Limiter, LocalRateLimiter, RateLim
 log = logging.getLogger("palmcity.guards")
 
 LOGIN_PATHS = frozenset({"/api/v1/auth/wechat/login", "/api/v1/staff/auth/login"})
-UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-UNLIMITED_PREFIXES = ("/api/v1/payments/notify/",)
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/h5"})
+# Payment notifications are admitted by their signature alone (a provider retrying must never be
+# refused). The H5 app's files are static and cached: one page load fetches dozens of them, and a
+# family behind one carrier-grade NAT address would otherwise lock each other out of the app.
+UNLIMITED_PREFIXES = ("/api/v1/payments/notify/", "/h5/")
 
 
 def install(app: Sanic[Any, Any]) -> None:

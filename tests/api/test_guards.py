@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -160,6 +161,21 @@ async def test_health_metrics_and_payment_notifications_are_never_limited(limit_
             assert (await client.get("/readyz")).status_code == 200
             assert (await client.get("/metrics")).status_code == 200
             assert (await client.post("/api/v1/payments/notify/wechat", content=b"<xml/>")).status_code != 429
+
+
+async def test_the_h5_apps_files_are_not_limited_but_its_api_calls_are(
+    limit_settings: Settings, tmp_path: Path
+) -> None:
+    (tmp_path / "index.html").write_text("<!doctype html><title>PalmCity</title>")
+    (tmp_path / "app.css").write_text("body{}")
+    async with (
+        running(limit_settings, rate_limit_per_ip=2, h5_dist=tmp_path) as app,
+        client_for(app) as client,
+    ):
+        files = [await client.get(path) for path in ("/h5/", "/h5/app.css") * 5]
+        calls = [await client.get("/api/v1/catalog/themes") for _ in range(3)]
+    assert {r.status_code for r in files} == {200}
+    assert [r.status_code for r in calls] == [200, 200, 429]
 
 
 async def test_a_limit_of_zero_switches_the_limit_off(limit_settings: Settings) -> None:
