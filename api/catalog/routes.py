@@ -136,7 +136,7 @@ async def high_frequency(request: Request) -> HTTPResponse:
     return _cached_json(await service.high_frequency(locale=request.ctx.locale, cache=_cache(request)))
 
 
-@openapi.summary("Themes and life events, with how many published items each has")
+@openapi.summary("The catalogue's filters: themes, life events, departments and regions, with item counts")
 @documented(ThemesOut)
 async def themes(request: Request) -> HTTPResponse:
     return _cached_json(await service.themes(locale=request.ctx.locale, cache=_cache(request)))

@@ -114,6 +114,8 @@ class TagOut(BaseModel):
 class ThemesOut(BaseModel):
     themes: list[TagOut]
     life_events: list[TagOut]
+    departments: list[TagOut] = Field(description="Departments with published items.")
+    regions: list[TagOut] = Field(description="Regions with published items.")
 
 
 class StaffItemOut(BaseModel):

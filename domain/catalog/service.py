@@ -195,7 +195,8 @@ async def high_frequency(*, locale: str, cache: CatalogCache) -> str:
 
 
 async def themes(*, locale: str, cache: CatalogCache) -> str:
-    """Themes and life events with the number of published items in each, as JSON text."""
+    """The catalogue's filters with the number of published items in each, as JSON text: themes,
+    life events, departments and regions."""
 
     async def build() -> dict[str, Any]:
         counted = (
@@ -211,7 +212,27 @@ async def themes(*, locale: str, cache: CatalogCache) -> str:
                 {"code": t.code, "name": t.name(locale), "items": counts.get((kind, t.code), 0)} for t in tags
             ]
 
-        return {"themes": listed("theme", THEMES), "life_events": listed("life_event", LIFE_EVENTS)}
+        names = await _Names.load()
+
+        async def served_by(column: str, kind: str) -> list[dict[str, Any]]:
+            rows = (
+                await CatalogItem.filter(status=ItemStatus.PUBLISHED)
+                .annotate(n=Count("id"))
+                .group_by(column)
+                .values(column, "n")
+            )
+            return [
+                {**names.of(kind, row[column], locale), "items": row["n"]}
+                for row in sorted(rows, key=lambda r: str(r[column]))
+            ]
+
+        return {
+            "themes": listed("theme", THEMES),
+            "life_events": listed("life_event", LIFE_EVENTS),
+            # The filters the app offers: every department and region with published items.
+            "departments": await served_by("department_code", "department"),
+            "regions": await served_by("region_code", "region"),
+        }
 
     return await cache.view("themes", {"locale": locale}, build)
 

@@ -207,6 +207,10 @@ async def test_themes_count_their_published_items(client: httpx.AsyncClient) -> 
         "items": 3,
     }
     assert {e["code"]: e["items"] for e in r.json()["life_events"]}["marriage"] == 1
+    # The app's department and region filters: those with published items, named in English.
+    departments = {d["code"]: d for d in r.json()["departments"]}
+    assert departments["sw-disabled-persons"]["name"] == "Shanwei Disabled Persons' Federation"
+    assert sum(d["items"] for d in departments.values()) == sum(g["items"] for g in r.json()["regions"]) > 30
 
 
 @pytest.mark.usefixtures("catalogue")
