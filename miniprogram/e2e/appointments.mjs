@@ -8,7 +8,7 @@
 //   calling panel of business type A, window 3 → call next;
 // resident: the detail page (refreshed on a timer) shows the number called to window 3;
 // staff: serves the number; resident: a paid registration at QY-PEOPLE with dr-li (¥20) → the sandbox
-//   pay page → pay → booked; my appointments list both.
+//   pay page → pay → booked; my appointments list both; the registration again in care mode.
 //
 // Check-in is allowed from 60 minutes before a slot's start until 30 minutes after. The demo hall
 // has slots 09:00–12:00 and 14:00–17:30 (China time) on working days, so a booking that can be checked
@@ -226,5 +226,18 @@ await runFlow('appointments', async (h) => {
     await page.waitForSelector(`[data-testid="appointment"][data-site="${HOSPITAL}"][data-state="booked"]`)
     await page.waitForSelector(`[data-testid="appointment"][data-site="${HALL}"]`)
     await h.screenshot('my-appointments')
+  })
+
+  await h.step('care mode: the registration with its check-in code in large type', async () => {
+    await h.reopen('/pages/profile/index')
+    await h.see('page-profile')
+    await h.tap('care-toggle')
+    await h.waitAttr('care-toggle', 'data-checked', 'true')
+    await h.reopen('/pages/appointments/mine')
+    await h.waitAttr('page-my-appointments', 'data-care', 'on')
+    await page.locator(`[data-testid="appointment"][data-site="${HOSPITAL}"]`).first().click()
+    await h.see('page-appointment')
+    await h.see('checkin-code')
+    await h.screenshot('care-appointment')
   })
 })
