@@ -7,7 +7,8 @@
 //   a server field error shown beside its field, submit;
 // staff officer.sw: login → intake queue → claim → request a supplement with a reason;
 // resident: sees the request → adds a material → resubmits;
-// officer.sw: accepts (受审分离: back to the review queue); reviewer.sw: claims → review → approve;
+// officer.sw: accepts (受审分离: back to the review queue); reviewer.sw: claims → review → approve, citing
+//   a written decision (PDF) attached to the case;
 // resident: sees the decision, the e-certificate in the wallet, and rates the service 非常满意.
 import { deflateSync } from 'node:zlib'
 import { launchBrowser, runFlow } from './lib/harness.mjs'
@@ -277,6 +278,11 @@ await runFlow('palm_office', async (h) => {
       await s.see('action-approve')
       await shotTop(s, 'staff-under-review')
       await act(s, 'approve', { comment: '符合救助条件' })
+      // the written decision: attached to the case and cited in the approval
+      const [chooser] = await Promise.all([s.page.waitForEvent('filechooser'), s.tap('action-attach')])
+      await chooser.setFiles({ name: 'decision.pdf', mimeType: 'application/pdf', buffer: pdfBytes() })
+      await s.page.waitForSelector('[data-testid="action-attachment"][data-selected="true"]')
+      await s.screenshot('staff-approve-attachment')
       await s.tap('action-confirm')
       // an item delivered only as an e-certificate is delivered by the system at once
       await s.page.waitForSelector('[data-testid="case-state"][data-state="approved"], [data-testid="case-state"][data-state="delivered"]')
@@ -294,6 +300,7 @@ await runFlow('palm_office', async (h) => {
     await page.reload()
     await page.waitForSelector('[data-testid="case-state"][data-state="approved"], [data-testid="case-state"][data-state="delivered"]')
     await page.waitForSelector('[data-testid="timeline-step"][data-step="approve"]')
+    await h.waitText('staff-files', 'decision.pdf') // the office's written decision
     await shotTop(h, 'case-approved')
   })
 
