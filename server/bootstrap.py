@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from adapters.identity.port import IdentityProvider
+from adapters.publicpay.port import PublicPayment
 from adapters.storage.port import Storage
 from adapters.wechat.port import WeChat
 from adapters.wechatpay.port import WeChatPay
@@ -20,9 +21,11 @@ class Adapters:
     storage: Storage = field(default_factory=lambda: _memory_storage())
     # WeChat Pay; None where it is not configured (a fee is then refused before anything is taken).
     wechatpay: WeChatPay | None = None
+    # The unified public payment platform (government fees); None where it is not configured.
+    publicpay: PublicPayment | None = None
 
     async def aclose(self) -> None:
-        for adapter in (self.wechat, self.identity, self.storage, self.wechatpay):
+        for adapter in (self.wechat, self.identity, self.storage, self.wechatpay, self.publicpay):
             if adapter is not None:
                 await adapter.aclose()
 
@@ -50,14 +53,19 @@ def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
     if settings.sandbox:
         from adapters.identity.fake import SandboxIdentityProvider
         from adapters.wechat.fake import SandboxWeChat
-        from adapters.wechatpay.fake import SandboxWeChatPay
+        from adapters.wechatpay.fake import SandboxWeChatPay, load_keys
 
+        # Keys from a file only when one is given (bench/payments.py signs notifications outside
+        # the server); otherwise the sandbox makes its own at start-up.
+        pay_keys = (
+            load_keys(settings.sandbox_wechatpay_keys_file) if settings.sandbox_wechatpay_keys_file else None
+        )
         return Adapters(
             wechat=SandboxWeChat(appid=settings.wechat_appid),
             # Codes live in Redis so that every worker can exchange them.
             identity=SandboxIdentityProvider(base_url=settings.public_base_url, redis=redis, keys=keys),
             storage=_storage(settings),
-            wechatpay=SandboxWeChatPay(mchid=SANDBOX_MCHID, appid=settings.wechat_appid),
+            wechatpay=SandboxWeChatPay(mchid=SANDBOX_MCHID, appid=settings.wechat_appid, keys=pay_keys),
         )
     from adapters.identity.client import OidcIdentityProvider
     from adapters.wechat.client import WeChatClient
@@ -79,6 +87,19 @@ def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
         ),
         storage=_storage(settings),
         wechatpay=_wechatpay(settings),
+        publicpay=_publicpay(settings),
+    )
+
+
+def _publicpay(settings: Settings) -> PublicPayment | None:
+    if not settings.public_payment_base_url:
+        return None
+    from adapters.publicpay.client import PublicPaymentClient
+
+    return PublicPaymentClient(
+        base_url=settings.public_payment_base_url,
+        agency_code=settings.public_payment_agency_code,
+        key=settings.public_payment_key.encode(),
     )
 
 

@@ -98,6 +98,16 @@ class Settings(BaseSettings):
     # several during a rotation.
     wechatpay_platform_keys: str = ""
     wechatpay_notify_url: str = ""  # https, public, without a query string
+    # Sandbox only (refused otherwise): a JSON file with the sandbox WeChat Pay's platform key, serial
+    # and APIv3 key (``adapters.wechatpay.fake.save_keys``), so that a bench outside the server can
+    # sign notifications the sandbox believes. Unset: the sandbox makes its own keys at start-up.
+    sandbox_wechatpay_keys_file: Path | None = None
+
+    # The unified public payment platform (非税支付) for government fees. Empty: none outside the
+    # sandbox (such a fee is refused with payment_provider_unavailable).
+    public_payment_base_url: str = ""
+    public_payment_agency_code: str = ""  # 执收单位编码
+    public_payment_key: str = ""  # the HMAC key shared with the platform
 
     # Provincial unified identity platform (OAuth2/OIDC with PKCE)
     identity_client_id: str = "palmcity"
@@ -140,6 +150,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_dev(self) -> Settings:
+        if self.sandbox_wechatpay_keys_file is not None and not self.sandbox:
+            raise ValueError(
+                "PALMCITY_SANDBOX_WECHATPAY_KEYS_FILE is for the sandbox only: unset it or set "
+                "PALMCITY_SANDBOX=true"
+            )
         if self.env in (Environment.DEV, Environment.TEST):
             return self
         placeholders = {

@@ -75,3 +75,11 @@ def test_database_and_redis_urls_come_from_the_conventional_variables(
     assert settings.database_url == "postgres://u@db:5432/palmcity"
     assert settings.redis_url == "redis://cache:6379/1"
     assert not settings.uses_sqlite and not settings.uses_embedded_redis
+
+
+def test_the_sandbox_wechatpay_keys_file_is_refused_outside_the_sandbox() -> None:
+    with pytest.raises(ValidationError, match="PALMCITY_SANDBOX_WECHATPAY_KEYS_FILE"):
+        Settings(env="dev", sandbox=False, sandbox_wechatpay_keys_file="/tmp/keys.json")
+    with pytest.raises(ValidationError, match="PALMCITY_SANDBOX_WECHATPAY_KEYS_FILE"):
+        Settings(env="prod", **REAL, sandbox_wechatpay_keys_file="/tmp/keys.json")
+    assert Settings(env="dev", sandbox_wechatpay_keys_file="/tmp/keys.json").sandbox

@@ -4,16 +4,26 @@ It generates its own platform and merchant RSA keys and APIv3 key, keeps orders,
 daily statement in memory, and produces notifications signed and encrypted exactly as the real
 platform's (``apiv3.sign_notification``), so the notification endpoint runs its real checks. Tests
 and the sandbox pay page decide when a notification arrives, how often, and whether it is forged.
+
+A process outside the server (``bench/payments.py``) can sign notifications the server believes
+only if both hold the same platform key, serial and APIv3 key: ``save_keys`` writes them to a file
+and ``PALMCITY_SANDBOX_WECHATPAY_KEYS_FILE`` hands that file to the server's sandbox
+(``load_keys``). Settings refuse that variable unless ``PALMCITY_SANDBOX`` is true; the real client
+never reads it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from adapters.wechatpay import apiv3
@@ -33,14 +43,56 @@ class _Order:
     refunds: dict[str, tuple[int, str]] = field(default_factory=dict)  # out_refund_no → (fen, status)
 
 
+@dataclass(frozen=True)
+class SandboxKeys:
+    """What signs and seals the sandbox's notifications: the platform's private key and its serial,
+    and the merchant's APIv3 key."""
+
+    platform_key: rsa.RSAPrivateKey
+    serial: str
+    apiv3_key: str
+
+    @classmethod
+    def generate(cls) -> SandboxKeys:
+        return cls(
+            platform_key=rsa.generate_private_key(public_exponent=65537, key_size=2048),
+            serial="PUB_KEY_ID_SANDBOX" + secrets.token_hex(4).upper(),
+            apiv3_key=secrets.token_hex(16),  # 32 characters, like the real key
+        )
+
+
+def save_keys(keys: SandboxKeys, path: Path) -> None:
+    """Write ``keys`` as JSON (the private key as unencrypted PKCS#8 PEM), readable by the owner only."""
+    pem = keys.platform_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    text = json.dumps({"platform_key": pem, "serial": keys.serial, "apiv3_key": keys.apiv3_key})
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(text)
+
+
+def load_keys(path: Path) -> SandboxKeys:
+    raw = json.loads(path.read_text())
+    key = serialization.load_pem_private_key(raw["platform_key"].encode(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError(f"{path}: the platform key is not an RSA key")
+    serial, apiv3_key = str(raw["serial"]), str(raw["apiv3_key"])
+    if len(apiv3_key.encode()) != 32:
+        raise ValueError(f"{path}: the APIv3 key must be 32 bytes")
+    return SandboxKeys(platform_key=key, serial=serial, apiv3_key=apiv3_key)
+
+
 class SandboxWeChatPay:
-    def __init__(self, *, mchid: str, appid: str) -> None:
+    def __init__(self, *, mchid: str, appid: str, keys: SandboxKeys | None = None) -> None:
+        """``keys``: fresh ones when not given (tests, ``make run``); a bench shares them through a file."""
+        keys = keys or SandboxKeys.generate()
         self.mchid = mchid
         self.appid = appid
-        self.apiv3_key = secrets.token_hex(16)  # 32 characters, like the real key
-        self.platform_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.apiv3_key = keys.apiv3_key
+        self.platform_key = keys.platform_key
         self.merchant_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.serial = "PUB_KEY_ID_SANDBOX" + secrets.token_hex(4).upper()
+        self.serial = keys.serial
         self.orders: dict[str, _Order] = {}
         self.lines: dict[dt.date, list[StatementLine]] = {}
 
