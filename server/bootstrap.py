@@ -52,6 +52,7 @@ SANDBOX_MCHID = "1900000109"
 def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
     if settings.sandbox:
         from adapters.identity.fake import SandboxIdentityProvider
+        from adapters.publicpay.fake import SandboxPublicPayment
         from adapters.wechat.fake import SandboxWeChat
         from adapters.wechatpay.fake import SandboxWeChatPay, load_keys
 
@@ -66,6 +67,7 @@ def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
             identity=SandboxIdentityProvider(base_url=settings.public_base_url, redis=redis, keys=keys),
             storage=_storage(settings),
             wechatpay=SandboxWeChatPay(mchid=SANDBOX_MCHID, appid=settings.wechat_appid, keys=pay_keys),
+            publicpay=SandboxPublicPayment(),
         )
     from adapters.identity.client import OidcIdentityProvider
     from adapters.wechat.client import WeChatClient

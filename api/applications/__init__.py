@@ -22,4 +22,5 @@ def build() -> Blueprint:
     bp.add_route(routes.withdraw, "/<request_id:id>/withdraw", methods=["POST"], name="withdraw")
     bp.add_route(routes.resubmit, "/<request_id:id>/resubmit", methods=["POST"], name="resubmit")
     bp.add_route(routes.appeal, "/<request_id:id>/appeal", methods=["POST"], name="appeal")
+    bp.add_route(routes.pay_fee, "/<request_id:id>/payment", methods=["POST"], name="pay_fee")
     return bp

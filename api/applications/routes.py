@@ -20,6 +20,8 @@ from api.applications.schemas import (
     MaterialSourceIn,
     UpdateFormIn,
 )
+from api.payments.routes import providers_of
+from api.payments.schemas import OrderOut
 from domain.applications import service
 from domain.applications.errors import MaterialFileRequired
 from domain.applications.service import MaterialFile
@@ -204,3 +206,17 @@ async def appeal(request: Request, request_id: int) -> HTTPResponse:
     return respond(
         ApplicationOut.of(await service.appeal(actor_of(request), request_id, comment=data.comment))
     )
+
+
+@openapi.summary("Pay the item's fee for a filed application (government fees by notice number)")
+@openapi.description(
+    "Creates the fee's payment the first time, returns the same one after: `pay_params` are WeChat Pay's, "
+    "or the public payment platform's notice number (缴款码) and page; the e-receipt follows payment. "
+    "A granting decision needs the fee paid (`application_fee_unpaid`). Refusal: `application_fee_not_due`."
+)
+@openapi.tag("applications")
+@documented(OrderOut)
+@requires("resident")
+async def pay_fee(request: Request, request_id: int) -> HTTPResponse:
+    order = await service.pay_fee(actor_of(request), providers_of(request), request_id)
+    return respond(OrderOut.of(order))

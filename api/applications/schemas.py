@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.payments.schemas import OrderOut
 from domain.applications.models import Material, ServiceRequest, Transition
 from domain.applications.service import CaseView, masked_form
 from domain.shared.errors import InvalidInput
@@ -184,6 +185,10 @@ class ApplicationsOut(BaseModel):
 class CaseOut(ApplicationOut):
     timeline: list[TransitionOut]
     materials: list[MaterialOut]
+    fee_fen: int = Field(description="The item's fee; 0 = free.")
+    payment: OrderOut | None = Field(
+        description="The fee's payment, once asked for (notice number, receipt)."
+    )
     rating: str | None = Field(
         description="好差评: `open` once the case is finished (decided, or closed by staff); `rated` after."
     )
@@ -196,4 +201,6 @@ class CaseOut(ApplicationOut):
             timeline=[TransitionOut.of(t, for_staff=for_staff) for t in v.transitions],
             materials=[MaterialOut.of(m) for m in v.materials],
             rating=v.rating,
+            fee_fen=v.fee_fen,
+            payment=OrderOut.of(v.payment) if v.payment else None,
         )

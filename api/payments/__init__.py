@@ -11,6 +11,7 @@ def build() -> Blueprint:
     """A fresh blueprint (every app built gets its own) with the payment routes."""
     bp = Blueprint("payments")
     bp.add_route(routes.notify_wechat, "/payments/notify/wechat", methods=["POST"], name="notify_wechat")
+    bp.add_route(routes.notify_public, "/payments/notify/public", methods=["POST"], name="notify_public")
     bp.add_route(routes.mine, "/payments", methods=["GET"], name="mine")
     bp.add_route(routes.get_one, "/payments/<order_id:id>", methods=["GET"], name="get")
     bp.add_route(routes.get_refund, "/refunds/<refund_id:id>", methods=["GET"], name="refund")

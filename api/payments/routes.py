@@ -3,6 +3,8 @@ reconciliation. Parse, one service call, render."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from sanic import HTTPResponse, Request, empty, json
 from sanic_ext import openapi
 
@@ -27,7 +29,18 @@ from domain.payments.service import Providers
 
 
 def providers_of(request: Request) -> Providers:
-    return Providers(wechat=request.app.ctx.runtime.adapters.wechatpay)
+    adapters = request.app.ctx.runtime.adapters
+    return Providers(wechat=adapters.wechatpay, public=adapters.publicpay)
+
+
+async def answer(handling: Awaitable[str]) -> HTTPResponse:
+    """Providers want a 2xx when a notification was handled (a duplicate too), and a 4xx with
+    ``FAIL`` otherwise, so that they send it again; nothing was changed then."""
+    try:
+        await handling
+    except NotificationRejected as exc:
+        return json({"code": "FAIL", "message": f"rejected: {exc.details.get('reason', '')}"}, status=401)
+    return empty(status=204)
 
 
 @openapi.summary("WeChat Pay APIv3 notifications (payments and refunds)")
@@ -39,12 +52,17 @@ def providers_of(request: Request) -> Providers:
 )
 @openapi.tag("payments")
 async def notify_wechat(request: Request) -> HTTPResponse:
-    try:
-        await service.wechat_notification(providers_of(request), request.headers, request.body)
-    except NotificationRejected as exc:
-        reason = str(exc.details.get("reason", ""))
-        return json({"code": "FAIL", "message": f"rejected: {reason}"}, status=401)
-    return empty(status=204)
+    return await answer(service.wechat_notification(providers_of(request), request.headers, request.body))
+
+
+@openapi.summary("Public payment platform callbacks (government fees paid by notice number)")
+@openapi.description(
+    "HMAC-SHA256 over `TIMESTAMP\\nNONCE\\nBODY\\n` with the shared key, at most 5 minutes old; the "
+    'notice must be ours. 204 when handled, 401 `{"code": "FAIL"}` otherwise (the platform retries).'
+)
+@openapi.tag("payments")
+async def notify_public(request: Request) -> HTTPResponse:
+    return await answer(service.public_notification(providers_of(request), request.headers, request.body))
 
 
 @openapi.summary("My payments, newest first")

@@ -50,7 +50,9 @@ class OrderOut(BaseModel):
     paid_fen: int
     refunded_fen: int
     late_payment: bool = Field(description="Paid after it expired: to be refunded, not accepted.")
-    provider: str
+    provider: str = Field(description="wechat, or public (the unified public payment platform, 非税)")
+    notice_number: str | None = Field(description="The payment notice number (缴款码) of a government fee.")
+    pay_params: dict[str, Any] | None = Field(description="What the app pays with while pending.")
     receipt_url: str | None = Field(description="The e-receipt (电子票据), for government fees.")
     expires_at: dt.datetime
     paid_at: dt.datetime | None
@@ -69,6 +71,8 @@ class OrderOut(BaseModel):
             refunded_fen=o.refunded_fen,
             late_payment=o.late_payment,
             provider=o.provider.value,
+            notice_number=o.notice_number,
+            pay_params=o.pay_params if o.state.value == "pending" else None,
             receipt_url=o.receipt_url,
             expires_at=o.expires_at,
             paid_at=o.paid_at,

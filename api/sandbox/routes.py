@@ -15,6 +15,7 @@ from sanic import HTTPResponse, Request, html, json, redirect
 from sanic_ext import openapi
 
 from adapters.identity.port import SandboxIdentityDesk
+from adapters.publicpay.port import PublicPaymentError, SandboxPublicPaymentDesk
 from adapters.wechatpay.port import SandboxWeChatPayDesk, WeChatPayError
 from api.identity.routes import redirect_uri as our_redirect_uri
 from api.payments.routes import providers_of
@@ -180,6 +181,34 @@ async def pay_wechat(request: Request, out_trade_no: str) -> HTTPResponse:
         raise SandboxPaymentUnknown() from None
     outcome = await payments.wechat_notification(providers_of(request), headers, body)
     return json({"out_trade_no": out_trade_no[:40], "outcome": outcome})
+
+
+@openapi.summary("Sandbox only: pay a government fee by its notice number; the callback follows")
+@openapi.tag("sandbox")
+async def pay_nontax(request: Request, notice_number: str) -> HTTPResponse:
+    desk = request.app.ctx.runtime.adapters.publicpay
+    if not isinstance(desk, SandboxPublicPaymentDesk):
+        raise SandboxPaymentUnknown()
+    try:
+        headers, body = desk.pay(notice_number[:32], at=clock.now())
+    except PublicPaymentError:
+        raise SandboxPaymentUnknown() from None
+    outcome = await payments.public_notification(providers_of(request), headers, body)
+    return json({"notice_number": notice_number[:32], "outcome": outcome})
+
+
+@openapi.summary("Sandbox only: the e-receipt (电子票据) of a paid government fee")
+@openapi.tag("sandbox")
+async def nontax_receipt(request: Request, payment_id: str) -> HTTPResponse:
+    order = await payments.by_receipt(f"/sandbox/nontax/receipts/{payment_id[:40]}")
+    if order is None:
+        raise SandboxPaymentUnknown()
+    return html(
+        "<!doctype html><meta charset='utf-8'><title>电子票据（沙箱）</title>"
+        f"<h1>广东省非税收入电子票据（沙箱）</h1><p>缴款码 {escape(order.notice_number or '')}</p>"
+        f"<p>项目 {escape(order.description)}</p><p>金额 {order.paid_fen / 100:.2f} 元</p>"
+        f"<p>交易号 {escape(order.provider_transaction_id or '')}</p>"
+    )
 
 
 class SandboxPaymentUnknown(NotFound):

@@ -147,3 +147,17 @@ class QueueUnknown(DomainError):
     code = "queue_unknown"
     kind = ErrorKind.INVALID
     message = _("There is no such queue.")
+
+
+class ApplicationFeeUnpaid(Conflict):
+    """details: ``fee_fen``."""
+
+    code = "application_fee_unpaid"
+    message = _("The item's fee has not been paid yet.")
+
+
+class ApplicationFeeNotDue(Conflict):
+    """details: ``state``, ``fee_fen``: no fee, or the case is a draft or finished."""
+
+    code = "application_fee_not_due"
+    message = _("There is no fee to pay for this application now.")

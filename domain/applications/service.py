@@ -27,7 +27,7 @@ from tortoise.transactions import in_transaction
 from adapters.storage.port import Storage, StoredFileMissing
 from domain.accounts.models import User
 from domain.aid.items import derived_form
-from domain.applications import catalog, outcomes
+from domain.applications import catalog, fees, outcomes
 from domain.applications.errors import (
     ApplicantKindNotAllowed,
     ApplicationNotEditable,
@@ -57,6 +57,8 @@ from domain.family import service as family
 from domain.family.models import FamilyMember
 from domain.identity.service import age_on, birth_date_of, require_level, today
 from domain.outbox.service import enqueue
+from domain.payments.models import PaymentOrder
+from domain.payments.service import Providers
 from domain.shared import clock, pii
 from domain.shared.actor import Actor
 from domain.shared.errors import PlatformUnavailable
@@ -141,6 +143,8 @@ class CaseView:
     transitions: list[Transition]
     materials: list[Material]
     rating: str | None  # 好差评: "open" once the case is finished, "rated" after; None before
+    fee_fen: int
+    payment: PaymentOrder | None  # the fee's order, once asked for
 
 
 async def view(actor: Actor, request_id: int) -> CaseView:
@@ -151,6 +155,8 @@ async def view(actor: Actor, request_id: int) -> CaseView:
         transitions=await Transition.filter(request_id=req.id).order_by("id"),
         materials=await Material.filter(request_id=req.id).order_by("id"),
         rating=(await outcomes.rating_state([req.id])).get(req.id),
+        fee_fen=(await catalog.item_version(req.item_version_id)).fee_fen,
+        payment=await fees.order_of(req),
     )
 
 
@@ -553,7 +559,10 @@ async def submit(actor: Actor, request_id: int) -> ServiceRequest:
         locked.form_data, locked.form_secrets = _split_form(document, form)  # the cleaned answers
         await _step(conn, locked, "submit", _as_applicant(actor, locked), document=document)
         workflow = engine.get(locked.workflow_code)
-        if result is not None and result.passed and "instant_approve" in workflow.open_from(locked.state):
+        instant = (
+            result is not None and result.passed and "instant_approve" in workflow.open_from(locked.state)
+        )
+        if instant and await fees.settled(locked, document):  # an unpaid fee sends it to staff
             await _step(
                 conn,
                 locked,
@@ -573,6 +582,11 @@ async def withdraw(actor: Actor, request_id: int, *, comment: str = "") -> Servi
 async def resubmit(actor: Actor, request_id: int, *, comment: str = "") -> ServiceRequest:
     """The applicant hands in the supplement staff asked for; the clock runs again."""
     return await act(actor, request_id, "resubmit", comment=comment)
+
+
+async def pay_fee(actor: Actor, providers: Providers, request_id: int) -> PaymentOrder:
+    """The applicant pays the item's fee for a filed case (``application_fee_not_due`` otherwise)."""
+    return await fees.pay(providers, await _load(actor, request_id))
 
 
 async def appeal(actor: Actor, request_id: int, *, comment: str) -> ServiceRequest:
@@ -639,6 +653,8 @@ async def _step(
         raise ReasonsRequired()
     if spec.reviewer and workflow.separate_acceptance_review and req.accepted_by_id == actor.id:
         raise SeparationOfDuties()
+    if spec.grants:
+        await fees.require_settled(req, document)
     cal = await calendar_around(day)
     if spec.pauses_clock:
         _check_supplement_due(cal, day, supplement_due_on)

@@ -39,7 +39,7 @@ def owner(kind: str) -> Callable[[OwnerHandler], OwnerHandler]:
 
 
 def providers_of(job: Job) -> Providers:
-    return Providers(wechat=job.context.adapters.wechatpay)
+    return Providers(wechat=job.context.adapters.wechatpay, public=job.context.adapters.publicpay)
 
 
 @handler(PAID_TOPIC)

@@ -29,6 +29,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from adapters.publicpay.port import CallbackInvalid, PublicPayment, PublicPaymentError
 from adapters.wechatpay.port import NotificationInvalid, WeChatPay, WeChatPayError
 from domain.accounts.models import User
 from domain.audit import service as audit
@@ -69,6 +70,7 @@ class Providers:
     """The payment platforms as wired for this process (``server.bootstrap``)."""
 
     wechat: WeChatPay | None = None
+    public: PublicPayment | None = None
 
 
 def _number(prefix: str) -> str:
@@ -79,6 +81,12 @@ def _require(providers: Providers) -> WeChatPay:
     if providers.wechat is None:
         raise PaymentProviderUnavailable()
     return providers.wechat
+
+
+def _require_public(providers: Providers) -> PublicPayment:
+    if providers.public is None:
+        raise PaymentProviderUnavailable()
+    return providers.public
 
 
 # -- orders ----------------------------------------------------------------------------------------
@@ -130,33 +138,45 @@ async def create_order(
     return existing
 
 
-async def start(providers: Providers, order: PaymentOrder) -> PaymentOrder:
-    """Hand the order to its provider: ``pay_params`` are what the app pays with."""
+async def start(providers: Providers, order: PaymentOrder, *, item_code: str = "") -> PaymentOrder:
+    """Hand the order to its provider: ``pay_params`` are what the app pays with (WeChat Pay's
+    ``wx.requestPayment`` arguments; the public platform's notice number, 缴款码, and its page)."""
     if order.state == OrderState.PENDING and order.pay_params:
-        return order  # a retried start: the same prepay
+        return order  # a retried start: the same prepay or notice
     if order.state not in (OrderState.CREATED, OrderState.PENDING):
         raise PaymentNotPayable(details={"state": order.state.value})
-    wechat = _require(providers)
-    payer = await User.get(id=order.payer_id)
+    notice_number = None
     try:
-        prepay = await wechat.prepay(
-            out_trade_no=order.number,
-            total_fen=order.amount_fen,
-            description=order.description,
-            openid=payer.openid,
-            expires_at=order.expires_at,
-        )
-    except WeChatPayError as exc:
+        if order.provider == Provider.PUBLIC:
+            notice = await _require_public(providers).create_notice(
+                order_number=order.number,
+                amount_fen=order.amount_fen,
+                item_code=item_code,
+                description=order.description,
+                due=order.expires_at,
+            )
+            notice_number = notice.notice_number
+            pay_params: dict[str, Any] = {"notice_number": notice.notice_number, "pay_url": notice.pay_url}
+        else:
+            payer = await User.get(id=order.payer_id)
+            prepay = await _require(providers).prepay(
+                out_trade_no=order.number,
+                total_fen=order.amount_fen,
+                description=order.description,
+                openid=payer.openid,
+                expires_at=order.expires_at,
+            )
+            pay_params = prepay.pay_params
+    except (WeChatPayError, PublicPaymentError) as exc:
         raise PaymentProviderUnavailable(details={"provider_code": exc.code}) from exc
     async with in_transaction() as conn:
         locked = await _locked(conn, order.number)
         if locked.state == OrderState.CREATED:
-            locked.state, locked.pay_params, locked.updated_at = (
-                OrderState.PENDING,
-                prepay.pay_params,
-                clock.now(),
+            locked.state, locked.pay_params, locked.updated_at = OrderState.PENDING, pay_params, clock.now()
+            locked.notice_number = notice_number
+            await locked.save(
+                using_db=conn, update_fields=["state", "pay_params", "notice_number", "updated_at"]
             )
-            await locked.save(using_db=conn, update_fields=["state", "pay_params", "updated_at"])
             await _audit(conn, locked, "payments.pending", OrderState.CREATED, Actor.system())
     return locked
 
@@ -194,6 +214,10 @@ async def _audit(
 
 async def by_purpose(purpose: str) -> PaymentOrder | None:
     return await PaymentOrder.get_or_none(purpose=purpose)
+
+
+async def by_receipt(receipt_url: str) -> PaymentOrder | None:
+    return await PaymentOrder.filter(receipt_url=receipt_url).first()
 
 
 async def mine(actor: Actor, *, limit: int = 50) -> list[PaymentOrder]:
@@ -243,13 +267,13 @@ async def for_finance(
 
 @dataclass(frozen=True)
 class Payment:
-    """A provider's word that an order was paid (a notification's resource, or a query's answer)."""
+    """A provider's word that an order was paid (a notification, or a query's answer), after the
+    provider-specific checks (signature, merchant, app)."""
 
     out_trade_no: str
     transaction_id: str
     total_fen: int
-    mchid: str
-    appid: str
+    receipt_url: str | None = None
 
 
 async def wechat_notification(providers: Providers, headers: Mapping[str, str], body: bytes) -> str:
@@ -269,12 +293,11 @@ async def wechat_notification(providers: Providers, headers: Mapping[str, str], 
                 out_trade_no=str(resource["out_trade_no"]),
                 transaction_id=str(resource["transaction_id"]),
                 total_fen=int(resource["amount"]["total"]),
-                mchid=str(resource["mchid"]),
-                appid=str(resource["appid"]),
             )
+            _check_merchant(wechat, str(resource["mchid"]), str(resource["appid"]))
         except (KeyError, TypeError, ValueError):
             raise NotificationRejected(details={"reason": "malformed"}) from None
-        return await record_payment(wechat, payment)
+        return await record_payment(payment)
     if notice.event_type.startswith("REFUND."):
         return await record_refund_result(
             str(resource.get("out_refund_no", "")), succeeded=resource.get("refund_status") == "SUCCESS"
@@ -282,13 +305,34 @@ async def wechat_notification(providers: Providers, headers: Mapping[str, str], 
     return "ignored"
 
 
-async def record_payment(wechat: WeChatPay, payment: Payment) -> str:
+def _check_merchant(wechat: WeChatPay, mchid: str, appid: str) -> None:
+    """A notification for another merchant or app is not about our money (假通知)."""
+    if mchid != wechat.mchid:
+        raise NotificationRejected(details={"reason": "mchid"})
+    if appid != wechat.appid:
+        raise NotificationRejected(details={"reason": "appid"})
+
+
+async def public_notification(providers: Providers, headers: Mapping[str, str], body: bytes) -> str:
+    """Handle one callback of the public payment platform (a government fee paid)."""
+    public = _require_public(providers)
+    try:
+        notice = public.verify_callback(headers, body, clock.now())
+    except CallbackInvalid as exc:
+        raise NotificationRejected(details={"reason": exc.reason}) from None
+    if not notice.paid or notice.payment_id is None:
+        return "ignored"
+    order = await PaymentOrder.get_or_none(number=notice.order_number)
+    if order is None or order.notice_number != notice.notice_number:
+        raise NotificationRejected(details={"reason": "order"})
+    return await record_payment(
+        Payment(notice.order_number, notice.payment_id, notice.amount_fen, receipt_url=notice.receipt_url)
+    )
+
+
+async def record_payment(payment: Payment) -> str:
     """Apply a confirmed payment to our order: pending → paid once; anything else changes nothing,
     except money for an order that is gone, which is recorded for refund."""
-    if payment.mchid != wechat.mchid:
-        raise NotificationRejected(details={"reason": "mchid"})
-    if payment.appid != wechat.appid:
-        raise NotificationRejected(details={"reason": "appid"})
     async with in_transaction() as conn:
         try:
             order = await _locked(conn, payment.out_trade_no)
@@ -304,6 +348,7 @@ async def record_payment(wechat: WeChatPay, payment: Payment) -> str:
             payment.transaction_id,
             now,
         )
+        order.receipt_url = payment.receipt_url
         late = order.state in (OrderState.EXPIRED, OrderState.CLOSED)
         if late:
             order.late_payment = True  # the state stays: what it paid for is gone
@@ -328,17 +373,24 @@ async def record_payment(wechat: WeChatPay, payment: Payment) -> str:
 
 async def sync_with_provider(providers: Providers, order: PaymentOrder) -> PaymentOrder:
     """Ask the provider about a pending order (no notification came): record a payment it knows of."""
-    wechat = _require(providers)
     if order.state != OrderState.PENDING:
         return order
     try:
-        seen = await wechat.query(order.number)
-    except WeChatPayError as exc:
+        if order.provider == Provider.PUBLIC:
+            if order.notice_number is not None:
+                notice = await _require_public(providers).query(order.notice_number)
+                if notice.paid and notice.payment_id:
+                    await record_payment(
+                        Payment(order.number, notice.payment_id, notice.amount_fen, notice.receipt_url)
+                    )
+        else:
+            wechat = _require(providers)
+            seen = await wechat.query(order.number)
+            if seen.trade_state == "SUCCESS" and seen.transaction_id:
+                _check_merchant(wechat, seen.mchid, seen.appid)
+                await record_payment(Payment(seen.out_trade_no, seen.transaction_id, seen.total_fen))
+    except (WeChatPayError, PublicPaymentError) as exc:
         raise PaymentProviderUnavailable(details={"provider_code": exc.code}) from exc
-    if seen.trade_state == "SUCCESS" and seen.transaction_id:
-        await record_payment(
-            wechat, Payment(seen.out_trade_no, seen.transaction_id, seen.total_fen, seen.mchid, seen.appid)
-        )
     return await PaymentOrder.get(id=order.id)
 
 
@@ -401,6 +453,9 @@ async def refund(
             authorize(actor, Role.FINANCE, order.merchant_code)
         if order.state not in REFUNDABLE and not order.late_payment:
             raise OrderNotRefundable(details={"state": order.state.value})
+        if order.provider == Provider.PUBLIC:
+            # A government fee is given back by the finance bureau's own 退付 procedure, not here.
+            raise OrderNotRefundable(details={"state": order.state.value, "provider": order.provider.value})
         refundable = order.paid_fen - order.refunded_fen
         if amount_fen > refundable:
             raise RefundExceedsPaid(details={"refundable": refundable})

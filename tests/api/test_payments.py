@@ -18,7 +18,7 @@ from domain.accounts.models import User
 from domain.audit.models import AuditRecord
 from domain.outbox.models import OutboxMessage
 from domain.payments import service as payments
-from domain.payments.models import LedgerEntry, OrderState, PaymentOrder
+from domain.payments.models import LedgerEntry, OrderState, PaymentOrder, Provider
 from domain.payments.service import Providers
 from domain.shared import clock
 from tests.api.test_staff import staff_client
@@ -343,3 +343,84 @@ async def test_a_silent_order_is_asked_about_and_recorded(client: httpx.AsyncCli
     synced = await payments.sync_with_provider(Providers(wechat=fake_of(runtime)), order)
     assert synced.state == OrderState.PAID
     assert await User.exists(id=alice.id)
+
+
+# -- government fees through the public payment platform (非税) -------------------------------------
+
+
+async def test_a_government_fee_is_paid_by_notice_number_before_approval(client: httpx.AsyncClient) -> None:
+    from tests.api.test_applications import APPLICATIONS, draft, publish_item, submitted_case
+    from tests.api.test_cases import CASES, claim, officer, ok, step
+    from tests.support.residents import verified
+
+    item = await publish_item(fee_fen=2000, non_tax_item_code="103010100601")
+    alice = await verified(client, "alice")
+    early = await draft(client, alice, item)
+    not_due = await client.post(f"{APPLICATIONS}/{early['id']}/payment", headers=alice.headers)
+    case = await submitted_case(client, alice, item)
+    assert case["state"] == "submitted"
+    wang, li = await officer(client, "wang.fang"), await officer(client, "li.na")
+    await claim(client, wang, case["id"])
+    await ok(client, wang, case["id"], "accept")
+    await claim(client, li, case["id"])
+    await ok(client, li, case["id"], "review")
+
+    unpaid = await step(client, li, case["id"], "approve")
+    asked = await client.post(f"{APPLICATIONS}/{case['id']}/payment", headers=alice.headers)
+    again = await client.post(f"{APPLICATIONS}/{case['id']}/payment", headers=alice.headers)
+    order = asked.json()
+    paid = await client.post(order["pay_params"]["pay_url"])
+    seen = (await client.get(f"{APPLICATIONS}/{case['id']}", headers=alice.headers)).json()
+    receipt = await client.get(seen["payment"]["receipt_url"])
+    approved = await step(client, li, case["id"], "approve")
+
+    assert not_due.status_code == 409 and error_code(not_due) == "application_fee_not_due"
+    assert unpaid.status_code == 409 and error_code(unpaid) == "application_fee_unpaid"
+    assert asked.status_code == 200 and order["provider"] == "public" and order["amount_fen"] == 2000
+    assert (
+        len(order["notice_number"]) == 20 and order["pay_params"]["notice_number"] == order["notice_number"]
+    )
+    assert again.json()["number"] == order["number"]  # asked twice: one order
+    assert paid.json()["outcome"] == "paid"
+    assert seen["fee_fen"] == 2000 and seen["payment"]["state"] == "paid"
+    assert receipt.status_code == 200 and order["notice_number"] in receipt.text  # 电子票据
+    assert approved.status_code == 200 and approved.json()["state"] == "approved"
+    assert CASES  # the staff routes used above
+
+
+async def test_forged_and_stale_public_platform_callbacks_change_nothing(
+    client: httpx.AsyncClient, runtime: Any
+) -> None:
+    from adapters.publicpay import protocol
+
+    alice = await login(client, "alice")
+    order = await payments.create_order(
+        payer_id=alice.id,
+        purpose="test:fee",
+        amount_fen=1000,
+        description="临时居民身份证工本费",
+        merchant_code="qy-public-security",
+        pay_within=dt.timedelta(days=7),
+        provider=Provider.PUBLIC,
+    )
+    adapters = runtime.adapters
+    order = await payments.start(Providers(wechat=adapters.wechatpay, public=adapters.publicpay), order)
+    genuine = adapters.publicpay.pay(order.notice_number)
+    payload = {"notice_number": order.notice_number, "order_number": order.number, "status": "PAID",
+               "amount_fen": 1000, "payment_id": "FSX", "receipt_url": None}  # fmt: skip
+    forged = protocol.sign_callback(b"not-the-shared-key-not-the-key!!", payload, clock.now())
+    stale = protocol.sign_callback(adapters.publicpay.key, payload, clock.now() - dt.timedelta(minutes=10))
+    other = protocol.sign_callback(adapters.publicpay.key, {**payload, "notice_number": "44000"}, clock.now())
+    public = "/api/v1/payments/notify/public"
+
+    answers = [
+        await client.post(public, content=body, headers=headers) for headers, body in (forged, stale, other)
+    ]
+    assert [(r.status_code, r.json()["message"]) for r in answers] == [
+        (401, "rejected: signature"),
+        (401, "rejected: stale"),
+        (401, "rejected: order"),
+    ]
+    assert (await PaymentOrder.get(id=order.id)).state == OrderState.PENDING
+    assert (await client.post(public, content=genuine[1], headers=genuine[0])).status_code == 204
+    assert (await PaymentOrder.get(id=order.id)).state == OrderState.PAID
