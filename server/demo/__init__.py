@@ -81,6 +81,8 @@ DEMO_STAFF = [
     # Frontline at the demo appointment sites (server/demo/appointments.py): check-in and calling.
     ("hall.qy", "市政务服务中心前台 Hall frontline", ["scanner"], ["QY-HALL"]),
     ("clinic.qy", "市人民医院分诊台 Clinic frontline", ["scanner"], ["QY-PEOPLE"]),
+    # Finance of the demo sites' payments (registration fees): refunds and reconciliation.
+    ("finance.qy", "市人民医院财务 Hospital finance", ["finance"], ["QY-PEOPLE", "QY-HALL"]),
     # Finance pays out the civil-affairs bureau's medical aid (seed 000 Art. 15(七)): its scopes name
     # the departments whose cases it may act on.
     ("finance.qx", "清新区财政局财务 Finance", ["finance"], ["qx-finance", "qx-civil-affairs"]),
