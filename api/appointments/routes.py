@@ -36,12 +36,17 @@ def gate_of(request: Request) -> Gate:
 
 
 async def rendered(
-    request: Request, appointment: Appointment, *, just_booked: bool = False, **extra: object
+    request: Request, appointment: Appointment, *, just_booked: bool = False
 ) -> AppointmentOut:
     await appointment.fetch_related("site", "service")
     # A queue number is drawn at check-in: an appointment just booked has none to look up.
     position = None if just_booked else await queue.position_of(appointment)
-    return AppointmentOut.of(appointment, request.ctx.locale, position=position, **extra)  # type: ignore[arg-type]
+    return AppointmentOut.of(
+        appointment,
+        request.ctx.locale,
+        position=position,
+        pay_params=await service.pay_params_of(appointment),
+    )
 
 
 @openapi.summary("Service halls and hospitals that take appointments")
@@ -111,7 +116,7 @@ async def book(request: Request) -> HTTPResponse:
         on_behalf_of=data.on_behalf_of,
     )
     return respond(
-        await rendered(request, booked.appointment, just_booked=True, pay_params=booked.pay_params),
+        await rendered(request, booked.appointment, just_booked=True),
         status=201,
     )
 

@@ -142,7 +142,9 @@ class AppointmentOut(BaseModel):
     pay_by: str | None = Field(description="Pending payment: the place is released after this.")
     checkin_code: str | None = Field(description="Show it at the site; only while booked.")
     queue: QueueOut | None = None
-    pay_params: dict[str, Any] | None = Field(default=None, description="Right after booking a paid service.")
+    pay_params: dict[str, Any] | None = Field(
+        default=None, description="While the fee is awaited: what to pay with."
+    )
 
     @classmethod
     def of(

@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 class BookingRules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    min_identity_level: int = Field(
+        default=1, ge=1, le=5, description="hospitals ask for a verified name (3)"
+    )
     window_days: int = Field(default=7, ge=1, le=90, description="book at most this many days ahead")
     cancel_cutoff_minutes: int = Field(default=120, ge=0, le=7 * 24 * 60, description="cancel until")
     one_per_day: bool = Field(default=True, description="one open booking per person, service and day")

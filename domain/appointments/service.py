@@ -44,6 +44,7 @@ from domain.capacity.errors import HoldExpired, ReservationNotActive, SlotNotFou
 from domain.capacity.gate import Gate
 from domain.capacity.models import CapacitySlot, Reservation
 from domain.family import service as family
+from domain.identity.service import require_level
 from domain.outbox.service import enqueue
 from domain.payments import service as payments
 from domain.payments.errors import PaymentProviderUnavailable
@@ -143,6 +144,7 @@ async def book(
     """Book ``slot_id`` of ``service_id`` for the resident or an active family member."""
     service = await _service(service_id)
     rules = rules_of(service.rules)
+    require_level(actor, rules.min_identity_level)  # identity_level_required, with the level needed
     acting = actor if on_behalf_of is None else await family.acting_for(actor, on_behalf_of)
     subject = subject_key(acting)
     slot = await CapacitySlot.get_or_none(id=slot_id, resource_id=service.capacity_resource_id)
@@ -298,6 +300,14 @@ async def payment_received(
         await payments.flag_late(order, "the place was released before the payment")
         raise PaymentTooLate() from exc
     return locked
+
+
+async def pay_params_of(appointment: Appointment) -> dict[str, object] | None:
+    """While the fee is awaited: what the app pays with (the same as at booking, from any device)."""
+    if appointment.state != AppointmentState.PENDING_PAYMENT:
+        return None
+    order = await payments.by_purpose(purpose_of(appointment))
+    return dict(order.pay_params) if order is not None and order.pay_params else None
 
 
 # -- reading and cancelling ------------------------------------------------------------------------

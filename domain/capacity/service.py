@@ -181,10 +181,11 @@ class Availability:
     state: SlotState
     capacity: int | None  # bookable online; None: unlimited
     left: int | None  # None: unlimited
+    started: bool  # when it was read: a slot that has begun takes no booking
 
     @property
     def bookable(self) -> bool:
-        return self.state == SlotState.OPEN and (self.left is None or self.left > 0)
+        return self.state == SlotState.OPEN and not self.started and (self.left is None or self.left > 0)
 
 
 def online_left(slot: CapacitySlot, *, walk_in: bool = False) -> int | None:
@@ -197,7 +198,8 @@ def online_left(slot: CapacitySlot, *, walk_in: bool = False) -> int | None:
 
 def availability_of(slot: CapacitySlot) -> Availability:
     online = None if slot.capacity is None else slot.capacity - slot.walk_in_reserved
-    return Availability(slot.id, slot.starts_at, slot.ends_at, slot.state, online, online_left(slot))
+    started = slot.starts_at <= clock.now()
+    return Availability(slot.id, slot.starts_at, slot.ends_at, slot.state, online, online_left(slot), started)
 
 
 async def availability(resource_id: int, since: dt.datetime, until: dt.datetime) -> list[Availability]:

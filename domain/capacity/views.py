@@ -18,8 +18,9 @@ from contextlib import suppress
 from redis.exceptions import RedisError
 
 from domain.capacity.gate import Gate
+from domain.shared import clock
 
-VIEW_TTL_SECONDS = 300
+VIEW_TTL_SECONDS = 120  # a view's key changes every minute anyway
 
 
 class AvailabilityViews:
@@ -31,7 +32,10 @@ class AvailabilityViews:
         redis, keys = self.gate.redis, self.gate.keys
         try:
             generation = await redis.get(self.gate.generation_key(resource_id)) or "0"
-            key = keys.of("capacity", "view", resource_id, day.isoformat(), generation)
+            # The minute is in the key too: slots start on the minute, and a slot that has begun is no
+            # longer bookable, so a view is never older than the minute it is read in.
+            minute = clock.now().strftime("%Y%m%d%H%M")
+            key = keys.of("capacity", "view", resource_id, day.isoformat(), generation, minute)
             cached = await redis.get(key)
         except RedisError:
             return _encode(await build())  # no cache without Redis: the database answers

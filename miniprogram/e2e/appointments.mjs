@@ -2,7 +2,7 @@
 // e2e: demo-data   (tests/e2e/test_h5_flows.py loads the demo sites, services, slots and staff first)
 //
 // Appointments (预约) flow against the H5 build at ${E2E_BASE_URL}/h5/, in two browsers:
-// resident: sandbox login → 预约 → service hall QY-HALL → 综合受理窗口 (general) → the earliest slot
+// resident: sandbox login → real-name verification (L3) → 预约 → service hall QY-HALL → 综合受理窗口 (general) → the earliest slot
 //   that can be booked → book for myself → the check-in code, shown large;
 // staff hall.qy (second browser): login → frontline desk → check the resident in by the code →
 //   calling panel of business type A, window 3 → call next;
@@ -15,7 +15,8 @@
 // in now exists only between 08:00 and 17:00 on a working day; at other times the flow books the
 // earliest slot and says that it skips the check-in and calling steps.
 import { launchBrowser, runFlow } from './lib/harness.mjs'
-import { assert } from './lib/resident.mjs'
+import { makeIdNumber, randomChineseName } from './lib/idcard.mjs'
+import { assert, verifyRealName } from './lib/resident.mjs'
 
 const STAFF_PASSWORD = 'palmcity-demo-2026'
 const HALL = 'QY-HALL'
@@ -67,6 +68,9 @@ async function openService(h, kind, site, service) {
 await runFlow('appointments', async (h) => {
   const { page } = h
   await h.login()
+  // Hospitals take registrations from verified residents only (the demo clinics ask for L3).
+  await verifyRealName(h, { name: randomChineseName(), idNumber: makeIdNumber({ birth: '19850307' }) })
+  await h.tap('tab-home')
 
   await h.step('home: 预约 opens the appointments page (no longer "coming soon")', async () => {
     await h.tap('entry-appointment')

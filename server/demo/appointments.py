@@ -76,6 +76,7 @@ SERVICES: dict[str, list[dict[str, Any]]] = {
             "doctor_title": {"zh_Hans": "主任医师", "zh_Hant": "主任醫師", "en": "Chief physician"},
             "fee_fen": 2000,
             "schedule": MORNING,
+            "rules": {"min_identity_level": 3},  # registration by real name (实名就诊)
             "avg_service_minutes": 15,
         },
         {
@@ -90,6 +91,7 @@ SERVICES: dict[str, list[dict[str, Any]]] = {
             },
             "fee_fen": 0,
             "schedule": MORNING,
+            "rules": {"min_identity_level": 3},
         },
     ],
 }

@@ -483,3 +483,35 @@ async def test_the_same_person_booking_two_slots_of_a_day_at_once_gets_one(
         results = await asyncio.gather(*(attempt(actor, gate, service, s["slot_id"]) for s in slots[:8]))
     assert Counter(results) == {"ok": 1, "appointment_limit_reached": 7}
     assert sum(s.confirmed for s in await CapacitySlot.all()) == 1
+
+
+async def test_a_slot_that_has_begun_is_shown_as_not_bookable(client: httpx.AsyncClient) -> None:
+    with at(MONDAY, 9, 10):
+        service = await open_hall()
+        today = await slots_on(client, service, MONDAY)
+    assert [s["bookable"] for s in today[:3]] == [False, True, True]  # 09:00 has begun; 09:30 has not
+
+
+async def test_a_clinic_can_ask_for_a_verified_name_and_a_pending_fee_can_be_paid_from_any_device(
+    client: httpx.AsyncClient,
+) -> None:
+    with at(MONDAY, 7):
+        site = await setup.create_site(
+            HOSPITAL, SiteKind.HOSPITAL, _name("清远市人民医院", "Hospital"),
+            region_code="441800", department_code="qy-health",
+        )  # fmt: skip
+        service = await setup.create_service(
+            site, "dr-zhou", _name("周医生", "Dr Zhou"), business_type="P", fee_fen=500,
+            schedule={"periods": [["08:00", "12:00"]], "slot_minutes": 60, "places": 3},
+            rules={"min_identity_level": 3},
+        )  # fmt: skip
+        await setup.generate_slots(service, MONDAY, 2)
+        slot = (await slots_on(client, service, MONDAY))[0]
+        unverified = await book(client, await login(client, "wechat.only"), service, slot["slot_id"])
+        alice = await verified(client, "alice")
+        made = await booked(client, alice, service, slot["slot_id"])
+        later = (await client.get(f"{BASE}/{made['id']}", headers=alice.headers)).json()
+
+    assert unverified.status_code == 403 and error_code(unverified) == "identity_level_required"
+    assert later["state"] == "pending_payment" and later["pay_params"] == made["pay_params"]
+    assert later["pay_params"]["complete_url"].startswith("/sandbox/wechatpay/")
