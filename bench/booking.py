@@ -155,8 +155,18 @@ def main(argv: list[str] | None = None) -> int:
             for number in range(args.rounds):
                 for workload, these in zip(workloads, (limited_tokens, unlimited_tokens), strict=True):
                     slot = seeded.palmcity[number][workload.key]
+                    cpu_before = _cpu_seconds(palm.process.pid)
                     answered = _book_all(palm.port, slot, these, args)
+                    server_cpu = _cpu_seconds(palm.process.pid) - cpu_before
                     figures = _palmcity_figures(answered, workload)
+                    # The server's own CPU per request: steadier than bookings/s on a busy machine.
+                    figures["server_cpu_seconds"] = round(server_cpu, 3)
+                    figures["server_cpu_ms_per_request"] = round(
+                        1000 * server_cpu / max(len(answered.answers), 1), 2
+                    )
+                    figures["server_cpu_ms_per_booking"] = round(
+                        1000 * server_cpu / max(figures["booked_201"], 1), 2
+                    )
                     figures["sold_in_database"] = asyncio.run(_sold(raw_dsn, slot.slot_id))
                     rounds[f"palmcity_{workload.key}"].append(figures)
                     raw_slot = seeded.raw[number][workload.key]
@@ -172,6 +182,13 @@ def main(argv: list[str] | None = None) -> int:
             results["reads"] = _reads(palm, seeded.palmcity[0]["limited"], workdir, args)
     except run.BenchError as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
+        return 1
+    except asyncpg.exceptions.TooManyConnectionsError as exc:
+        # The raw baseline opens --clients connections of its own beside PalmCity's pool.
+        print(
+            f"bench failed: PostgreSQL refused a connection ({exc}); rerun when fewer clients are connected",
+            file=sys.stderr,
+        )
         return 1
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -364,6 +381,12 @@ def _book_all(port: int, slot: SlotRef, tokens: list[str], args: argparse.Namesp
         for token in tokens
     ]
     return _run_loop(http_post.run(port, requests, connections=args.clients, max_seconds=args.max_seconds))
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process so far, from /proc (psutil is not a dependency)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _palmcity_figures(result: http_post.Result, workload: Workload) -> dict[str, Any]:
@@ -563,6 +586,8 @@ def _median_round(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     chosen = dict(sorted(rounds, key=lambda r: r["bookings_per_second"])[len(rounds) // 2])
     chosen["rounds_bookings_per_second"] = [r["bookings_per_second"] for r in rounds]
     chosen["rounds_p99_ms"] = [r["p99_ms"] for r in rounds]
+    if "server_cpu_ms_per_request" in chosen:
+        chosen["rounds_server_cpu_ms_per_request"] = [r["server_cpu_ms_per_request"] for r in rounds]
     chosen["rounds_sold_in_database"] = [r["sold_in_database"] for r in rounds]
     return chosen
 
@@ -671,6 +696,8 @@ def _report(
             "PostgreSQL and Redis are not pinned: they share the two CPUs with the server and the generator.",
             "The raw baseline runs only the booking transaction (no HTTP, no Redis, no reads before it).",
             "Bookings/s until sold out: places ÷ (first request sent → the last place's 201 received).",
+            "CPU ms/req: the PalmCity process's user + system CPU during a workload ÷ its requests "
+            "(PostgreSQL's and Redis's CPU not included).",
         ],
     }
 
@@ -691,6 +718,7 @@ def _print(report: dict[str, Any]) -> None:
     )
     print(f"PalmCity: {s['palmcity']}")
     columns = [("workload", 28), ("booked/s", 10), ("vs raw", 8), ("p50 ms", 9), ("p99 ms", 9), ("sold", 6)]
+    columns += [("CPU ms/req", 12)]
     header = "".join(f"{n:<{w}}" if n == "workload" else f"{n:>{w}}" for n, w in columns) + "  statuses"
     print("\n" + header)
     print("-" * (len(header) + 20))
@@ -699,12 +727,12 @@ def _print(report: dict[str, Any]) -> None:
         print(
             f"{'PalmCity ' + key:<28}{palm['bookings_per_second']:>10,.0f}{palm['vs_raw']:>8.0%}"
             f"{palm['p50_ms']:>9.2f}{palm['p99_ms']:>9.2f}{palm['sold_in_database']['appointments']:>6}"
-            f"  {palm['statuses']}"
+            f"{palm['server_cpu_ms_per_request']:>12.2f}  {palm['statuses']}"
         )
         print(
             f"{'raw asyncpg ' + key:<28}{raw['bookings_per_second']:>10,.0f}{'100%':>8}"
             f"{raw['p50_ms']:>9.2f}{raw['p99_ms']:>9.2f}{raw['sold_in_database']['reservations']:>6}"
-            f"  booked {raw['booked']}, full {raw['full']}"
+            f"{'':>12}  booked {raw['booked']}, full {raw['full']}"
         )
     reads = r["reads"]
     print(
