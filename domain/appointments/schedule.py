@@ -3,7 +3,7 @@
 Written in China time: ``{"periods": [["09:00", "12:00"], ["14:00", "17:30"]], "slot_minutes": 30,
 "places": 10}``; the gaps between periods are the breaks. Slots are generated only on Chinese
 working days (chinese-calendar, make-up Saturdays included, holidays excluded), so a holiday has
-no slot to book.
+no slot to book, unless the schedule says ``"every_day": true`` (a 24-hour self-service area).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ class Schedule(BaseModel):
     periods: list[tuple[dt.time, dt.time]] = Field(min_length=1, max_length=8)
     slot_minutes: int = Field(ge=5, le=480)
     places: int | None = Field(ge=0, le=100_000, description="per slot; null: unlimited")
+    # Open on every day, holidays included (a 24-hour self-service area); otherwise working days only.
+    every_day: bool = False
 
     @field_validator("periods")
     @classmethod

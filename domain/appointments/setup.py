@@ -102,7 +102,7 @@ async def generate_slots(service: Service, first_day: dt.date, days: int) -> int
     added = 0
     day = first_day
     while day <= last_day:
-        if calendar.is_workday(day):
+        if schedule.every_day or calendar.is_workday(day):
             for start, end in schedule.slots_on(day):
                 if start.astimezone(dt.UTC) not in existing:
                     await capacity.add_slot(

@@ -56,6 +56,24 @@ SERVICES: dict[str, list[dict[str, Any]]] = {
             "walk_in_percent": 34,
         },
         {
+            # A 24-hour self-service area (24小时自助服务区): open every day, so there is always a
+            # slot to book and check in for (the H5 flow relies on it, whatever the hour).
+            "code": "self-service",
+            "name": {
+                "zh_Hans": "24小时自助服务区",
+                "zh_Hant": "24小時自助服務區",
+                "en": "24-hour self-service area",
+            },
+            "business_type": "Z",
+            "schedule": {
+                "periods": [["00:00", "23:30"]],
+                "slot_minutes": 30,
+                "places": 20,
+                "every_day": True,
+            },
+            "avg_service_minutes": 5,
+        },
+        {
             "code": "social-security",
             "name": {
                 "zh_Hans": "社保医保窗口",
