@@ -515,3 +515,19 @@ async def test_a_clinic_can_ask_for_a_verified_name_and_a_pending_fee_can_be_pai
     assert unverified.status_code == 403 and error_code(unverified) == "identity_level_required"
     assert later["state"] == "pending_payment" and later["pay_params"] == made["pay_params"]
     assert later["pay_params"]["complete_url"].startswith("/sandbox/wechatpay/")
+
+
+async def test_a_self_service_area_open_every_day_has_slots_on_holidays_too(
+    client: httpx.AsyncClient,
+) -> None:
+    with at(dt.date(2026, 2, 16)):
+        site = await setup.create_site(
+            HALL, SiteKind.HALL, _name("大厅", "Hall"), region_code="441800", department_code="qy-admin"
+        )
+        service = await setup.create_service(
+            site, "self-service", _name("24小时自助服务区", "Self-service"), business_type="Z",
+            schedule={"periods": [["00:00", "23:30"]], "slot_minutes": 30, "places": 20, "every_day": True},
+        )  # fmt: skip
+        await setup.generate_slots(service, dt.date(2026, 2, 16), 3)
+        festival = await slots_on(client, service, dt.date(2026, 2, 17))
+    assert len(festival) == 47 and festival[0]["starts_at"] == "2026-02-17T00:00:00+08:00"
