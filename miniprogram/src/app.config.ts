@@ -29,6 +29,11 @@ export default defineAppConfig({
     'pages/appointments/detail',
     'pages/frontline/index',
     'pages/frontline/calling',
+    'pages/payments/index',
+    'pages/payments/detail',
+    'pages/finance/index',
+    'pages/finance/refund',
+    'pages/finance/reconciliation',
   ],
   window: {
     backgroundTextStyle: 'light',

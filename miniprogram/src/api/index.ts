@@ -106,5 +106,6 @@ export function acceptInvitation(id: FamilyInvitation['id']): Promise<unknown> {
 export * from './office'
 export * from './staff'
 export * from './appointments'
+export * from './payments'
 export { useStaff, staffStore, type StaffAccount } from './session'
 export type { Realm } from './client'

@@ -1,6 +1,7 @@
 import { request, requestVia, type RequestOptions } from './client'
 import platform, { type PickedFile } from '../platform'
 import { localeStore } from '../store/settings'
+import type { PaymentOrder } from './payments'
 
 /**
  * The palm office (掌上办) API: catalogue, applications, materials, e-certificates, 好差评, inbox.
@@ -231,6 +232,10 @@ export interface Material {
 export interface Case extends Application {
   timeline: TransitionStep[]
   materials: Material[]
+  /** the item's fee (收费事项); 0 = free */
+  fee_fen?: number
+  /** the fee's payment order, once asked for (POST /applications/{id}/payment); null before */
+  payment?: PaymentOrder | null
 }
 
 export function createApplication(input: { item_code: string; on_behalf_of?: number | null; form: FormValues }) {

@@ -5,10 +5,11 @@ import { useT, type MessageKey } from '../i18n'
 const LINKS: { key: string; glyph: string; label: MessageKey; url: string }[] = [
   { key: 'applications', glyph: '件', label: 'office.myApplications', url: '/pages/applications/index' },
   { key: 'wallet', glyph: '证', label: 'office.wallet', url: '/pages/certificates/index' },
+  { key: 'payments', glyph: '缴', label: 'office.payments', url: '/pages/payments/index' },
   { key: 'inbox', glyph: '信', label: 'office.inbox', url: '/pages/inbox/index' },
 ]
 
-/** The resident's palm-office shortcuts: my applications, e-certificate wallet, inbox. */
+/** The resident's palm-office shortcuts: my applications, e-certificate wallet, payments, inbox. */
 export default function OfficeLinks() {
   const t = useT()
   return (

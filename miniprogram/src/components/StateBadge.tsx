@@ -33,16 +33,31 @@ const APPOINTMENT_TONE: Record<string, 'ok' | 'warn' | 'bad' | 'muted' | 'info'>
   served: 'muted',
 }
 
+/** Payment orders (`pay.state.*`) and refunds (`refund.state.*`). */
+const PAYMENT_TONE: Record<string, 'ok' | 'warn' | 'bad' | 'muted' | 'info'> = {
+  created: 'warn',
+  pending: 'warn',
+  paid: 'ok',
+  partially_refunded: 'info',
+  refunded: 'muted',
+  closed: 'muted',
+  expired: 'muted',
+  succeeded: 'ok',
+  failed: 'bad',
+}
+
 const KINDS = {
   case: { prefix: 'state', tone: TONE },
   appointment: { prefix: 'appt.state', tone: APPOINTMENT_TONE },
   ticket: { prefix: 'ticket.state', tone: APPOINTMENT_TONE },
+  payment: { prefix: 'pay.state', tone: PAYMENT_TONE },
+  refund: { prefix: 'refund.state', tone: PAYMENT_TONE },
 }
 
 interface Props {
   state: string
   testId?: string
-  /** whose state: an application's (default), an appointment's or a queue number's */
+  /** whose state: an application's (default), an appointment's, a queue number's, a payment's or a refund's */
   kind?: keyof typeof KINDS
 }
 

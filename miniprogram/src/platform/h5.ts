@@ -1,4 +1,4 @@
-import { isSandboxPay, type PayParams, type PickedFile, type Platform, type TransportResponse, type UploadParams } from './types'
+import { isSandboxPay, isSandboxUrl, type NoticePayParams, type PayParams, type PickedFile, type Platform, type TransportResponse, type UploadParams } from './types'
 
 const ACCEPT = '.pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png'
 
@@ -19,6 +19,11 @@ function pickWithInput(): Promise<PickedFile | null> {
     input.addEventListener('cancel', () => done(null))
     input.click()
   })
+}
+
+/** Backend paths (the API's origin) made absolute; outside URLs kept. */
+function absolute(url: string): string {
+  return /^https?:\/\//.test(url) ? url : `${API_BASE}${url}`
 }
 
 async function asResponse(res: Response): Promise<TransportResponse> {
@@ -62,6 +67,22 @@ const h5: Platform = {
     if (!isSandboxPay(params)) throw new Error('payment not available in the browser')
     const res = await fetch(params.complete_url, { method: 'POST', headers: { Accept: 'application/json' } })
     if (!res.ok) throw new Error(`sandbox payment failed (${res.status})`)
+  },
+
+  async payByNotice({ pay_url }: NoticePayParams) {
+    const url = absolute(pay_url)
+    if (isSandboxUrl(pay_url)) {
+      // the sandbox public payment platform: pay as the payer would on its page; the callback follows
+      const res = await fetch(url, { method: 'POST', headers: { Accept: 'application/json' } })
+      if (!res.ok) throw new Error(`sandbox payment failed (${res.status})`)
+      return 'paid'
+    }
+    window.location.href = url // the platform's own page; it sends the payer back to the app
+    return 'opened'
+  },
+
+  openPage(url: string) {
+    window.open(absolute(url), '_blank')
   },
 
   identityReturnUrl() {

@@ -1,7 +1,7 @@
 import type { Platform } from './types'
 
-export { isSandboxPay } from './types'
-export type { Platform, PaymentParams, PayParams, SandboxPayParams, PhoneNumberDetail, PickedFile, TransportResponse, UploadParams } from './types'
+export { isNoticePay, isSandboxPay, isSandboxUrl } from './types'
+export type { Platform, NoticePayParams, PaymentParams, PayParams, SandboxPayParams, PhoneNumberDetail, PickedFile, TransportResponse, UploadParams } from './types'
 
 /*
  * Pick the implementation at build time. TARO_ENV is replaced by a string constant, so webpack drops

@@ -21,6 +21,26 @@ export interface SandboxPayParams {
 
 export type PayParams = PaymentParams | SandboxPayParams
 
+/**
+ * A government fee (非税收入) on the unified public payment platform: paid by its notice number
+ * (缴款码) on the platform's own page. In the sandbox `pay_url` is `/sandbox/nontax/<notice>/pay`,
+ * which pays when POSTed (like WeChat Pay's sandbox `complete_url`).
+ */
+export interface NoticePayParams {
+  notice_number: string
+  pay_url: string
+}
+
+export function isNoticePay(p: unknown): p is NoticePayParams {
+  const n = p as NoticePayParams | null
+  return !!n && typeof n.notice_number === 'string' && typeof n.pay_url === 'string'
+}
+
+/** The backend's sandbox pages live under /sandbox/ (relative, on the API's origin). */
+export function isSandboxUrl(url: string): boolean {
+  return /^(https?:\/\/[^/]+)?\/sandbox\//.test(url)
+}
+
 export function isSandboxPay(p: PayParams): p is SandboxPayParams {
   return (p as SandboxPayParams).sandbox === true && typeof (p as SandboxPayParams).complete_url === 'string'
 }
@@ -76,6 +96,14 @@ export interface Platform {
    * backend's parameters, or, in the sandbox, POST its `complete_url`. Rejects when not paid.
    */
   requestPayment(params: PayParams): Promise<void>
+  /**
+   * Pay a government fee by its notice number (缴款码). The sandbox pays by POSTing `pay_url`; the real
+   * platform's page is opened (web-view on weapp, the page itself on H5) and the app rereads the order
+   * when it comes back. Resolves once paid (sandbox) or once the page was opened; rejects otherwise.
+   */
+  payByNotice(params: NoticePayParams): Promise<'paid' | 'opened'>
+  /** Show an outside page (the e-receipt, 电子票据): a web-view on weapp, a new tab on H5. */
+  openPage(url: string): void
   /** URL the identity provider sends the browser back to, with ?code=&state= appended. */
   identityReturnUrl(): string
   /** Open the identity provider's authorize page. */

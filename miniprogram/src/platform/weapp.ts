@@ -1,5 +1,10 @@
 import Taro from '@tarojs/taro'
-import { isSandboxPay, type PayParams, type PhoneNumberDetail, type PickedFile, type Platform, type UploadParams } from './types'
+import { isSandboxPay, isSandboxUrl, type NoticePayParams, type PayParams, type PhoneNumberDetail, type PickedFile, type Platform, type UploadParams } from './types'
+
+/** Backend paths (the API's origin) made absolute; outside URLs kept. */
+function absolute(url: string): string {
+  return /^https?:\/\//.test(url) ? url : `${API_BASE}${url}`
+}
 
 /** WeChat mini-program implementation. The only file that calls WeChat-only APIs. */
 const weapp: Platform = {
@@ -32,6 +37,22 @@ const weapp: Platform = {
       return
     }
     await Taro.requestPayment({ ...params })
+  },
+
+  async payByNotice({ pay_url }: NoticePayParams) {
+    if (isSandboxUrl(pay_url)) {
+      // a sandbox backend (DevTools): pay by notice number as the payer would on the platform's page
+      const res = await Taro.request({ url: absolute(pay_url), method: 'POST', dataType: 'json' })
+      if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`sandbox payment failed (${res.statusCode})`)
+      return 'paid'
+    }
+    // the unified public payment platform's page, in a web-view (its domain must be a business domain)
+    await Taro.navigateTo({ url: `/pages/identity/webview?url=${encodeURIComponent(absolute(pay_url))}` })
+    return 'opened'
+  },
+
+  openPage(url: string) {
+    Taro.navigateTo({ url: `/pages/identity/webview?url=${encodeURIComponent(absolute(url))}` })
   },
 
   identityReturnUrl() {

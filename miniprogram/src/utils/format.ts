@@ -28,6 +28,11 @@ export function fenToYuan(fen: number): string {
   return (fen / 100).toFixed(2).replace(/\.00$/, '')
 }
 
+/** Money as yuan with two decimals: 1000 fen → "10.00" (payments show exact amounts). */
+export function yuan(fen: number): string {
+  return (fen / 100).toFixed(2)
+}
+
 // ---- China time (appointments: the server sends ISO strings with +08:00) ----------------------------
 
 const CHINA_OFFSET_MS = 8 * 3600 * 1000

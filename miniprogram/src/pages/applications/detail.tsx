@@ -7,6 +7,7 @@ import FormAnswers from '../../components/FormAnswers'
 import MaterialsPanel from '../../components/MaterialsPanel'
 import Timeline from '../../components/Timeline'
 import FileList from '../../components/FileList'
+import FeeCard from '../../components/FeeCard'
 import { requireLogin } from '../../components/auth'
 import {
   appealApplication,
@@ -25,6 +26,8 @@ import {
 } from '../../api'
 import { useT } from '../../i18n'
 import '../office/office.css'
+import '../appointments/appointments.css'
+import '../payments/payments.css'
 
 /** States after which a service can be rated, until the backend's `rating` field says so itself. */
 const FINISHED = ['approved', 'delivered', 'closed', 'denied']
@@ -132,6 +135,8 @@ export default function ApplicationDetail() {
           <Text className='kv__value'>{app.on_behalf_of ? member?.name ?? '…' : t('applicant.self')}</Text>
         </View>
       </View>
+
+      <FeeCard app={app} onChanged={reload} />
 
       {supplement && (
         <View className='card card--warn' data-testid='supplement'>

@@ -6,6 +6,7 @@ import Segmented from '../../components/Segmented'
 import StateBadge from '../../components/StateBadge'
 import { requireStaff } from '../../components/staffAuth'
 import { isFrontline, onlyFrontline } from '../../components/frontline'
+import { isFinance } from '../../components/finance'
 import { itemName, listQueue, QUEUES, staffLogout, staffStore, useStaff, type Application, type Queue } from '../../api'
 import { useT } from '../../i18n'
 import { load, save } from '../../store/storage'
@@ -74,7 +75,20 @@ export default function StaffQueue() {
           <Text className='list__arrow'>›</Text>
         </View>
       )}
-      <View className={`card ${isFrontline(staff) ? '' : 'card--overlap'}`}>
+      {isFinance(staff) && (
+        <View
+          className={`card card--link ${isFrontline(staff) ? '' : 'card--overlap'}`}
+          data-testid='finance-entry'
+          onClick={() => Taro.navigateTo({ url: '/pages/finance/index' })}
+        >
+          <View className='setting__text'>
+            <Text className='setting__label'>{t('fin.title')}</Text>
+            <Text className='caption muted'>{t('fin.entryHint')}</Text>
+          </View>
+          <Text className='list__arrow'>›</Text>
+        </View>
+      )}
+      <View className={`card ${isFrontline(staff) || isFinance(staff) ? '' : 'card--overlap'}`}>
         <Segmented testIdPrefix='queue' value={queue} onChange={pick} options={QUEUES.map((q) => ({ value: q, label: t(`staff.queue.${q}`) }))} />
         {items === null ? (
           <Text className='body muted block queue-note'>{t('common.loading')}</Text>

@@ -1,0 +1,84 @@
+import Taro from '@tarojs/taro'
+import { Text, View } from '@tarojs/components'
+import { useState } from 'react'
+import { ApiError, applicationFeeOrder, payOrder, showError, type Case } from '../api'
+import { isNoticePay, isSandboxUrl } from '../platform'
+import { useT } from '../i18n'
+import { yuan } from '../utils/format'
+import PaymentCard from './PaymentCard'
+
+interface Props {
+  app: Case
+  /** reread the case (after paying, or after coming back from the platform's page) */
+  onChanged: () => Promise<unknown>
+}
+
+/**
+ * The fee of a case (收费事项): the amount; once filed, a pay button that asks for the fee's order
+ * (`POST /applications/{id}/payment`, the same order every time) and pays it through the platform
+ * layer (a government fee by its notice number); then the order with its e-receipt link.
+ */
+export default function FeeCard({ app, onChanged }: Props) {
+  const t = useT()
+  const [busy, setBusy] = useState(false)
+  const [opened, setOpened] = useState(false)
+  const fee = app.fee_fen ?? 0
+  if (fee <= 0) return null
+  const order = app.payment ?? null
+  const due = app.state !== 'draft' && !app.decided_at
+  const settled = order !== null && order.state !== 'pending' && order.state !== 'created'
+  const canPay = due && !settled
+  const notice = order?.pay_params && isNoticePay(order.pay_params) ? order.pay_params : null
+  const sandbox = notice ? isSandboxUrl(notice.pay_url) : false
+
+  async function pay() {
+    if (busy) return
+    setBusy(true)
+    try {
+      const current = await applicationFeeOrder(app.id)
+      if (current.state === 'pending') {
+        const how = await payOrder(current)
+        if (how === 'opened') setOpened(true)
+        else Taro.showToast({ title: t('fee.paidToast'), icon: 'success' })
+      }
+      await onChanged()
+    } catch (err) {
+      if (err instanceof ApiError) showError(err)
+      else Taro.showToast({ title: t('pay.failed'), icon: 'none' })
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <View data-testid='fee-card' data-state={order?.state ?? 'none'} data-fee={fee}>
+      {order && settled ? (
+        <PaymentCard order={order} title={t('fee.title')} />
+      ) : (
+        <View className='card'>
+          <View className='card__head card__head--top'>
+            <Text className='card__title'>{t('fee.title')}</Text>
+          </View>
+          <Text className='caption muted block center'>{t('fee.amount')}</Text>
+          <Text className='payment__amount' data-testid='fee-amount'>¥{yuan(fee)}</Text>
+          {order?.notice_number && (
+            <View className='kv'>
+              <View className='kv__row'>
+                <Text className='kv__key'>{t('pay.notice')}</Text>
+                <Text className='kv__value mono' data-testid='fee-notice'>{order.notice_number}</Text>
+              </View>
+            </View>
+          )}
+          <Text className='body block warn-text'>{due ? t('fee.due') : t('fee.notDue')}</Text>
+          {sandbox && <View className='sandbox-note' data-testid='fee-sandbox'>{t('fee.sandbox')}</View>}
+          {opened && <Text className='body block' data-testid='fee-opened'>{t('fee.opened')}</Text>}
+          {canPay && (
+            <View className={`btn btn--wechat btn--block ${busy ? 'btn--busy' : ''}`} data-testid='fee-pay' onClick={pay}>
+              {order?.provider === 'public' || notice ? t('fee.payByNotice', { fee: yuan(fee) }) : t('fee.pay', { fee: yuan(fee) })}
+            </View>
+          )}
+        </View>
+      )}
+    </View>
+  )
+}

@@ -1,0 +1,102 @@
+import Taro, { useDidShow } from '@tarojs/taro'
+import { Text, View } from '@tarojs/components'
+import { useState } from 'react'
+import PageShell from '../../components/PageShell'
+import Segmented from '../../components/Segmented'
+import PaymentRow from '../../components/PaymentRow'
+import { requireStaff } from '../../components/staffAuth'
+import { staffLogout, staffPayments, useStaff, type OrderState, type PaymentOrder } from '../../api'
+import { useT, type MessageKey } from '../../i18n'
+import { load, save } from '../../store/storage'
+import '../office/office.css'
+import '../payments/payments.css'
+
+type Filter = 'all' | 'late' | OrderState
+const FILTERS: Filter[] = ['all', 'late', 'paid', 'partially_refunded', 'refunded']
+
+/**
+ * Finance's payments desk: the orders of the merchants in scope, late payments (money that came
+ * after its order expired: to be refunded) highlighted and first; tap one to refund it; reconciliation.
+ */
+export default function FinanceDesk() {
+  const t = useT()
+  const staff = useStaff()
+  const [filter, setFilter] = useState<Filter>(load<Filter>('financeFilter', 'all'))
+  const [items, setItems] = useState<PaymentOrder[] | null>(null)
+
+  async function reload(f: Filter = filter) {
+    setItems(null)
+    try {
+      const found = await staffPayments(f === 'all' ? {} : f === 'late' ? { late: true } : { state: f })
+      // late payments first: they wait for a refund
+      setItems([...found.filter((o) => o.late_payment), ...found.filter((o) => !o.late_payment)])
+    } catch {
+      setItems([])
+    }
+  }
+
+  useDidShow(() => {
+    if (!requireStaff('/pages/finance/index')) return
+    reload()
+  })
+
+  function pick(f: Filter) {
+    setFilter(f)
+    save('financeFilter', f)
+    reload(f)
+  }
+
+  async function logout() {
+    await staffLogout()
+    Taro.reLaunch({ url: '/pages/staff/login?redirect=%2Fpages%2Ffinance%2Findex' })
+  }
+
+  return (
+    <PageShell testId='page-finance' title={t('fin.title')} className='staff'>
+      <View className='staff-hero'>
+        <View className='staff-hero__row'>
+          <Text className='staff-hero__title' data-testid='staff-name'>{staff?.display_name ?? ''}</Text>
+          <Text className='link link--light' data-testid='staff-logout' onClick={logout}>
+            {t('staff.logout')}
+          </Text>
+        </View>
+        <Text className='staff-hero__hint'>{(staff?.scopes ?? []).join(' · ')}</Text>
+      </View>
+      <View
+        className='card card--overlap card--link'
+        data-testid='reconciliation-entry'
+        onClick={() => Taro.navigateTo({ url: '/pages/finance/reconciliation' })}
+      >
+        <View className='setting__text'>
+          <Text className='setting__label'>{t('fin.reconcile')}</Text>
+          <Text className='caption muted'>{t('fin.reconcileHint')}</Text>
+        </View>
+        <Text className='list__arrow'>›</Text>
+      </View>
+      <View className='card'>
+        <Segmented
+          testIdPrefix='payments-filter'
+          value={filter}
+          onChange={pick}
+          options={FILTERS.map((f) => ({ value: f, label: t(`fin.filter.${f}` as MessageKey) }))}
+        />
+        {items === null ? (
+          <Text className='body muted block queue-note'>{t('common.loading')}</Text>
+        ) : items.length === 0 ? (
+          <Text className='body muted block queue-note' data-testid='finance-empty'>{t('fin.none')}</Text>
+        ) : (
+          <View className='list' data-testid='finance-list'>
+            {items.map((o) => (
+              <PaymentRow
+                key={o.id}
+                order={o}
+                testId='finance-payment'
+                onTap={() => Taro.navigateTo({ url: `/pages/finance/refund?id=${o.id}` })}
+              />
+            ))}
+          </View>
+        )}
+      </View>
+    </PageShell>
+  )
+}
