@@ -16,6 +16,7 @@
 import { launchBrowser, runFlow } from './lib/harness.mjs'
 import { makeIdNumber, randomChineseName } from './lib/idcard.mjs'
 import { assert, verifyRealName } from './lib/resident.mjs'
+import { openService, pickEarliestSlot } from './lib/appointments.mjs'
 
 const STAFF_PASSWORD = 'palmcity-demo-2026'
 const HALL = 'QY-HALL'
@@ -36,7 +37,8 @@ await runFlow('appointments', async (h) => {
   const { page } = h
   await h.login()
   // Hospitals take registrations from verified residents only (the demo clinics ask for L3).
-  await verifyRealName(h, { name: randomChineseName(), idNumber: makeIdNumber({ birth: '19850307' }) })
+  // born after 1988: the Qingcheng district (441802) of the ID number exists only since then
+  await verifyRealName(h, { name: randomChineseName(), idNumber: makeIdNumber({ birth: '19890307' }) })
   await h.tap('tab-home')
 
   await h.step('home: 预约 opens the appointments page (no longer "coming soon")', async () => {

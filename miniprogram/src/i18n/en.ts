@@ -483,7 +483,7 @@ const en: Messages = {
   'pay.detail': 'Payment',
   'pay.amount': 'Amount',
   'pay.paidFen': 'Paid',
-  'pay.refundedFen': 'Refunded',
+  'pay.refundedFen': 'Refunds',
   'pay.number': 'Order number',
   'pay.notice': 'Payment notice number',
   'pay.noticeHint': 'A government fee: paid by its notice number on the public payment platform, with an e-receipt afterwards.',

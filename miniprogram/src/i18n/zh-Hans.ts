@@ -482,7 +482,7 @@ const zhHans = {
   'pay.detail': '缴费详情',
   'pay.amount': '金额',
   'pay.paidFen': '实付',
-  'pay.refundedFen': '已退',
+  'pay.refundedFen': '退款',
   'pay.number': '订单号',
   'pay.notice': '缴款码',
   'pay.noticeHint': '政府非税收入：凭缴款码在统一公共支付平台缴纳，缴费后开具电子票据。',

@@ -484,7 +484,7 @@ const zhHant: Messages = {
   'pay.detail': '繳費詳情',
   'pay.amount': '金額',
   'pay.paidFen': '實付',
-  'pay.refundedFen': '已退',
+  'pay.refundedFen': '退款',
   'pay.number': '訂單號',
   'pay.notice': '繳款碼',
   'pay.noticeHint': '政府非稅收入：憑繳款碼在統一公共支付平台繳納，繳費後開具電子票據。',
