@@ -94,6 +94,9 @@ class SandboxWeChatPay:
         self.merchant_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.serial = keys.serial
         self.orders: dict[str, _Order] = {}
+        # Refunds succeed in the refund call's own answer (so the demo's refunds complete); tests of
+        # the notification path turn this off and complete them with complete_refund().
+        self.instant_refunds = True
         self.lines: dict[dt.date, list[StatementLine]] = {}
 
     # -- the port --------------------------------------------------------------------------------
@@ -127,6 +130,8 @@ class SandboxWeChatPay:
         if order.state not in ("SUCCESS", "REFUND"):
             raise WeChatPayError("RESOURCE_NOT_EXISTS", "the order is not paid")
         order.refunds.setdefault(out_refund_no, (refund_fen, "PROCESSING"))
+        if self.instant_refunds:
+            self.complete_refund(out_refund_no)  # as WeChat Pay may: SUCCESS in the answer itself
         return order.refunds[out_refund_no][1]
 
     def verify(self, headers: Mapping[str, str], body: bytes, now: dt.datetime) -> Notification:

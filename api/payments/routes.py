@@ -102,6 +102,15 @@ async def staff_list(request: Request) -> HTTPResponse:
     return respond(OrdersOut(items=[OrderOut.of(o) for o in found]))
 
 
+@openapi.summary("One payment of a merchant in my scope, with its refunds (finance)")
+@openapi.tag("payments-staff")
+@documented(OrderOut)
+@requires("staff")
+async def staff_get(request: Request, order_id: int) -> HTTPResponse:
+    order = await service.for_finance_one(actor_of(request), order_id)
+    return respond(OrderOut.of(order, await service.refunds_of(order)))
+
+
 @openapi.summary("Refund all or part of a payment (finance of its merchant)")
 @openapi.description(
     "Partial and repeated refunds, never above what was paid, even when asked at once. Refusals: "

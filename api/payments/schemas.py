@@ -48,7 +48,7 @@ class OrderOut(BaseModel):
     amount_fen: int
     state: str = Field(description="created, pending, paid, partially_refunded, refunded, closed, expired")
     paid_fen: int
-    refunded_fen: int
+    refunded_fen: int = Field(description="Refunds asked for and not failed (pending ones included).")
     late_payment: bool = Field(description="Paid after it expired: to be refunded, not accepted.")
     provider: str = Field(description="wechat, or public (the unified public payment platform, 非税)")
     notice_number: str | None = Field(description="The payment notice number (缴款码) of a government fee.")

@@ -204,7 +204,8 @@ async def nontax_receipt(request: Request, payment_id: str) -> HTTPResponse:
     if order is None:
         raise SandboxPaymentUnknown()
     return html(
-        "<!doctype html><meta charset='utf-8'><title>电子票据（沙箱）</title>"
+        "<!doctype html><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'><title>电子票据（沙箱）</title>"
         f"<h1>广东省非税收入电子票据（沙箱）</h1><p>缴款码 {escape(order.notice_number or '')}</p>"
         f"<p>项目 {escape(order.description)}</p><p>金额 {order.paid_fen / 100:.2f} 元</p>"
         f"<p>交易号 {escape(order.provider_transaction_id or '')}</p>"

@@ -55,6 +55,7 @@ from domain.payments.models import (
 )
 from domain.shared import clock
 from domain.shared.actor import Actor
+from domain.staff.errors import StaffScopeRequired
 from domain.staff.roles import Role, authorize, visible_scopes
 
 PAID_TOPIC = "payments.paid"
@@ -244,6 +245,19 @@ async def own_refund(actor: Actor, refund_id: int) -> Refund:
     if found is None:
         raise RefundNotFound()
     return found
+
+
+async def for_finance_one(actor: Actor, order_id: int) -> PaymentOrder:
+    """One order of a merchant in the finance officer's scopes; others' are not found."""
+    authorize(actor, Role.FINANCE)
+    order = await PaymentOrder.get_or_none(id=order_id) if 0 < order_id <= _MAX_ID else None
+    if order is None:
+        raise PaymentOrderNotFound()
+    try:
+        authorize(actor, Role.FINANCE, order.merchant_code)
+    except StaffScopeRequired:
+        raise PaymentOrderNotFound() from None
+    return order
 
 
 async def for_finance(
@@ -475,7 +489,7 @@ async def refund(
         await _audit(conn, order, "payments.refund_requested", order.state, actor, refund=created.number,
                      amount_fen=amount_fen)  # fmt: skip
     try:
-        await wechat.refund(
+        status = await wechat.refund(
             out_trade_no=order.number,
             out_refund_no=created.number,
             refund_fen=amount_fen,
@@ -484,6 +498,9 @@ async def refund(
     except WeChatPayError as exc:
         await record_refund_result(created.number, succeeded=False)
         raise PaymentProviderUnavailable(details={"provider_code": exc.code}) from exc
+    if status == "SUCCESS":  # settled in the answer itself; a notification may still follow (a duplicate)
+        await record_refund_result(created.number, succeeded=True)
+        created = await Refund.get(id=created.id)
     return created
 
 

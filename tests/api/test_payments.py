@@ -185,6 +185,7 @@ async def paid_order(client: httpx.AsyncClient, runtime: Any, **kwargs: Any) -> 
 async def test_partial_and_repeated_refunds_up_to_what_was_paid(
     client: httpx.AsyncClient, runtime: Any
 ) -> None:
+    fake_of(runtime).instant_refunds = False  # the results come by notification, as they mostly do
     order = await paid_order(client, runtime, amount=1000)
     headers = await finance(client)
     path = f"/api/v1/staff/payments/{order.id}/refunds"
@@ -275,7 +276,7 @@ async def test_the_payer_sees_their_payments_and_refunds_and_nobody_elses(
     their_refund = await client.get(f"/api/v1/refunds/{refund.json()['id']}", headers=bob.headers)
 
     assert [o["number"] for o in mine] == [order.number]
-    assert one["state"] == "paid" and [r["amount_fen"] for r in one["refunds"]] == [400]
+    assert one["state"] == "partially_refunded" and [r["amount_fen"] for r in one["refunds"]] == [400]
     assert own_refund.status_code == 200
     assert theirs.status_code == 404 and their_refund.status_code == 404
 
@@ -424,3 +425,22 @@ async def test_forged_and_stale_public_platform_callbacks_change_nothing(
     assert (await PaymentOrder.get(id=order.id)).state == OrderState.PENDING
     assert (await client.post(public, content=genuine[1], headers=genuine[0])).status_code == 204
     assert (await PaymentOrder.get(id=order.id)).state == OrderState.PAID
+
+
+async def test_a_refund_settled_in_the_providers_answer_is_recorded_at_once(
+    client: httpx.AsyncClient, runtime: Any
+) -> None:
+    order = await paid_order(client, runtime, amount=1000)  # the sandbox settles refunds at once
+    headers = await finance(client)
+    made = await client.post(
+        f"/api/v1/staff/payments/{order.id}/refunds",
+        json={"amount_fen": 400, "reason": "部分"},
+        headers=headers,
+    )
+    seen = (await client.get(f"/api/v1/staff/payments/{order.id}", headers=headers)).json()
+    late_notice = await deliver(client, fake_of(runtime).complete_refund(made.json()["number"]))
+
+    assert made.status_code == 201 and made.json()["state"] == "succeeded"
+    assert seen["state"] == "partially_refunded" and [r["state"] for r in seen["refunds"]] == ["succeeded"]
+    assert late_notice.status_code == 204  # its notification, arriving after, is a duplicate
+    assert (await topics())["payments.refunded"] == 1
