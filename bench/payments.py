@@ -689,7 +689,8 @@ def _report(
             "The raw baseline runs only record_payment's statements (no HTTP, no verification, no Redis).",
             "Notifications/s: notifications answered ÷ (first sent → last answered).",
             "Server CPU ms per notification: the PalmCity process's user + system CPU during a pass ÷ its "
-            "notifications (PostgreSQL's CPU not included).",
+            "notifications (PostgreSQL's CPU not included); CPU %: that CPU ÷ the pass's seconds (100 % is "
+            "the whole of CPU 0, which PostgreSQL and Redis share).",
         ],
     }
 
@@ -701,7 +702,10 @@ def _print(report: dict[str, Any]) -> None:
         f"round, median of {s['rounds']} rounds"
     )
     print(f"PalmCity: {s['palmcity']}")
-    header = f"{'pass':<40}{'notif/s':>9}{'vs raw':>8}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms':>8}  statuses"
+    header = (
+        f"{'pass':<40}{'notif/s':>9}{'vs raw':>8}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms':>8}{'CPU %':>7}"
+        "  statuses"
+    )
     print("\n" + header)
     print("-" * (len(header) + 16))
     rows = (
@@ -718,9 +722,11 @@ def _print(report: dict[str, Any]) -> None:
             else ("100%" if figures is r["raw"] else "")
         )
         cpu = figures.get("server_cpu_ms_per_notification")
+        busy = figures.get("server_cpu_percent")
         print(
             f"{label:<40}{figures['per_second']:>9,.0f}{ratio:>8}{figures['p50_ms']:>9.2f}"
-            f"{figures['p99_ms']:>9.2f}{(f'{cpu:.2f}' if cpu is not None else ''):>8}  {figures[counts]}"
+            f"{figures['p99_ms']:>9.2f}{(f'{cpu:.2f}' if cpu is not None else ''):>8}"
+            f"{(f'{busy:.0f}' if busy is not None else ''):>7}  {figures[counts]}"
         )
     print(
         f"\nverify + decrypt in-process: {v['verify_and_decrypt_us']:.0f} µs per notification "
