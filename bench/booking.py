@@ -42,11 +42,10 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 import asyncpg  # type: ignore[import-untyped]  # noqa: E402
 
-from bench import http_post, load, run  # noqa: E402  (run: servers, pinning, measuring)
+from bench import http_post, load, postgres, run  # noqa: E402  (run: servers, pinning, measuring)
 
 BOOKINGS_PER_SECOND_GOAL = 500.0
 P99_GOAL_MS = 200.0
@@ -130,19 +129,19 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="palmcity-bench-booking-"))
-    database_url = _database_url(args.database_url, args.database_name)
-    raw_dsn = _without_query(database_url)
+    database_url = postgres.database_url(args.database_url, args.database_name)
+    raw_dsn = postgres.without_query(database_url)
     results: dict[str, Any] = {"palmcity": {}, "raw": {}, "reads": {}}
     rounds: dict[str, list[dict[str, Any]]] = {
         f"{w}_{k}": [] for w in ("palmcity", "raw") for k in ("limited", "unlimited")
     }
     try:
-        asyncio.run(_create_database(args.database_url, args.database_name))
-        env = _env(database_url, args.redis_url)
+        asyncio.run(postgres.create_database(args.database_url, args.database_name))
+        env = postgres.palmcity_env(database_url, args.redis_url)
         run._migrate(env, workdir / "migrate.log")
         seeded = asyncio.run(_seed(database_url, workloads, args.rounds))
         with run._server("server.main:create_app", env, workdir / "palmcity.log") as palm:
-            tokens = _run_loop(_login_all(palm.port, residents))
+            tokens = postgres.run_loop(_login_all(palm.port, residents))
             limited_tokens, unlimited_tokens = (
                 tokens[: args.limited_attempts],
                 tokens[args.limited_attempts :],
@@ -155,9 +154,9 @@ def main(argv: list[str] | None = None) -> int:
             for number in range(args.rounds):
                 for workload, these in zip(workloads, (limited_tokens, unlimited_tokens), strict=True):
                     slot = seeded.palmcity[number][workload.key]
-                    cpu_before = _cpu_seconds(palm.process.pid)
+                    cpu_before = postgres.cpu_seconds(palm.process.pid)
                     answered = _book_all(palm.port, slot, these, args)
-                    server_cpu = _cpu_seconds(palm.process.pid) - cpu_before
+                    server_cpu = postgres.cpu_seconds(palm.process.pid) - cpu_before
                     figures = _palmcity_figures(answered, workload)
                     # The server's own CPU per request: steadier than bookings/s on a busy machine.
                     figures["server_cpu_seconds"] = round(server_cpu, 3)
@@ -193,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         with contextlib.suppress(Exception):
-            asyncio.run(_drop_database(args.database_url, args.database_name))
+            asyncio.run(postgres.drop_database(args.database_url, args.database_name))
         run._forget_bench_keys(args.redis_url)
 
     for name, measured in rounds.items():
@@ -207,72 +206,6 @@ def main(argv: list[str] | None = None) -> int:
     _print(report)
     print(f"\nwritten: {run._shown(args.out)}")
     return 1 if args.strict and not all(g["met"] for g in report["goals"].values()) else 0
-
-
-T = TypeVar("T")
-
-
-def _run_loop(coroutine: Coroutine[Any, Any, T]) -> T:
-    """On uvloop when it is installed, as ``run._run_async`` does for bench/load.py."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(coroutine)
-    return uvloop.run(coroutine)
-
-
-# -- database and environment ----------------------------------------------------------------------
-
-
-def _database_url(server: str, name: str) -> str:
-    parts = urlsplit(server)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
-
-
-def _without_query(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
-
-
-def _admin_dsn(server: str) -> str:
-    return _without_query(_database_url(server, "postgres"))
-
-
-async def _create_database(server: str, name: str) -> None:
-    connection = await asyncpg.connect(_admin_dsn(server))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-
-
-async def _drop_database(server: str, name: str) -> None:
-    connection = await asyncpg.connect(_admin_dsn(server))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
-def _env(database_url: str, redis_url: str) -> dict[str, str]:
-    env = run._base_env()
-    env.update(
-        {
-            "PALMCITY_ENV": "dev",
-            "PALMCITY_DATABASE_URL": database_url,
-            "PALMCITY_REDIS_URL": redis_url,
-            "PALMCITY_REDIS_PREFIX": run.BENCH_PREFIX,  # what run._forget_bench_keys deletes
-            "PALMCITY_SANDBOX": "true",
-            "PALMCITY_LOG_LEVEL": "INFO",
-            "PALMCITY_LOG_JSON": "true",
-            # Every request comes from 127.0.0.1: the limiter runs on each, it must not refuse.
-            "PALMCITY_RATE_LIMIT_PER_IP": "1000000000",
-            "PALMCITY_RATE_LIMIT_PER_USER": "1000000000",
-            "PALMCITY_RATE_LIMIT_LOGIN_PER_IP": "1000000000",
-        }
-    )
-    return env
 
 
 # -- seeding through the domain --------------------------------------------------------------------
@@ -380,13 +313,9 @@ def _book_all(port: int, slot: SlotRef, tokens: list[str], args: argparse.Namesp
         http_post.Request("POST", BOOK_PATH, body, (("Authorization", f"Bearer {token}"),))
         for token in tokens
     ]
-    return _run_loop(http_post.run(port, requests, connections=args.clients, max_seconds=args.max_seconds))
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of one process so far, from /proc (psutil is not a dependency)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return postgres.run_loop(
+        http_post.run(port, requests, connections=args.clients, max_seconds=args.max_seconds)
+    )
 
 
 def _palmcity_figures(result: http_post.Result, workload: Workload) -> dict[str, Any]:
@@ -684,7 +613,7 @@ def _report(
             "read_requests_per_round": args.requests,
             "read_rounds": args.read_rounds,
             "pinned": pinned,
-            "database": _shown_url(_database_url(args.database_url, args.database_name)),
+            "database": _shown_url(postgres.database_url(args.database_url, args.database_name)),
             "redis": args.redis_url,
             "palmcity": "one Sanic process, PostgreSQL (Tortoise's asyncpg pool), a real Redis, sandbox "
             "platforms, JSON logs, rate limits raised to 1e9/min through PALMCITY_RATE_LIMIT_* "

@@ -47,12 +47,10 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -61,7 +59,7 @@ import asyncpg  # type: ignore[import-untyped]  # noqa: E402
 
 from adapters.wechatpay import apiv3  # noqa: E402
 from adapters.wechatpay.fake import CHINA, SandboxKeys, SandboxWeChatPay, save_keys  # noqa: E402
-from bench import http_post, run  # noqa: E402  (run: servers, pinning; http_post: the POSTs)
+from bench import http_post, postgres, run  # noqa: E402  (run: servers, pinning; http_post: the POSTs)
 from server.bootstrap import SANDBOX_MCHID  # noqa: E402
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -110,19 +108,25 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="palmcity-bench-payments-"))
-    database_url = _database_url(args.database_url, args.database_name)
-    dsn = _without_query(database_url)
+    database_url = postgres.database_url(args.database_url, args.database_name)
+    dsn = postgres.without_query(database_url)
     keys = SandboxKeys.generate()
     save_keys(keys, workdir / "wechatpay-keys.json")
     sides = ("first", "duplicate", "raw", "raw_duplicate", "raw_pool")
     rounds: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
     checks: list[dict[str, Any]] = []
     try:
-        asyncio.run(_create_database(args.database_url, args.database_name))
-        env = _env(database_url, args.redis_url, workdir / "wechatpay-keys.json")
+        asyncio.run(postgres.create_database(args.database_url, args.database_name))
+        env = postgres.palmcity_env(
+            database_url,
+            args.redis_url,
+            # The sandbox's keys from a file, so that the notifications signed here are believed.
+            PALMCITY_SANDBOX_WECHATPAY_KEYS_FILE=str(workdir / "wechatpay-keys.json"),
+            PALMCITY_WECHAT_APPID=APPID,
+        )
         run._migrate(env, workdir / "migrate.log")
         warm_orders = asyncio.run(_seed_through_domain(database_url, keys, args.warmup))
-        batches = _run_loop(_copy_orders(dsn, warm_orders[0].id, args.rounds, args.orders))
+        batches = postgres.run_loop(_copy_orders(dsn, warm_orders[0].id, args.rounds, args.orders))
         verify_cost = _verify_cost(keys, warm_orders[0], args.verify_iterations)
         with run._server("server.main:create_app", env, workdir / "palmcity.log") as palm:
             # Warm-up: the worker's first queries prepare their statements, its modules load.
@@ -134,26 +138,30 @@ def main(argv: list[str] | None = None) -> int:
                 signed_at = time.monotonic()
                 notifications = _sign_all(keys, orders)
                 first = _measured(palm, notifications, args)
-                after_first = _run_loop(_books(dsn, orders))
+                after_first = postgres.run_loop(_books(dsn, orders))
                 if time.monotonic() - signed_at > FRESH_SECONDS:
                     raise run.BenchError("the first pass took too long: the duplicates would be stale")
                 duplicate = _measured(palm, notifications, args)
-                after_duplicates = _run_loop(_books(dsn, orders))
+                after_duplicates = postgres.run_loop(_books(dsn, orders))
                 rounds["first"].append(first)
                 rounds["duplicate"].append(duplicate)
                 checks.append(_check(orders, after_first, after_duplicates, first, duplicate))
                 raw_orders = batches["raw"][number]
-                raw = _run_loop(_raw_round(dsn, raw_orders, args.clients, args.max_seconds, duplicate=False))
-                raw["books"] = _run_loop(_books(dsn, raw_orders))
+                raw = postgres.run_loop(
+                    _raw_round(dsn, raw_orders, args.clients, args.max_seconds, duplicate=False)
+                )
+                raw["books"] = postgres.run_loop(_books(dsn, raw_orders))
                 rounds["raw"].append(raw)
                 rounds["raw_duplicate"].append(
-                    _run_loop(_raw_round(dsn, raw_orders, args.clients, args.max_seconds, duplicate=True))
+                    postgres.run_loop(
+                        _raw_round(dsn, raw_orders, args.clients, args.max_seconds, duplicate=True)
+                    )
                 )
                 pool_orders = batches["raw_pool"][number]
-                pooled = _run_loop(
+                pooled = postgres.run_loop(
                     _raw_round(dsn, pool_orders, PALMCITY_POOL, args.max_seconds, duplicate=False)
                 )
-                pooled["books"] = _run_loop(_books(dsn, pool_orders))
+                pooled["books"] = postgres.run_loop(_books(dsn, pool_orders))
                 rounds["raw_pool"].append(pooled)
                 print(
                     f"round {number + 1}/{args.rounds}: PalmCity {first['per_second']:,.0f}/s "
@@ -167,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         with contextlib.suppress(Exception):
-            asyncio.run(_drop_database(args.database_url, args.database_name))
+            asyncio.run(postgres.drop_database(args.database_url, args.database_name))
         run._forget_bench_keys(args.redis_url)
 
     results = {side: _median(measured) for side, measured in rounds.items()}
@@ -179,71 +187,6 @@ def main(argv: list[str] | None = None) -> int:
     _print(report)
     print(f"\nwritten: {run._shown(args.out)}")
     return 0 if all(c["exactly_once"] for c in checks) else 1
-
-
-T = TypeVar("T")
-
-
-def _run_loop(coroutine: Coroutine[Any, Any, T]) -> T:
-    """On uvloop when it is installed, as ``run._run_async`` does for bench/load.py."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(coroutine)
-    return uvloop.run(coroutine)
-
-
-# -- database and environment ----------------------------------------------------------------------
-
-
-def _database_url(server: str, name: str) -> str:
-    parts = urlsplit(server)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
-
-
-def _without_query(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
-
-
-async def _create_database(server: str, name: str) -> None:
-    connection = await asyncpg.connect(_without_query(_database_url(server, "postgres")))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-
-
-async def _drop_database(server: str, name: str) -> None:
-    connection = await asyncpg.connect(_without_query(_database_url(server, "postgres")))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
-def _env(database_url: str, redis_url: str, keys_file: Path) -> dict[str, str]:
-    env = run._base_env()
-    env.update(
-        {
-            "PALMCITY_ENV": "dev",
-            "PALMCITY_DATABASE_URL": database_url,
-            "PALMCITY_REDIS_URL": redis_url,
-            "PALMCITY_REDIS_PREFIX": run.BENCH_PREFIX,  # what run._forget_bench_keys deletes
-            "PALMCITY_SANDBOX": "true",
-            "PALMCITY_SANDBOX_WECHATPAY_KEYS_FILE": str(keys_file),
-            "PALMCITY_WECHAT_APPID": APPID,
-            "PALMCITY_LOG_LEVEL": "INFO",
-            "PALMCITY_LOG_JSON": "true",
-            # The notification route is never rate-limited; nothing else is called, but keep the
-            # other benches' settings so that a limiter cannot refuse anything either way.
-            "PALMCITY_RATE_LIMIT_PER_IP": "1000000000",
-            "PALMCITY_RATE_LIMIT_PER_USER": "1000000000",
-            "PALMCITY_RATE_LIMIT_LOGIN_PER_IP": "1000000000",
-        }
-    )
-    return env
 
 
 # -- seeding ---------------------------------------------------------------------------------------
@@ -349,7 +292,7 @@ def _sign_all(keys: SandboxKeys, orders: list[Order]) -> list[http_post.Request]
 def _deliver(
     server: run.Server, requests: list[http_post.Request], args: argparse.Namespace
 ) -> http_post.Result:
-    return _run_loop(
+    return postgres.run_loop(
         http_post.run(server.port, requests, connections=args.clients, max_seconds=args.max_seconds)
     )
 
@@ -357,9 +300,9 @@ def _deliver(
 def _measured(
     server: run.Server, requests: list[http_post.Request], args: argparse.Namespace
 ) -> dict[str, Any]:
-    cpu_before = _cpu_seconds(server.process.pid)
+    cpu_before = postgres.cpu_seconds(server.process.pid)
     result = _deliver(server, requests, args)
-    server_cpu = _cpu_seconds(server.process.pid) - cpu_before
+    server_cpu = postgres.cpu_seconds(server.process.pid) - cpu_before
     answered = len(result.answers)
     last = max((a.done_at for a in result.answers), default=result.started)
     seconds = last - result.started
@@ -380,12 +323,6 @@ def _measured(
         else None,
         "timed_out": result.timed_out,
     }
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of one process so far, from /proc (psutil is not a dependency)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # -- what the database says ------------------------------------------------------------------------
@@ -674,7 +611,7 @@ def _report(
             "rounds": args.rounds,
             "warmup_notifications": args.warmup,
             "pinned": pinned,
-            "database": _database_url(args.database_url, args.database_name),
+            "database": postgres.database_url(args.database_url, args.database_name),
             "redis": args.redis_url,
             "palmcity": "one Sanic process, PostgreSQL (Tortoise's asyncpg pool, 5 connections), a "
             "real Redis, sandbox WeChat Pay with the bench's keys (PALMCITY_SANDBOX_WECHATPAY_KEYS_FILE), "

@@ -1,0 +1,84 @@
+"""What the PostgreSQL benches share (bench/booking.py, bench/payments.py): a database of their own,
+the server's environment, the event loop, and the server's CPU time."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from bench import run
+
+T = TypeVar("T")
+UNLIMITED = "1000000000"
+
+
+def run_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """On uvloop when it is installed, as ``run._run_async`` does for bench/load.py."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
+
+
+def database_url(server: str, name: str) -> str:
+    parts = urlsplit(server)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+
+
+def without_query(url: str) -> str:
+    """An asyncpg DSN: the scheme it knows, without Tortoise's pool options."""
+    parts = urlsplit(url)
+    return urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
+
+
+async def create_database(server: str, name: str) -> None:
+    """A fresh database ``name`` on ``server`` (dropped first if a failed run left it)."""
+    connection = await asyncpg.connect(without_query(database_url(server, "postgres")))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+async def drop_database(server: str, name: str) -> None:
+    connection = await asyncpg.connect(without_query(database_url(server, "postgres")))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def palmcity_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
+    """The server's environment: sandbox platforms, the bench's Redis prefix, JSON logs, and rate
+    limits too high to refuse anything (every request comes from 127.0.0.1; the limiter still runs)."""
+    env = run._base_env()
+    env.update(
+        {
+            "PALMCITY_ENV": "dev",
+            "PALMCITY_DATABASE_URL": database_url,
+            "PALMCITY_REDIS_URL": redis_url,
+            "PALMCITY_REDIS_PREFIX": run.BENCH_PREFIX,  # what run._forget_bench_keys deletes
+            "PALMCITY_SANDBOX": "true",
+            "PALMCITY_LOG_LEVEL": "INFO",
+            "PALMCITY_LOG_JSON": "true",
+            "PALMCITY_RATE_LIMIT_PER_IP": UNLIMITED,
+            "PALMCITY_RATE_LIMIT_PER_USER": UNLIMITED,
+            "PALMCITY_RATE_LIMIT_LOGIN_PER_IP": UNLIMITED,
+            **extra,
+        }
+    )
+    return env
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process so far, from /proc (psutil is not a dependency)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
