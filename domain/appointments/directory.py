@@ -34,13 +34,30 @@ async def slots_view(
     views: AvailabilityViews, service_id: int, day: dt.date, render: Callable[[Availability], dict[str, Any]]
 ) -> str:
     """The JSON text of a service's slots on China date ``day``, from the availability cache."""
-    service = await Service.get_or_none(id=service_id)
-    if service is None:
-        raise ServiceNotFound()
+    resource_id = await _resource_of(views, service_id)
     start = dt.datetime.combine(day, dt.time(0, 0), CHINA)
 
     async def build() -> dict[str, Any]:
-        found = await capacity.availability(service.capacity_resource_id, start, start + dt.timedelta(days=1))
-        return {"service_id": service.id, "date": day.isoformat(), "slots": [render(a) for a in found]}
+        found = await capacity.availability(resource_id, start, start + dt.timedelta(days=1))
+        return {"service_id": service_id, "date": day.isoformat(), "slots": [render(a) for a in found]}
 
-    return await views.day(service.capacity_resource_id, day, build)
+    return await views.day(resource_id, day, build)
+
+
+# (Redis prefix, service id) → its capacity resource id, which never changes once a service exists:
+# a cached read of availability asks the database nothing.
+_resources: dict[tuple[str, int], int] = {}
+
+
+async def _resource_of(views: AvailabilityViews, service_id: int) -> int:
+    cached = _resources.get((views.gate.keys.prefix, service_id))
+    if cached is not None:
+        return cached
+    service = await Service.get_or_none(id=service_id) if 0 < service_id < 2**63 else None
+    if service is None:
+        raise ServiceNotFound()
+    if len(_resources) > 10_000:
+        _resources.clear()
+    resource_id = int(service.capacity_resource_id)
+    _resources[(views.gate.keys.prefix, service_id)] = resource_id
+    return resource_id

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
@@ -21,6 +23,12 @@ from domain.capacity.gate import Gate
 from domain.shared import clock
 
 VIEW_TTL_SECONDS = 120  # a view's key changes every minute anyway
+LOCAL_VIEWS = 256  # per worker
+
+# Full key (prefix, resource, day, generation, minute) → JSON text, least recently used first. A
+# worker serves a view it built or fetched under the same key without asking Redis for it again:
+# the key names everything the view depends on.
+_local: OrderedDict[str, str] = OrderedDict()
 
 
 class AvailabilityViews:
@@ -31,20 +39,41 @@ class AvailabilityViews:
         """The JSON text of ``build()`` for (resource, day), from the cache when it is current."""
         redis, keys = self.gate.redis, self.gate.keys
         try:
-            generation = await redis.get(self.gate.generation_key(resource_id)) or "0"
-            # The minute is in the key too: slots start on the minute, and a slot that has begun is no
-            # longer bookable, so a view is never older than the minute it is read in.
-            minute = clock.now().strftime("%Y%m%d%H%M")
-            key = keys.of("capacity", "view", resource_id, day.isoformat(), generation, minute)
-            cached = await redis.get(key)
+            generation = await self._generation(resource_id)
         except RedisError:
             return _encode(await build())  # no cache without Redis: the database answers
-        if cached is not None:
-            return str(cached)
-        text = _encode(await build())
-        with suppress(RedisError):
-            await redis.set(key, text, ex=VIEW_TTL_SECONDS)
-        return text
+        # The minute is in the key too: slots start on the minute, and a slot that has begun is no
+        # longer bookable, so a view is never older than the minute it is read in.
+        minute = clock.now().strftime("%Y%m%d%H%M")
+        key = keys.of("capacity", "view", resource_id, day.isoformat(), generation, minute)
+        text = _local.get(key)
+        if text is None:
+            with suppress(RedisError):
+                stored = await redis.get(key)
+                text = None if stored is None else str(stored)
+            if text is None:
+                text = _encode(await build())
+                with suppress(RedisError):
+                    await redis.set(key, text, ex=VIEW_TTL_SECONDS)
+            _remember(key, str(text))
+        return str(text)
+
+    async def _generation(self, resource_id: int) -> str:
+        key = self.gate.generation_key(resource_id)
+        found = await self.gate.redis.get(key)
+        if found is None:
+            # Lost (a Redis restart) or never set: start from a random number, not 0, so that views
+            # a worker remembers from before can never be taken for current ones.
+            await self.gate.redis.set(key, secrets.randbelow(2**62), nx=True)
+            found = await self.gate.redis.get(key)
+        return str(found)
+
+
+def _remember(key: str, text: str) -> None:
+    _local[key] = text
+    _local.move_to_end(key)
+    while len(_local) > LOCAL_VIEWS:
+        _local.popitem(last=False)
 
 
 def _encode(value: object) -> str:
