@@ -24,6 +24,7 @@ from domain.capacity.gate import Gate
 from domain.capacity.models import CapacitySlot
 from domain.evaluations.models import RateableService
 from domain.outbox.models import OutboxMessage
+from domain.payments.service import Providers
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.shared.kv import Keys
@@ -450,7 +451,7 @@ async def residents(count: int) -> list[Actor]:
 
 async def attempt(actor: Actor, gate: Gate, service: Service, slot_id: int) -> str:
     try:
-        await appointments.book(actor, gate, None, service_id=service.id, slot_id=slot_id)
+        await appointments.book(actor, gate, Providers(), service_id=service.id, slot_id=slot_id)
     except (SlotFull, AppointmentLimitReached) as exc:
         return exc.code
     return "ok"
@@ -531,3 +532,36 @@ async def test_a_self_service_area_open_every_day_has_slots_on_holidays_too(
         await setup.generate_slots(service, dt.date(2026, 2, 16), 3)
         festival = await slots_on(client, service, dt.date(2026, 2, 17))
     assert len(festival) == 47 and festival[0]["starts_at"] == "2026-02-17T00:00:00+08:00"
+
+
+@pytest.mark.postgres
+async def test_concurrent_check_ins_get_distinct_numbers_and_two_windows_call_two_people(
+    client: httpx.AsyncClient,
+) -> None:
+    with at(MONDAY):
+        service = await open_hall(places=10)
+        slot = (await slots_on(client, service, MONDAY))[0]
+        crowd = await residents(8)
+        codes = []
+        for actor in crowd:
+            made = await appointments.book(
+                actor, None, Providers(), service_id=service.id, slot_id=slot["slot_id"]
+            )
+            codes.append(made.appointment.checkin_code)
+    with at(MONDAY, 8, 50):
+        staff = await scanner(client)
+        checked = await asyncio.gather(
+            *(client.post(f"{STAFF}/check-in", json={"code": code}, headers=staff) for code in codes)
+        )
+        body = {"site": HALL, "business_type": "A"}
+        called = await asyncio.gather(
+            *(
+                client.post(f"{STAFF}/queue/call-next", json={**body, "window": str(w)}, headers=staff)
+                for w in range(1, 5)
+            )
+        )
+
+    labels = sorted(r.json()["ticket"]["label"] for r in checked)
+    assert labels == [f"A{n:03d}" for n in range(1, 9)]  # eight check-ins at once, eight numbers
+    called_labels = [r.json()["ticket"]["label"] for r in called]
+    assert len(set(called_labels)) == 4  # four windows at once never call the same person
