@@ -25,7 +25,7 @@ DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 TransitionActor = Literal["applicant", "staff", "system"]
 _ACTORS: dict[str, TransitionActor] = {"applicant": "applicant", "staff": "staff", "system": "system"}
 # The Actor kind that may take a transition of each kind.
-_ACTOR_KIND = {"applicant": "resident", "staff": "staff", "system": "system"}
+_ACTOR_KIND: dict[TransitionActor, str] = {"applicant": "resident", "staff": "staff", "system": "system"}
 
 
 class InvalidTransition(Conflict):
@@ -98,9 +98,10 @@ def check(workflow: Workflow, state: str, name: str, actor: Actor) -> Transition
     """The transition ``name`` if ``actor`` may take it from ``state``; else 409 ``invalid_transition``."""
     spec = workflow.transition(name)
     if spec is None or state not in spec.sources or _ACTOR_KIND[spec.actor] != actor.kind:
-        raise InvalidTransition(
-            details={"state": state, "transition": name, "allowed": workflow.open_from(state)}
-        )
+        # ``allowed``: the steps open to this kind of caller (staff are not told of the applicant's).
+        mine = next((kind for kind, actor_kind in _ACTOR_KIND.items() if actor_kind == actor.kind), None)
+        allowed = workflow.open_from(state, mine) if mine is not None else []
+        raise InvalidTransition(details={"state": state, "transition": name, "allowed": allowed})
     if spec.roles and not (spec.roles & actor.roles):
         raise TransitionRoleRequired(details={"roles": sorted(spec.roles)})
     return spec

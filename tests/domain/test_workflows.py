@@ -59,7 +59,11 @@ def test_check_allows_the_right_actor_and_refuses_everything_else() -> None:
     with pytest.raises(InvalidTransition) as refused:
         engine.check(standard, "draft", "accept", OFFICER)
     assert refused.value.code == "invalid_transition"
-    assert refused.value.details["allowed"] == ["submit"]
+    # What is open to the caller's kind: a draft has nothing for staff (the applicant submits it).
+    assert refused.value.details["allowed"] == []
+    with pytest.raises(InvalidTransition) as refused_applicant:
+        engine.check(standard, "submitted", "accept", APPLICANT)
+    assert refused_applicant.value.details["allowed"] == ["withdraw"]
     with pytest.raises(InvalidTransition):
         engine.check(standard, "submitted", "accept", APPLICANT)  # the applicant cannot accept
     with pytest.raises(InvalidTransition):
