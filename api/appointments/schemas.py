@@ -141,6 +141,7 @@ class AppointmentOut(BaseModel):
     fee_fen: int
     pay_by: str | None = Field(description="Pending payment: the place is released after this.")
     checkin_code: str | None = Field(description="Show it at the site; only while booked.")
+    who: str | None = Field(default=None, description="Staff views: the masked name of the person it is for.")
     queue: QueueOut | None = None
     pay_params: dict[str, Any] | None = Field(
         default=None, description="While the fee is awaited: what to pay with."

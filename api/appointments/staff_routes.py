@@ -24,7 +24,15 @@ from api.appointments.schemas import (
     TodayQuery,
     WalkInIn,
 )
-from domain.appointments import queue
+from domain.appointments import queue, service
+from domain.appointments.models import Appointment
+
+
+async def staff_list(request: Request, found: list[Appointment]) -> AppointmentsOut:
+    """The frontline's view of appointments: each with the masked name of the person it is for."""
+    who = await service.who_of(found)
+    items = [(await rendered(request, a)).model_copy(update={"who": who[a.id]}) for a in found]
+    return AppointmentsOut(items=items)
 
 
 @openapi.summary("The site's appointments of a day (today by default)")
@@ -36,7 +44,7 @@ from domain.appointments import queue
 async def today(request: Request) -> HTTPResponse:
     query = parse_query(request, TodayQuery)
     found = await queue.today(actor_of(request), query.site, query.date)
-    return respond(AppointmentsOut(items=[await rendered(request, a) for a in found]))
+    return respond(await staff_list(request, found))
 
 
 @openapi.summary("Check a resident in by the code they show; they get a queue number")
@@ -125,4 +133,4 @@ async def serve(request: Request, ticket_id: int) -> HTTPResponse:
 async def cancel_slot(request: Request, slot_id: int) -> HTTPResponse:
     data: CancelSlotIn = request.ctx.body
     affected = await queue.cancel_slot(actor_of(request), gate_of(request), slot_id, data.reason)
-    return respond(AppointmentsOut(items=[await rendered(request, a) for a in affected]))
+    return respond(await staff_list(request, affected))

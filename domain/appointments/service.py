@@ -23,6 +23,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from domain.accounts.models import User
 from domain.appointments.errors import (
     AppointmentLimitReached,
     AppointmentNotActive,
@@ -44,13 +45,14 @@ from domain.capacity.errors import HoldExpired, ReservationNotActive, SlotNotFou
 from domain.capacity.gate import Gate
 from domain.capacity.models import CapacitySlot, Reservation
 from domain.family import service as family
+from domain.family.models import FamilyMember
 from domain.identity.service import require_level
 from domain.outbox.service import enqueue
 from domain.payments import service as payments
 from domain.payments.errors import PaymentProviderUnavailable
 from domain.payments.models import OrderState, PaymentOrder
 from domain.payments.service import Providers
-from domain.shared import clock
+from domain.shared import clock, pii
 from domain.shared.actor import Actor
 
 REMINDER_TOPIC = "appointments.reminder"
@@ -300,6 +302,25 @@ async def payment_received(
         await payments.flag_late(order, "the place was released before the payment")
         raise PaymentTooLate() from exc
     return locked
+
+
+async def who_of(found: list[Appointment]) -> dict[int, str | None]:
+    """Appointment id → the masked name of the person it is for (张**), for the frontline's list:
+    two queries for the whole list."""
+    members = {a.on_behalf_of_id for a in found if a.on_behalf_of_id is not None}
+    users = {a.user_id for a in found if a.on_behalf_of_id is None}
+    member_names = (
+        {m.id: m.name for m in await FamilyMember.filter(id__in=sorted(members))} if members else {}
+    )
+    user_names = {u.id: u.real_name for u in await User.filter(id__in=sorted(users))} if users else {}
+    return {
+        a.id: pii.mask_name(
+            member_names.get(a.on_behalf_of_id)
+            if a.on_behalf_of_id is not None
+            else user_names.get(a.user_id)
+        )
+        for a in found
+    }
 
 
 async def pay_params_of(appointment: Appointment) -> dict[str, object] | None:

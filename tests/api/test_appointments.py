@@ -565,3 +565,26 @@ async def test_concurrent_check_ins_get_distinct_numbers_and_two_windows_call_tw
     assert labels == [f"A{n:03d}" for n in range(1, 9)]  # eight check-ins at once, eight numbers
     called_labels = [r.json()["ticket"]["label"] for r in called]
     assert len(set(called_labels)) == 4  # four windows at once never call the same person
+
+
+async def test_the_frontline_list_names_each_person_masked(client: httpx.AsyncClient) -> None:
+    with at(MONDAY):
+        service = await open_hall()
+        alice = await verified(client, "alice")
+        child = await client.post(
+            "/api/v1/family",
+            json={"relation": "child", "name": "李小宝", "id_number": new_id_number(years_old=6)},
+            headers=alice.headers,
+        )
+        slot = (await slots_on(client, service, MONDAY))[1]
+        await booked(client, alice, service, slot["slot_id"])
+        await book(client, alice, service, slot["slot_id"], on_behalf_of=child.json()["id"])
+        staff = await scanner(client)
+        listed = (await client.get(STAFF, params={"site": HALL}, headers=staff)).json()["items"]
+        mine = (await client.get(BASE, headers=alice.headers)).json()["items"]
+
+    user = await User.get(id=alice.id)
+    assert sorted(a["who"] for a in listed) == sorted(
+        [user.real_name[0] + "*" * (len(user.real_name) - 1), "李**"]
+    )
+    assert all(a["who"] is None for a in mine)  # residents see their own list without it
