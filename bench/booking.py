@@ -353,20 +353,6 @@ _INSERT_APPOINTMENT = (
     '"created_at","updated_at","on_behalf_of_id","service_id","site_id","user_id") '
     'VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20) RETURNING "id"'
 )
-_INSERT_AUDIT = (
-    'INSERT INTO "audit_record" ("at","actor_kind","actor_id","on_behalf_of","action","target_type",'
-    '"target_id","before","after","ip","request_id") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) '
-    'RETURNING "id"'
-)
-_SELECT_OUTBOX = (
-    'SELECT "attempts","lease_until","done_at","topic","created_at","last_error","state","dispatched_at",'
-    '"available_at","payload","id","key" FROM "outbox_message" WHERE "key"=$1 LIMIT $2'
-)
-_INSERT_OUTBOX = (
-    'INSERT INTO "outbox_message" ("topic","payload","key","state","created_at","available_at","attempts",'
-    '"last_error","dispatched_at","lease_until","done_at") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) '
-    'RETURNING "id"'
-)
 _TAKE_PLACE = (
     'UPDATE "capacity_slot" SET "confirmed"="confirmed"+$1,"version"="version"+$2 '
     'WHERE "id"=$3 AND "state"=$4 AND "held"<"capacity"-"walk_in_reserved"-"confirmed"'
@@ -436,20 +422,20 @@ async def _raw_round(
                     separators=(",", ":"),
                 )
                 await connection.fetchval(
-                    _INSERT_AUDIT, now, "resident", users[n], None, "appointments.booked", "appointment",
-                    str(appointment), None, after, "127.0.0.1", secrets.token_hex(8),
+                    postgres.INSERT_AUDIT, now, "resident", users[n], None, "appointments.booked",
+                    "appointment", str(appointment), None, after, "127.0.0.1", secrets.token_hex(8),
                 )  # fmt: skip
                 for which, before in _REMINDERS.items():
                     at = slot.starts_at - before
                     if at > now:  # as _schedule_reminders: only reminders still ahead
                         key = f"appointments.reminder:{appointment}:{which}"
-                        await connection.fetchrow(_SELECT_OUTBOX, key, 1)
+                        await connection.fetchrow(postgres.SELECT_OUTBOX, key, 1)
                         payload = json.dumps(
                             {"appointment_id": appointment, "user_id": users[n], "which": which},
                             separators=(",", ":"),
                         )
                         await connection.fetchval(
-                            _INSERT_OUTBOX, "appointments.reminder", payload, key, "pending", now, at,
+                            postgres.INSERT_OUTBOX, "appointments.reminder", payload, key, "pending", now, at,
                             0, None, None, None, None,
                         )  # fmt: skip
                 if workload.places is not None:  # unlimited slots keep no counters, as in capacity.book

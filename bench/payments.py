@@ -428,20 +428,6 @@ _INSERT_LEDGER = (
     'INSERT INTO "payment_ledger" ("refund_id","kind","amount_fen","at","order_id") '
     'VALUES ($1,$2,$3,$4,$5) RETURNING "id"'
 )
-_INSERT_AUDIT = (
-    'INSERT INTO "audit_record" ("at","actor_kind","actor_id","on_behalf_of","action","target_type",'
-    '"target_id","before","after","ip","request_id") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) '
-    'RETURNING "id"'
-)
-_SELECT_OUTBOX = (
-    'SELECT "attempts","lease_until","done_at","topic","created_at","last_error","state","dispatched_at",'
-    '"available_at","payload","id","key" FROM "outbox_message" WHERE "key"=$1 LIMIT $2'
-)
-_INSERT_OUTBOX = (
-    'INSERT INTO "outbox_message" ("topic","payload","key","state","created_at","available_at","attempts",'
-    '"last_error","dispatched_at","lease_until","done_at") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) '
-    'RETURNING "id"'
-)
 
 
 def _json(value: object) -> str:
@@ -473,14 +459,25 @@ async def _transition(connection: asyncpg.Connection, order: Order, transaction_
             "transaction_id": transaction_id,
         }
         await connection.fetchval(
-            _INSERT_AUDIT, now, "system", None, None, "payments.paid", "payment_order", str(row["id"]),
-            _json({"state": row["state"]}), _json(after), None, None,
+            postgres.INSERT_AUDIT, now, "system", None, None, "payments.paid", "payment_order",
+            str(row["id"]), _json({"state": row["state"]}), _json(after), None, None,
         )  # fmt: skip
         key = f"payments.paid:{row['id']}"
-        if await connection.fetchrow(_SELECT_OUTBOX, key, 1) is None:
+        if await connection.fetchrow(postgres.SELECT_OUTBOX, key, 1) is None:
             payload = _json({"order_id": row["id"], "purpose": row["purpose"], "user_id": row["payer_id"]})
             await connection.fetchval(
-                _INSERT_OUTBOX, "payments.paid", payload, key, "pending", now, now, 0, None, None, None, None
+                postgres.INSERT_OUTBOX,
+                "payments.paid",
+                payload,
+                key,
+                "pending",
+                now,
+                now,
+                0,
+                None,
+                None,
+                None,
+                None,
             )
     return "paid"
 

@@ -18,6 +18,24 @@ T = TypeVar("T")
 UNLIMITED = "1000000000"
 
 
+# The platform's own statements as Tortoise sends them (captured from its SQL log), for the raw
+# baselines: every booking and every payment writes an audit row and outbox messages.
+INSERT_AUDIT = (
+    'INSERT INTO "audit_record" ("at","actor_kind","actor_id","on_behalf_of","action","target_type",'
+    '"target_id","before","after","ip","request_id") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) '
+    'RETURNING "id"'
+)
+SELECT_OUTBOX = (
+    'SELECT "attempts","lease_until","done_at","topic","created_at","last_error","state","dispatched_at",'
+    '"available_at","payload","id","key" FROM "outbox_message" WHERE "key"=$1 LIMIT $2'
+)
+INSERT_OUTBOX = (
+    'INSERT INTO "outbox_message" ("topic","payload","key","state","created_at","available_at","attempts",'
+    '"last_error","dispatched_at","lease_until","done_at") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) '
+    'RETURNING "id"'
+)
+
+
 def run_loop(coroutine: Coroutine[Any, Any, T]) -> T:
     """On uvloop when it is installed, as ``run._run_async`` does for bench/load.py."""
     try:
