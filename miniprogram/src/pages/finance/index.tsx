@@ -2,10 +2,11 @@ import Taro, { useDidShow } from '@tarojs/taro'
 import { Text, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
+import StaffHero from '../../components/StaffHero'
 import Segmented from '../../components/Segmented'
 import PaymentRow from '../../components/PaymentRow'
 import { requireStaff } from '../../components/staffAuth'
-import { staffLogout, staffPayments, useStaff, type OrderState, type PaymentOrder } from '../../api'
+import { staffPayments, useStaff, type OrderState, type PaymentOrder } from '../../api'
 import { useT, type MessageKey } from '../../i18n'
 import { load, save } from '../../store/storage'
 import '../office/office.css'
@@ -46,22 +47,10 @@ export default function FinanceDesk() {
     reload(f)
   }
 
-  async function logout() {
-    await staffLogout()
-    Taro.reLaunch({ url: '/pages/staff/login?redirect=%2Fpages%2Ffinance%2Findex' })
-  }
 
   return (
     <PageShell testId='page-finance' title={t('fin.title')} className='staff'>
-      <View className='staff-hero'>
-        <View className='staff-hero__row'>
-          <Text className='staff-hero__title' data-testid='staff-name'>{staff?.display_name ?? ''}</Text>
-          <Text className='link link--light' data-testid='staff-logout' onClick={logout}>
-            {t('staff.logout')}
-          </Text>
-        </View>
-        <Text className='staff-hero__hint'>{(staff?.scopes ?? []).join(' · ')}</Text>
-      </View>
+      <StaffHero hint={(staff?.scopes ?? []).join(' · ')} back='/pages/finance/index' />
       <View
         className='card card--overlap card--link'
         data-testid='reconciliation-entry'

@@ -2,6 +2,7 @@ import Taro, { useDidShow } from '@tarojs/taro'
 import { Input, Text, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
+import StaffHero from '../../components/StaffHero'
 import Segmented from '../../components/Segmented'
 import AppointmentRow from '../../components/AppointmentRow'
 import { requireStaff } from '../../components/staffAuth'
@@ -13,7 +14,6 @@ import {
   getSite,
   listSites,
   siteDay,
-  staffLogout,
   useStaff,
   walkIn,
   type Appointment,
@@ -113,25 +113,13 @@ export default function Frontline() {
     }
   }
 
-  async function logout() {
-    await staffLogout()
-    Taro.reLaunch({ url: '/pages/staff/login?redirect=%2Fpages%2Ffrontline%2Findex' })
-  }
 
   const types = [...new Map((detail?.services ?? []).map((s) => [s.business_type, s])).values()]
   const serviceName = (id: number) => detail?.services.find((s) => s.id === id)?.name ?? ''
 
   return (
     <PageShell testId='page-frontline' title={t('front.title')} className='staff'>
-      <View className='staff-hero'>
-        <View className='staff-hero__row'>
-          <Text className='staff-hero__title' data-testid='staff-name'>{staff?.display_name ?? ''}</Text>
-          <Text className='link link--light' data-testid='staff-logout' onClick={logout}>
-            {t('staff.logout')}
-          </Text>
-        </View>
-        <Text className='staff-hero__hint' data-testid='frontline-site'>{detail?.name ?? t('front.title')}</Text>
-      </View>
+      <StaffHero hint={detail?.name ?? t('front.title')} hintTestId='frontline-site' back='/pages/frontline/index' />
 
       {sites.length > 1 && (
         <View className='card card--overlap'>

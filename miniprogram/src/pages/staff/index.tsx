@@ -2,12 +2,13 @@ import Taro, { useDidShow } from '@tarojs/taro'
 import { Text, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
+import StaffHero from '../../components/StaffHero'
 import Segmented from '../../components/Segmented'
 import StateBadge from '../../components/StateBadge'
 import { requireStaff } from '../../components/staffAuth'
 import { isFrontline, onlyFrontline } from '../../components/frontline'
 import { isFinance } from '../../components/finance'
-import { itemName, listQueue, QUEUES, staffLogout, staffStore, useStaff, type Application, type Queue } from '../../api'
+import { itemName, listQueue, QUEUES, staffStore, useStaff, type Application, type Queue } from '../../api'
 import { useT } from '../../i18n'
 import { load, save } from '../../store/storage'
 import { formatDateTime } from '../../utils/format'
@@ -50,22 +51,10 @@ export default function StaffQueue() {
     reload(q)
   }
 
-  async function logout() {
-    await staffLogout()
-    Taro.reLaunch({ url: '/pages/staff/login' })
-  }
 
   return (
     <PageShell testId='page-staff' title={t('staff.title')} className='staff'>
-      <View className='staff-hero'>
-        <View className='staff-hero__row'>
-          <Text className='staff-hero__title' data-testid='staff-name'>{staff?.display_name ?? ''}</Text>
-          <Text className='link link--light' data-testid='staff-logout' onClick={logout}>
-            {t('staff.logout')}
-          </Text>
-        </View>
-        <Text className='staff-hero__hint'>{staff?.username}</Text>
-      </View>
+      <StaffHero hint={staff?.username ?? ''} />
       {isFrontline(staff) && (
         <View className='card card--overlap card--link' data-testid='frontline-entry' onClick={() => Taro.navigateTo({ url: '/pages/frontline/index' })}>
           <View className='setting__text'>

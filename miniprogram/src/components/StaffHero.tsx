@@ -1,0 +1,31 @@
+import Taro from '@tarojs/taro'
+import { Text, View } from '@tarojs/components'
+import { staffLogout, useStaff } from '../api'
+import { useT } from '../i18n'
+
+/**
+ * The staff pages' header: who is signed in, a sign-out link, and a hint line (scopes, the site).
+ * `back` is the page to return to after signing in again.
+ */
+export default function StaffHero({ hint, hintTestId, back }: { hint: string; hintTestId?: string; back?: string }) {
+  const t = useT()
+  const staff = useStaff()
+
+  async function logout() {
+    await staffLogout()
+    const redirect = back ? `?redirect=${encodeURIComponent(back)}` : ''
+    Taro.reLaunch({ url: `/pages/staff/login${redirect}` })
+  }
+
+  return (
+    <View className='staff-hero'>
+      <View className='staff-hero__row'>
+        <Text className='staff-hero__title' data-testid='staff-name'>{staff?.display_name ?? ''}</Text>
+        <Text className='link link--light' data-testid='staff-logout' onClick={logout}>
+          {t('staff.logout')}
+        </Text>
+      </View>
+      <Text className='staff-hero__hint' data-testid={hintTestId}>{hint}</Text>
+    </View>
+  )
+}
