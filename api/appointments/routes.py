@@ -23,7 +23,7 @@ from api.appointments.schemas import (
     slot_view,
 )
 from api.payments.routes import providers_of
-from domain.appointments import directory, queue, service
+from domain.appointments import directory, service, view
 from domain.appointments.models import Appointment
 from domain.appointments.rules import BookingRules
 from domain.capacity.gate import Gate
@@ -38,14 +38,9 @@ def gate_of(request: Request) -> Gate:
 async def rendered(
     request: Request, appointment: Appointment, *, just_booked: bool = False
 ) -> AppointmentOut:
-    await appointment.fetch_related("site", "service")
-    # A queue number is drawn at check-in: an appointment just booked has none to look up.
-    position = None if just_booked else await queue.position_of(appointment)
+    seen = await view.view_of(appointment, just_booked=just_booked)
     return AppointmentOut.of(
-        appointment,
-        request.ctx.locale,
-        position=position,
-        pay_params=await service.pay_params_of(appointment),
+        seen.appointment, request.ctx.locale, position=seen.position, pay_params=seen.pay_params
     )
 
 
