@@ -374,9 +374,6 @@ async def _raw_round(
     ]
     if len(users) < workload.attempts:
         raise run.BenchError(f"raw baseline: {len(users)} users, {workload.attempts} needed")
-    connections = [await asyncpg.connect(dsn) for _ in range(clients)]
-    attempts = iter(range(workload.attempts))
-    outcomes: list[tuple[bool, float, float]] = []  # (booked, sent, done)
 
     async def book(connection: asyncpg.Connection, n: int) -> bool:
         now = datetime.now(UTC)
@@ -446,35 +443,11 @@ async def _raw_round(
             return False
         return True
 
-    async def client(connection: asyncpg.Connection) -> None:
-        for n in attempts:
-            sent = time.perf_counter()
-            booked = await book(connection, n)
-            outcomes.append((booked, sent, time.perf_counter()))
-
-    try:
-        started = time.perf_counter()
-        timed_out = False
-        try:
-            await asyncio.wait_for(asyncio.gather(*(client(c) for c in connections)), max_seconds)
-        except TimeoutError:
-            timed_out = True
-        elapsed = time.perf_counter() - started
-    finally:
-        for connection in connections:
-            await connection.close()
+    driven = await postgres.drive(dsn, clients, range(workload.attempts), book, max_seconds)
+    outcomes = driven.outcomes
     booked = sorted(done for ok, _, done in outcomes if ok)
     last = booked[workload.expected_sold - 1] if len(booked) >= workload.expected_sold else None
-    until = (last - started) if last is not None else None
-    latencies = sorted(done - sent for _, sent, done in outcomes)
-
-    def pct(p: float) -> float:
-        return (
-            round(latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000, 2)
-            if latencies
-            else 0.0
-        )
-
+    until = (last - driven.started) if last is not None else None
     return {
         "attempts": workload.attempts,
         "answered": len(outcomes),
@@ -482,10 +455,10 @@ async def _raw_round(
         "full": len(outcomes) - len(booked),
         "seconds_until_sold": round(until, 3) if until is not None else None,
         "bookings_per_second": round(workload.expected_sold / until, 1) if until else 0.0,
-        "seconds_all_answered": round(elapsed, 3),
-        "p50_ms": pct(50),
-        "p99_ms": pct(99),
-        "timed_out": timed_out,
+        "seconds_all_answered": round(driven.elapsed, 3),
+        "p50_ms": driven.percentile_ms(50),
+        "p99_ms": driven.percentile_ms(99),
+        "timed_out": driven.timed_out,
     }
 
 

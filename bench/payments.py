@@ -487,36 +487,12 @@ async def _raw_round(
 ) -> dict[str, Any]:
     """Each order's transition once from ``connections`` connections (``duplicate``: orders already
     paid, so each transaction is the lock and the look-up only)."""
-    opened = [await asyncpg.connect(dsn) for _ in range(connections)]
-    pending = iter(orders)
-    outcomes: list[tuple[str, float, float]] = []
 
-    async def client(connection: asyncpg.Connection) -> None:
-        for order in pending:
-            sent = time.perf_counter()
-            outcome = await _transition(connection, order, "42000" + secrets.token_hex(12))
-            outcomes.append((outcome, sent, time.perf_counter()))
+    async def transition(connection: asyncpg.Connection, order: Order) -> str:
+        return await _transition(connection, order, "42000" + secrets.token_hex(12))
 
-    try:
-        started = time.perf_counter()
-        timed_out = False
-        try:
-            await asyncio.wait_for(asyncio.gather(*(client(c) for c in opened)), max_seconds)
-        except TimeoutError:
-            timed_out = True
-        elapsed = time.perf_counter() - started
-    finally:
-        for connection in opened:
-            await connection.close()
-    latencies = sorted(done - sent for _, sent, done in outcomes)
-
-    def pct(p: float) -> float:
-        return (
-            round(latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000, 2)
-            if latencies
-            else 0.0
-        )
-
+    driven = await postgres.drive(dsn, connections, orders, transition, max_seconds)
+    outcomes, elapsed = driven.outcomes, driven.elapsed
     counted: dict[str, int] = {}
     for outcome, _, _ in outcomes:
         counted[outcome] = counted.get(outcome, 0) + 1
@@ -527,9 +503,9 @@ async def _raw_round(
         "outcomes": counted,
         "seconds": round(elapsed, 3),
         "per_second": round(len(outcomes) / elapsed, 1) if elapsed else 0.0,
-        "p50_ms": pct(50),
-        "p99_ms": pct(99),
-        "timed_out": timed_out,
+        "p50_ms": driven.percentile_ms(50),
+        "p99_ms": driven.percentile_ms(99),
+        "timed_out": driven.timed_out,
     }
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Coroutine
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -15,6 +17,7 @@ import asyncpg
 from bench import run
 
 T = TypeVar("T")
+W = TypeVar("W")
 UNLIMITED = "1000000000"
 
 
@@ -100,3 +103,51 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of one process so far, from /proc (psutil is not a dependency)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Driven:
+    """What :func:`drive` saw: each step's outcome with when it was sent and answered."""
+
+    outcomes: list[tuple[Any, float, float]] = field(default_factory=list)  # (outcome, sent, done)
+    started: float = 0.0
+    elapsed: float = 0.0
+    timed_out: bool = False
+
+    def percentile_ms(self, p: float) -> float:
+        latencies = sorted(done - sent for _, sent, done in self.outcomes)
+        if not latencies:
+            return 0.0
+        return round(latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000, 2)
+
+
+async def drive(
+    dsn: str,
+    connections: int,
+    work: Iterable[W],
+    step: Callable[[asyncpg.Connection, W], Awaitable[Any]],
+    max_seconds: float,
+) -> Driven:
+    """The raw baselines' load: ``connections`` connections each taking the next piece of ``work``
+    and running ``step`` on it until none is left (or ``max_seconds`` have passed)."""
+    opened = [await asyncpg.connect(dsn) for _ in range(connections)]
+    pending = iter(work)
+    driven = Driven()
+
+    async def client(connection: asyncpg.Connection) -> None:
+        for piece in pending:
+            sent = time.perf_counter()
+            outcome = await step(connection, piece)
+            driven.outcomes.append((outcome, sent, time.perf_counter()))
+
+    try:
+        driven.started = time.perf_counter()
+        try:
+            await asyncio.wait_for(asyncio.gather(*(client(c) for c in opened)), max_seconds)
+        except TimeoutError:
+            driven.timed_out = True
+        driven.elapsed = time.perf_counter() - driven.started
+    finally:
+        for connection in opened:
+            await connection.close()
+    return driven
