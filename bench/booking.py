@@ -18,7 +18,7 @@ Sanic process pinned to CPU 0, the load generator pinned to CPU 1 (``bench/run.p
   statuses, and the count sold read back from the database (must be exactly 100 and 400).
 * The raw baseline, in the same run and alternating with PalmCity's rounds: the statements of the
   booking transaction as PalmCity sends them (INSERT reservation, INSERT appointment, INSERT audit
-  record, the reminder's outbox look-up and INSERT, the conditional UPDATE of the slot last),
+  record, the reminders' outbox INSERTs, the conditional UPDATE of the slot last),
   through asyncpg with 50 connections, 300 attempts on a fresh 100-place slot and 400 on a fresh
   unlimited one. No HTTP, no Redis, no reads before the transaction: the floor.
 * Availability reads: ``GET /api/v1/appointments/services/{id}/slots?date=`` with ``bench/load.py``,
@@ -425,8 +425,8 @@ async def _raw_round(
                 for which, before in _REMINDERS.items():
                     at = slot.starts_at - before
                     if at > now:  # as _schedule_reminders: only reminders still ahead
+                        # No look-up of the key: it names the appointment just inserted (new_key).
                         key = f"appointments.reminder:{appointment}:{which}"
-                        await connection.fetchrow(postgres.SELECT_OUTBOX, key, 1)
                         payload = json.dumps(
                             {"appointment_id": appointment, "user_id": users[n], "which": which},
                             separators=(",", ":"),

@@ -36,7 +36,7 @@ from domain.appointments.errors import (
     ServiceNotFound,
     SlotInPast,
 )
-from domain.appointments.models import OPEN_STATES, Appointment, AppointmentState, Service, Site
+from domain.appointments.models import OPEN_STATES, Appointment, AppointmentState, Service
 from domain.appointments.rules import BookingRules, rules_of
 from domain.appointments.schedule import china_day
 from domain.audit import service as audit
@@ -77,8 +77,11 @@ def _new_number(day: dt.date) -> str:
     return f"{day:%Y%m%d}{secrets.randbelow(10**8):08d}"
 
 
-async def _service(service_id: int) -> Service:
-    found = await Service.get_or_none(id=service_id) if 0 < service_id <= _MAX_ID else None
+async def _service(service_id: int, *, with_site: bool = False) -> Service:
+    if not 0 < service_id <= _MAX_ID:
+        raise ServiceNotFound()
+    query = Service.filter(id=service_id)
+    found = await (query.select_related("site") if with_site else query).first()
     if found is None:
         raise ServiceNotFound()
     return found
@@ -143,8 +146,12 @@ async def book(
     slot_id: int,
     on_behalf_of: int | None = None,
 ) -> Booked:
-    """Book ``slot_id`` of ``service_id`` for the resident or an active family member."""
-    service = await _service(service_id)
+    """Book ``slot_id`` of ``service_id`` for the resident or an active family member.
+
+    The appointment comes back with its site and service in hand (read with the service, before
+    the transaction): rendering it asks the database nothing more.
+    """
+    service = await _service(service_id, with_site=True)
     rules = rules_of(service.rules)
     require_level(actor, rules.min_identity_level)  # identity_level_required, with the level needed
     acting = actor if on_behalf_of is None else await family.acting_for(actor, on_behalf_of)
@@ -192,6 +199,7 @@ async def book(
             updated_at=now,
             using_db=conn,
         )
+        appointment.site, appointment.service = service.site, service  # in hand: for the answer
         await audit.record(
             acting,
             "appointments.booked",
@@ -201,7 +209,7 @@ async def book(
             using_db=conn,
         )
         if not paid:
-            await _schedule_reminders(appointment, conn)
+            await _schedule_reminders(appointment, conn, new=True)
         return appointment
 
     hold_for = dt.timedelta(minutes=rules.pay_within_minutes) if paid else None
@@ -223,7 +231,7 @@ def purpose_of(appointment: Appointment) -> str:
 async def _start_payment(
     appointment: Appointment, service: Service, providers: Providers, gate: Gate | None
 ) -> Booked:
-    site = await Site.get(id=service.site_id)
+    site = service.site  # read with the service
     try:
         order = await payments.create_order(
             payer_id=appointment.user_id,
@@ -243,7 +251,10 @@ async def _start_payment(
     return Booked(appointment, dict(order.pay_params or {}))
 
 
-async def _schedule_reminders(appointment: Appointment, conn: BaseDBAsyncClient) -> None:
+async def _schedule_reminders(
+    appointment: Appointment, conn: BaseDBAsyncClient, *, new: bool = False
+) -> None:
+    """``new``: the appointment was created in this transaction, so no reminder of it exists yet."""
     now = clock.now()
     for name, before in REMINDERS.items():
         at = appointment.starts_at - before
@@ -254,6 +265,7 @@ async def _schedule_reminders(appointment: Appointment, conn: BaseDBAsyncClient)
                 using_db=conn,
                 delay=at - now,
                 key=f"{REMINDER_TOPIC}:{appointment.id}:{name}",
+                new_key=new,
             )
 
 

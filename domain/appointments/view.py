@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tortoise.models import Model
+
 from domain.appointments import queue, service
 from domain.appointments.models import Appointment
 from domain.appointments.queue import Position
@@ -17,7 +19,16 @@ class AppointmentView:
 
 
 async def view_of(appointment: Appointment, *, just_booked: bool = False) -> AppointmentView:
-    await appointment.fetch_related("site", "service")
+    missing = [name for name in ("site", "service") if not _in_hand(appointment, name)]
+    if missing:
+        await appointment.fetch_related(*missing)
     # A queue number is drawn at check-in: an appointment just booked has none to look up.
     position = None if just_booked else await queue.position_of(appointment)
     return AppointmentView(appointment, position, await service.pay_params_of(appointment))
+
+
+def _in_hand(appointment: Appointment, relation: str) -> bool:
+    """Whether ``appointment.<relation>`` holds its row already (set, or fetched before): Tortoise
+    keeps a foreign key's object in ``_<relation>`` and answers a query for it otherwise."""
+    found = appointment.__dict__.get(f"_{relation}")
+    return isinstance(found, Model) and getattr(appointment, f"{relation}_id") == found.pk

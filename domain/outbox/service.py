@@ -79,9 +79,14 @@ async def enqueue(
     using_db: BaseDBAsyncClient,
     delay: timedelta | None = None,
     key: str | None = None,
+    new_key: bool = False,
 ) -> OutboxMessage:
-    """Add a job inside the caller's transaction; with ``key``, return the job already holding that key."""
-    if key is not None:
+    """Add a job inside the caller's transaction; with ``key``, return the job already holding that key.
+
+    ``new_key``: the key names something this transaction just created (a new row's id), so no job
+    can hold it yet and it is not looked up; the unique index still refuses a duplicate.
+    """
+    if key is not None and not new_key:
         # Two transactions enqueueing the same new key at once: the unique index lets one commit
         # and fails the other with IntegrityError (callers that race on purpose catch it).
         existing = await OutboxMessage.filter(key=key).using_db(using_db).first()
