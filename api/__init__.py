@@ -19,12 +19,15 @@ def build_api(*, with_sandbox: bool) -> BlueprintGroup:
         cases,
         catalog,
         certificates,
+        credentials,
         evaluations,
         family,
+        health_cards,
         identity,
         inbox,
         payments,
         sandbox,
+        scanning,
         staff,
     )
 
@@ -42,6 +45,9 @@ def build_api(*, with_sandbox: bool) -> BlueprintGroup:
         aid.build(),
         appointments.build(),
         payments.build(),
+        credentials.build(),
+        health_cards.build(),
+        scanning.build(),
         version=1,
         version_prefix="/api/v",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from adapters.healthcard.port import HealthCardPlatform
 from adapters.identity.port import IdentityProvider
 from adapters.publicpay.port import PublicPayment
 from adapters.storage.port import Storage
@@ -23,9 +24,12 @@ class Adapters:
     wechatpay: WeChatPay | None = None
     # The unified public payment platform (government fees); None where it is not configured.
     publicpay: PublicPayment | None = None
+    # The provincial health card platform; None where it is not configured (no card can be issued).
+    healthcard: HealthCardPlatform | None = None
 
     async def aclose(self) -> None:
-        for adapter in (self.wechat, self.identity, self.storage, self.wechatpay, self.publicpay):
+        adapters = (self.wechat, self.identity, self.storage, self.wechatpay, self.publicpay, self.healthcard)
+        for adapter in adapters:
             if adapter is not None:
                 await adapter.aclose()
 
@@ -51,6 +55,7 @@ SANDBOX_MCHID = "1900000109"
 
 def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
     if settings.sandbox:
+        from adapters.healthcard.fake import SandboxHealthCardPlatform
         from adapters.identity.fake import SandboxIdentityProvider
         from adapters.publicpay.fake import SandboxPublicPayment
         from adapters.wechat.fake import SandboxWeChat
@@ -68,6 +73,7 @@ def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
             storage=_storage(settings),
             wechatpay=SandboxWeChatPay(mchid=SANDBOX_MCHID, appid=settings.wechat_appid, keys=pay_keys),
             publicpay=SandboxPublicPayment(),
+            healthcard=SandboxHealthCardPlatform(),
         )
     from adapters.identity.client import OidcIdentityProvider
     from adapters.wechat.client import WeChatClient
@@ -90,6 +96,21 @@ def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
         storage=_storage(settings),
         wechatpay=_wechatpay(settings),
         publicpay=_publicpay(settings),
+        healthcard=_healthcard(settings),
+    )
+
+
+def _healthcard(settings: Settings) -> HealthCardPlatform | None:
+    if not settings.health_card_api_base:
+        return None
+    from adapters.healthcard.client import HealthCardClient
+
+    return HealthCardClient(
+        base_url=settings.health_card_api_base,
+        app_id=settings.health_card_app_id,
+        app_secret=settings.health_card_app_secret,
+        hospital_id=settings.health_card_hospital_id,
+        channel=settings.health_card_channel,
     )
 
 

@@ -23,6 +23,9 @@ MODEL_MODULES = [
     "domain.capacity.models",
     "domain.appointments.models",
     "domain.payments.models",
+    "domain.credentials.models",
+    "domain.health_cards.models",
+    "domain.scanning.models",
 ]
 
 

@@ -25,6 +25,8 @@ DEV_BLIND_INDEX_KEY = base64.urlsafe_b64encode(b"palmcity-dev-blind-index-key-00
 DEV_JWT_SEED = base64.urlsafe_b64encode(b"palmcity-dev-jwt-ed25519-seed-0!").decode()
 DEV_CERTIFICATE_SEED = base64.urlsafe_b64encode(b"palmcity-dev-cert-ed25519-seed-!").decode()
 DEV_CERTIFICATE_KID = "cert-dev-1"
+DEV_CREDENTIAL_SEED = base64.urlsafe_b64encode(b"palmcity-dev-qr-ed25519-seed-00!").decode()
+DEV_CREDENTIAL_KID = "qr-dev-1"
 
 
 class Environment(StrEnum):
@@ -137,6 +139,24 @@ class Settings(BaseSettings):
     certificate_keys: str = ""
     certificate_active_kid: str = ""
 
+    # QR credentials (电子凭证: health cards, appointment passes...): their own Ed25519 keys, JSON
+    # {"kid": "base64 seed"}, published for offline scanners at /api/v1/credentials/keys. Keep a
+    # retired kid listed while static codes it signed are still in use. Empty: the development key
+    # in dev/test, refused elsewhere. Keep kids short (at most 16 characters): they travel in the QR.
+    credential_keys: str = ""
+    credential_active_kid: str = ""
+    # A dynamic code is shown for this long, then replaced; it is accepted for the grace beyond.
+    credential_dynamic_ttl_seconds: int = Field(default=60, ge=10, le=600)
+    credential_grace_seconds: int = Field(default=30, ge=0, le=300)
+
+    # The provincial electronic health card platform (电子健康卡). Empty base URL: none outside the
+    # sandbox (issuing a card is then refused with health_card_platform_unavailable).
+    health_card_api_base: str = ""
+    health_card_app_id: str = ""
+    health_card_app_secret: str = ""
+    health_card_hospital_id: str = ""  # the organisation code the platform knows us by
+    health_card_channel: str = ""
+
     # WeChat subscribe-message template ids per notification kind, JSON {"kind": "template id"}.
     # A kind without a template goes to the in-app inbox only.
     subscribe_templates: str = json.dumps(
@@ -162,6 +182,7 @@ class Settings(BaseSettings):
             "PALMCITY_BLIND_INDEX_KEY": self.blind_index_key == DEV_BLIND_INDEX_KEY,
             "PALMCITY_JWT_KEYS": DEV_JWT_SEED in self.jwt_keys,
             "PALMCITY_CERTIFICATE_KEYS": DEV_CERTIFICATE_SEED in self.certificate_keys,
+            "PALMCITY_CREDENTIAL_KEYS": DEV_CREDENTIAL_SEED in self.credential_keys,
             "PALMCITY_WECHAT_SECRET": self.wechat_secret == "changethis",
             "PALMCITY_IDENTITY_CLIENT_SECRET": self.identity_client_secret == "changethis",
             "PALMCITY_REDIS_URL": self.redis_url == "memory://",
@@ -185,22 +206,50 @@ class Settings(BaseSettings):
 
     @cached_property
     def certificate_key_seeds(self) -> dict[str, bytes]:
-        if not self.certificate_keys:
-            if self.env not in (Environment.DEV, Environment.TEST):
-                raise ValueError(f"PALMCITY_CERTIFICATE_KEYS must be set for env={self.env}")
-            return {DEV_CERTIFICATE_KID: base64.urlsafe_b64decode(DEV_CERTIFICATE_SEED)}
-        raw: dict[str, Any] = json.loads(self.certificate_keys)
-        keys = {kid: base64.urlsafe_b64decode(seed) for kid, seed in raw.items()}
-        if self.certificate_active_kid not in keys:
-            raise ValueError(
-                f"PALMCITY_CERTIFICATE_ACTIVE_KID {self.certificate_active_kid!r} is not in "
-                "PALMCITY_CERTIFICATE_KEYS"
-            )
-        return keys
+        return self._ring_seeds(
+            "CERTIFICATE",
+            self.certificate_keys,
+            self.certificate_active_kid,
+            DEV_CERTIFICATE_KID,
+            DEV_CERTIFICATE_SEED,
+        )
 
     @property
     def certificate_signing_kid(self) -> str:
         return self.certificate_active_kid or DEV_CERTIFICATE_KID
+
+    @cached_property
+    def credential_key_seeds(self) -> dict[str, bytes]:
+        seeds = self._ring_seeds(
+            "CREDENTIAL",
+            self.credential_keys,
+            self.credential_active_kid,
+            DEV_CREDENTIAL_KID,
+            DEV_CREDENTIAL_SEED,
+        )
+        too_long = [kid for kid in seeds if not 0 < len(kid.encode()) <= 16 or not kid.isascii()]
+        if too_long:
+            raise ValueError(f"PALMCITY_CREDENTIAL_KEYS: kids must be 1-16 ASCII characters: {too_long}")
+        return seeds
+
+    @property
+    def credential_signing_kid(self) -> str:
+        return self.credential_active_kid or DEV_CREDENTIAL_KID
+
+    def _ring_seeds(
+        self, name: str, raw_keys: str, active_kid: str, dev_kid: str, dev_seed: str
+    ) -> dict[str, bytes]:
+        """An Ed25519 key ring's seeds from JSON {"kid": "base64 seed"}; empty means the development
+        key in dev/test and is refused elsewhere."""
+        if not raw_keys:
+            if self.env not in (Environment.DEV, Environment.TEST):
+                raise ValueError(f"PALMCITY_{name}_KEYS must be set for env={self.env}")
+            return {dev_kid: base64.urlsafe_b64decode(dev_seed)}
+        raw: dict[str, Any] = json.loads(raw_keys)
+        keys = {kid: base64.urlsafe_b64decode(seed) for kid, seed in raw.items()}
+        if active_kid not in keys:
+            raise ValueError(f"PALMCITY_{name}_ACTIVE_KID {active_kid!r} is not in PALMCITY_{name}_KEYS")
+        return keys
 
     @cached_property
     def subscribe_template_ids(self) -> dict[str, str]:

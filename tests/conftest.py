@@ -85,9 +85,10 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2id at its cheapest: tests check the rules, not the cost (a real hash takes ~0.2 s)."""
     from argon2 import PasswordHasher
 
+    from domain.shared import passwords
     from domain.staff import service
 
-    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     monkeypatch.setattr(service, "_decoy", [])
 
 

@@ -139,6 +139,7 @@ async def create_account(request: Request) -> HTTPResponse:
         display_name=data.display_name,
         roles=[r.value for r in data.roles],
         scopes=data.scopes,
+        scan_kinds=[k.value for k in data.scan_kinds],
         actor=actor_of(request),
     )
     response = respond(_account(account), status=201)
@@ -171,7 +172,9 @@ async def get_account(request: Request, account_id: int) -> HTTPResponse:
     return respond(_account(await service.get_account(actor_of(request), account_id)))
 
 
-@openapi.summary("Change a staff account: roles, scopes, active, password, unlock (administrators)")
+@openapi.summary(
+    "Change a staff account: roles, scopes, scan kinds, active, password, unlock (administrators)"
+)
 @openapi.description("Changing roles, scopes, the password or `active` ends the account's sessions.")
 @documented(AccountOut)
 @requires_staff(Role.ADMIN)
@@ -185,6 +188,7 @@ async def update_account(request: Request, account_id: int) -> HTTPResponse:
         display_name=data.display_name,
         roles=None if data.roles is None else [r.value for r in data.roles],
         scopes=data.scopes,
+        scan_kinds=None if data.scan_kinds is None else [k.value for k in data.scan_kinds],
         active=data.active,
         password=data.password,
         unlock=data.unlock,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.credentials.kinds import Kind
 from domain.staff.errors import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from domain.staff.roles import Role
 
@@ -38,6 +39,9 @@ class CreateAccountIn(_Body):
     display_name: DisplayName
     roles: list[Role] = Field(default_factory=list, max_length=len(Role))
     scopes: list[Scope] = Field(default_factory=list, max_length=200)
+    scan_kinds: list[Kind] = Field(
+        default_factory=list, max_length=len(Kind), description="Scanners: the kinds of code they may scan."
+    )
 
 
 class UpdateAccountIn(_Body):
@@ -46,6 +50,7 @@ class UpdateAccountIn(_Body):
     display_name: DisplayName | None = None
     roles: list[Role] | None = Field(default=None, max_length=len(Role))
     scopes: list[Scope] | None = Field(default=None, max_length=200)
+    scan_kinds: list[Kind] | None = Field(default=None, max_length=len(Kind))
     active: bool | None = None
     password: Password | None = None
     unlock: bool = Field(default=False, description="Clear the failed-login count and any lock.")
@@ -75,6 +80,7 @@ class AccountOut(BaseModel):
     display_name: str
     roles: list[str]
     scopes: list[str]
+    scan_kinds: list[str]
     active: bool
     failed_attempts: int
     locked_until: datetime | None

@@ -33,6 +33,9 @@ class Site(Model):
     region_code = fields.CharField(max_length=12, db_index=True)
     department_code = fields.CharField(max_length=32)  # the department that runs it
 
+    def name_in(self, locale: str) -> str:
+        return str({"zh_Hant": self.name_zh_hant, "en": self.name_en}.get(locale, self.name_zh_hans))
+
     class Meta:
         table = "appointment_site"
 

@@ -50,7 +50,7 @@ from domain.staff.errors import StaffScopeRequired
 from domain.staff.roles import Role, authorize
 
 
-def _frontline(actor: Actor, site: Site) -> None:
+def frontline(actor: Actor, site: Site) -> None:
     authorize(actor, Role.SCANNER)  # no role: 403, which says nothing about the site
     try:
         authorize(actor, Role.SCANNER, site.code)
@@ -112,26 +112,26 @@ async def check_in(actor: Actor, code: str) -> CheckedIn:
     appointment = await Appointment.get_or_none(checkin_code=normalised)
     if appointment is None:
         raise AppointmentNotFound()
-    site = await Site.get(id=appointment.site_id)
-    _frontline(actor, site)
-    service = await Service.get(id=appointment.service_id)
-    rules = rules_of(service.rules)
-    now = clock.now()
-    opens = appointment.starts_at - dt.timedelta(minutes=rules.checkin_opens_minutes)
-    closes = appointment.starts_at + dt.timedelta(minutes=rules.checkin_grace_minutes)
-    if appointment.state != AppointmentState.BOOKED:
-        raise AppointmentNotActive(details={"state": appointment.state.value})
-    if not opens <= now <= closes:
-        raise CheckinWindowClosed(details={"opens_at": opens.isoformat(), "closes_at": closes.isoformat()})
+    frontline(actor, await Site.get(id=appointment.site_id))
     async with in_transaction() as conn:
-        locked = await Appointment.filter(id=appointment.id).using_db(conn).select_for_update().get()
-        if locked.state != AppointmentState.BOOKED:  # two scanners at once: one checks in
-            raise AppointmentNotActive(details={"state": locked.state.value})
-        ticket = await _issue(conn, service, locked.id)
-        locked.checked_in_at = now
-        await appointments.transition(
-            conn, locked, AppointmentState.CHECKED_IN, actor, "appointments.checked_in"
-        )
+        return await admit(conn, actor, appointment.id, clock.now())
+
+
+async def admit(conn: BaseDBAsyncClient, actor: Actor, appointment_id: int, at: dt.datetime) -> CheckedIn:
+    """Check in, in the caller's transaction (by code above, or by a scanned appointment pass):
+    within the service's check-in window around ``at``, once."""
+    locked = await Appointment.filter(id=appointment_id).using_db(conn).select_for_update().get()
+    if locked.state != AppointmentState.BOOKED:  # two scanners at once: one checks in
+        raise AppointmentNotActive(details={"state": locked.state.value})
+    service = await Service.filter(id=locked.service_id).using_db(conn).get()
+    rules = rules_of(service.rules)
+    opens = locked.starts_at - dt.timedelta(minutes=rules.checkin_opens_minutes)
+    closes = locked.starts_at + dt.timedelta(minutes=rules.checkin_grace_minutes)
+    if not opens <= at <= closes:
+        raise CheckinWindowClosed(details={"opens_at": opens.isoformat(), "closes_at": closes.isoformat()})
+    ticket = await _issue(conn, service, locked.id)
+    locked.checked_in_at = at
+    await appointments.transition(conn, locked, AppointmentState.CHECKED_IN, actor, "appointments.checked_in")
     return CheckedIn(locked, ticket)
 
 
@@ -140,7 +140,7 @@ async def walk_in(actor: Actor, gate: Gate | None, service_id: int) -> QueueTick
     service = await Service.get_or_none(id=service_id) if 0 < service_id < 2**63 else None
     if service is None:
         raise ServiceNotFound()
-    _frontline(actor, await Site.get(id=service.site_id))
+    frontline(actor, await Site.get(id=service.site_id))
     now = clock.now()
     slot = await CapacitySlot.filter(
         resource_id=service.capacity_resource_id, starts_at__lte=now, ends_at__gt=now, state=SlotState.OPEN
@@ -162,7 +162,7 @@ async def walk_in(actor: Actor, gate: Gate | None, service_id: int) -> QueueTick
 async def call_next(actor: Actor, site_code: str, business_type: str, window: str) -> QueueTicket | None:
     """The window finishes its current number and calls the oldest waiting one (None: nobody waits)."""
     site = await _site(site_code)
-    _frontline(actor, site)
+    frontline(actor, site)
     day = china_day(clock.now())
     async with in_transaction() as conn:
         current = await QueueTicket.filter(
@@ -203,7 +203,7 @@ async def _ticket_for_staff(actor: Actor, ticket_id: int, conn: BaseDBAsyncClien
     if ticket is None:
         raise TicketNotFound()
     try:
-        _frontline(actor, await Site.filter(id=ticket.site_id).using_db(conn).get())
+        frontline(actor, await Site.filter(id=ticket.site_id).using_db(conn).get())
     except AppointmentNotFound:
         raise TicketNotFound() from None
     return ticket
@@ -307,7 +307,7 @@ async def position_of(appointment: Appointment) -> Position | None:
 async def today(actor: Actor, site_code: str, day: dt.date | None = None) -> list[Appointment]:
     """The site's appointments of the day, in time order (frontline staff)."""
     site = await _site(site_code)
-    _frontline(actor, site)
+    frontline(actor, site)
     return await Appointment.filter(site_id=site.id, day=day or china_day(clock.now())).order_by(
         "starts_at", "id"
     )
@@ -315,7 +315,7 @@ async def today(actor: Actor, site_code: str, day: dt.date | None = None) -> lis
 
 async def waiting(actor: Actor, site_code: str, business_type: str) -> list[QueueTicket]:
     site = await _site(site_code)
-    _frontline(actor, site)
+    frontline(actor, site)
     return await QueueTicket.filter(
         site_id=site.id,
         business_type=business_type,
@@ -330,7 +330,7 @@ async def cancel_slot(actor: Actor, gate: Gate | None, slot_id: int, reason: str
     service = await Service.get_or_none(capacity_resource_id=slot.resource_id) if slot else None
     if slot is None or service is None:
         raise AppointmentNotFound()
-    _frontline(actor, await Site.get(id=service.site_id))
+    frontline(actor, await Site.get(id=service.site_id))
     async with in_transaction() as conn:
         _slot, reservations = await capacity.cancel_slot(slot.id, conn)
         affected = await Appointment.filter(

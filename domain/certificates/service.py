@@ -30,6 +30,9 @@ from domain.certificates.errors import (
     CertificateSignatureInvalid,
 )
 from domain.certificates.models import CertificateStatus, ECertificate
+from domain.credentials import service as credentials
+from domain.credentials.kinds import Kind
+from domain.credentials.models import SubjectStatus
 from domain.outbox.service import enqueue
 from domain.shared import clock, pii
 from domain.shared.actor import Actor
@@ -235,10 +238,14 @@ async def verify(
     cert = await ECertificate.get_or_none(number=_check_number(number or ""))
     if cert is None:
         raise CertificateNotFound()
-    # The stored row must still match what was signed: a row altered in the database fails here.
+    return Verification(certificate=check_stored(cert), validity=validity(cert))
+
+
+def check_stored(cert: ECertificate) -> ECertificate:
+    """The stored row must still match what was signed: a row altered in the database fails here."""
     if not keys().verify(canonical_json(document_of(cert)), Signature(cert.kid or "", cert.signature or "")):
         raise CertificateSignatureInvalid()
-    return Verification(certificate=cert, validity=validity(cert))
+    return cert
 
 
 def _authorize_verifier(actor: Actor) -> None:
@@ -264,6 +271,10 @@ async def revoke(actor: Actor, certificate_id: int, *, reason: str) -> ECertific
         cert.revoked_at = clock.now()
         cert.revoked_reason = reason
         await cert.save(using_db=conn, update_fields=["status", "revoked_at", "revoked_reason"])
+        # Its QR codes too, on the offline scanners' revocation list from now on.
+        await credentials.set_status(
+            Kind.CERTIFICATE, cert.id, cert.holder_id, SubjectStatus.REVOKED, using_db=conn
+        )
         await audit.record(
             actor,
             "certificate.revoked",

@@ -61,14 +61,26 @@ class KeyRing:
         """Sign ``data`` with the active key."""
         return Signature(kid=self.active_kid, value=b64url(self.active_key.sign(data)))
 
+    def sign_raw(self, data: bytes) -> bytes:
+        """The active key's 64-byte signature over ``data`` (for binary formats such as QR tokens)."""
+        return self.active_key.sign(data)
+
     def verify(self, data: bytes, signature: Signature) -> bool:
         """True only for a well-formed signature by a configured key over exactly ``data``."""
-        key = self.public.get(signature.kid)
+        try:
+            raw = b64url_decode(signature.value)
+        except ValueError:
+            return False
+        return self.verify_raw(data, signature.kid, raw)
+
+    def verify_raw(self, data: bytes, kid: str, signature: bytes) -> bool:
+        """:meth:`verify` for a raw 64-byte signature."""
+        key = self.public.get(kid)
         if key is None:
             return False
         try:
-            key.verify(b64url_decode(signature.value), data)
-        except (InvalidSignature, ValueError):
+            key.verify(signature, data)
+        except InvalidSignature:
             return False
         return True
 

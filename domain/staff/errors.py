@@ -99,3 +99,11 @@ class StaffScopeInvalid(DomainError, ValueError):
     code = "staff_scope_invalid"
     kind = ErrorKind.INVALID
     message = _('A scope is a department or site code (letters, digits, "_", "-", ".", ":"), or "*" for all.')
+
+
+class StaffScanKindUnknown(DomainError):
+    """details: ``kind``, the first unknown value; ``allowed``."""
+
+    code = "staff_scan_kind_unknown"
+    kind = ErrorKind.INVALID
+    message = _("This is not a kind of code PalmCity issues.")

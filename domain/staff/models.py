@@ -16,6 +16,8 @@ class StaffAccount(Model):
     # Role codes (domain.staff.roles.Role) and scope codes (department or site codes, or "*").
     roles: fields.JSONField[list[str]] = fields.JSONField(default=list)
     scopes: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    # What a scanner may scan (credential kinds, domain.credentials.kinds.Kind): scopes say where.
+    scan_kinds: fields.JSONField[list[str]] = fields.JSONField(default=list)
     failed_attempts = fields.IntField(default=0)
     locked_until = fields.DatetimeField(null=True)
     last_login_at = fields.DatetimeField(null=True)

@@ -16,9 +16,16 @@ import re
 from collections.abc import Iterable
 from enum import StrEnum
 
+from domain.credentials.kinds import Kind
 from domain.shared.actor import Actor
 from domain.shared.i18n import LazyText, _
-from domain.staff.errors import StaffRoleRequired, StaffRoleUnknown, StaffScopeInvalid, StaffScopeRequired
+from domain.staff.errors import (
+    StaffRoleRequired,
+    StaffRoleUnknown,
+    StaffScanKindUnknown,
+    StaffScopeInvalid,
+    StaffScopeRequired,
+)
 
 ALL_SCOPES = "*"
 _SCOPE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
@@ -86,6 +93,15 @@ def parse_roles(values: Iterable[str]) -> list[Role]:
         if role not in roles:
             roles.append(role)
     return sorted(roles, key=list(Role).index)
+
+
+def parse_scan_kinds(values: Iterable[str]) -> list[str]:
+    """Credential kinds a scanner may scan, deduplicated in the kinds' order; unknown ones refused."""
+    wanted = set(values)
+    unknown = sorted(wanted - {k.value for k in Kind})
+    if unknown:
+        raise StaffScanKindUnknown(details={"kind": unknown[0][:64], "allowed": [k.value for k in Kind]})
+    return [k.value for k in Kind if k.value in wanted]
 
 
 def parse_scopes(values: Iterable[str]) -> list[str]:

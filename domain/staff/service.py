@@ -8,7 +8,6 @@ access tokens carry roles and scopes as claims.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import re
 from collections.abc import Iterable
@@ -16,15 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domain.accounts.tokens import TokenInvalid, TokenPair, TokenService
 from domain.audit import service as audit
 from domain.audit.models import AuditRecord
-from domain.shared import clock
+from domain.shared import clock, passwords
 from domain.shared.actor import Actor
 from domain.shared.kv import Keys, Redis
 from domain.staff.errors import (
@@ -42,7 +39,7 @@ from domain.staff.errors import (
     StaffUsernameTaken,
 )
 from domain.staff.models import StaffAccount
-from domain.staff.roles import Role, authorize, parse_roles, parse_scopes
+from domain.staff.roles import Role, authorize, parse_roles, parse_scan_kinds, parse_scopes
 
 TARGET = "staff_account"
 MAX_ID = (
@@ -50,8 +47,6 @@ MAX_ID = (
 )  # the id column is a 32-bit integer: a larger id names no account (and would fail the query)
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-# argon2id with argon2-cffi's defaults (RFC 9106 "low memory" profile: t=3, m=64 MiB, p=4).
-_hasher = PasswordHasher()
 
 
 # -- input rules ---------------------------------------------------------------------------------
@@ -80,19 +75,15 @@ def check_password(value: str) -> str:
     return value
 
 
-# -- passwords -----------------------------------------------------------------------------------
-# argon2 takes tens of milliseconds of CPU by design: always off the event loop.
+# -- passwords (domain.shared.passwords) ---------------------------------------------------------
 
 
 async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(_hasher.hash, password)
+    return await passwords.hash_secret(password)
 
 
 async def _password_matches(password_hash: str, password: str) -> bool:
-    try:
-        return await asyncio.to_thread(_hasher.verify, password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    return await passwords.secret_matches(password_hash, password)
 
 
 _decoy: list[str] = []
@@ -158,6 +149,7 @@ def _snapshot(account: StaffAccount) -> dict[str, Any]:
         "display_name": account.display_name,
         "roles": list(account.roles),
         "scopes": list(account.scopes),
+        "scan_kinds": list(account.scan_kinds),
         "active": account.active,
     }
 
@@ -218,7 +210,7 @@ async def login(
         account.locked_until = None
         account.last_login_at = clock.now()
         fields = ["failed_attempts", "locked_until", "last_login_at"]
-        if _hasher.check_needs_rehash(account.password_hash):
+        if passwords.needs_rehash(account.password_hash):
             account.password_hash = await hash_password(password)
             fields.append("password_hash")
         await account.save(using_db=conn, update_fields=fields)
@@ -309,6 +301,7 @@ async def create_staff(
     display_name: str,
     roles: Iterable[str],
     scopes: Iterable[str] = (),
+    scan_kinds: Iterable[str] = (),
     actor: Actor | None = None,
 ) -> StaffAccount:
     """Create a staff account. Without ``actor`` (the operator CLI) it is audited as the system."""
@@ -331,6 +324,7 @@ async def create_staff(
                 password_hash=password_hash,
                 roles=granted,
                 scopes=where,
+                scan_kinds=parse_scan_kinds(scan_kinds),
                 created_at=now,
                 updated_at=now,
                 using_db=conn,
@@ -375,6 +369,7 @@ async def update_account(
     display_name: str | None = None,
     roles: Iterable[str] | None = None,
     scopes: Iterable[str] | None = None,
+    scan_kinds: Iterable[str] | None = None,
     active: bool | None = None,
     password: str | None = None,
     unlock: bool = False,
@@ -388,6 +383,8 @@ async def update_account(
         changes["roles"] = [r.value for r in parse_roles(roles)]
     if scopes is not None:
         changes["scopes"] = parse_scopes(scopes)
+    if scan_kinds is not None:
+        changes["scan_kinds"] = parse_scan_kinds(scan_kinds)
     if active is not None:
         changes["active"] = active
     if actor.id == account_id and (
@@ -428,7 +425,7 @@ async def update_account(
             after=after,
             using_db=conn,
         )
-    if after.keys() & {"roles", "scopes", "active", "password"}:
+    if after.keys() & {"roles", "scopes", "active", "password"}:  # scan kinds are read at each scan
         await sessions.end_all(account.id)
     return account
 

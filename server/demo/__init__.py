@@ -89,16 +89,35 @@ DEMO_STAFF = [
 ]
 
 
+# What each demo scanner may scan (domain.credentials.kinds): a counter checks e-certificates, the
+# hall's frontline appointment passes, the clinic's triage desk health cards and passes.
+DEMO_SCAN_KINDS = {
+    "scanner.qx": ["certificate"],
+    "hall.qy": ["appointment_pass", "certificate"],
+    "clinic.qy": ["health_card", "appointment_pass"],
+}
+
+
 async def load_staff() -> int:
     from domain.staff.models import StaffAccount
     from domain.staff.service import create_staff
 
     created = 0
     for username, name, roles, scopes in DEMO_STAFF:
-        if await StaffAccount.exists(username=username):
+        kinds = DEMO_SCAN_KINDS.get(username, [])
+        existing = await StaffAccount.get_or_none(username=username)
+        if existing is not None:
+            if kinds and not existing.scan_kinds:  # a demo database from before scanning existed
+                existing.scan_kinds = kinds
+                await existing.save(update_fields=["scan_kinds"])
             continue
         await create_staff(
-            username=username, password=DEMO_STAFF_PASSWORD, display_name=name, roles=roles, scopes=scopes
+            username=username,
+            password=DEMO_STAFF_PASSWORD,
+            display_name=name,
+            roles=roles,
+            scopes=scopes,
+            scan_kinds=kinds,
         )
         created += 1
     return created

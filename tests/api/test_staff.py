@@ -41,9 +41,15 @@ async def make_staff(
     roles: Iterable[str] = ("admin",),
     scopes: Iterable[str] = ("*",),
     password: str = PASSWORD,
+    scan_kinds: Iterable[str] = (),
 ) -> StaffAccount:
     return await service.create_staff(
-        username=username, password=password, display_name=username.title(), roles=roles, scopes=scopes
+        username=username,
+        password=password,
+        display_name=username.title(),
+        roles=roles,
+        scopes=scopes,
+        scan_kinds=scan_kinds,
     )
 
 

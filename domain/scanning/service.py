@@ -1,0 +1,368 @@
+"""Scanner devices, the scan, and offline uploads.
+
+A scan is: the device is the caller's and still in their scope → the code verifies (signature,
+time, state) → the caller may scan its kind → the static code's PIN → the kind's action. The action,
+the scan row and the audit record commit together or not at all. A single-use code is spent by the
+scan row's unique ``spent_nonce``; a Redis ``SET NX`` in front answers a second gate at once
+without waiting on the database, which stays the truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from domain.audit import service as audit
+from domain.credentials import service as credentials
+from domain.credentials import token as wire
+from domain.credentials.errors import CredentialAlreadyUsed, CredentialKindUnsupported, CredentialPinRequired
+from domain.credentials.kinds import POLICIES, Kind
+from domain.scanning import registry
+from domain.scanning.errors import (
+    ScanBatchTooLarge,
+    ScanKindNotAllowed,
+    ScannerDeviceNotFound,
+    ScanTimeInvalid,
+)
+from domain.scanning.models import Scan, ScannerDevice, ScanOutcome
+from domain.shared import clock
+from domain.shared.actor import Actor
+from domain.shared.errors import DomainError
+from domain.shared.kv import Keys, Redis
+from domain.staff.models import StaffAccount
+from domain.staff.roles import Role, authorize
+
+MAX_BATCH = 200
+OFFLINE_MAX_AGE = dt.timedelta(days=7)
+_DEVICE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_MAX_ID = 2**63 - 1
+
+
+# -- devices -----------------------------------------------------------------------------------------
+
+
+async def register_device(actor: Actor, *, site_code: str, name: str) -> ScannerDevice:
+    """A scanner at one of the caller's sites, registered to the caller."""
+    authorize(actor, Role.SCANNER, site_code)
+    async with in_transaction() as conn:
+        device = await ScannerDevice.create(
+            code="SD-" + "".join(secrets.choice(_DEVICE_ALPHABET) for _ in range(12)),
+            staff_id=actor.id,
+            site_code=site_code,
+            name=name.strip()[:64],
+            registered_at=clock.now(),
+            using_db=conn,
+        )
+        await audit.record(
+            actor,
+            "scanner.device_registered",
+            target_type="scanner_device",
+            target_id=device.id,
+            after={"site": site_code, "name": device.name},
+            using_db=conn,
+        )
+    return device
+
+
+async def my_devices(actor: Actor) -> list[ScannerDevice]:
+    authorize(actor, Role.SCANNER)
+    return await ScannerDevice.filter(staff_id=actor.id, active=True).order_by("id")
+
+
+async def retire_device(actor: Actor, device_id: int) -> ScannerDevice:
+    authorize(actor, Role.SCANNER)
+    async with in_transaction() as conn:
+        device = (
+            await ScannerDevice.filter(id=device_id, staff_id=actor.id, active=True)
+            .using_db(conn)
+            .select_for_update()
+            .first()
+            if 0 < device_id <= _MAX_ID
+            else None
+        )
+        if device is None:
+            raise ScannerDeviceNotFound()
+        device.active = False
+        await device.save(using_db=conn, update_fields=["active"])
+        await audit.record(
+            actor, "scanner.device_retired", target_type="scanner_device", target_id=device.id, using_db=conn
+        )
+    return device
+
+
+async def _device(actor: Actor, code: str) -> ScannerDevice:
+    authorize(actor, Role.SCANNER)
+    device = await ScannerDevice.get_or_none(code=code.strip().upper(), staff_id=actor.id, active=True)
+    if device is None:
+        raise ScannerDeviceNotFound()
+    authorize(actor, Role.SCANNER, device.site_code)  # scopes change: checked at every scan
+    return device
+
+
+async def _allow_kind(actor: Actor, kind: Kind) -> None:
+    account = await StaffAccount.get_or_none(id=actor.id).only("id", "scan_kinds")
+    allowed = list(account.scan_kinds) if account else []
+    if kind.value not in allowed:
+        raise ScanKindNotAllowed(details={"kind": kind.value, "allowed": allowed})
+
+
+# -- spending single-use codes ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spent:
+    """The Redis side of "used once": answers a second gate at once; the database decides."""
+
+    redis: Redis
+    keys: Keys
+
+    def _key(self, nonce: str) -> str:
+        return self.keys.of("credential", "spent", nonce)
+
+    async def claim(self, claims: wire.Claims, now: dt.datetime) -> bool:
+        ttl = max(60, claims.expires_at - int(now.timestamp()) + 60)  # outlive the code itself
+        return bool(await self.redis.set(self._key(claims.nonce_hex), "1", nx=True, ex=ttl))
+
+    async def release(self, claims: wire.Claims) -> None:
+        await self.redis.delete(self._key(claims.nonce_hex))
+
+
+# -- the scan ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scanned:
+    scan: Scan
+    kind: Kind
+
+
+async def verify_only(actor: Actor, token: str) -> credentials.Verified:
+    """Check a code without acting on it (a scanner's "is this genuine?")."""
+    authorize(actor, Role.SCANNER)
+    verified = await credentials.verify(token)
+    await _allow_kind(actor, verified.claims.kind)
+    return verified
+
+
+async def scan(
+    actor: Actor,
+    spent: Spent,
+    *,
+    device_code: str,
+    token: str,
+    pin: str | None = None,
+    purpose: str | None = None,
+) -> Scanned:
+    """Verify and act, online. Refusals are audited with their code, then raised."""
+    device = await _device(actor, device_code)
+    now = clock.now()
+    try:
+        verified = await credentials.verify(token, at=now)
+        await _allow_kind(actor, verified.claims.kind)
+        if verified.claims.static:
+            await credentials.check_pin(verified.subject, pin)
+        found = await _act(actor, spent, device, verified, purpose=purpose, at=now, offline=False)
+    except DomainError as exc:
+        await _refused(actor, device, exc)
+        raise
+    await ScannerDevice.filter(id=device.id).update(last_seen_at=now)
+    return found
+
+
+async def _act(
+    actor: Actor,
+    spent: Spent,
+    device: ScannerDevice,
+    verified: credentials.Verified,
+    *,
+    purpose: str | None,
+    at: dt.datetime,
+    offline: bool,
+    upload_key: str | None = None,
+) -> Scanned:
+    claims = verified.claims
+    act = registry.action_for(claims.kind)
+    if act is None:
+        raise CredentialKindUnsupported(details={"kind": claims.kind.value})
+    spends = POLICIES[claims.kind].single_use and not claims.static  # a static code is guarded by its PIN
+    if spends and not await spent.claim(claims, clock.now()):
+        raise CredentialAlreadyUsed()
+    try:
+        async with in_transaction() as conn:
+            # The row first: a second gate's insert of the same nonce waits here, then fails.
+            row = await Scan.create(
+                device_id=device.id,
+                staff_id=actor.id,
+                site_code=device.site_code,
+                kind=claims.kind.value,
+                subject_ref=claims.subject,
+                nonce=claims.nonce_hex,
+                spent_nonce=claims.nonce_hex if spends else None,
+                upload_key=upload_key,
+                outcome=ScanOutcome.ADMITTED,
+                purpose=purpose,
+                offline=offline,
+                scanned_at=at,
+                received_at=clock.now(),
+                using_db=conn,
+            )
+            context = registry.ScanContext(
+                actor=actor,
+                device=device,
+                verified=verified,
+                purpose=purpose,
+                at=at,
+                scan_id=row.id,
+                offline=offline,
+            )
+            outcome = await act(context, conn)
+            row.action, row.shown = outcome.action, outcome.shown
+            await row.save(using_db=conn, update_fields=["action", "shown"])
+            await audit.record(
+                actor,
+                "scan.admitted",
+                target_type="scan",
+                target_id=row.id,
+                after={
+                    "kind": claims.kind.value,
+                    "action": outcome.action,
+                    "device": device.code,
+                    "site": device.site_code,
+                    "offline": offline,
+                },
+                using_db=conn,
+            )
+    except IntegrityError:
+        raise CredentialAlreadyUsed() from None  # the database's answer: another scan spent it
+    except BaseException:
+        if spends:
+            await spent.release(claims)  # refused before spending: the code may be shown again
+        raise
+    return Scanned(row, claims.kind)
+
+
+async def _refused(actor: Actor, device: ScannerDevice, exc: DomainError, **extra: Any) -> None:
+    await audit.record(
+        actor,
+        "scan.refused",
+        target_type="scanner_device",
+        target_id=device.id,
+        after={"code": exc.code, "site": device.site_code, **extra},
+    )
+
+
+# -- offline uploads ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfflineScan:
+    token: str
+    scanned_at: dt.datetime
+    purpose: str | None = None
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    index: int
+    status: str  # admitted, duplicate, conflict, refused
+    scan: Scan | None = None
+    error: DomainError | None = None
+
+
+async def upload(
+    actor: Actor, spent: Spent, *, device_code: str, scans: list[OfflineScan]
+) -> list[UploadResult]:
+    """Scans a device made without network, uploaded later. Each is judged as at the moment it was
+    made; the batch may be uploaded again (``duplicate``); a single-use code another gate already
+    spent is recorded and reported as ``conflict``."""
+    if len(scans) > MAX_BATCH:
+        raise ScanBatchTooLarge(details={"max": MAX_BATCH})
+    device = await _device(actor, device_code)
+    results = [await _upload_one(actor, spent, device, i, item) for i, item in enumerate(scans)]
+    await ScannerDevice.filter(id=device.id).update(last_seen_at=clock.now())
+    return results
+
+
+async def _upload_one(
+    actor: Actor, spent: Spent, device: ScannerDevice, index: int, item: OfflineScan
+) -> UploadResult:
+    try:
+        claims, _body, _signature = wire.parse(item.token)
+        upload_key = f"{device.id}:{claims.nonce_hex}"
+        earlier = await Scan.get_or_none(upload_key=upload_key)
+        if earlier is not None:
+            return UploadResult(index, "duplicate", earlier)
+        now = clock.now()
+        at = item.scanned_at.astimezone(dt.UTC)
+        if not now - OFFLINE_MAX_AGE <= at <= now + dt.timedelta(seconds=credentials.CLOCK_SKEW_SECONDS):
+            raise ScanTimeInvalid(
+                details={"oldest": (now - OFFLINE_MAX_AGE).isoformat(), "newest": now.isoformat()}
+            )
+        verified = await credentials.verify(item.token, at=at)
+        await _allow_kind(actor, verified.claims.kind)
+        if verified.claims.static:
+            raise CredentialPinRequired()  # a PIN cannot be checked offline
+        try:
+            done = await _act(
+                actor,
+                spent,
+                device,
+                verified,
+                purpose=item.purpose,
+                at=at,
+                offline=True,
+                upload_key=upload_key,
+            )
+        except CredentialAlreadyUsed:
+            try:
+                return UploadResult(
+                    index, "conflict", await _conflict(actor, device, verified, at, upload_key)
+                )
+            except IntegrityError:  # the same batch uploading at once: the other upload recorded it
+                return UploadResult(index, "duplicate", await Scan.get_or_none(upload_key=upload_key))
+        return UploadResult(index, "admitted", done.scan)
+    except DomainError as exc:
+        await _refused(actor, device, exc, offline=True)
+        return UploadResult(index, "refused", error=exc)
+
+
+async def _conflict(
+    actor: Actor, device: ScannerDevice, verified: credentials.Verified, at: dt.datetime, upload_key: str
+) -> Scan:
+    """Record the losing scan beside the one that spent the code, and audit it for follow-up."""
+    claims = verified.claims
+    first = await Scan.get_or_none(spent_nonce=claims.nonce_hex)
+    async with in_transaction() as conn:
+        row = await Scan.create(
+            device_id=device.id,
+            staff_id=actor.id,
+            site_code=device.site_code,
+            kind=claims.kind.value,
+            subject_ref=claims.subject,
+            nonce=claims.nonce_hex,
+            upload_key=upload_key,
+            outcome=ScanOutcome.CONFLICT,
+            conflict_with_id=first.id if first else None,
+            offline=True,
+            scanned_at=at,
+            received_at=clock.now(),
+            using_db=conn,
+        )
+        await audit.record(
+            actor,
+            "scan.conflict",
+            target_type="scan",
+            target_id=row.id,
+            after={
+                "kind": claims.kind.value,
+                "conflict_with": row.conflict_with_id,
+                "site": device.site_code,
+            },
+            using_db=conn,
+        )
+    return row

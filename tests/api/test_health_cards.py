@@ -1,0 +1,260 @@
+"""The electronic health card through the API: issuing (L3, family consent, one person one card),
+the holder's freeze/unfreeze/cancel and PIN, the usage log, and the platform adapter's part."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sanic import Sanic
+
+import domain.health_cards.jobs  # noqa: F401 - registers the usage-report job
+from adapters.healthcard.fake import SandboxHealthCardPlatform
+from domain.audit.models import AuditRecord
+from domain.health_cards.models import HealthCard
+from domain.health_cards.service import is_valid_number
+from tests.api.test_inbox import run_due_jobs
+from tests.support.apps import error_code
+from tests.support.residents import Resident, login, new_id_number, verified
+from tests.support.scanning import SCANS, hospital_scanner, scan_body
+
+CARDS = "/api/v1/health-cards"
+
+
+def platform_of(app: Sanic) -> SandboxHealthCardPlatform:
+    platform: SandboxHealthCardPlatform = app.ctx.runtime.adapters.healthcard
+    return platform
+
+
+async def issued(client: httpx.AsyncClient, who: Resident, **body: Any) -> dict[str, Any]:
+    r = await client.post(CARDS, json=body, headers=who.headers)
+    assert r.status_code == 201, r.text
+    card: dict[str, Any] = r.json()
+    return card
+
+
+async def code_of(client: httpx.AsyncClient, who: Resident, card_id: int, **query: Any) -> httpx.Response:
+    return await client.get(f"/api/v1/credentials/health_card/{card_id}", params=query, headers=who.headers)
+
+
+async def add_child(client: httpx.AsyncClient, parent: Resident, name: str = "王小明") -> dict[str, Any]:
+    r = await client.post(
+        "/api/v1/family",
+        json={"relation": "child", "name": name, "id_number": new_id_number(years_old=6)},
+        headers=parent.headers,
+    )
+    assert r.status_code == 201, r.text
+    member: dict[str, Any] = r.json()
+    return member
+
+
+# -- issuing -------------------------------------------------------------------------------------------
+
+
+async def test_a_verified_resident_gets_one_card_registered_with_the_platform(
+    client: httpx.AsyncClient, app: Sanic
+) -> None:
+    unverified = await login(client, "bob")
+    refused = await client.post(CARDS, json={}, headers=unverified.headers)
+    assert refused.status_code == 403 and error_code(refused) == "identity_level_required"
+    assert refused.json()["error"]["details"]["required"] == "L3"
+
+    number = new_id_number(years_old=40)
+    alice = await verified(client, "张三丰", id_number=number)
+    card = await issued(client, alice)
+
+    assert is_valid_number(card["number"]) and card["number"].startswith("44")
+    assert card["state"] == "active" and card["family_member_id"] is None and card["pin_set"] is False
+    assert card["holder_name"] == "张**" and card["id_number"] == number[:4] + "*" * 10 + number[-4:]
+    assert number not in (await client.get(CARDS, headers=alice.headers)).text
+    row = await HealthCard.get(id=card["id"])
+    assert row.platform_card_id in platform_of(app)._cards.values()  # registered before it existed here
+    assert await AuditRecord.filter(action="health_card.issued", target_id=str(card["id"])).count() == 1
+
+    again = await client.post(CARDS, json={}, headers=alice.headers)
+    assert again.status_code == 409 and error_code(again) == "health_card_exists"
+    assert again.json()["error"]["details"] == {"card_id": card["id"]}
+
+
+async def test_the_platform_being_down_issues_nothing(client: httpx.AsyncClient, app: Sanic) -> None:
+    alice = await verified(client, "alice")
+    platform_of(app).failing = True
+
+    r = await client.post(CARDS, json={}, headers=alice.headers)
+
+    assert r.status_code == 503 and error_code(r) == "health_card_platform_unavailable"
+    assert await HealthCard.all().count() == 0
+    platform_of(app).failing = False
+    assert (await client.post(CARDS, json={}, headers=alice.headers)).status_code == 201
+
+
+async def test_a_family_member_gets_a_card_only_with_consent_and_the_holder_sees_its_uses(
+    client: httpx.AsyncClient, app: Sanic
+) -> None:
+    mother = await verified(client, "mother")
+    child = await add_child(client, mother)
+    adult = await client.post(
+        "/api/v1/family",
+        json={"relation": "spouse", "name": "李四", "id_number": new_id_number(years_old=35)},
+        headers=mother.headers,
+    )
+    assert adult.json()["status"] == "pending_consent"  # the spouse has not consented from their own login
+
+    pending = await client.post(CARDS, json={"family_member_id": adult.json()["id"]}, headers=mother.headers)
+    assert pending.status_code == 403 and error_code(pending) == "family_consent_required"
+    stranger = await verified(client, "stranger")
+    theirs = await client.post(CARDS, json={"family_member_id": child["id"]}, headers=stranger.headers)
+    assert theirs.status_code == 404 and error_code(theirs) == "family_member_not_found"
+
+    card = await issued(client, mother, family_member_id=child["id"])
+    own = await issued(client, mother)
+    listed = (await client.get(CARDS, headers=mother.headers)).json()["items"]
+    assert [c["id"] for c in listed] == [own["id"], card["id"]]
+    assert card["family_member_id"] == child["id"] and card["holder_name"] == "王**"
+
+    staff, device = await hospital_scanner(client)
+    code = (await code_of(client, mother, card["id"])).json()["token"]
+    scanned = await client.post(SCANS, json=scan_body(device, code, purpose="pay"), headers=staff)
+    assert scanned.status_code == 200, scanned.text
+    assert scanned.json()["shown"]["holder"] == "王**"
+
+    uses = (await client.get(f"{CARDS}/{card['id']}/uses", headers=mother.headers)).json()["items"]
+    assert [(u["site_code"], u["purpose"]) for u in uses] == [("QY-PEOPLE", "pay")]
+    assert uses[0]["site_name"] == "清远市人民医院"
+    assert (await client.get(f"{CARDS}/{own['id']}/uses", headers=mother.headers)).json()["items"] == []
+    nosy = await client.get(f"{CARDS}/{card['id']}/uses", headers=stranger.headers)
+    assert nosy.status_code == 404 and error_code(nosy) == "health_card_not_found"
+
+    assert await run_due_jobs(app)  # the use is reported to the provincial platform
+    reports = platform_of(app).reports
+    assert [(r.purpose, r.site_code) for r in reports] == [("pay", "QY-PEOPLE")]
+    assert reports[0].platform_card_id == (await HealthCard.get(id=card["id"])).platform_card_id
+
+
+async def test_someone_elses_card_and_its_code_are_not_found(client: httpx.AsyncClient) -> None:
+    alice, bob = await verified(client, "alice"), await verified(client, "bob")
+    card = await issued(client, alice)
+    for r in (
+        await client.get(f"{CARDS}/{card['id']}", headers=bob.headers),
+        await code_of(client, bob, card["id"]),
+        await client.post(f"{CARDS}/{card['id']}/freeze", headers=bob.headers),
+    ):
+        assert r.status_code == 404 and error_code(r) == "health_card_not_found"
+
+
+# -- the holder's controls ------------------------------------------------------------------------------
+
+
+async def test_a_frozen_card_shows_no_code_and_its_codes_are_refused_until_unfrozen(
+    client: httpx.AsyncClient,
+) -> None:
+    alice = await verified(client, "alice")
+    card = await issued(client, alice)
+    staff, device = await hospital_scanner(client)
+    before = (await code_of(client, alice, card["id"])).json()["token"]
+
+    frozen = await client.post(f"{CARDS}/{card['id']}/freeze", headers=alice.headers)
+    assert frozen.status_code == 200 and frozen.json()["state"] == "frozen"
+    no_code = await code_of(client, alice, card["id"])
+    assert no_code.status_code == 409 and error_code(no_code) == "credential_frozen"
+    refused = await client.post(SCANS, json=scan_body(device, before), headers=staff)
+    assert refused.status_code == 409 and error_code(refused) == "credential_frozen"
+    twice = await client.post(f"{CARDS}/{card['id']}/freeze", headers=alice.headers)
+    assert twice.status_code == 409 and error_code(twice) == "health_card_not_active"
+
+    thawed = await client.post(f"{CARDS}/{card['id']}/unfreeze", headers=alice.headers)
+    assert thawed.json()["state"] == "active"
+    assert (await client.post(SCANS, json=scan_body(device, before), headers=staff)).status_code == 200
+    actions = await AuditRecord.filter(target_type="health_card", target_id=str(card["id"])).values_list(
+        "action", flat=True
+    )
+    assert list(actions) == ["health_card.issued", "health_card.frozen", "health_card.unfrozen"]
+
+
+async def test_a_cancelled_card_is_revoked_for_good_and_a_new_one_can_be_issued(
+    client: httpx.AsyncClient,
+) -> None:
+    alice = await verified(client, "alice")
+    card = await issued(client, alice)
+    staff, device = await hospital_scanner(client)
+    code = (await code_of(client, alice, card["id"])).json()["token"]
+
+    cancelled = await client.post(f"{CARDS}/{card['id']}/cancel", headers=alice.headers)
+    assert cancelled.json()["state"] == "revoked"
+    refused = await client.post(SCANS, json=scan_body(device, code), headers=staff)
+    assert refused.status_code == 409 and error_code(refused) == "credential_revoked"
+    thaw = await client.post(f"{CARDS}/{card['id']}/unfreeze", headers=alice.headers)
+    assert thaw.status_code == 409 and error_code(thaw) == "health_card_not_active"
+
+    fresh = await issued(client, alice)
+    assert fresh["id"] != card["id"] and fresh["state"] == "active"
+
+
+async def test_the_static_code_needs_a_pin_and_wrong_pins_lock_it(client: httpx.AsyncClient) -> None:
+    alice = await verified(client, "alice")
+    card = await issued(client, alice)
+    staff, device = await hospital_scanner(client)
+
+    no_pin = await code_of(client, alice, card["id"], static="true")
+    assert no_pin.status_code == 409 and error_code(no_pin) == "credential_pin_not_set"
+    for weak in ("111111", "123456", "654321"):
+        r = await client.put(f"{CARDS}/{card['id']}/pin", json={"pin": weak}, headers=alice.headers)
+        assert r.status_code == 422 and error_code(r) == "credential_pin_weak", weak
+    bad_shape = await client.put(f"{CARDS}/{card['id']}/pin", json={"pin": "12a456"}, headers=alice.headers)
+    assert bad_shape.status_code == 422 and error_code(bad_shape) == "invalid_input"
+    assert (
+        await client.put(f"{CARDS}/{card['id']}/pin", json={"pin": "274901"}, headers=alice.headers)
+    ).status_code == 204
+    assert (await client.get(f"{CARDS}/{card['id']}", headers=alice.headers)).json()["pin_set"] is True
+
+    first = await code_of(client, alice, card["id"], static="true")
+    second = await code_of(client, alice, card["id"], static="true")
+    assert first.status_code == 200 and first.json()["static"] is True and first.json()["refresh_at"] is None
+    assert first.json()["token"] == second.json()["token"]  # printable: the same code every time
+    static = first.json()["token"]
+
+    missing = await client.post(SCANS, json=scan_body(device, static), headers=staff)
+    assert missing.status_code == 422 and error_code(missing) == "credential_pin_required"
+    for left in (4, 3, 2, 1):
+        wrong = await client.post(SCANS, json=scan_body(device, static, pin="000001"), headers=staff)
+        assert wrong.status_code == 403 and error_code(wrong) == "credential_pin_invalid"
+        assert wrong.json()["error"]["details"]["attempts_left"] == left
+    locked = await client.post(SCANS, json=scan_body(device, static, pin="000001"), headers=staff)
+    assert locked.status_code == 429 and error_code(locked) == "credential_pin_locked"
+    still = await client.post(SCANS, json=scan_body(device, static, pin="274901"), headers=staff)
+    assert still.status_code == 429 and error_code(still) == "credential_pin_locked"
+
+
+async def test_the_right_pin_admits_a_static_code_more_than_once(client: httpx.AsyncClient) -> None:
+    alice = await verified(client, "alice")
+    card = await issued(client, alice)
+    await client.put(f"{CARDS}/{card['id']}/pin", json={"pin": "274901"}, headers=alice.headers)
+    static = (await code_of(client, alice, card["id"], static="true")).json()["token"]
+    staff, device = await hospital_scanner(client)
+
+    for purpose in ("register", "treat"):
+        r = await client.post(
+            SCANS, json=scan_body(device, static, pin="274901", purpose=purpose), headers=staff
+        )
+        assert r.status_code == 200, r.text
+    uses = (await client.get(f"{CARDS}/{card['id']}/uses", headers=alice.headers)).json()["items"]
+    assert sorted(u["purpose"] for u in uses) == ["register", "treat"]
+
+
+@pytest.mark.parametrize("purpose", ["surgery", ""])
+async def test_a_scan_for_an_unknown_purpose_records_nothing(client: httpx.AsyncClient, purpose: str) -> None:
+    alice = await verified(client, "alice")
+    card = await issued(client, alice)
+    staff, device = await hospital_scanner(client)
+    code = (await code_of(client, alice, card["id"])).json()["token"]
+
+    r = await client.post(SCANS, json=scan_body(device, code, purpose=purpose or None), headers=staff)
+
+    if purpose:
+        assert r.status_code == 422 and error_code(r) == "health_card_purpose_invalid"
+        assert (await client.get(f"{CARDS}/{card['id']}/uses", headers=alice.headers)).json()["items"] == []
+        retry = await client.post(SCANS, json=scan_body(device, code), headers=staff)
+        assert retry.status_code == 200  # the refused scan did not spend the code
+    else:
+        assert r.status_code == 200 and r.json()["shown"]["purpose"] == "register"  # the default
