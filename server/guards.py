@@ -7,8 +7,9 @@ never limited: the platforms that send notifications retry on refusal, and they 
 signature instead. If Redis does not answer, requests are let through (and logged) rather than
 refused: the limiter protects the service, it must not become the outage.
 
-A route that reads Redis keys first thing (the catalogue's cache generation) may name them with
-``ctx_redis_reads=`` (a function of ``Keys``); with a Redis server the IP check then reads them in
+A route that reads Redis keys first thing (the catalogue's cache generation, a service's
+availability generation) may name them with ``ctx_redis_reads=`` (a function of ``Keys`` and the
+route's parameters, ``request.match_info``); with a Redis server the IP check then reads them in
 its own round trip and leaves them in ``request.ctx.redis_reads``.
 
 Idempotency keys are a route decorator: ``api._idempotency.idempotent``.
@@ -20,7 +21,7 @@ read; under an ASGI server (and the tests' ASGI client) Sanic does not, so it is
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -111,8 +112,10 @@ def is_unlimited(path: str) -> bool:
 def _reads_of(request: Request) -> list[str]:
     """The Redis keys the route reads first thing, if it says so (``ctx_redis_reads`` on the route)."""
     route = request.route
-    reads: Callable[[Keys], list[str]] | None = getattr(route.ctx, "redis_reads", None) if route else None
-    return reads(request.app.ctx.runtime.keys) if reads else []
+    reads: Callable[[Keys, Mapping[str, Any]], list[str]] | None = (
+        getattr(route.ctx, "redis_reads", None) if route else None
+    )
+    return reads(request.app.ctx.runtime.keys, request.match_info) if reads else []
 
 
 async def _enforce(

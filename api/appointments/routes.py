@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sanic import HTTPResponse, Request
 from sanic.response import text
 from sanic_ext import openapi
@@ -28,11 +31,23 @@ from domain.appointments.models import Appointment
 from domain.appointments.rules import BookingRules
 from domain.capacity.gate import Gate
 from domain.capacity.views import AvailabilityViews
+from domain.shared.kv import Keys
 
 
 def gate_of(request: Request) -> Gate:
+    """This app's gate, made once per runtime (it keeps nothing of a request)."""
     runtime = request.app.ctx.runtime
-    return Gate(runtime.redis, runtime.keys)
+    made: tuple[object, Gate] | None = getattr(request.app.ctx, "gate", None)
+    if made is not None and made[0] is runtime:
+        return made[1]
+    gate = Gate(runtime.redis, runtime.keys)
+    request.app.ctx.gate = (runtime, gate)
+    return gate
+
+
+def slots_reads(keys: Keys, params: Mapping[str, Any]) -> list[str]:
+    """What a read of a service's slots asks Redis first (``ctx_redis_reads``, see server.guards)."""
+    return directory.redis_reads(keys, params["service_id"])
 
 
 async def rendered(
@@ -74,7 +89,9 @@ async def get_site(request: Request, code: str) -> HTTPResponse:
 async def slots(request: Request, service_id: int) -> HTTPResponse:
     query = parse_query(request, SlotsQuery)
     views = AvailabilityViews(gate_of(request))
-    body_text = await directory.slots_view(views, service_id, query.date, slot_view)
+    # With a Redis server, the generation was read with the rate limit (slots_reads above).
+    read: dict[str, str | None] | None = getattr(request.ctx, "redis_reads", None)
+    body_text = await directory.slots_view(views, service_id, query.date, slot_view, generations=read)
     return text(body_text, content_type="application/json")
 
 

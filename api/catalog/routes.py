@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sanic import HTTPResponse, Request
 from sanic_ext import openapi
 
@@ -58,7 +61,7 @@ def _item_version(request: Request) -> int | None:
     return _versions[raw]
 
 
-def redis_reads(keys: Keys) -> list[str]:
+def redis_reads(keys: Keys, params: Mapping[str, Any]) -> list[str]:
     """What a public read asks Redis first (``ctx_redis_reads`` of its route, see server.guards)."""
     return [CatalogCache.generation_key(keys)]
 

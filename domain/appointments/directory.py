@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from domain.appointments.errors import ServiceNotFound, SiteNotFound
 from domain.appointments.models import Service, Site, SiteKind
 from domain.appointments.schedule import CHINA
 from domain.capacity import service as capacity
+from domain.capacity.gate import generation_key
 from domain.capacity.service import Availability
 from domain.capacity.views import AvailabilityViews
+from domain.shared.kv import Keys
 
 
 async def sites(kind: str | None = None) -> list[Site]:
@@ -23,11 +25,6 @@ async def sites(kind: str | None = None) -> list[Site]:
     return await query.order_by("code")
 
 
-async def site_names(codes: set[str], locale: str) -> dict[str, str]:
-    """Site code → name in ``locale``, for the codes that are sites (logs that name where)."""
-    return {s.code: s.name_in(locale) for s in await Site.filter(code__in=sorted(codes))} if codes else {}
-
-
 async def site_with_services(code: str) -> tuple[Site, list[Service]]:
     site = await Site.get_or_none(code=code[:64])
     if site is None:
@@ -36,9 +33,18 @@ async def site_with_services(code: str) -> tuple[Site, list[Service]]:
 
 
 async def slots_view(
-    views: AvailabilityViews, service_id: int, day: dt.date, render: Callable[[Availability], dict[str, Any]]
+    views: AvailabilityViews,
+    service_id: int,
+    day: dt.date,
+    render: Callable[[Availability], dict[str, Any]],
+    *,
+    generations: Mapping[str, str | None] | None = None,
 ) -> str:
-    """The JSON text of a service's slots on China date ``day``, from the availability cache."""
+    """The JSON text of a service's slots on China date ``day``, from the availability cache.
+
+    ``generations``: Redis keys read already (``server.guards``'s ``redis_reads``) → their values;
+    the resource's generation is taken from there when it was read (see :func:`redis_reads`).
+    """
     resource_id = await _resource_of(views, service_id)
     start = dt.datetime.combine(day, dt.time(0, 0), CHINA)
 
@@ -46,7 +52,15 @@ async def slots_view(
         found = await capacity.availability(resource_id, start, start + dt.timedelta(days=1))
         return {"service_id": service_id, "date": day.isoformat(), "slots": [render(a) for a in found]}
 
-    return await views.day(resource_id, day, build)
+    read = generations.get(generation_key(views.gate.keys, resource_id)) if generations else None
+    return await views.day(resource_id, day, build, generation=read)
+
+
+def redis_reads(keys: Keys, service_id: int) -> list[str]:
+    """What a read of the service's slots asks Redis first: its resource's availability generation,
+    once this worker knows the resource (after its first read of the service), else nothing."""
+    resource_id = _resources.get((keys.prefix, service_id))
+    return [] if resource_id is None else [generation_key(keys, resource_id)]
 
 
 # (Redis prefix, service id) → its capacity resource id, which never changes once a service exists:

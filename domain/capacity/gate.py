@@ -48,6 +48,11 @@ return 1
 """
 
 
+def generation_key(keys: Keys, resource_id: int) -> str:
+    """The Redis key of a resource's availability generation (``views.AvailabilityViews``)."""
+    return keys.of("capacity", "generation", resource_id)
+
+
 @dataclass(frozen=True)
 class Loaded:
     """What the database says about a slot: places left (lapsed holds counted as free), and when
@@ -68,7 +73,7 @@ class Gate:
         return self.keys.of("capacity", "left", slot_id)
 
     def generation_key(self, resource_id: int) -> str:
-        return self.keys.of("capacity", "generation", resource_id)
+        return generation_key(self.keys, resource_id)
 
     async def take(self, slot_id: int, load: Callable[[], Awaitable[Loaded]]) -> bool:
         """False when the slot is certainly full; True to let the taker try the database."""

@@ -35,13 +35,25 @@ class AvailabilityViews:
     def __init__(self, gate: Gate) -> None:
         self.gate = gate
 
-    async def day(self, resource_id: int, day: dt.date, build: Callable[[], Awaitable[object]]) -> str:
-        """The JSON text of ``build()`` for (resource, day), from the cache when it is current."""
+    async def day(
+        self,
+        resource_id: int,
+        day: dt.date,
+        build: Callable[[], Awaitable[object]],
+        *,
+        generation: str | None = None,
+    ) -> str:
+        """The JSON text of ``build()`` for (resource, day), from the cache when it is current.
+
+        ``generation``: the resource's generation as the caller just read it from Redis (with the
+        rate limit, see ``server.guards``), to save asking again; None to read it here.
+        """
         redis, keys = self.gate.redis, self.gate.keys
-        try:
-            generation = await self._generation(resource_id)
-        except RedisError:
-            return _encode(await build())  # no cache without Redis: the database answers
+        if generation is None:
+            try:
+                generation = await self._generation(resource_id)
+            except RedisError:
+                return _encode(await build())  # no cache without Redis: the database answers
         # The minute is in the key too: slots start on the minute, and a slot that has begun is no
         # longer bookable, so a view is never older than the minute it is read in.
         minute = clock.now().strftime("%Y%m%d%H%M")

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from domain.accounts.models import User
+from domain.appointments import directory, setup
 from domain.appointments import service as appointments
-from domain.appointments import setup
 from domain.appointments.errors import AppointmentLimitReached
 from domain.appointments.models import Appointment, AppointmentState, Service, SiteKind
 from domain.audit.models import AuditRecord
@@ -161,6 +161,24 @@ async def test_a_resident_books_sees_it_and_the_place_is_taken(client: httpx.Asy
     assert await AuditRecord.filter(action="appointments.booked", target_id=str(made["id"])).exists()
     reminders = await OutboxMessage.filter(topic=appointments.REMINDER_TOPIC).order_by("id")
     assert [m.payload["which"] for m in reminders] == ["hour"]  # the day-before one would be in the past
+
+
+async def test_the_availability_generation_is_read_with_the_rate_limit_once_the_worker_knows_it(
+    client: httpx.AsyncClient, runtime: Any
+) -> None:
+    keys = Keys(runtime.settings.redis_prefix)
+    with at(MONDAY):
+        service = await open_hall()
+        assert directory.redis_reads(keys, service.id) == []  # the service's resource is not known yet
+        first = (await slots_on(client, service, MONDAY))[0]
+        named = directory.redis_reads(keys, service.id)
+        # A change the cached view has not seen, announced by its generation only.
+        await CapacitySlot.filter(id=first["slot_id"]).update(confirmed=3)
+        await runtime.redis.incr(Gate(runtime.redis, keys).generation_key(service.capacity_resource_id))
+        again = (await slots_on(client, service, MONDAY))[0]
+
+    assert named == [Gate(runtime.redis, keys).generation_key(service.capacity_resource_id)]
+    assert (first["left"], again["left"]) == (10, 7)
 
 
 async def test_each_rule_refuses_with_its_own_code(client: httpx.AsyncClient) -> None:
