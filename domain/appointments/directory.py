@@ -25,6 +25,11 @@ async def sites(kind: str | None = None) -> list[Site]:
     return await query.order_by("code")
 
 
+async def site_names(codes: set[str], locale: str) -> dict[str, str]:
+    """Site code → name in ``locale``, for the codes that are sites (logs that name where)."""
+    return {s.code: s.name_in(locale) for s in await Site.filter(code__in=sorted(codes))} if codes else {}
+
+
 async def site_with_services(code: str) -> tuple[Site, list[Service]]:
     site = await Site.get_or_none(code=code[:64])
     if site is None:
