@@ -83,3 +83,19 @@ def test_the_sandbox_wechatpay_keys_file_is_refused_outside_the_sandbox() -> Non
     with pytest.raises(ValidationError, match="PALMCITY_SANDBOX_WECHATPAY_KEYS_FILE"):
         Settings(env="prod", **REAL, sandbox_wechatpay_keys_file="/tmp/keys.json")
     assert Settings(env="dev", sandbox_wechatpay_keys_file="/tmp/keys.json").sandbox
+
+
+def test_production_needs_its_own_credential_keys_with_short_kids() -> None:
+    with pytest.raises(ValueError, match="PALMCITY_CREDENTIAL_KEYS must be set"):
+        _ = Settings(env="prod", **REAL).credential_key_seeds
+    long_kid = "q" * 17  # kids travel inside every QR code: 16 characters at most
+    with pytest.raises(ValueError, match="kids must be 1-16 ASCII"):
+        _ = Settings(
+            env="prod", **REAL, credential_keys=json.dumps({long_kid: _key()}), credential_active_kid=long_kid
+        ).credential_key_seeds
+    with pytest.raises(ValueError, match="PALMCITY_CREDENTIAL_ACTIVE_KID"):
+        _ = Settings(env="prod", **REAL, credential_keys=json.dumps({"qr-1": _key()})).credential_key_seeds
+    ready = Settings(
+        env="prod", **REAL, credential_keys=json.dumps({"qr-1": _key()}), credential_active_kid="qr-1"
+    )
+    assert ready.credential_key_seeds.keys() == {"qr-1"} and ready.credential_signing_kid == "qr-1"

@@ -12,6 +12,7 @@ from collections import Counter
 from typing import Any
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from domain.accounts.models import User
@@ -197,6 +198,7 @@ async def test_verify_only_checks_a_code_without_spending_it(client: httpx.Async
 # -- single use, at once --------------------------------------------------------------------------------
 
 
+@pytest.mark.postgres  # SQLite serialises every write: only PostgreSQL shows the race
 async def test_a_single_use_code_scanned_at_many_gates_at_once_is_admitted_once(
     client: httpx.AsyncClient,
 ) -> None:
@@ -221,6 +223,7 @@ class _NoRedis(scanning.Spent):
         return True
 
 
+@pytest.mark.postgres
 async def test_without_the_redis_fast_path_the_database_still_admits_a_code_once(
     client: httpx.AsyncClient,
 ) -> None:
