@@ -196,19 +196,10 @@ async def _act(
         async with in_transaction() as conn:
             # The row first: a second gate's insert of the same nonce waits here, then fails.
             row = await Scan.create(
-                device_id=device.id,
-                staff_id=actor.id,
-                site_code=device.site_code,
-                kind=claims.kind.value,
-                subject_ref=claims.subject,
-                nonce=claims.nonce_hex,
+                **_scan_of(actor, device, claims, at, offline=offline, upload_key=upload_key),
                 spent_nonce=claims.nonce_hex if spends else None,
-                upload_key=upload_key,
                 outcome=ScanOutcome.ADMITTED,
                 purpose=purpose,
-                offline=offline,
-                scanned_at=at,
-                received_at=clock.now(),
                 using_db=conn,
             )
             context = registry.ScanContext(
@@ -244,6 +235,30 @@ async def _act(
             await spent.release(claims)  # refused before spending: the code may be shown again
         raise
     return Scanned(row, claims.kind)
+
+
+def _scan_of(
+    actor: Actor,
+    device: ScannerDevice,
+    claims: wire.Claims,
+    at: dt.datetime,
+    *,
+    offline: bool,
+    upload_key: str | None,
+) -> dict[str, Any]:
+    """The columns every scan row has: who, where, which code, when."""
+    return {
+        "device_id": device.id,
+        "staff_id": actor.id,
+        "site_code": device.site_code,
+        "kind": claims.kind.value,
+        "subject_ref": claims.subject,
+        "nonce": claims.nonce_hex,
+        "upload_key": upload_key,
+        "offline": offline,
+        "scanned_at": at,
+        "received_at": clock.now(),
+    }
 
 
 async def _refused(actor: Actor, device: ScannerDevice, exc: DomainError, **extra: Any) -> None:
@@ -339,18 +354,9 @@ async def _conflict(
     first = await Scan.get_or_none(spent_nonce=claims.nonce_hex)
     async with in_transaction() as conn:
         row = await Scan.create(
-            device_id=device.id,
-            staff_id=actor.id,
-            site_code=device.site_code,
-            kind=claims.kind.value,
-            subject_ref=claims.subject,
-            nonce=claims.nonce_hex,
-            upload_key=upload_key,
+            **_scan_of(actor, device, claims, at, offline=True, upload_key=upload_key),
             outcome=ScanOutcome.CONFLICT,
             conflict_with_id=first.id if first else None,
-            offline=True,
-            scanned_at=at,
-            received_at=clock.now(),
             using_db=conn,
         )
         await audit.record(
