@@ -14,6 +14,7 @@ from api._access import client_ip
 from domain.accounts.tokens import TokenInvalid
 from domain.shared.actor import Actor
 from domain.shared.i18n import SUPPORTED_LOCALES
+from server import guards
 
 
 def install(app: Sanic[Any, Any]) -> None:
@@ -21,6 +22,15 @@ def install(app: Sanic[Any, Any]) -> None:
 
 
 async def _authenticate(request: Request) -> None:
+    try:
+        await _identify_caller(request)
+    except Exception:
+        # A forged or ended token still counts against its IP, and is refused 429 over that limit.
+        await guards.count_deferred(request)
+        raise
+
+
+async def _identify_caller(request: Request) -> None:
     request.ctx.actor = None
     request.ctx.claims = None
     header = request.headers.get("authorization", "")

@@ -5,6 +5,9 @@ Two implementations with the same semantics and the same ``hit`` interface:
 * ``RateLimiter`` on Redis, for a Redis server shared by several workers. Each bucket is one
   sorted set of request timestamps, trimmed and counted by one Lua script, so the check-and-record
   is atomic across workers. The script touches a single key, which keeps it valid on Redis Cluster.
+  ``hit_all`` counts one request in several buckets (an IP's and a user's) in one script call, as
+  ``hit`` on each in turn would, stopping at the first refusal; its keys are in different hash
+  slots, so that call needs a single Redis server (which is what PalmCity runs), not a Cluster.
 * ``LocalRateLimiter`` in this process's memory, for the embedded default (``memory://``), which
   is one process by construction: the same sliding log of timestamps, without running the Lua
   script through the in-process Redis stand-in, which costs about 1 ms per call.
@@ -21,7 +24,7 @@ import uuid
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis.exceptions import NoScriptError
 
@@ -43,6 +46,31 @@ if count < limit then
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return {0, 0, tonumber(oldest[2]) + window - now}
+"""
+
+
+# KEYS: the buckets, in the order they are checked. ARGV: 1 now (ms), 2 window (ms), 3 a unique
+# member for this request, then each bucket's limit. The sliding window above, bucket after bucket,
+# stopping at the first that refuses: the buckets before it have counted the request, it and those
+# after it have not. Returns {refusing bucket's number (0: none), remaining in the last bucket
+# checked, retry after (ms)}.
+_SLIDING_WINDOWS = """
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local remaining = 0
+for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[3 + i])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local count = redis.call('ZCARD', key)
+  if count >= limit then
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    return {i, 0, tonumber(oldest[2]) + window - now}
+  end
+  redis.call('ZADD', key, now, ARGV[3])
+  redis.call('PEXPIRE', key, window)
+  remaining = limit - count - 1
+end
+return {0, remaining, 0}
 """
 
 
@@ -74,6 +102,7 @@ class RateLimiter:
         self.redis = redis
         self._keys = keys
         self._script = redis.register_script(_SLIDING_WINDOW)
+        self._scripts = redis.register_script(_SLIDING_WINDOWS)
 
     async def hit(self, bucket: str, subject: str, *, limit: int, window: int = 60) -> Decision:
         now_ms = _now_ms()
@@ -93,21 +122,47 @@ class RateLimiter:
         """
         now_ms = _now_ms()
         key, args = self._key(bucket, subject), self._args(now_ms, limit, window)
+        results = await self._pipelined(self._script.sha, _SLIDING_WINDOW, [key], args, reads)
+        allowed, remaining, retry_ms = results[0]
+        return _decision(bool(allowed), int(remaining), int(retry_ms)), list(results[1:])
+
+    async def hit_all(
+        self, hits: Sequence[tuple[str, str, int]], *, window: int = 60, reads: Sequence[str] = ()
+    ) -> tuple[int | None, Decision, list[str | None]]:
+        """Count one request in each (bucket, subject, limit) of ``hits`` in turn, as ``hit`` on each
+        would, until one refuses; one script call, and with ``reads`` one round trip as
+        ``hit_and_read``. Returns the index in ``hits`` of the bucket that refused (None: all
+        allowed), its decision (or the last bucket's), and the values read."""
+        now_ms = _now_ms()
+        keys = [self._key(bucket, subject) for bucket, subject, _ in hits]
+        args: list[int | str] = [now_ms, window * 1000, f"{now_ms}-{uuid.uuid4().hex}"]
+        args += [limit for _, _, limit in hits]
+        if reads:
+            results = await self._pipelined(self._scripts.sha, _SLIDING_WINDOWS, keys, args, reads)
+        else:
+            results = [await self._scripts(keys=keys, args=args)]
+        refused, remaining, retry_ms = results[0]
+        decision = _decision(not refused, int(remaining), int(retry_ms))
+        return (int(refused) - 1 if refused else None), decision, list(results[1:])
+
+    async def _pipelined(
+        self, sha: str, script: str, keys: Sequence[str], args: Sequence[int | str], reads: Sequence[str]
+    ) -> list[Any]:
+        """EVALSHA and GET ``reads`` in one round trip (a pipeline, not a transaction)."""
         for attempt in (1, 2):
             async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.evalsha(self._script.sha, 1, key, *args)
+                pipe.evalsha(sha, len(keys), *keys, *args)
                 for read in reads:
                     pipe.get(read)
                 results = await pipe.execute(raise_on_error=False)
             if isinstance(results[0], NoScriptError) and attempt == 1:
-                await self.redis.script_load(_SLIDING_WINDOW)  # Redis restarted or flushed its scripts
+                await self.redis.script_load(script)  # Redis restarted or flushed its scripts
                 continue
             for result in results:
                 if isinstance(result, Exception):
                     raise result
             break
-        allowed, remaining, retry_ms = results[0]
-        return _decision(bool(allowed), int(remaining), int(retry_ms)), list(results[1:])
+        return list(results)
 
     def _key(self, bucket: str, subject: str) -> str:
         return self._keys.tagged("ratelimit", f"{bucket}:{subject}")

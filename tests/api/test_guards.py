@@ -132,6 +132,39 @@ async def test_a_users_limit_follows_them_across_ips(limit_settings: Settings) -
         assert (await office.get(ROLES, headers=alice)).status_code == 429
 
 
+async def test_a_request_refused_by_its_ips_limit_does_not_count_against_its_user(
+    limit_settings: Settings,
+) -> None:
+    # With a Redis server both limits are counted in one call after authentication: in the same
+    # order as one after the other, the IP's first.
+    async with (
+        running(limit_settings, rate_limit_per_ip=2, rate_limit_per_user=3) as app,
+        client_for(app, "198.51.100.1") as home,
+        client_for(app, "198.51.100.2") as office,
+        client_for(app, "198.51.100.3") as elsewhere,
+    ):
+        alice = await staff_client(elsewhere, "alice", roles=["scanner"])
+        at_home = [await home.get(ROLES, headers=alice) for _ in range(3)]
+        at_office = [await office.get(ROLES, headers=alice) for _ in range(2)]
+
+    assert [r.status_code for r in at_home] == [200, 200, 429]
+    assert at_home[2].json()["error"]["details"]["limit"] == 2  # the IP's
+    assert [r.status_code for r in at_office] == [200, 429]  # the third of the user's three, then refused
+    assert at_office[1].json()["error"]["details"]["limit"] == 3
+
+
+async def test_a_refused_body_still_counts_against_the_ip(limit_settings: Settings) -> None:
+    async with (
+        running(limit_settings, rate_limit_per_ip=2, max_body_bytes=64) as app,
+        client_for(app) as client,
+        client_for(app, "198.51.100.3") as elsewhere,
+    ):
+        alice = await staff_client(elsewhere, "alice", roles=["scanner"])
+        answers = [await client.post(ROLES, headers=alice, content=b"x" * 100) for _ in range(3)]
+
+    assert [r.status_code for r in answers] == [413, 413, 429]
+
+
 async def test_login_routes_have_a_stricter_limit(limit_settings: Settings) -> None:
     async with (
         running(limit_settings, rate_limit_login_per_ip=2, rate_limit_per_ip=100) as app,

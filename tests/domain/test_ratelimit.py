@@ -148,3 +148,37 @@ async def test_reading_with_a_hit_survives_redis_forgetting_the_script() -> None
         decision, read = await limiter.hit_and_read("ip", "b", limit=2, reads=["nothing:here"])
     assert decision == Decision(True, 0, 0) and read == [None]
     await redis.aclose()
+
+
+async def test_one_call_for_several_buckets_answers_as_hits_on_each_in_turn(
+    lua_limiter: RateLimiter, settings: Settings
+) -> None:
+    """``hit_all`` (an IP's and a user's limits in one script call) against the in-memory limiter's
+    hits one after the other, stopping at the first refusal: decision by decision, and the counts
+    left behind (a request refused by the IP's limit does not count against the user)."""
+    rng = random.Random(20261201)
+    generation = f"{settings.redis_prefix}:capacity:generation:1"
+    await lua_limiter.redis.set(generation, "7")
+    one_by_one = LocalRateLimiter()
+    at = 0
+    seen: list[tuple[int | None, Decision]] = []
+    for n in range(300):
+        at = max(0, at + rng.choice([0, 1, 7, 120, 450, 900, -300]))
+        hits = [
+            ("ip", rng.choice("ab"), rng.choice([1, 3, 5])),
+            ("user", rng.choice("xyz"), rng.choice([1, 2, 4])),
+        ]
+        with clock.frozen_at(T0 + timedelta(milliseconds=at)):
+            reads = [generation] if n % 2 else []
+            refused, decision, read = await lua_limiter.hit_all(hits, window=2, reads=reads)
+            expected: tuple[int | None, Decision] = (None, Decision(True, 0, 0))
+            for index, (bucket, subject, limit) in enumerate(hits):
+                answer = one_by_one.hit_now(bucket, subject, limit=limit, window=2)
+                expected = (None if answer.allowed else index, answer)
+                if not answer.allowed:
+                    break
+        assert (refused, decision) == expected, n
+        assert read == (["7"] if reads else [])
+        seen.append(expected)
+
+    assert {r for r, _ in seen} == {None, 0, 1}  # allowed, refused by the IP, refused by the user
