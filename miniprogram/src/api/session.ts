@@ -53,6 +53,8 @@ export interface StaffAccount {
   display_name: string
   roles: string[]
   scopes: string[]
+  /** scanners: the kinds of code they may scan */
+  scan_kinds?: string[]
 }
 
 interface StaffPair {

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'react'
 import PageShell from '../../components/PageShell'
 import AppointmentSummary from '../../components/AppointmentSummary'
 import StateBadge from '../../components/StateBadge'
+import CredentialQr from '../../components/CredentialQr'
 import { requireLogin } from '../../components/auth'
 import {
   ApiError,
@@ -32,6 +33,7 @@ export default function AppointmentDetail() {
   const [family, setFamily] = useState<FamilyMember[]>([])
   const [visible, setVisible] = useState(true)
   const [busy, setBusy] = useState(false)
+  const [showPass, setShowPass] = useState(false)
   const timer = useRef<ReturnType<typeof setInterval> | null>(null)
 
   const reload = () =>
@@ -101,6 +103,19 @@ export default function AppointmentDetail() {
           <Text className='card__title'>{t('appt.checkinCode')}</Text>
           <Text className='checkin__code' data-testid='checkin-code'>{a.checkin_code}</Text>
           <Text className='caption muted block'>{t('appt.checkinHint')}</Text>
+          {showPass ? (
+            <>
+              <CredentialQr kind='appointment_pass' id={a.id} testId='pass-qr' />
+              <Text className='caption muted block'>{t('qr.passHint')}</Text>
+              <Text className='link block' data-testid='pass-hide' onClick={() => setShowPass(false)}>
+                {t('qr.hide')}
+              </Text>
+            </>
+          ) : (
+            <View className='btn btn--ghost btn--block' data-testid='pass-show' onClick={() => setShowPass(true)}>
+              {t('qr.showPass')}
+            </View>
+          )}
         </View>
       )}
 

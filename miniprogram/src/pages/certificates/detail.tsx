@@ -4,6 +4,7 @@ import { useState } from 'react'
 import PageShell from '../../components/PageShell'
 import CertificateCard from '../../components/CertificateCard'
 import KV from '../../components/KV'
+import CredentialQr from '../../components/CredentialQr'
 import { requireLogin } from '../../components/auth'
 import { getCertificate, type Certificate } from '../../api'
 import { useT } from '../../i18n'
@@ -15,6 +16,7 @@ export default function CertificateDetail() {
   const t = useT()
   const id = Number(useRouter().params.id)
   const [cert, setCert] = useState<Certificate | null>(null)
+  const [showQr, setShowQr] = useState(false)
 
   useDidShow(() => {
     if (!requireLogin(`/pages/certificates/detail?id=${id}`)) return
@@ -35,6 +37,22 @@ export default function CertificateDetail() {
     <PageShell testId='page-certificate' title={cert.type_name ?? t('wallet.title')}>
       <View className='wallet'>
         <CertificateCard cert={cert} />
+      </View>
+      <View className='card' data-testid='certificate-qr-card'>
+        {showQr ? (
+          <>
+            <Text className='card__title'>{t('qr.certificate')}</Text>
+            <CredentialQr kind='certificate' id={cert.id} testId='certificate-qr' />
+            <Text className='caption muted block center'>{t('qr.certificateHint')}</Text>
+            <Text className='link block center' data-testid='certificate-qr-hide' onClick={() => setShowQr(false)}>
+              {t('qr.hide')}
+            </Text>
+          </>
+        ) : (
+          <View className='btn btn--primary btn--block btn--flush' data-testid='certificate-qr-show' onClick={() => setShowQr(true)}>
+            {t('qr.showCertificate')}
+          </View>
+        )}
       </View>
       <View className='card kv' data-testid='certificate-detail'>
         <KV k={t('wallet.type')}>{cert.type_name ?? cert.type_code}</KV>

@@ -132,8 +132,20 @@ export default function Frontline() {
         </View>
       )}
 
+      <View
+        className={`card card--link ${sites.length > 1 || !site ? '' : 'card--overlap'}`}
+        data-testid='scan-entry'
+        onClick={() => Taro.navigateTo({ url: '/pages/frontline/scan' })}
+      >
+        <View className='setting__text'>
+          <Text className='setting__label'>{t('scan.title')}</Text>
+          <Text className='caption muted'>{t('scan.entryHint')}</Text>
+        </View>
+        <Text className='list__arrow'>›</Text>
+      </View>
+
       {site && (
-        <View className={`card ${sites.length > 1 ? '' : 'card--overlap'}`} data-testid='checkin-desk'>
+        <View className='card' data-testid='checkin-desk'>
           <Text className='card__title'>{t('front.checkin')}</Text>
           <View className='field field--code'>
             <Input

@@ -64,6 +64,15 @@ export default function StaffQueue() {
           <Text className='list__arrow'>›</Text>
         </View>
       )}
+      {isFrontline(staff) && (
+        <View className='card card--link' data-testid='scan-entry' onClick={() => Taro.navigateTo({ url: '/pages/frontline/scan' })}>
+          <View className='setting__text'>
+            <Text className='setting__label'>{t('scan.title')}</Text>
+            <Text className='caption muted'>{t('scan.entryHint')}</Text>
+          </View>
+          <Text className='list__arrow'>›</Text>
+        </View>
+      )}
       {isFinance(staff) && (
         <View
           className={`card card--link ${isFrontline(staff) ? '' : 'card--overlap'}`}
