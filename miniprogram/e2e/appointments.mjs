@@ -191,6 +191,16 @@ await runFlow('appointments', async (h) => {
     await shotTop(h, 'clinic-booked')
   })
 
+  await h.step('the booked registration shows its pass as a QR code (appointment_pass)', async () => {
+    await h.tap('pass-show')
+    const pass = page.locator('[data-testid="pass-qr"][data-state="shown"][data-kind="appointment_pass"]')
+    await pass.waitFor({ state: 'visible' })
+    assert(/^PC:[A-Z2-7]+$/.test((await pass.getAttribute('data-token')) ?? ''), 'no pass token')
+    await h.see('pass-qr-countdown')
+    await h.screenshot('clinic-pass-qr')
+    await h.tap('pass-hide')
+  })
+
   await h.step('my appointments list them', async () => {
     await h.reopen('/pages/appointments/mine')
     await h.see('page-my-appointments')

@@ -263,6 +263,12 @@ await runFlow('palm_office', async (h) => {
     await h.see('page-certificate')
     await h.waitText('certificate-detail-number', /[A-Z0-9]+-\d+/)
     await h.screenshot('certificate-detail')
+    // the certificate as a QR code a counter scans (kind certificate)
+    await h.tap('certificate-qr-show')
+    const qr = page.locator('[data-testid="certificate-qr"][data-state="shown"][data-kind="certificate"]')
+    await qr.waitFor({ state: 'visible' })
+    assert(/^PC:[A-Z2-7]+$/.test((await qr.getAttribute('data-token')) ?? ''), 'no certificate token')
+    await h.screenshot('certificate-qr')
   })
 
   await h.step('rate the service 非常满意', async () => {
