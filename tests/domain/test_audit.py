@@ -130,6 +130,7 @@ async def test_creating_an_account_is_audited_without_the_password(db: str) -> N
         "display_name": "Zhou Min",
         "roles": ["case_officer"],
         "scopes": ["GZ-HRSS"],
+        "scan_kinds": [],
         "active": True,
     }
     assert PASSWORD not in json.dumps(record.after) and "argon2" not in json.dumps(record.after)
