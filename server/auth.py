@@ -58,6 +58,7 @@ async def _identify_caller(request: Request) -> None:
         identity_level=int(level) if level and str(level).isdigit() else int(claims.extra.get("lvl", 1)),
         roles=frozenset(claims.extra.get("roles", ())),
         scopes=frozenset(claims.extra.get("scopes", ())),
+        scan_kinds=frozenset(claims.extra.get("scan", ())),
         ip=client_ip(request),
         request_id=request.ctx.request_id,
     )

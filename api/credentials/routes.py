@@ -20,6 +20,13 @@ from domain.credentials import qr, service
 from domain.credentials.errors import CredentialKindUnsupported
 from domain.credentials.kinds import Kind, parse_kind
 from domain.scanning import service as scanning
+from domain.scanning.service import Spent
+
+
+def spent_of(request: Request) -> Spent:
+    runtime = request.app.ctx.runtime
+    return Spent(runtime.redis, runtime.keys)
+
 
 NO_STORE = {"Cache-Control": "no-store"}  # a code is the holder's alone and lives a minute
 
@@ -54,6 +61,7 @@ def _headers(minted: service.Minted) -> dict[str, str]:
 @requires("resident")
 async def code(request: Request, kind: str, object_id: int) -> HTTPResponse:
     minted = await _minted(request, kind, object_id)
+    image = qr.make(minted.token)  # once: encoding is most of this request's time
     out = CodeOut(
         token=minted.token,
         kind=minted.kind,
@@ -61,8 +69,8 @@ async def code(request: Request, kind: str, object_id: int) -> HTTPResponse:
         issued_at=minted.issued_at,
         expires_at=minted.expires_at,
         refresh_at=minted.refresh_at,
-        qr_version=qr.version_of(minted.token),
-        svg=qr.svg(minted.token),
+        qr_version=int(image.version),
+        svg=qr.svg_of(image),
     )
     return json(out.model_dump(mode="json"), headers=NO_STORE)
 
@@ -120,8 +128,8 @@ async def revocations(request: Request) -> HTTPResponse:
 @body(VerifyIn)
 async def verify(request: Request) -> HTTPResponse:
     data: VerifyIn = request.ctx.body
-    verified = await scanning.verify_only(actor_of(request), data.code)
-    claims = verified.claims
+    checked = await scanning.verify_only(actor_of(request), spent_of(request), data.code)
+    claims = checked.verified.claims
     return respond(
         VerifiedOut(
             kind=claims.kind,
@@ -129,5 +137,6 @@ async def verify(request: Request) -> HTTPResponse:
             static=claims.static,
             issued_at=service.instant(claims.issued_at),
             expires_at=service.instant(claims.expires_at),
+            spent=checked.spent,
         )
     )

@@ -62,3 +62,4 @@ class VerifiedOut(BaseModel):
     static: bool
     issued_at: datetime
     expires_at: datetime
+    spent: bool = Field(description="A single-use code already admitted by a scan: genuine, not admissible.")

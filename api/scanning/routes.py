@@ -7,6 +7,7 @@ from sanic_ext import openapi
 
 from api._access import actor_of, requires
 from api._kit import body, documented, respond
+from api.credentials.routes import spent_of
 from api.scanning.schemas import (
     BatchIn,
     BatchOut,
@@ -19,12 +20,7 @@ from api.scanning.schemas import (
     ScanOut,
 )
 from domain.scanning import service
-from domain.scanning.service import OfflineScan, Spent, UploadResult
-
-
-def spent_of(request: Request) -> Spent:
-    runtime = request.app.ctx.runtime
-    return Spent(runtime.redis, runtime.keys)
+from domain.scanning.service import OfflineScan, UploadResult
 
 
 @openapi.summary("The caller's scanner devices")

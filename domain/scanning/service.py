@@ -34,11 +34,11 @@ from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.shared.errors import DomainError
 from domain.shared.kv import Keys, Redis
-from domain.staff.models import StaffAccount
 from domain.staff.roles import Role, authorize
 
 MAX_BATCH = 200
 OFFLINE_MAX_AGE = dt.timedelta(days=7)
+SEEN_EVERY = dt.timedelta(minutes=1)
 _DEVICE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _MAX_ID = 2**63 - 1
 
@@ -104,10 +104,16 @@ async def _device(actor: Actor, code: str) -> ScannerDevice:
     return device
 
 
-async def _allow_kind(actor: Actor, kind: Kind) -> None:
-    account = await StaffAccount.get_or_none(id=actor.id).only("id", "scan_kinds")
-    allowed = list(account.scan_kinds) if account else []
-    if kind.value not in allowed:
+async def _seen(device: ScannerDevice, now: dt.datetime) -> None:
+    """When the device last scanned, to the minute: one write a minute, not one a scan."""
+    if device.last_seen_at is None or now - device.last_seen_at >= SEEN_EVERY:
+        await ScannerDevice.filter(id=device.id).update(last_seen_at=now)
+
+
+def _allow_kind(actor: Actor, kind: Kind) -> None:
+    # The staff token carries the kinds (changing them ends the account's sessions).
+    if kind.value not in actor.scan_kinds:
+        allowed = [k.value for k in Kind if k.value in actor.scan_kinds]
         raise ScanKindNotAllowed(details={"kind": kind.value, "allowed": allowed})
 
 
@@ -128,6 +134,10 @@ class Spent:
         ttl = max(60, claims.expires_at - int(now.timestamp()) + 60)  # outlive the code itself
         return bool(await self.redis.set(self._key(claims.nonce_hex), "1", nx=True, ex=ttl))
 
+    async def is_spent(self, claims: wire.Claims) -> bool:
+        # The key outlives the code, so while the code is valid its absence means "not yet used".
+        return bool(await self.redis.exists(self._key(claims.nonce_hex)))
+
     async def release(self, claims: wire.Claims) -> None:
         await self.redis.delete(self._key(claims.nonce_hex))
 
@@ -141,12 +151,21 @@ class Scanned:
     kind: Kind
 
 
-async def verify_only(actor: Actor, token: str) -> credentials.Verified:
-    """Check a code without acting on it (a scanner's "is this genuine?")."""
+@dataclass(frozen=True)
+class Checked:
+    verified: credentials.Verified
+    # A single-use code a scan has already admitted: genuine, but no longer admissible.
+    spent: bool
+
+
+async def verify_only(actor: Actor, spent: Spent, token: str) -> Checked:
+    """Check a code without acting on it (a scanner's "is this genuine?"); nothing is spent."""
     authorize(actor, Role.SCANNER)
     verified = await credentials.verify(token)
-    await _allow_kind(actor, verified.claims.kind)
-    return verified
+    _allow_kind(actor, verified.claims.kind)
+    claims = verified.claims
+    single_use = POLICIES[claims.kind].single_use and not claims.static
+    return Checked(verified, spent=single_use and await spent.is_spent(claims))
 
 
 async def scan(
@@ -163,14 +182,14 @@ async def scan(
     now = clock.now()
     try:
         verified = await credentials.verify(token, at=now)
-        await _allow_kind(actor, verified.claims.kind)
+        _allow_kind(actor, verified.claims.kind)
         if verified.claims.static:
             await credentials.check_pin(verified.subject, pin)
         found = await _act(actor, spent, device, verified, purpose=purpose, at=now, offline=False)
     except DomainError as exc:
         await _refused(actor, device, exc)
         raise
-    await ScannerDevice.filter(id=device.id).update(last_seen_at=now)
+    await _seen(device, now)
     return found
 
 
@@ -299,7 +318,7 @@ async def upload(
         raise ScanBatchTooLarge(details={"max": MAX_BATCH})
     device = await _device(actor, device_code)
     results = [await _upload_one(actor, spent, device, i, item) for i, item in enumerate(scans)]
-    await ScannerDevice.filter(id=device.id).update(last_seen_at=clock.now())
+    await _seen(device, clock.now())
     return results
 
 
@@ -319,7 +338,7 @@ async def _upload_one(
                 details={"oldest": (now - OFFLINE_MAX_AGE).isoformat(), "newest": now.isoformat()}
             )
         verified = await credentials.verify(item.token, at=at)
-        await _allow_kind(actor, verified.claims.kind)
+        _allow_kind(actor, verified.claims.kind)
         if verified.claims.static:
             raise CredentialPinRequired()  # a PIN cannot be checked offline
         try:

@@ -18,6 +18,8 @@ class Actor:
     roles: frozenset[str] = field(default_factory=frozenset)
     # Staff scopes: department and site codes this account may act in ("*" = everywhere).
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # Staff scanners: the credential kinds they may scan (domain.credentials.kinds).
+    scan_kinds: frozenset[str] = field(default_factory=frozenset)
     ip: str | None = None
     request_id: str | None = None
 

@@ -136,7 +136,8 @@ class StaffSessions:
 
 
 def _claims(account: StaffAccount) -> dict[str, Any]:
-    return {"roles": list(account.roles), "scopes": list(account.scopes)}
+    # In the token, so that a request needs no database read to know what its caller may do.
+    return {"roles": list(account.roles), "scopes": list(account.scopes), "scan": list(account.scan_kinds)}
 
 
 def _as_staff(account: StaffAccount, actor: Actor) -> Actor:
@@ -425,7 +426,7 @@ async def update_account(
             after=after,
             using_db=conn,
         )
-    if after.keys() & {"roles", "scopes", "active", "password"}:  # scan kinds are read at each scan
+    if after.keys() & {"roles", "scopes", "scan_kinds", "active", "password"}:  # all in the tokens
         await sessions.end_all(account.id)
     return account
 

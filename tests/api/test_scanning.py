@@ -189,10 +189,16 @@ async def test_verify_only_checks_a_code_without_spending_it(client: httpx.Async
     staff, device = await hospital_scanner(client)
 
     checked = await client.post(VERIFY, json={"code": token}, headers=staff)
+    again = await client.post(VERIFY, json={"code": token}, headers=staff)
+    scanned = await client.post(SCANS, json=scan_body(device, token), headers=staff)
+    after = await client.post(VERIFY, json={"code": token}, headers=staff)
 
     assert checked.status_code == 200 and checked.json()["kind"] == "health_card"
-    assert checked.json()["kind_name"] == "电子健康卡"
-    assert (await client.post(SCANS, json=scan_body(device, token), headers=staff)).status_code == 200
+    assert checked.json()["kind_name"] == "电子健康卡" and checked.json()["spent"] is False
+    assert again.json()["spent"] is False and scanned.status_code == 200  # checking spent nothing
+    assert after.status_code == 200 and after.json()["spent"] is True
+    [seen] = (await client.get(DEVICES, headers=staff)).json()["items"]
+    assert seen["code"] == device and seen["last_seen_at"] is not None
 
 
 # -- single use, at once --------------------------------------------------------------------------------
@@ -235,7 +241,13 @@ async def test_without_the_redis_fast_path_the_database_still_admits_a_code_once
     async def at_gate(device_code: str) -> str:
         device = await ScannerDevice.get(code=device_code)
         staff = await StaffAccount.get(id=device.staff_id)
-        actor = Actor(kind="staff", id=staff.id, roles=frozenset(staff.roles), scopes=frozenset(staff.scopes))
+        actor = Actor(
+            kind="staff",
+            id=staff.id,
+            roles=frozenset(staff.roles),
+            scopes=frozenset(staff.scopes),
+            scan_kinds=frozenset(staff.scan_kinds),
+        )
         try:
             await scanning.scan(actor, spent, device_code=device_code, token=token)
         except CredentialAlreadyUsed:
