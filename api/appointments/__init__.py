@@ -48,4 +48,7 @@ def build() -> Blueprint:
     bp.add_route(
         staff_routes.cancel_slot, f"{staff}/slots/<slot_id:id>/cancel", methods=["POST"], name="cancel_slot"
     )
+    bp.add_route(
+        staff_routes.move_slot, f"{staff}/slots/<slot_id:id>/move", methods=["POST"], name="move_slot"
+    )
     return bp

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.appointments.models import Appointment, QueueTicket, Service, Site
 from domain.appointments.queue import Position
@@ -280,4 +280,11 @@ class TodayQuery(BaseModel):
 class CancelSlotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class MoveSlotIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    starts_at: AwareDatetime = Field(description="The new start, with its offset, on the same China day.")
     reason: str = Field(min_length=1, max_length=200)

@@ -17,6 +17,7 @@ from api.appointments.schemas import (
     CancelSlotIn,
     CheckedInOut,
     CheckInIn,
+    MoveSlotIn,
     QueueQuery,
     RecallIn,
     TicketOut,
@@ -133,4 +134,21 @@ async def serve(request: Request, ticket_id: int) -> HTTPResponse:
 async def cancel_slot(request: Request, slot_id: int) -> HTTPResponse:
     data: CancelSlotIn = request.ctx.body
     affected = await queue.cancel_slot(actor_of(request), gate_of(request), slot_id, data.reason)
+    return respond(await staff_list(request, affected))
+
+
+@openapi.summary("Move a slot within its day (a doctor delayed): everyone booked on it is told")
+@openapi.description(
+    "Refusals: `slot_move_other_day` (422; cancel instead), `slot_in_past`, `slot_time_taken`, "
+    "`slot_closed`, `appointment_not_found` (also another site's slot)."
+)
+@openapi.tag("appointments-staff")
+@documented(AppointmentsOut)
+@requires("staff")
+@body(MoveSlotIn)
+async def move_slot(request: Request, slot_id: int) -> HTTPResponse:
+    data: MoveSlotIn = request.ctx.body
+    affected = await queue.move_slot(
+        actor_of(request), gate_of(request), slot_id, data.starts_at, data.reason
+    )
     return respond(await staff_list(request, affected))

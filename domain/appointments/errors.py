@@ -32,6 +32,14 @@ class SlotInPast(Conflict):
     message = _("This time slot has already begun.")
 
 
+class SlotMoveOtherDay(DomainError):
+    """details: ``day``, the slot's China date."""
+
+    code = "slot_move_other_day"
+    kind = ErrorKind.INVALID
+    message = _("A slot can only be moved within its own day: cancel it and let people book another day.")
+
+
 class BookingWindowClosed(Conflict):
     """details: ``window_days``."""
 

@@ -41,6 +41,9 @@ async def remind(job: Job) -> None:
     appointment = await Appointment.get_or_none(id=int(job.payload["appointment_id"]))
     if appointment is None or appointment.state != AppointmentState.BOOKED:
         return
+    starts = job.payload.get("starts")  # absent in reminders set before slots could move
+    if starts is not None and int(starts) != int(appointment.starts_at.timestamp()):
+        return  # the site moved the slot: the reminders of the new time speak instead
     site = await Site.get(id=appointment.site_id)
     await deliver(
         Notice(
@@ -76,6 +79,35 @@ async def cancelled_by_site(job: Job) -> None:
                 site=site.name_zh_hans,
                 time=appointment.starts_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
                 reason=appointment.cancelled_reason or "",
+            ),
+            link=_link(appointment),
+        ),
+        source_key=f"{job.topic}:{job.id}",
+        wechat=_wechat(job),
+    )
+
+
+@handler(service.MOVED_BY_SITE_TOPIC)
+async def moved_by_site(job: Job) -> None:
+    appointment = await Appointment.get_or_none(id=int(job.payload["appointment_id"]))
+    if appointment is None or appointment.state not in (
+        AppointmentState.BOOKED,
+        AppointmentState.PENDING_PAYMENT,
+    ):
+        return
+    site = await Site.get(id=appointment.site_id)
+    await deliver(
+        Notice(
+            user_id=appointment.user_id,
+            kind="appointment_moved",
+            title=_("Appointment time changed"),
+            body=_(
+                "{site} moved your appointment from {before} to {time}: {reason}. "
+                "Cancel it in the app if the new time does not suit you.",
+                site=site.name_zh_hans,
+                before=str(job.payload["before"]),
+                time=appointment.starts_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
+                reason=str(job.payload.get("reason", "")),
             ),
             link=_link(appointment),
         ),

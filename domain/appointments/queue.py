@@ -24,6 +24,8 @@ from domain.appointments.errors import (
     CheckinCodeInvalid,
     CheckinWindowClosed,
     ServiceNotFound,
+    SlotInPast,
+    SlotMoveOtherDay,
     TicketNotFound,
 )
 from domain.appointments.models import (
@@ -36,7 +38,7 @@ from domain.appointments.models import (
     TicketState,
 )
 from domain.appointments.rules import rules_of
-from domain.appointments.schedule import china_day
+from domain.appointments.schedule import CHINA, china_day
 from domain.audit import service as audit
 from domain.capacity import service as capacity
 from domain.capacity.gate import Gate
@@ -324,13 +326,18 @@ async def waiting(actor: Actor, site_code: str, business_type: str) -> list[Queu
     ).order_by("number")
 
 
-async def cancel_slot(actor: Actor, gate: Gate | None, slot_id: int, reason: str) -> list[Appointment]:
-    """The site cancels a slot (a doctor's leave): everyone booked on it is cancelled and told."""
+async def _slot_for_staff(actor: Actor, slot_id: int) -> CapacitySlot:
     slot = await CapacitySlot.get_or_none(id=slot_id) if 0 < slot_id < 2**63 else None
     service = await Service.get_or_none(capacity_resource_id=slot.resource_id) if slot else None
     if slot is None or service is None:
         raise AppointmentNotFound()
     frontline(actor, await Site.get(id=service.site_id))
+    return slot
+
+
+async def cancel_slot(actor: Actor, gate: Gate | None, slot_id: int, reason: str) -> list[Appointment]:
+    """The site cancels a slot (a doctor's leave): everyone booked on it is cancelled and told."""
+    slot = await _slot_for_staff(actor, slot_id)
     async with in_transaction() as conn:
         _slot, reservations = await capacity.cancel_slot(slot.id, conn)
         affected = await Appointment.filter(
@@ -346,6 +353,55 @@ async def cancel_slot(actor: Actor, gate: Gate | None, slot_id: int, reason: str
                 {"appointment_id": appointment.id, "user_id": appointment.user_id},
                 using_db=conn,
                 key=f"{appointments.CANCELLED_BY_SITE_TOPIC}:{appointment.id}",
+            )
+    if gate is not None:
+        await gate.forget(slot.id, slot.resource_id)
+    return list(affected)
+
+
+async def move_slot(
+    actor: Actor, gate: Gate | None, slot_id: int, starts_at: dt.datetime, reason: str
+) -> list[Appointment]:
+    """The site moves a slot within its day (a doctor delayed): everyone booked on it keeps their
+    place at the new time, is told, and is reminded of the new time."""
+    slot = await _slot_for_staff(actor, slot_id)
+    moved_to = starts_at.astimezone(dt.UTC)
+    if china_day(moved_to) != china_day(slot.starts_at):
+        # The one-per-day rule and the no-show standing are by day: another day is a new booking.
+        raise SlotMoveOtherDay(details={"day": china_day(slot.starts_at).isoformat()})
+    if moved_to <= clock.now():
+        raise SlotInPast()
+    async with in_transaction() as conn:
+        before, reservations = await capacity.move_slot(slot.id, moved_to, conn)
+        affected = await Appointment.filter(
+            reservation_id__in=[r.id for r in reservations], state__in=OPEN_STATES
+        ).using_db(conn)
+        length = before.ends_at - before.starts_at
+        for appointment in affected:
+            old = appointment.starts_at
+            appointment.starts_at, appointment.ends_at = moved_to, moved_to + length
+            appointment.updated_at = clock.now()
+            await appointment.save(using_db=conn, update_fields=["starts_at", "ends_at", "updated_at"])
+            await audit.record(
+                actor,
+                "appointments.moved_by_site",
+                target_type="appointment",
+                target_id=appointment.id,
+                before={"starts_at": old.isoformat()},
+                after={"starts_at": moved_to.isoformat(), "reason": reason},
+                using_db=conn,
+            )
+            await appointments.schedule_reminders(appointment, conn)
+            await enqueue(
+                appointments.MOVED_BY_SITE_TOPIC,
+                {
+                    "appointment_id": appointment.id,
+                    "user_id": appointment.user_id,
+                    "before": old.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
+                    "reason": reason,
+                },
+                using_db=conn,
+                key=f"{appointments.MOVED_BY_SITE_TOPIC}:{appointment.id}:{int(moved_to.timestamp())}",
             )
     if gate is not None:
         await gate.forget(slot.id, slot.resource_id)

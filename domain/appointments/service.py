@@ -57,6 +57,7 @@ from domain.shared.actor import Actor
 
 REMINDER_TOPIC = "appointments.reminder"
 CANCELLED_BY_SITE_TOPIC = "appointments.cancelled_by_site"
+MOVED_BY_SITE_TOPIC = "appointments.moved_by_site"
 REMINDERS = {"day": dt.timedelta(days=1), "hour": dt.timedelta(hours=1)}
 # Check-in codes: no 0/O or 1/I, read aloud and typed without mistakes.
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -209,7 +210,7 @@ async def book(
             using_db=conn,
         )
         if not paid:
-            await _schedule_reminders(appointment, conn, new=True)
+            await schedule_reminders(appointment, conn, new=True)
         return appointment
 
     hold_for = dt.timedelta(minutes=rules.pay_within_minutes) if paid else None
@@ -251,20 +252,27 @@ async def _start_payment(
     return Booked(appointment, dict(order.pay_params or {}))
 
 
-async def _schedule_reminders(
-    appointment: Appointment, conn: BaseDBAsyncClient, *, new: bool = False
-) -> None:
-    """``new``: the appointment was created in this transaction, so no reminder of it exists yet."""
+async def schedule_reminders(appointment: Appointment, conn: BaseDBAsyncClient, *, new: bool = False) -> None:
+    """``new``: the appointment was created in this transaction, so no reminder of it exists yet.
+
+    Each reminder names the start it was set for: after the site moves the slot, the old ones find
+    a different start and stay silent, and the new ones (new keys) remind of the new time."""
     now = clock.now()
+    starts = int(appointment.starts_at.timestamp())
     for name, before in REMINDERS.items():
         at = appointment.starts_at - before
         if at > now:
             await enqueue(
                 REMINDER_TOPIC,
-                {"appointment_id": appointment.id, "user_id": appointment.user_id, "which": name},
+                {
+                    "appointment_id": appointment.id,
+                    "user_id": appointment.user_id,
+                    "which": name,
+                    "starts": starts,
+                },
                 using_db=conn,
                 delay=at - now,
-                key=f"{REMINDER_TOPIC}:{appointment.id}:{name}",
+                key=f"{REMINDER_TOPIC}:{appointment.id}:{name}:{starts}",
                 new_key=new,
             )
 
@@ -307,7 +315,7 @@ async def payment_received(
             await transition(
                 conn, locked, AppointmentState.BOOKED, actor or Actor.system(), "appointments.paid"
             )
-            await _schedule_reminders(locked, conn)
+            await schedule_reminders(locked, conn)
     except (HoldExpired, ReservationNotActive) as exc:
         with suppress(AppointmentNotActive):  # the sweep may have expired it already
             await _end(appointment, AppointmentState.EXPIRED, gate, reason="paid after the hold lapsed")

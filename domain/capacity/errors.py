@@ -55,3 +55,10 @@ class CapacityInvalid(DomainError):
     code = "capacity_invalid"
     kind = ErrorKind.INVALID
     message = _("The capacity settings are not valid.")
+
+
+class SlotTimeTaken(Conflict):
+    """details: ``starts_at``."""
+
+    code = "slot_time_taken"
+    message = _("The resource already has a slot at that time.")

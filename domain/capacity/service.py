@@ -38,6 +38,7 @@ from domain.capacity.errors import (
     SlotClosed,
     SlotFull,
     SlotNotFound,
+    SlotTimeTaken,
 )
 from domain.capacity.gate import Gate, Loaded
 from domain.capacity.models import (
@@ -166,6 +167,34 @@ async def cancel_slot(slot_id: int, using_db: BaseDBAsyncClient) -> tuple[Capaci
         CapacitySlot.filter(id=slot.id)
         .using_db(using_db)
         .update(state=SlotState.CANCELLED, held=0, confirmed=0, version=F("version") + 1)
+    )
+    return slot, list(active)
+
+
+async def move_slot(
+    slot_id: int, starts_at: dt.datetime, using_db: BaseDBAsyncClient
+) -> tuple[CapacitySlot, list[Reservation]]:
+    """Move an open slot to ``starts_at`` (same length) in the caller's transaction, places and all;
+    returns the slot as it was and its active reservations, for the owner to tell their holders
+    (and then to call ``gate.forget``)."""
+    slot = await CapacitySlot.filter(id=slot_id).using_db(using_db).select_for_update().first()
+    if slot is None:
+        raise SlotNotFound()
+    if slot.state != SlotState.OPEN:
+        raise SlotClosed()
+    if (
+        await CapacitySlot.filter(resource_id=slot.resource_id, starts_at=starts_at)
+        .using_db(using_db)
+        .exists()
+    ):
+        raise SlotTimeTaken(details={"starts_at": starts_at.isoformat()})
+    active = await Reservation.filter(slot_id=slot.id, state__in=ACTIVE_STATES).using_db(using_db)
+    await (
+        CapacitySlot.filter(id=slot.id)
+        .using_db(using_db)
+        .update(
+            starts_at=starts_at, ends_at=starts_at + (slot.ends_at - slot.starts_at), version=F("version") + 1
+        )
     )
     return slot, list(active)
 

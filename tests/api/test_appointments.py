@@ -12,7 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+from sanic import Sanic
 
+import domain.appointments.jobs  # noqa: F401 - registers the reminder and notice jobs
 from domain.accounts.models import User
 from domain.appointments import directory, setup
 from domain.appointments import service as appointments
@@ -23,11 +25,13 @@ from domain.capacity.errors import SlotFull
 from domain.capacity.gate import Gate
 from domain.capacity.models import CapacitySlot
 from domain.evaluations.models import RateableService
+from domain.notifications.models import InboxMessage
 from domain.outbox.models import OutboxMessage
 from domain.payments.service import Providers
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.shared.kv import Keys
+from tests.api.test_inbox import run_due_jobs
 from tests.api.test_staff import staff_client
 from tests.support.apps import error_code
 from tests.support.residents import Resident, login, new_id_number, verified
@@ -456,6 +460,74 @@ async def test_a_cancelled_slot_cancels_its_appointments_and_tells_each_resident
     assert await OutboxMessage.filter(topic=appointments.CANCELLED_BY_SITE_TOPIC).count() == 2
     assert after["bookable"] is False
     assert refused.status_code == 409 and error_code(refused) == "slot_closed"
+
+
+async def test_a_slot_moved_within_its_day_keeps_everyones_place_tells_them_and_reminds_of_the_new_time(
+    client: httpx.AsyncClient, app: Sanic
+) -> None:
+    tuesday = MONDAY + dt.timedelta(days=1)
+    with at(MONDAY):
+        service = await open_hall()
+        alice, bob = await verified(client, "alice"), await verified(client, "bob")
+        slots = await slots_on(client, service, tuesday)
+        first, free = slots[0], slots[-1]
+        a = await booked(client, alice, service, first["slot_id"])
+        await booked(client, bob, service, first["slot_id"])
+        staff = await scanner(client)
+        later = dt.datetime.combine(tuesday, dt.time(10, 45), CHINA)
+        moved = await client.post(
+            f"{STAFF}/slots/{first['slot_id']}/move",
+            json={"starts_at": later.isoformat(), "reason": "医生晚到"},
+            headers=staff,
+        )
+        taken = await client.post(
+            f"{STAFF}/slots/{first['slot_id']}/move",
+            json={"starts_at": free["starts_at"], "reason": "x"},
+            headers=staff,
+        )
+        other_day = await client.post(
+            f"{STAFF}/slots/{first['slot_id']}/move",
+            json={"starts_at": (later + dt.timedelta(days=1)).isoformat(), "reason": "x"},
+            headers=staff,
+        )
+        naive = await client.post(
+            f"{STAFF}/slots/{first['slot_id']}/move",
+            json={"starts_at": "2026-03-03T10:45:00", "reason": "x"},
+            headers=staff,
+        )
+        elsewhere = await client.post(
+            f"{STAFF}/slots/{first['slot_id']}/move",
+            json={"starts_at": later.isoformat(), "reason": "x"},
+            headers=await scanner(client, site="QY-ELSEWHERE", name="other.scanner"),
+        )
+        mine = (await client.get(f"{BASE}/{a['id']}", headers=alice.headers)).json()
+        listed = [s for s in await slots_on(client, service, tuesday) if s["slot_id"] == first["slot_id"]]
+    with at(tuesday, 8, 30):  # the first slot's old start was 09:00: its hour-before reminder is due
+        await run_due_jobs(app)
+    with at(tuesday, 9, 50):
+        await run_due_jobs(app)
+
+    assert moved.status_code == 200, moved.text
+    assert {x["starts_at"] for x in moved.json()["items"]} == {later.isoformat()}
+    assert mine["state"] == "booked" and mine["starts_at"] == later.isoformat()
+    assert listed[0]["starts_at"] == later.isoformat() and listed[0]["left"] == first["left"] - 2
+    assert taken.status_code == 409 and error_code(taken) == "slot_time_taken"
+    assert other_day.status_code == 422 and error_code(other_day) == "slot_move_other_day"
+    assert naive.status_code == 422 and error_code(naive) == "invalid_input"
+    assert elsewhere.status_code == 404 and error_code(elsewhere) == "appointment_not_found"
+    assert await AuditRecord.filter(action="appointments.moved_by_site").count() == 2
+    inbox = await InboxMessage.filter(user_id=alice.id).order_by("id")
+    told = [m.params for m in inbox if m.kind == "appointment_moved"]
+    reminded = [m.params["time"] for m in inbox if m.kind == "appointment_reminder"]
+    assert told == [
+        {
+            "site": "清远市政务服务中心",
+            "before": "2026-03-03 09:00",
+            "time": "2026-03-03 10:45",
+            "reason": "医生晚到",
+        }
+    ]
+    assert reminded == ["2026-03-03 10:45", "2026-03-03 10:45"]  # the old time's reminders stayed silent
 
 
 # -- concurrency (PostgreSQL) ----------------------------------------------------------------------
