@@ -30,6 +30,7 @@ export default defineAppConfig({
     'pages/frontline/index',
     'pages/frontline/calling',
     'pages/frontline/scan',
+    'pages/frontline/slots',
     'pages/payments/index',
     'pages/payments/detail',
     'pages/finance/index',

@@ -100,6 +100,8 @@ export interface Appointment {
   queue: QueuePosition | null
   /** right after booking a paid service */
   pay_params?: AppointmentPayParams | null
+  /** staff views: the masked name of the person it is for */
+  who?: string | null
 }
 
 export interface Standing {
@@ -222,8 +224,41 @@ export interface Ticket {
 
 const STAFF = '/api/v1/staff/appointments'
 
-export async function siteDay(site: string): Promise<Appointment[]> {
-  return (await request<{ items: Appointment[] }>(`${STAFF}?site=${encodeURIComponent(site)}`, { as: 'staff' })).items
+/** The site's appointments of a day (today by default); `who` is the masked name of the person it is for. */
+export async function siteDay(site: string, date?: string, opts: RequestOptions = {}): Promise<Appointment[]> {
+  const q = `site=${encodeURIComponent(site)}${date ? `&date=${date}` : ''}`
+  return (await request<{ items: Appointment[] }>(`${STAFF}?${q}`, { as: 'staff', ...opts })).items
+}
+
+/**
+ * Cancel a slot (a doctor's leave): everyone booked on it is cancelled and told. Answers the
+ * appointments it cancelled. Refusals are not toasted (the page shows the server's message).
+ */
+export async function cancelSlot(slotId: number, reason: string): Promise<Appointment[]> {
+  const res = await request<{ items: Appointment[] }>(`${STAFF}/slots/${slotId}/cancel`, {
+    method: 'POST',
+    as: 'staff',
+    idempotent: false,
+    silent: true,
+    data: { reason },
+  })
+  return res.items
+}
+
+/**
+ * Move a slot within its China day (a doctor delayed): everyone booked keeps their place at the new
+ * time and is told. `startsAt` with its offset (+08:00). Refusals: `slot_move_other_day`,
+ * `slot_in_past`, `slot_time_taken`, `slot_closed`, `appointment_not_found` (another site's slot).
+ */
+export async function moveSlot(slotId: number, startsAt: string, reason: string): Promise<Appointment[]> {
+  const res = await request<{ items: Appointment[] }>(`${STAFF}/slots/${slotId}/move`, {
+    method: 'POST',
+    as: 'staff',
+    idempotent: false,
+    silent: true,
+    data: { starts_at: startsAt, reason },
+  })
+  return res.items
 }
 
 /** Check a resident in by the code they show; refusals are not toasted (the page shows them). */

@@ -144,6 +144,14 @@ export default function Frontline() {
         <Text className='list__arrow'>›</Text>
       </View>
 
+      <View className='card card--link' data-testid='slots-entry' onClick={() => Taro.navigateTo({ url: '/pages/frontline/slots' })}>
+        <View className='setting__text'>
+          <Text className='setting__label'>{t('fslot.title')}</Text>
+          <Text className='caption muted'>{t('fslot.entryHint')}</Text>
+        </View>
+        <Text className='list__arrow'>›</Text>
+      </View>
+
       {site && (
         <View className='card' data-testid='checkin-desk'>
           <Text className='card__title'>{t('front.checkin')}</Text>
