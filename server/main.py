@@ -87,7 +87,8 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
         app.ctx.owns_orm = not Tortoise._inited
         if app.ctx.owns_orm:
             await Tortoise.init(
-                config=db.tortoise_config(settings.database_url), _enable_global_fallback=True
+                config=db.tortoise_config(settings.database_url, settings.database_pool_max),
+                _enable_global_fallback=True,
             )
         redis = connect_redis(settings)
         keys = Keys(settings.redis_prefix)

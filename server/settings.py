@@ -46,6 +46,9 @@ class Settings(BaseSettings):
         default="sqlite://var/palmcity.sqlite3",
         validation_alias=AliasChoices("PALMCITY_DATABASE_URL", "DATABASE_URL"),
     )
+    # PostgreSQL connections per process (a maxsize in the URL wins); mind max_connections on the
+    # server: processes × this.
+    database_pool_max: int = Field(default=20, ge=1, le=200)
     # "memory://" is the embedded in-process Redis (fakeredis with Lua); otherwise redis://host:port/db.
     redis_url: str = Field(
         default="memory://",

@@ -189,7 +189,10 @@ async def serve(settings: Settings, *, heartbeat: Path | None = None) -> None:
 
     # Handlers read encrypted columns just like requests do.
     pii.install(pii.Vault(settings.pii_key_versions, settings.blind_index_key.encode()))
-    await Tortoise.init(config=db.tortoise_config(settings.database_url), _enable_global_fallback=True)
+    await Tortoise.init(
+        config=db.tortoise_config(settings.database_url, settings.database_pool_max),
+        _enable_global_fallback=True,
+    )
     redis = connect_redis(settings)
     keys = Keys(settings.redis_prefix)
     adapters = build_adapters(settings, redis, keys)

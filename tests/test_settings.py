@@ -99,3 +99,21 @@ def test_production_needs_its_own_credential_keys_with_short_kids() -> None:
         env="prod", **REAL, credential_keys=json.dumps({"qr-1": _key()}), credential_active_kid="qr-1"
     )
     assert ready.credential_key_seeds.keys() == {"qr-1"} and ready.credential_signing_kid == "qr-1"
+
+
+def test_a_postgres_url_gets_the_pool_size_unless_it_names_one() -> None:
+    from server.db import tortoise_config
+
+    def url(config: dict[str, object]) -> str:
+        return config["connections"]["default"]  # type: ignore[index,no-any-return]
+
+    assert (
+        url(tortoise_config("postgres://u@db:5432/palmcity", 30))
+        == "postgres://u@db:5432/palmcity?maxsize=30"
+    )
+    assert (
+        url(tortoise_config("postgres://u@db/p?maxsize=5&ssl=true", 30))
+        == "postgres://u@db/p?maxsize=5&ssl=true"
+    )
+    assert url(tortoise_config("sqlite://var/palmcity.sqlite3", 30)) == "sqlite://var/palmcity.sqlite3"
+    assert Settings(env="test").database_pool_max == 20
