@@ -106,7 +106,8 @@ async def moved_by_site(job: Job) -> None:
                 "Cancel it in the app if the new time does not suit you.",
                 site=site.name_zh_hans,
                 before=str(job.payload["before"]),
-                time=appointment.starts_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
+                # The times of this move, not the appointment's now: moved twice, it gets two true notices.
+                time=str(job.payload["to"]),
                 reason=str(job.payload.get("reason", "")),
             ),
             link=_link(appointment),

@@ -398,6 +398,7 @@ async def move_slot(
                     "appointment_id": appointment.id,
                     "user_id": appointment.user_id,
                     "before": old.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
+                    "to": moved_to.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
                     "reason": reason,
                 },
                 using_db=conn,

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from pydantic import ValidationError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from domain.appointments.errors import ScheduleInvalid, SiteNotFound
@@ -94,11 +95,11 @@ async def generate_slots(service: Service, first_day: dt.date, days: int) -> int
     resource = await CapacityResource.get(id=service.capacity_resource_id)
     last_day = first_day + dt.timedelta(days=days - 1)
     calendar = await calendar_for(first_day, last_day)
-    existing = set(
-        await CapacitySlot.filter(resource_id=resource.id, starts_at__gte=_utc(first_day)).values_list(
-            "starts_at", flat=True
-        )
-    )
+    # By the time each slot was planned for, not where it is now: a moved slot's old time stays free.
+    rows = await CapacitySlot.filter(
+        Q(starts_at__gte=_utc(first_day)) | Q(planned_at__gte=_utc(first_day)), resource_id=resource.id
+    ).values_list("planned_at", "starts_at")
+    existing = {planned or starts for planned, starts in rows}
     added = 0
     day = first_day
     while day <= last_day:

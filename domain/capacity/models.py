@@ -51,6 +51,9 @@ class CapacitySlot(Model):
     )
     resource_id: int
     starts_at = fields.DatetimeField()  # UTC
+    # The start its schedule made it for; it stays when the slot is moved, so that generating the
+    # schedule again does not bring the vacated time back. Null: made before slots could move.
+    planned_at = fields.DatetimeField(null=True)
     ends_at = fields.DatetimeField()
     max_places = fields.IntField(null=True)  # the slot's physical maximum; null: unlimited
     override_places = fields.IntField(null=True)  # a per-slot maximum replacing max_places

@@ -117,6 +117,7 @@ async def add_slot(
     return await CapacitySlot.create(
         resource_id=resource.id,
         starts_at=starts_at.astimezone(dt.UTC),
+        planned_at=starts_at.astimezone(dt.UTC),
         ends_at=ends_at.astimezone(dt.UTC),
         max_places=max_places,
         capacity=capacity,

@@ -500,22 +500,32 @@ async def test_a_slot_moved_within_its_day_keeps_everyones_place_tells_them_and_
             json={"starts_at": later.isoformat(), "reason": "x"},
             headers=await scanner(client, site="QY-ELSEWHERE", name="other.scanner"),
         )
+        again = await client.post(
+            f"{STAFF}/slots/{first['slot_id']}/move",
+            json={"starts_at": (later + dt.timedelta(minutes=30)).isoformat(), "reason": "再晚一点"},
+            headers=staff,
+        )
         mine = (await client.get(f"{BASE}/{a['id']}", headers=alice.headers)).json()
+        regenerated = await setup.generate_slots(service, MONDAY, 10)  # the daily job: 09:00 stays free
         listed = [s for s in await slots_on(client, service, tuesday) if s["slot_id"] == first["slot_id"]]
+        starts = [s["starts_at"][11:16] for s in await slots_on(client, service, tuesday)]
     with at(tuesday, 8, 30):  # the first slot's old start was 09:00: its hour-before reminder is due
         await run_due_jobs(app)
-    with at(tuesday, 9, 50):
+    with at(tuesday, 10, 20):
         await run_due_jobs(app)
 
+    final = later + dt.timedelta(minutes=30)
     assert moved.status_code == 200, moved.text
     assert {x["starts_at"] for x in moved.json()["items"]} == {later.isoformat()}
-    assert mine["state"] == "booked" and mine["starts_at"] == later.isoformat()
-    assert listed[0]["starts_at"] == later.isoformat() and listed[0]["left"] == first["left"] - 2
+    assert again.status_code == 200 and len(again.json()["items"]) == 2
+    assert mine["state"] == "booked" and mine["starts_at"] == final.isoformat()
+    assert listed[0]["starts_at"] == final.isoformat() and listed[0]["left"] == first["left"] - 2
+    assert regenerated == 0 and "09:00" not in starts and "11:15" in starts
     assert taken.status_code == 409 and error_code(taken) == "slot_time_taken"
     assert other_day.status_code == 422 and error_code(other_day) == "slot_move_other_day"
     assert naive.status_code == 422 and error_code(naive) == "invalid_input"
     assert elsewhere.status_code == 404 and error_code(elsewhere) == "appointment_not_found"
-    assert await AuditRecord.filter(action="appointments.moved_by_site").count() == 2
+    assert await AuditRecord.filter(action="appointments.moved_by_site").count() == 4
     inbox = await InboxMessage.filter(user_id=alice.id).order_by("id")
     told = [m.params for m in inbox if m.kind == "appointment_moved"]
     reminded = [m.params["time"] for m in inbox if m.kind == "appointment_reminder"]
@@ -525,9 +535,15 @@ async def test_a_slot_moved_within_its_day_keeps_everyones_place_tells_them_and_
             "before": "2026-03-03 09:00",
             "time": "2026-03-03 10:45",
             "reason": "医生晚到",
-        }
+        },
+        {
+            "site": "清远市政务服务中心",
+            "before": "2026-03-03 10:45",
+            "time": "2026-03-03 11:15",
+            "reason": "再晚一点",
+        },
     ]
-    assert reminded == ["2026-03-03 10:45", "2026-03-03 10:45"]  # the old time's reminders stayed silent
+    assert reminded == ["2026-03-03 11:15", "2026-03-03 11:15"]  # the old times' reminders stayed silent
 
 
 # -- concurrency (PostgreSQL) ----------------------------------------------------------------------
