@@ -40,7 +40,7 @@ def gate_of(request: Request) -> Gate:
     made: tuple[object, Gate] | None = getattr(request.app.ctx, "gate", None)
     if made is not None and made[0] is runtime:
         return made[1]
-    gate = Gate(runtime.redis, runtime.keys)
+    gate = Gate(runtime.redis, runtime.keys, sole_writer=runtime.settings.uses_embedded_redis)
     request.app.ctx.gate = (runtime, gate)
     return gate
 

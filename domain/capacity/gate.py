@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from redis.exceptions import RedisError
 
@@ -48,6 +49,12 @@ return 1
 """
 
 
+# Sole writers only (the embedded Redis, which no other process can reach): Redis client →
+# {generation key → generation}. Every change goes through a Gate on that client and updates it, so
+# a read of availability costs no Redis call at all (as the catalogue's, ``domain.catalog.cache``).
+_generations: WeakKeyDictionary[Redis, dict[str, str]] = WeakKeyDictionary()
+
+
 def generation_key(keys: Keys, resource_id: int) -> str:
     """The Redis key of a resource's availability generation (``views.AvailabilityViews``)."""
     return keys.of("capacity", "generation", resource_id)
@@ -63,9 +70,13 @@ class Loaded:
 
 
 class Gate:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: Redis, keys: Keys, *, sole_writer: bool = False) -> None:
+        """``sole_writer``: no other process can change this Redis (the embedded one): generations
+        are then also kept in this process, by Redis client, so every Gate on it keeps them current."""
         self.redis = redis
         self.keys = keys
+        if sole_writer and redis not in _generations:
+            _generations[redis] = {}
         self._take = redis.register_script(_TAKE)
         self._load = redis.register_script(_LOAD)
 
@@ -104,9 +115,20 @@ class Gate:
             async with self.redis.pipeline(transaction=False) as pipe:
                 pipe.delete(self._key(slot_id))
                 pipe.incr(self.generation_key(resource_id))
-                await pipe.execute()
+                _deleted, generation = await pipe.execute()
+            self.remember_generation(resource_id, generation)
 
     async def taken(self, resource_id: int) -> None:
         """After a booking committed: the count is right already, the cached availability is not."""
         with suppress(RedisError):
-            await self.redis.incr(self.generation_key(resource_id))
+            self.remember_generation(resource_id, await self.redis.incr(self.generation_key(resource_id)))
+
+    def known_generation(self, resource_id: int) -> str | None:
+        """The generation kept in this process (sole writers only), else None: ask Redis."""
+        local = _generations.get(self.redis)
+        return None if local is None else local.get(self.generation_key(resource_id))
+
+    def remember_generation(self, resource_id: int, generation: object) -> None:
+        local = _generations.get(self.redis)
+        if local is not None:
+            local[self.generation_key(resource_id)] = str(generation)

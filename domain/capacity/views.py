@@ -71,6 +71,9 @@ class AvailabilityViews:
         return str(text)
 
     async def _generation(self, resource_id: int) -> str:
+        known = self.gate.known_generation(resource_id)
+        if known is not None:
+            return known
         key = self.gate.generation_key(resource_id)
         found = await self.gate.redis.get(key)
         if found is None:
@@ -78,6 +81,7 @@ class AvailabilityViews:
             # a worker remembers from before can never be taken for current ones.
             await self.gate.redis.set(key, secrets.randbelow(2**62), nx=True)
             found = await self.gate.redis.get(key)
+        self.gate.remember_generation(resource_id, found)
         return str(found)
 
 

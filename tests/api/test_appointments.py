@@ -178,7 +178,7 @@ async def test_the_availability_generation_is_read_with_the_rate_limit_once_the_
         named = directory.redis_reads(keys, service.id)
         # A change the cached view has not seen, announced by its generation only.
         await CapacitySlot.filter(id=first["slot_id"]).update(confirmed=3)
-        await runtime.redis.incr(Gate(runtime.redis, keys).generation_key(service.capacity_resource_id))
+        await Gate(runtime.redis, keys).taken(service.capacity_resource_id)
         again = (await slots_on(client, service, MONDAY))[0]
 
     assert named == [Gate(runtime.redis, keys).generation_key(service.capacity_resource_id)]
