@@ -358,6 +358,17 @@ _TAKE_PLACE = (
     'WHERE "id"=$3 AND "state"=$4 AND "held"<"capacity"-"walk_in_reserved"-"confirmed"'
 )
 _REMINDERS = {"day": dt.timedelta(days=1), "hour": dt.timedelta(hours=1)}
+_OUTBOX_COLUMNS = 11
+
+
+def _insert_outbox(rows: int) -> str:
+    """``postgres.INSERT_OUTBOX`` for ``rows`` rows in one statement (ids not read back)."""
+    head = postgres.INSERT_OUTBOX.split(" VALUES ")[0]
+    groups = (
+        "(" + ",".join(f"${row * _OUTBOX_COLUMNS + i}" for i in range(1, _OUTBOX_COLUMNS + 1)) + ")"
+        for row in range(rows)
+    )
+    return f"{head} VALUES {','.join(groups)}"
 
 
 class _Full(Exception):
@@ -422,19 +433,20 @@ async def _raw_round(
                     postgres.INSERT_AUDIT, now, "resident", users[n], None, "appointments.booked",
                     "appointment", str(appointment), None, after, "127.0.0.1", secrets.token_hex(8),
                 )  # fmt: skip
+                reminders: list[object] = []
                 for which, before in _REMINDERS.items():
                     at = slot.starts_at - before
-                    if at > now:  # as _schedule_reminders: only reminders still ahead
+                    if at > now:  # as schedule_reminders: only reminders still ahead
                         # No look-up of the key: it names the appointment just inserted (new_key).
                         key = f"appointments.reminder:{appointment}:{which}"
                         payload = json.dumps(
                             {"appointment_id": appointment, "user_id": users[n], "which": which},
                             separators=(",", ":"),
                         )
-                        await connection.fetchval(
-                            postgres.INSERT_OUTBOX, "appointments.reminder", payload, key, "pending", now, at,
-                            0, None, None, None, None,
-                        )  # fmt: skip
+                        reminders += ["appointments.reminder", payload, key, "pending", now, at]
+                        reminders += [0, None, None, None, None]
+                if reminders:  # all in one statement, as outbox.enqueue_new
+                    await connection.execute(_insert_outbox(len(reminders) // _OUTBOX_COLUMNS), *reminders)
                 if workload.places is not None:  # unlimited slots keep no counters, as in capacity.book
                     taken = await connection.execute(_TAKE_PLACE, 1, 1, slot.slot_id, "open")
                     if taken != "UPDATE 1":

@@ -17,10 +17,10 @@ import datetime as dt
 import secrets
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import cache, partial
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from domain.accounts.models import User
@@ -36,7 +36,7 @@ from domain.appointments.errors import (
     ServiceNotFound,
     SlotInPast,
 )
-from domain.appointments.models import OPEN_STATES, Appointment, AppointmentState, Service
+from domain.appointments.models import OPEN_STATES, Appointment, AppointmentState, Service, Site
 from domain.appointments.rules import BookingRules, rules_of
 from domain.appointments.schedule import china_day
 from domain.audit import service as audit
@@ -47,12 +47,12 @@ from domain.capacity.models import CapacitySlot, Reservation
 from domain.family import service as family
 from domain.family.models import FamilyMember
 from domain.identity.service import require_level
-from domain.outbox.service import enqueue
+from domain.outbox.service import enqueue, enqueue_new, new_job
 from domain.payments import service as payments
 from domain.payments.errors import PaymentProviderUnavailable
 from domain.payments.models import OrderState, PaymentOrder
 from domain.payments.service import Providers
-from domain.shared import clock, pii
+from domain.shared import clock, pii, sql
 from domain.shared.actor import Actor
 
 REMINDER_TOPIC = "appointments.reminder"
@@ -78,14 +78,36 @@ def _new_number(day: dt.date) -> str:
     return f"{day:%Y%m%d}{secrets.randbelow(10**8):08d}"
 
 
-async def _service(service_id: int, *, with_site: bool = False) -> Service:
+async def _service(service_id: int) -> Service:
     if not 0 < service_id <= _MAX_ID:
         raise ServiceNotFound()
-    query = Service.filter(id=service_id)
-    found = await (query.select_related("site") if with_site else query).first()
+    found = await Service.filter(id=service_id).first()
     if found is None:
         raise ServiceNotFound()
     return found
+
+
+@cache
+def _service_with_site_sql() -> str:
+    site_id = sql.column(Service, "site_id")
+    return (
+        f"SELECT {sql.select_list(Service, 's')}, {sql.select_list(Site, 't', 'site__')}"
+        f" FROM {sql.table(Service)} s JOIN {sql.table(Site)} t ON t.{sql.column(Site, 'id')} = s.{site_id}"
+        f" WHERE s.{sql.column(Service, 'id')} = $1"
+    )
+
+
+async def _service_with_site(service_id: int) -> Service:
+    """The service with its site in hand (``select_related("site")``, written as SQL: booking's)."""
+    if not 0 < service_id <= _MAX_ID:
+        raise ServiceNotFound()
+    conn = Service._choose_db()
+    rows = await conn.execute_query_dict(sql.text(_service_with_site_sql(), conn), [service_id])
+    if not rows:
+        raise ServiceNotFound()
+    service = sql.from_row(Service, rows[0])
+    service.site = sql.from_row(Site, rows[0], "site__")
+    return service
 
 
 # -- standing: the no-show rule ----------------------------------------------------------------------
@@ -105,6 +127,37 @@ async def standing_of(subject: str, rules: BookingRules) -> Standing:
     return standing
 
 
+@cache
+def _slot_where() -> str:
+    return f"{sql.column(CapacitySlot, 'id')} = $1 AND {sql.column(CapacitySlot, 'resource_id')} = $2"
+
+
+async def _slot(slot_id: int, resource_id: int) -> CapacitySlot | None:
+    """``CapacitySlot.get_or_none(id=slot_id, resource_id=resource_id)``, written as SQL."""
+    conn = CapacitySlot._choose_db()
+    values = [
+        sql.db_value(CapacitySlot, "id", slot_id),
+        sql.db_value(CapacitySlot, "resource_id", resource_id),
+    ]
+    return await sql.first(conn, CapacitySlot, _slot_where(), values)
+
+
+@cache
+def _standing_sql(with_day: bool) -> str:
+    """The rows of both rules: the subject's no-shows since $3 and, ``with_day``, their open
+    appointments of one service on one day (what ``Q(state=NO_SHOW, starts_at__gte=since) |
+    Q(service_id=…, day=…, state__in=OPEN_STATES)`` asks through the ORM, without building it)."""
+    a = partial(sql.column, Appointment)
+    wanted = f"({a('state')} = $2 AND {a('starts_at')} >= $3)"
+    if with_day:
+        open_states = sql.params(6, len(OPEN_STATES))
+        wanted += f" OR ({a('service_id')} = $4 AND {a('day')} = $5 AND {a('state')} IN ({open_states}))"
+    return (
+        f"SELECT {a('state')} AS state, {a('starts_at')} AS starts_at FROM {sql.table(Appointment)}"
+        f" WHERE {a('subject_key')} = $1 AND ({wanted})"
+    )
+
+
 async def _standing_and_day(
     subject: str, rules: BookingRules, service_id: int | None = None, day: dt.date | None = None
 ) -> tuple[Standing, bool]:
@@ -112,12 +165,23 @@ async def _standing_and_day(
     appointment of that service that day: both rules' rows in one query."""
     now = clock.now()
     since = now - dt.timedelta(days=rules.no_show_window_days)
-    wanted = Q(state=AppointmentState.NO_SHOW, starts_at__gte=since)
-    if service_id is not None and day is not None:
-        wanted |= Q(service_id=service_id, day=day, state__in=OPEN_STATES)
-    rows = await Appointment.filter(wanted, subject_key=subject).values_list("state", "starts_at")
+    values = [
+        sql.db_value(Appointment, "subject_key", subject),
+        sql.db_value(Appointment, "state", AppointmentState.NO_SHOW),
+        sql.db_value(Appointment, "starts_at", since),
+    ]
+    with_day = service_id is not None and day is not None
+    if with_day:
+        values += [sql.db_value(Appointment, "service_id", service_id), sql.db_value(Appointment, "day", day)]
+        values += [sql.db_value(Appointment, "state", state) for state in OPEN_STATES]
+    conn = Appointment._choose_db()
+    rows = await conn.execute_query_dict(sql.text(_standing_sql(with_day), conn), values)
     missed: list[dt.datetime] = sorted(
-        (at for state, at in rows if state == AppointmentState.NO_SHOW),
+        (
+            sql.python_value(Appointment, "starts_at", row["starts_at"])
+            for row in rows
+            if row["state"] == AppointmentState.NO_SHOW
+        ),
         reverse=True,
     )
     until = None
@@ -152,12 +216,12 @@ async def book(
     The appointment comes back with its site and service in hand (read with the service, before
     the transaction): rendering it asks the database nothing more.
     """
-    service = await _service(service_id, with_site=True)
+    service = await _service_with_site(service_id)
     rules = rules_of(service.rules)
     require_level(actor, rules.min_identity_level)  # identity_level_required, with the level needed
     acting = actor if on_behalf_of is None else await family.acting_for(actor, on_behalf_of)
     subject = subject_key(acting)
-    slot = await CapacitySlot.get_or_none(id=slot_id, resource_id=service.capacity_resource_id)
+    slot = await _slot(slot_id, service.capacity_resource_id)
     if slot is None:
         raise SlotNotFound()
     now = clock.now()
@@ -180,7 +244,7 @@ async def book(
         raise PaymentProviderUnavailable()  # before any place is taken
 
     async def write(conn: BaseDBAsyncClient, reservation: Reservation) -> Appointment:
-        appointment = await Appointment.create(
+        appointment = Appointment(
             number=_new_number(day),
             user_id=actor.id,
             on_behalf_of_id=acting.on_behalf_of,
@@ -198,8 +262,8 @@ async def book(
             checkin_code=new_checkin_code(),
             created_at=now,
             updated_at=now,
-            using_db=conn,
         )
+        await sql.insert(conn, appointment)
         appointment.site, appointment.service = service.site, service  # in hand: for the answer
         await audit.record(
             acting,
@@ -259,22 +323,23 @@ async def schedule_reminders(appointment: Appointment, conn: BaseDBAsyncClient, 
     a different start and stay silent, and the new ones (new keys) remind of the new time."""
     now = clock.now()
     starts = int(appointment.starts_at.timestamp())
+    reminders = []
     for name, before in REMINDERS.items():
         at = appointment.starts_at - before
         if at > now:
-            await enqueue(
-                REMINDER_TOPIC,
-                {
-                    "appointment_id": appointment.id,
-                    "user_id": appointment.user_id,
-                    "which": name,
-                    "starts": starts,
-                },
-                using_db=conn,
-                delay=at - now,
-                key=f"{REMINDER_TOPIC}:{appointment.id}:{name}:{starts}",
-                new_key=new,
-            )
+            payload = {
+                "appointment_id": appointment.id,
+                "user_id": appointment.user_id,
+                "which": name,
+                "starts": starts,
+            }
+            reminders.append((payload, at - now, f"{REMINDER_TOPIC}:{appointment.id}:{name}:{starts}"))
+    if new:  # all in one statement
+        jobs = [new_job(REMINDER_TOPIC, payload, delay=delay, key=key) for payload, delay, key in reminders]
+        await enqueue_new(jobs, using_db=conn)
+        return
+    for payload, delay, key in reminders:
+        await enqueue(REMINDER_TOPIC, payload, using_db=conn, delay=delay, key=key)
 
 
 async def confirm_payment(

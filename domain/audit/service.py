@@ -7,7 +7,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.audit.models import AuditRecord
-from domain.shared import clock
+from domain.shared import clock, sql
 from domain.shared.actor import Actor
 
 
@@ -22,7 +22,7 @@ async def record(
     using_db: BaseDBAsyncClient | None = None,
 ) -> AuditRecord:
     """Append one audit record: who (acting for whom), what, on which object, before/after, from where."""
-    return await AuditRecord.create(
+    row = AuditRecord(
         at=clock.now(),
         actor_kind=actor.kind,
         actor_id=actor.id,
@@ -34,8 +34,8 @@ async def record(
         after=after,
         ip=actor.ip,
         request_id=actor.request_id,
-        using_db=using_db,
     )
+    return await sql.insert(using_db or AuditRecord._choose_db(True), row)
 
 
 async def history(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cache, partial
 from typing import TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -51,7 +52,7 @@ from domain.capacity.models import (
     SlotState,
 )
 from domain.outbox.service import enqueue
-from domain.shared import clock
+from domain.shared import clock, sql
 
 HOLD_EXPIRED_TOPIC = "capacity.hold_expired"
 MAX_PLACES = 1_000_000
@@ -321,16 +322,18 @@ async def _take(
         raise SlotClosed()
     now = clock.now()
     held = hold_for is not None
-    reservation = await Reservation.create(
-        slot_id=slot_id,
-        resource_id=slot.resource_id,
-        holder_key=holder_key,
-        walk_in=walk_in,
-        state=ReservationState.HELD if held else ReservationState.CONFIRMED,
-        expires_at=now + hold_for if hold_for is not None else None,
-        created_at=now,
-        updated_at=now,
-        using_db=conn,
+    reservation = await sql.insert(
+        conn,
+        Reservation(
+            slot_id=slot_id,
+            resource_id=slot.resource_id,
+            holder_key=holder_key,
+            walk_in=walk_in,
+            state=ReservationState.HELD if held else ReservationState.CONFIRMED,
+            expires_at=now + hold_for if hold_for is not None else None,
+            created_at=now,
+            updated_at=now,
+        ),
     )
     result = await then(conn, reservation)
     if slot.capacity is None:
@@ -344,15 +347,24 @@ async def _take(
     return result
 
 
+@cache
+def _count_in_sql(counter: str, walk_in: bool) -> str:
+    """``CapacitySlot.filter(id=…, state=OPEN, held__lt=limit - F("confirmed")).update(counter=F(counter)
+    + 1, version=F("version") + 1)``, written as SQL."""
+    c = partial(sql.column, CapacitySlot)
+    limit = c("capacity") if walk_in else f"{c('capacity')} - {c('walk_in_reserved')}"
+    return (
+        f"UPDATE {sql.table(CapacitySlot)}"
+        f" SET {c(counter)} = {c(counter)} + 1, {c('version')} = {c('version')} + 1"
+        f" WHERE {c('id')} = $1 AND {c('state')} = $2 AND {c('held')} < {limit} - {c('confirmed')}"
+    )
+
+
 async def _count_in(conn: BaseDBAsyncClient, slot_id: int, counter: str, walk_in: bool) -> bool:
     """The conditional UPDATE that takes one place, or takes nothing when the slot is full."""
-    limit = F("capacity") if walk_in else F("capacity") - F("walk_in_reserved")
-    taken = (
-        await CapacitySlot.filter(id=slot_id, state=SlotState.OPEN, held__lt=limit - F("confirmed"))
-        .using_db(conn)
-        .update(**{counter: F(counter) + 1}, version=F("version") + 1)
-    )
-    return taken == 1
+    values = [slot_id, sql.db_value(CapacitySlot, "state", SlotState.OPEN)]
+    taken, _ = await conn.execute_query(sql.text(_count_in_sql(counter, walk_in), conn), values)
+    return bool(taken == 1)
 
 
 async def _expire_holds(conn: BaseDBAsyncClient, slot_id: int, now: dt.datetime) -> int:

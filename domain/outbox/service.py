@@ -34,7 +34,7 @@ from tortoise.transactions import in_transaction
 
 from domain.outbox import jobs
 from domain.outbox.models import OutboxMessage, OutboxState
-from domain.shared import clock
+from domain.shared import clock, sql
 from domain.shared.kv import Keys, Redis
 from domain.shared.pii import scrub
 
@@ -101,6 +101,24 @@ async def enqueue(
         available_at=now + (delay or timedelta(0)),
         using_db=using_db,
     )
+
+
+def new_job(
+    topic: str, payload: dict[str, Any], *, delay: timedelta | None = None, key: str | None = None
+) -> OutboxMessage:
+    """A job for :func:`enqueue_new`, not yet written."""
+    now = clock.now()
+    return OutboxMessage(
+        topic=topic, payload=payload, key=key, created_at=now, available_at=now + (delay or timedelta(0))
+    )
+
+
+async def enqueue_new(messages: list[OutboxMessage], *, using_db: BaseDBAsyncClient) -> None:
+    """Add jobs (from :func:`new_job`) inside the caller's transaction, all in one statement, as
+    ``enqueue(..., new_key=True)`` adds each: their keys name something this transaction just
+    created, so they are not looked up (the unique index still refuses a duplicate). Their ids
+    are not read back."""
+    await sql.insert_all(using_db, messages)
 
 
 def backoff(attempt: int) -> timedelta:
