@@ -125,7 +125,10 @@ class Settings(BaseSettings):
     staff_lockout_threshold: int = 5
     staff_lockout_seconds: int = 15 * 60
 
-    # Background work
+    # Background work. With the embedded Redis the outbox worker runs inside the app's process
+    # (nothing else can reach that Redis); the tests switch it off and run the jobs themselves, as
+    # they do with a Redis server, where the worker is a process of its own.
+    worker_in_process: bool = True
     outbox_poll_seconds: float = 1.0
     outbox_lease_seconds: int = 60
 

@@ -163,7 +163,7 @@ class Worker:
 def start_in_process_if_embedded(app: Sanic[Any, Any]) -> None:
     """Run the worker inside this app when Redis is the embedded stand-in (one process, no queue to share)."""
     settings: Settings = app.ctx.settings
-    if not settings.uses_embedded_redis:
+    if not settings.uses_embedded_redis or not settings.worker_in_process:
         return
     runtime = app.ctx.runtime
     worker = Worker(settings, runtime.redis, runtime.keys, runtime.adapters)

@@ -62,6 +62,7 @@ def settings(db: str) -> Settings:
         log_json=False,
         log_level="WARNING",
         public_base_url="http://testserver",
+        worker_in_process=False,  # jobs run when a test says so (tests/api/test_inbox.run_due_jobs)
     )
     # Domain services used without an app still need the vault that create_app installs.
     pii.install(pii.Vault(test_settings.pii_key_versions, test_settings.blind_index_key.encode()))

@@ -42,7 +42,10 @@ async def _enqueue(topic: str, payload: dict[str, object]) -> OutboxMessage:
 
 
 def _embedded(settings: Settings) -> Settings:
-    return settings.model_copy(update={"redis_url": "memory://", "outbox_poll_seconds": 0.02})
+    # The embedded default as `make run` has it: the worker in the app's process.
+    return settings.model_copy(
+        update={"redis_url": "memory://", "outbox_poll_seconds": 0.02, "worker_in_process": True}
+    )
 
 
 async def test_the_app_runs_jobs_in_process_in_the_embedded_mode(settings: Settings, registry: None) -> None:

@@ -235,8 +235,11 @@ def availability_of(slot: CapacitySlot) -> Availability:
 
 async def availability(resource_id: int, since: dt.datetime, until: dt.datetime) -> list[Availability]:
     """The resource's slots starting in [since, until), with the places still bookable online."""
+    # In UTC, as stored: SQLite compares the text, and "…+08:00" does not sort with "…+00:00".
     slots = await CapacitySlot.filter(
-        resource_id=resource_id, starts_at__gte=since, starts_at__lt=until
+        resource_id=resource_id,
+        starts_at__gte=since.astimezone(dt.UTC),
+        starts_at__lt=until.astimezone(dt.UTC),
     ).order_by("starts_at")
     return [availability_of(s) for s in slots]
 
