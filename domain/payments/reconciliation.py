@@ -32,7 +32,8 @@ CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 def _bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(day, dt.time(0, 0), CHINA)
+    """The China day in UTC, as instants are stored (SQLite compares them as text)."""
+    start = dt.datetime.combine(day, dt.time(0, 0), CHINA).astimezone(dt.UTC)
     return start, start + dt.timedelta(days=1)
 
 
