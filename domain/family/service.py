@@ -11,7 +11,9 @@ Rules:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -118,6 +120,17 @@ async def add_member(actor: Actor, *, relation: Relation, name: str, id_number: 
     return member
 
 
+# What other modules do when a member leaves the family, in the same transaction, before the row
+# goes (a health card held for the member is revoked: domain.health_cards.service).
+MemberRemoved = Callable[[FamilyMember, Actor, BaseDBAsyncClient], Awaitable[None]]
+_ON_REMOVED: list[MemberRemoved] = []
+
+
+def on_member_removed(fn: MemberRemoved) -> MemberRemoved:
+    _ON_REMOVED.append(fn)
+    return fn
+
+
 async def remove_member(actor: Actor, member_id: int) -> None:
     """Remove a member from ``actor``'s family; acting for them stops at once."""
     _check_id(member_id, FamilyMemberNotFound)
@@ -126,6 +139,8 @@ async def remove_member(actor: Actor, member_id: int) -> None:
         if member is None:
             raise FamilyMemberNotFound()
         before = _snapshot(member)
+        for removed in _ON_REMOVED:
+            await removed(member, actor, conn)
         await member.delete(using_db=conn)
         await audit.record(
             actor,

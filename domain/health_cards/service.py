@@ -161,23 +161,45 @@ async def _change(actor: Actor, card_id: int, to: CardState, action: str) -> Hea
             raise HealthCardNotFrozen()
         if to == CardState.FROZEN and before != CardState.ACTIVE:
             raise HealthCardNotActive(details={"state": before.value})
-        card.state, card.updated_at = to, clock.now()
-        if to == CardState.REVOKED:
-            card.live_person_index = None
-        await card.save(using_db=conn, update_fields=["state", "updated_at", "live_person_index"])
-        await credentials.set_status(
-            Kind.HEALTH_CARD, card.id, card.owner_id, _SUBJECT_STATUS[to], using_db=conn
-        )
-        await audit.record(
-            actor,
-            action,
-            target_type="health_card",
-            target_id=card.id,
-            before={"state": before.value},
-            after={"state": to.value},
-            using_db=conn,
-        )
+        await _set_state(conn, card, to, actor, action)
     return card
+
+
+async def _set_state(
+    conn: BaseDBAsyncClient, card: HealthCard, to: CardState, actor: Actor, action: str, **why: str
+) -> None:
+    """The card's new state, its codes' status and the audit record, in the caller's transaction."""
+    before = card.state
+    card.state, card.updated_at = to, clock.now()
+    if to == CardState.REVOKED:
+        card.live_person_index = None
+    await card.save(using_db=conn, update_fields=["state", "updated_at", "live_person_index"])
+    await credentials.set_status(Kind.HEALTH_CARD, card.id, card.owner_id, _SUBJECT_STATUS[to], using_db=conn)
+    await audit.record(
+        actor,
+        action,
+        target_type="health_card",
+        target_id=card.id,
+        before={"state": before.value},
+        after={"state": to.value, **why},
+        using_db=conn,
+    )
+
+
+@family.on_member_removed
+async def _member_removed(member: FamilyMember, actor: Actor, conn: BaseDBAsyncClient) -> None:
+    """A member who left the family takes their card with them: the one held for them is revoked
+    (they may be issued their own), not left with the relative under no one's name."""
+    held = (
+        await HealthCard.filter(family_member_id=member.id)
+        .exclude(state=CardState.REVOKED)
+        .using_db(conn)
+        .select_for_update()
+    )
+    for card in held:
+        await _set_state(
+            conn, card, CardState.REVOKED, actor, "health_card.revoked", reason="family_member_removed"
+        )
 
 
 async def set_pin(actor: Actor, card_id: int, pin: str) -> None:

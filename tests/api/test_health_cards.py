@@ -258,3 +258,24 @@ async def test_a_scan_for_an_unknown_purpose_records_nothing(client: httpx.Async
         assert retry.status_code == 200  # the refused scan did not spend the code
     else:
         assert r.status_code == 200 and r.json()["shown"]["purpose"] == "register"  # the default
+
+
+async def test_a_card_held_for_a_family_member_is_revoked_when_the_member_leaves_the_family(
+    client: httpx.AsyncClient,
+) -> None:
+    mother = await verified(client, "mother")
+    child = await add_child(client, mother)
+    card = await issued(client, mother, family_member_id=child["id"])
+    code = (await code_of(client, mother, card["id"])).json()["token"]
+    staff, device = await hospital_scanner(client)
+
+    removed = await client.delete(f"/api/v1/family/{child['id']}", headers=mother.headers)
+
+    assert removed.status_code == 204, removed.text
+    after = (await client.get(f"{CARDS}/{card['id']}", headers=mother.headers)).json()
+    assert after["state"] == "revoked" and after["family_member_id"] is None
+    refused = await client.post(SCANS, json=scan_body(device, code), headers=staff)
+    assert refused.status_code == 409 and error_code(refused) == "credential_revoked"
+    record = await AuditRecord.get(action="health_card.revoked", target_id=str(card["id"]))
+    assert record.after == {"state": "revoked", "reason": "family_member_removed"}
+    assert (await HealthCard.get(id=card["id"])).live_person_index is None  # the child may have one again
