@@ -30,7 +30,7 @@ from domain.scanning.errors import (
     ScanTimeInvalid,
 )
 from domain.scanning.models import Scan, ScannerDevice, ScanOutcome
-from domain.shared import clock
+from domain.shared import clock, sql
 from domain.shared.actor import Actor
 from domain.shared.errors import DomainError
 from domain.shared.kv import Keys, Redis
@@ -41,6 +41,7 @@ OFFLINE_MAX_AGE = dt.timedelta(days=7)
 SEEN_EVERY = dt.timedelta(minutes=1)
 _DEVICE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _MAX_ID = 2**63 - 1
+_DEVICE_KEYS = ("code", "staff_id", "active")
 
 
 # -- devices -----------------------------------------------------------------------------------------
@@ -97,7 +98,16 @@ async def retire_device(actor: Actor, device_id: int) -> ScannerDevice:
 
 async def _device(actor: Actor, code: str) -> ScannerDevice:
     authorize(actor, Role.SCANNER)
-    device = await ScannerDevice.get_or_none(code=code.strip().upper(), staff_id=actor.id, active=True)
+    # As SQL: every scan reads it (``ScannerDevice.get_or_none(code=…, staff_id=…, active=True)``).
+    conn = ScannerDevice._choose_db()
+    where = " AND ".join(
+        f"{sql.column(ScannerDevice, name)} = ${n}" for n, name in enumerate(_DEVICE_KEYS, 1)
+    )
+    values = [
+        sql.db_value(ScannerDevice, name, value)
+        for name, value in zip(_DEVICE_KEYS, (code.strip().upper(), actor.id, True), strict=True)
+    ]
+    device = await sql.first(conn, ScannerDevice, where, values)
     if device is None:
         raise ScannerDeviceNotFound()
     authorize(actor, Role.SCANNER, device.site_code)  # scopes change: checked at every scan
