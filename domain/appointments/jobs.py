@@ -6,6 +6,7 @@ cancelled appointment says nothing and a repeated delivery changes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import suppress
 from datetime import time, timedelta
 
@@ -21,7 +22,7 @@ from domain.outbox.jobs import Job, handler, schedule
 from domain.payments.jobs import owner as payment_owner
 from domain.payments.jobs import providers_of
 from domain.payments.models import PaymentOrder
-from domain.shared.i18n import _
+from domain.shared.i18n import LazyText, _
 
 NO_SHOW_TOPIC = "appointments.mark_no_shows"
 
@@ -35,86 +36,76 @@ def _link(appointment: Appointment) -> str:
     return f"/pages/appointments/detail?id={appointment.id}"
 
 
-@handler(service.REMINDER_TOPIC)
-async def remind(job: Job) -> None:
-    """The day before and an hour before: only while the appointment is still booked."""
+def _when(instant: dt.datetime) -> str:
+    return instant.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+async def _appointment_in(job: Job, *states: AppointmentState) -> tuple[Appointment, Site] | None:
+    """The job's appointment and its site, if it is still in one of ``states`` (else say nothing)."""
     appointment = await Appointment.get_or_none(id=int(job.payload["appointment_id"]))
-    if appointment is None or appointment.state != AppointmentState.BOOKED:
-        return
-    starts = job.payload.get("starts")  # absent in reminders set before slots could move
-    if starts is not None and int(starts) != int(appointment.starts_at.timestamp()):
-        return  # the site moved the slot: the reminders of the new time speak instead
-    site = await Site.get(id=appointment.site_id)
+    if appointment is None or appointment.state not in states:
+        return None
+    return appointment, await Site.get(id=appointment.site_id)
+
+
+async def _tell(job: Job, appointment: Appointment, kind: str, title: LazyText, body: LazyText) -> None:
     await deliver(
-        Notice(
-            user_id=appointment.user_id,
-            kind="appointment_reminder",
-            title=_("Appointment reminder"),
-            body=_(
-                "You have an appointment at {site} at {time}. Check-in code: {code}.",
-                site=site.name_zh_hans,
-                time=appointment.starts_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
-                code=appointment.checkin_code,
-            ),
-            link=_link(appointment),
-        ),
+        Notice(user_id=appointment.user_id, kind=kind, title=title, body=body, link=_link(appointment)),
         source_key=f"{job.topic}:{job.id}",
         wechat=_wechat(job),
     )
+
+
+@handler(service.REMINDER_TOPIC)
+async def remind(job: Job) -> None:
+    """The day before and an hour before: only while the appointment is still booked."""
+    found = await _appointment_in(job, AppointmentState.BOOKED)
+    if found is None:
+        return
+    appointment, site = found
+    starts = job.payload.get("starts")  # absent in reminders set before slots could move
+    if starts is not None and int(starts) != int(appointment.starts_at.timestamp()):
+        return  # the site moved the slot: the reminders of the new time speak instead
+    body = _(
+        "You have an appointment at {site} at {time}. Check-in code: {code}.",
+        site=site.name_zh_hans,
+        time=_when(appointment.starts_at),
+        code=appointment.checkin_code,
+    )
+    await _tell(job, appointment, "appointment_reminder", _("Appointment reminder"), body)
 
 
 @handler(service.CANCELLED_BY_SITE_TOPIC)
 async def cancelled_by_site(job: Job) -> None:
-    appointment = await Appointment.get_or_none(id=int(job.payload["appointment_id"]))
-    if appointment is None or appointment.state != AppointmentState.CANCELLED:
+    found = await _appointment_in(job, AppointmentState.CANCELLED)
+    if found is None:
         return
-    site = await Site.get(id=appointment.site_id)
-    await deliver(
-        Notice(
-            user_id=appointment.user_id,
-            kind="appointment_cancelled",
-            title=_("Appointment cancelled"),
-            body=_(
-                "{site} cancelled your appointment at {time}: {reason}. Please book another time.",
-                site=site.name_zh_hans,
-                time=appointment.starts_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
-                reason=appointment.cancelled_reason or "",
-            ),
-            link=_link(appointment),
-        ),
-        source_key=f"{job.topic}:{job.id}",
-        wechat=_wechat(job),
+    appointment, site = found
+    body = _(
+        "{site} cancelled your appointment at {time}: {reason}. Please book another time.",
+        site=site.name_zh_hans,
+        time=_when(appointment.starts_at),
+        reason=appointment.cancelled_reason or "",
     )
+    await _tell(job, appointment, "appointment_cancelled", _("Appointment cancelled"), body)
 
 
 @handler(service.MOVED_BY_SITE_TOPIC)
 async def moved_by_site(job: Job) -> None:
-    appointment = await Appointment.get_or_none(id=int(job.payload["appointment_id"]))
-    if appointment is None or appointment.state not in (
-        AppointmentState.BOOKED,
-        AppointmentState.PENDING_PAYMENT,
-    ):
+    found = await _appointment_in(job, AppointmentState.BOOKED, AppointmentState.PENDING_PAYMENT)
+    if found is None:
         return
-    site = await Site.get(id=appointment.site_id)
-    await deliver(
-        Notice(
-            user_id=appointment.user_id,
-            kind="appointment_moved",
-            title=_("Appointment time changed"),
-            body=_(
-                "{site} moved your appointment from {before} to {time}: {reason}. "
-                "Cancel it in the app if the new time does not suit you.",
-                site=site.name_zh_hans,
-                before=str(job.payload["before"]),
-                # The times of this move, not the appointment's now: moved twice, it gets two true notices.
-                time=str(job.payload["to"]),
-                reason=str(job.payload.get("reason", "")),
-            ),
-            link=_link(appointment),
-        ),
-        source_key=f"{job.topic}:{job.id}",
-        wechat=_wechat(job),
+    appointment, site = found
+    body = _(
+        "{site} moved your appointment from {before} to {time}: {reason}. "
+        "Cancel it in the app if the new time does not suit you.",
+        site=site.name_zh_hans,
+        before=str(job.payload["before"]),
+        # The times of this move, not the appointment's now: moved twice, it gets two true notices.
+        time=str(job.payload["to"]),
+        reason=str(job.payload.get("reason", "")),
     )
+    await _tell(job, appointment, "appointment_moved", _("Appointment time changed"), body)
 
 
 @handler(HOLD_EXPIRED_TOPIC)
