@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -142,14 +144,21 @@ class Spent:
 
     async def claim(self, claims: wire.Claims, now: dt.datetime) -> bool:
         ttl = max(60, claims.expires_at - int(now.timestamp()) + 60)  # outlive the code itself
-        return bool(await self.redis.set(self._key(claims.nonce_hex), "1", nx=True, ex=ttl))
+        try:
+            return bool(await self.redis.set(self._key(claims.nonce_hex), "1", nx=True, ex=ttl))
+        except RedisError:
+            return True  # Redis away: the scan row's unique nonce still admits the code once
 
     async def is_spent(self, claims: wire.Claims) -> bool:
         # The key outlives the code, so while the code is valid its absence means "not yet used".
-        return bool(await self.redis.exists(self._key(claims.nonce_hex)))
+        try:
+            return bool(await self.redis.exists(self._key(claims.nonce_hex)))
+        except RedisError:
+            return await Scan.exists(spent_nonce=claims.nonce_hex)  # the truth, one query dearer
 
     async def release(self, claims: wire.Claims) -> None:
-        await self.redis.delete(self._key(claims.nonce_hex))
+        with suppress(RedisError):  # a key left behind expires with the code
+            await self.redis.delete(self._key(claims.nonce_hex))
 
 
 # -- the scan ----------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from domain.accounts.models import User
 from domain.audit.models import AuditRecord
@@ -27,6 +28,7 @@ from domain.scanning import service as scanning
 from domain.scanning.models import Scan, ScannerDevice, ScanOutcome
 from domain.shared import clock, pii
 from domain.shared.actor import Actor
+from domain.shared.kv import Keys
 from domain.shared.signing import KeyRing, b64url_decode, canonical_json
 from domain.staff.models import StaffAccount
 from tests.api.test_appointments import HALL, at, booked, open_hall, slots_on
@@ -493,3 +495,37 @@ async def test_mangled_codes_and_garbage_bodies_never_get_a_5xx(client: httpx.As
         if r.status_code >= 400:
             assert r.json()["error"]["code"]
     assert {200, 404, 422} <= seen  # some reached past the parsers
+
+
+class _RedisAway:
+    """A Redis that does not answer."""
+
+    async def set(self, *args: Any, **kwargs: Any) -> None:
+        raise RedisConnectionError("down")
+
+    exists = delete = set
+
+
+async def test_with_redis_away_a_code_is_still_admitted_once_and_known_as_spent(
+    client: httpx.AsyncClient,
+) -> None:
+    _resident, _card, token = await card_code(client)
+    _staff, device_code = await hospital_scanner(client)
+    device = await ScannerDevice.get(code=device_code)
+    staff = await StaffAccount.get(id=device.staff_id)
+    actor = Actor(
+        kind="staff",
+        id=staff.id,
+        roles=frozenset(staff.roles),
+        scopes=frozenset(staff.scopes),
+        scan_kinds=frozenset(staff.scan_kinds),
+    )
+    away = scanning.Spent(redis=_RedisAway(), keys=Keys("palmcity:test:away"))  # type: ignore[arg-type]
+
+    before = await scanning.verify_only(actor, away, token)
+    admitted = await scanning.scan(actor, away, device_code=device_code, token=token)
+    with pytest.raises(CredentialAlreadyUsed):
+        await scanning.scan(actor, away, device_code=device_code, token=token)
+    after = await scanning.verify_only(actor, away, token)
+
+    assert before.spent is False and admitted.scan.outcome == ScanOutcome.ADMITTED and after.spent is True
