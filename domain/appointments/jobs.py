@@ -11,7 +11,7 @@ from contextlib import suppress
 from datetime import time, timedelta
 
 from adapters.wechat.port import WeChat
-from domain.appointments import service, setup
+from domain.appointments import queue, service, setup
 from domain.appointments.errors import AppointmentNotActive, PaymentTooLate
 from domain.appointments.models import Appointment, AppointmentState, Site
 from domain.appointments.schedule import CHINA
@@ -106,6 +106,11 @@ async def moved_by_site(job: Job) -> None:
         reason=str(job.payload.get("reason", "")),
     )
     await _tell(job, appointment, "appointment_moved", _("Appointment time changed"), body)
+
+
+@handler(service.FOLLOW_MOVED_SLOT_TOPIC)
+async def follow_moved_slot(job: Job) -> None:
+    await queue.follow_moved_slot(int(job.payload["slot_id"]), str(job.payload.get("reason", "")))
 
 
 @handler(HOLD_EXPIRED_TOPIC)

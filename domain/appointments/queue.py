@@ -51,6 +51,9 @@ from domain.shared.actor import Actor
 from domain.staff.errors import StaffScopeRequired
 from domain.staff.roles import Role, authorize
 
+# How long after a move the slot is looked at again: longer than any booking takes to commit.
+FOLLOW_AFTER = dt.timedelta(seconds=30)
+
 
 def frontline(actor: Actor, site: Site) -> None:
     authorize(actor, Role.SCANNER)  # no role: 403, which says nothing about the site
@@ -372,38 +375,70 @@ async def move_slot(
     if moved_to <= clock.now():
         raise SlotInPast()
     async with in_transaction() as conn:
-        before, reservations = await capacity.move_slot(slot.id, moved_to, conn)
-        affected = await Appointment.filter(
-            reservation_id__in=[r.id for r in reservations], state__in=OPEN_STATES
-        ).using_db(conn)
+        before, _reservations = await capacity.move_slot(slot.id, moved_to, conn)
         length = before.ends_at - before.starts_at
-        for appointment in affected:
-            old = appointment.starts_at
-            appointment.starts_at, appointment.ends_at = moved_to, moved_to + length
-            appointment.updated_at = clock.now()
-            await appointment.save(using_db=conn, update_fields=["starts_at", "ends_at", "updated_at"])
-            await audit.record(
-                actor,
-                "appointments.moved_by_site",
-                target_type="appointment",
-                target_id=appointment.id,
-                before={"starts_at": old.isoformat()},
-                after={"starts_at": moved_to.isoformat(), "reason": reason},
-                using_db=conn,
-            )
-            await appointments.schedule_reminders(appointment, conn)
-            await enqueue(
-                appointments.MOVED_BY_SITE_TOPIC,
-                {
-                    "appointment_id": appointment.id,
-                    "user_id": appointment.user_id,
-                    "before": old.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
-                    "to": moved_to.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
-                    "reason": reason,
-                },
-                using_db=conn,
-                key=f"{appointments.MOVED_BY_SITE_TOPIC}:{appointment.id}:{int(moved_to.timestamp())}",
-            )
+        affected = await _follow(conn, slot.id, moved_to, moved_to + length, actor, reason)
+        # A booking that read the slot before the move and commits after it wrote the old time:
+        # look again once such bookings are done, and move (and tell) those too.
+        await enqueue(
+            appointments.FOLLOW_MOVED_SLOT_TOPIC,
+            {"slot_id": slot.id, "reason": reason},
+            using_db=conn,
+            delay=FOLLOW_AFTER,
+            key=f"{appointments.FOLLOW_MOVED_SLOT_TOPIC}:{slot.id}:{int(moved_to.timestamp())}",
+        )
     if gate is not None:
         await gate.forget(slot.id, slot.resource_id)
-    return list(affected)
+    return affected
+
+
+async def follow_moved_slot(slot_id: int, reason: str) -> list[Appointment]:
+    """The delayed second look after a move (``appointments.follow_moved_slot``); idempotent."""
+    async with in_transaction() as conn:
+        slot = await CapacitySlot.filter(id=slot_id).using_db(conn).select_for_update().first()
+        if slot is None or slot.state != SlotState.OPEN:
+            return []
+        return await _follow(conn, slot.id, slot.starts_at, slot.ends_at, Actor.system(), reason)
+
+
+async def _follow(
+    conn: BaseDBAsyncClient,
+    slot_id: int,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    actor: Actor,
+    reason: str,
+) -> list[Appointment]:
+    """Give the slot's open appointments that are not at its time the slot's time, each audited,
+    reminded anew and told (one notice per move, with that move's times)."""
+    found = (
+        await Appointment.filter(slot_id=slot_id, state__in=OPEN_STATES).using_db(conn).select_for_update()
+    )
+    moved = [a for a in found if a.starts_at != starts_at]
+    for appointment in moved:
+        old = appointment.starts_at
+        appointment.starts_at, appointment.ends_at, appointment.updated_at = starts_at, ends_at, clock.now()
+        await appointment.save(using_db=conn, update_fields=["starts_at", "ends_at", "updated_at"])
+        await audit.record(
+            actor,
+            "appointments.moved_by_site",
+            target_type="appointment",
+            target_id=appointment.id,
+            before={"starts_at": old.isoformat()},
+            after={"starts_at": starts_at.isoformat(), "reason": reason},
+            using_db=conn,
+        )
+        await appointments.schedule_reminders(appointment, conn)
+        await enqueue(
+            appointments.MOVED_BY_SITE_TOPIC,
+            {
+                "appointment_id": appointment.id,
+                "user_id": appointment.user_id,
+                "before": old.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
+                "to": starts_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
+                "reason": reason,
+            },
+            using_db=conn,
+            key=f"{appointments.MOVED_BY_SITE_TOPIC}:{appointment.id}:{int(starts_at.timestamp())}",
+        )
+    return moved

@@ -58,6 +58,7 @@ from domain.shared.actor import Actor
 REMINDER_TOPIC = "appointments.reminder"
 CANCELLED_BY_SITE_TOPIC = "appointments.cancelled_by_site"
 MOVED_BY_SITE_TOPIC = "appointments.moved_by_site"
+FOLLOW_MOVED_SLOT_TOPIC = "appointments.follow_moved_slot"
 REMINDERS = {"day": dt.timedelta(days=1), "hour": dt.timedelta(hours=1)}
 # Check-in codes: no 0/O or 1/I, read aloud and typed without mistakes.
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"

@@ -546,6 +546,38 @@ async def test_a_slot_moved_within_its_day_keeps_everyones_place_tells_them_and_
     assert reminded == ["2026-03-03 11:15", "2026-03-03 11:15"]  # the old times' reminders stayed silent
 
 
+async def test_a_booking_that_raced_a_move_and_kept_the_old_time_is_moved_by_the_second_look(
+    client: httpx.AsyncClient, app: Sanic
+) -> None:
+    tuesday = MONDAY + dt.timedelta(days=1)
+    with at(MONDAY):
+        service = await open_hall()
+        alice = await verified(client, "alice")
+        first = (await slots_on(client, service, tuesday))[0]
+        later = dt.datetime.combine(tuesday, dt.time(10, 45), CHINA)
+        staff = await scanner(client)
+        moved = await client.post(
+            f"{STAFF}/slots/{first['slot_id']}/move",
+            json={"starts_at": later.isoformat(), "reason": "医生晚到"},
+            headers=staff,
+        )
+        # A booking that read the slot before the move and committed after it: the old time, no notice.
+        late = await booked(client, alice, service, first["slot_id"])
+        old = dt.datetime.fromisoformat(first["starts_at"])
+        await Appointment.filter(id=late["id"]).update(starts_at=old, ends_at=old + dt.timedelta(minutes=30))
+    with at(MONDAY, 8, 1):  # the second look is due 30 s after the move
+        await run_due_jobs(app)
+        await run_due_jobs(app)  # the notice it wrote
+        alice = await login(client, "alice")
+        mine = (await client.get(f"{BASE}/{late['id']}", headers=alice.headers)).json()
+
+    assert moved.status_code == 200 and moved.json()["items"] == []
+    assert mine["starts_at"] == later.isoformat() and mine["state"] == "booked"
+    told = [m.params for m in await InboxMessage.filter(user_id=alice.id, kind="appointment_moved")]
+    assert [(t["before"], t["time"]) for t in told] == [("2026-03-03 09:00", "2026-03-03 10:45")]
+    assert await AuditRecord.filter(action="appointments.moved_by_site", actor_kind="system").count() == 1
+
+
 # -- concurrency (PostgreSQL) ----------------------------------------------------------------------
 
 
