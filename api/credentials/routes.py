@@ -105,13 +105,14 @@ async def public_keys(request: Request) -> HTTPResponse:
 @documented(RevocationsOut)
 async def revocations(request: Request) -> HTTPResponse:
     query = parse_query(request, RevocationsQuery)
-    current = await service.revocation_list()
-    changed = query.since is None or query.since != current.version
-    document = current.document if changed else {**current.document, "entries": []}
-    signature = current.signature if changed else service.sign_document(document)
+    current = await service.revocation_list(query.since)
     return respond(
         RevocationsOut(
-            version=current.version, changed=changed, document=document, kid=current.kid, signature=signature
+            version=current.version,
+            changed=current.changed,
+            document=current.document,
+            kid=current.kid,
+            signature=current.signature,
         )
     )
 

@@ -338,37 +338,43 @@ async def check_pin(subject: CredentialSubject, pin: str | None) -> None:
 @dataclass(frozen=True)
 class RevocationList:
     version: int
+    changed: bool  # False: the scanner's ``since`` is the current version, and no entries are sent
     document: dict[str, Any]  # signed: {"version", "issued_at", "entries": [...]}
     kid: str
     signature: str
 
 
-async def revocation_list() -> RevocationList:
+async def revocation_list(since: int | None = None) -> RevocationList:
     """Refs a scanner must refuse even though their signature is good: every frozen or revoked subject
     of a kind with a static code, and any other changed within the last day (their codes have
-    expired by then). Signed with the credential key, so a scanner may keep it on disk."""
+    expired by then). Signed with the credential key, so a scanner may keep it on disk. A scanner
+    already at the current version (``since``) gets an empty, still signed, answer."""
     last = await RevocationEvent.all().order_by("-id").only("id").first()
     version = last.id if last else 0
-    static_kinds = [k.value for k, p in POLICIES.items() if p.static_allowed]
-    since = clock.now() - REVOCATION_HORIZON
-    rows = (
-        await CredentialSubject.filter(status__in=[SubjectStatus.FROZEN, SubjectStatus.REVOKED])
-        .filter(updated_at__gte=since)
-        .order_by("id")
-    )
-    rows += await CredentialSubject.filter(
-        status__in=[SubjectStatus.FROZEN, SubjectStatus.REVOKED], kind__in=static_kinds, updated_at__lt=since
-    ).order_by("id")
+    changed = since != version
+    rows: list[CredentialSubject] = []
+    if changed:
+        static_kinds = [k.value for k, p in POLICIES.items() if p.static_allowed]
+        since_day = clock.now() - REVOCATION_HORIZON
+        inactive = [SubjectStatus.FROZEN, SubjectStatus.REVOKED]
+        rows = await CredentialSubject.filter(status__in=inactive, updated_at__gte=since_day).order_by("id")
+        rows += await CredentialSubject.filter(
+            status__in=inactive, kind__in=static_kinds, updated_at__lt=since_day
+        ).order_by("id")
     document = {
         "version": version,
         "issued_at": clock.now().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "entries": [{"ref": s.ref, "kind": s.kind, "status": s.status.value} for s in rows],
     }
     return RevocationList(
-        version=version, document=document, kid=config().ring.active_kid, signature=sign_document(document)
+        version=version,
+        changed=changed,
+        document=document,
+        kid=config().ring.active_kid,
+        signature=_sign_document(document),
     )
 
 
-def sign_document(document: dict[str, Any]) -> str:
+def _sign_document(document: dict[str, Any]) -> str:
     """base64url Ed25519 over the document's canonical JSON, with the active credential key."""
     return b64url(config().ring.sign_raw(canonical_json(document)))
