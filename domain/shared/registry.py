@@ -27,8 +27,11 @@ class DuplicateRegistration(ValueError):
 def _same(a: object, b: object) -> bool:
     if a is b:
         return True
-    origin = (getattr(a, "__module__", None), getattr(a, "__qualname__", None))
-    return origin[1] is not None and origin == (getattr(b, "__module__", None), getattr(b, "__qualname__", None))
+
+    def origin(entry: object) -> tuple[object, object]:
+        return getattr(entry, "__module__", None), getattr(entry, "__qualname__", None)
+
+    return origin(a)[1] is not None and origin(a) == origin(b)
 
 
 class Registry(Generic[K, V]):
