@@ -23,6 +23,10 @@ class PublicPaymentError(Exception):
         super().__init__(f"public payment {code}: {message}")
 
 
+class PublicPaymentUnavailable(PublicPaymentError):
+    """The outcome is unknown (a timeout, a connection reset, a 5xx): ask again later."""
+
+
 class CallbackInvalid(Exception):
     """``reason``: ``signature``, ``stale`` or ``malformed``."""
 
@@ -45,6 +49,7 @@ class NoticeState:
     amount_fen: int
     payment_id: str | None  # the platform's own id of the payment
     receipt_url: str | None  # 电子票据
+    paid_at: dt.datetime | None = None  # when the platform took the money (reconciliation's day)
 
 
 class PublicPayment(Protocol):
@@ -53,6 +58,11 @@ class PublicPayment(Protocol):
     ) -> Notice: ...
 
     async def query(self, notice_number: str) -> NoticeState: ...
+
+    async def close_notice(self, notice_number: str) -> None:
+        """Withdraw an unpaid notice (its deadline passed, or what it was for was cancelled);
+        ``PublicPaymentError("ALREADY_PAID")`` when it was paid meanwhile."""
+        ...
 
     def verify_callback(self, headers: Mapping[str, str], body: bytes, now: dt.datetime) -> NoticeState:
         """The paid notice a callback announces, or ``CallbackInvalid``."""

@@ -21,7 +21,9 @@ class WeChatPayError(Exception):
 
 
 class WeChatPayUnavailable(WeChatPayError):
-    """A network failure, a timeout or a 5xx: retry later."""
+    """The outcome is unknown: a network failure, a timeout, a connection reset, a 5xx or
+    ``SYSTEM_ERROR``. The request may or may not have been carried out: ask again (query) later;
+    never treat it as a refusal."""
 
 
 class NotificationInvalid(Exception):
@@ -57,6 +59,18 @@ class Transaction:
     total_fen: int
     mchid: str
     appid: str
+    # When the provider took the money (``success_time``), in its own clock: reconciliation files a
+    # payment under this day, not under the day our notification happened to arrive.
+    success_time: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class RefundStatus:
+    """The provider's view of one refund (a refund query's answer)."""
+
+    out_refund_no: str
+    status: str  # SUCCESS, PROCESSING, CLOSED, ABNORMAL
+    success_time: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -81,11 +95,19 @@ class WeChatPay(Protocol):
 
     async def query(self, out_trade_no: str) -> Transaction: ...
 
-    async def close(self, out_trade_no: str) -> None: ...
+    async def close(self, out_trade_no: str) -> None:
+        """Close an unpaid order; ``WeChatPayError("ORDERPAID")`` when it was paid meanwhile."""
+        ...
 
     async def refund(self, *, out_trade_no: str, out_refund_no: str, refund_fen: int, total_fen: int) -> str:
         """Ask for a refund; the answer is its status (PROCESSING, SUCCESS); the result comes by
-        notification."""
+        notification. ``WeChatPayUnavailable`` when the outcome is unknown (ask ``query_refund``
+        later); any other ``WeChatPayError`` is a definite refusal (e.g. ``NOT_ENOUGH``)."""
+        ...
+
+    async def query_refund(self, out_refund_no: str) -> RefundStatus:
+        """Where a refund stands; ``WeChatPayError("RESOURCE_NOT_EXISTS")`` when the provider never
+        received it (then it may be asked for again under the same number)."""
         ...
 
     def verify(self, headers: Mapping[str, str], body: bytes, now: dt.datetime) -> Notification:
