@@ -15,7 +15,7 @@ PORT    ?= 8000
 help:
 	@echo "make run         install, migrate, load demo data, build H5 and serve http://$(HOST):$(PORT)"
 	@echo "make test        install and run the whole suite (import contracts, pytest, H5 end-to-end)"
-	@echo "make lint        ruff and mypy --strict"
+	@echo "make lint        ruff check, ruff format --check, mypy --strict, import contracts"
 	@echo "make bench       benchmarks beside a bare-Sanic baseline"
 	@echo "make migrations  write a migration for model changes (name=...)"
 	@echo "make i18n        extract messages and update locales/*/messages.po"
