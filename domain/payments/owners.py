@@ -16,8 +16,9 @@ and payments asks it, never the other way round:
 - ``paid`` / ``refunded`` / ``closed``: told once each through the outbox (delivery is at least
   once, so each is idempotent: the owner checks its own state first).
 - ``policy``: how much of a paid order the payer gets back when *they* cancel at a given time (all,
-  all but a fee, or nothing). A cancellation by the site (a slot cancelled, a spot closed) always
-  gives everything back, whatever the policy.
+  all but a fee, or nothing). Asynchronous: the owner reads its own rules (an appointment's service
+  and start time), through the caller's transaction when there is one. A cancellation by the site
+  (a slot cancelled, a spot closed) always gives everything back, whatever the policy.
 - ``reopens``: whether ``start`` on an order that closed unpaid (its deadline passed) opens a new
   order for the same purpose (an application's fee can be paid later) or refuses with
   ``payment_order_closed`` (an appointment's place is gone with its hold).
@@ -81,7 +82,7 @@ class PaymentOwner(Protocol):
 
     async def closed(self, order: PaymentOrder, job: Job) -> None: ...
 
-    def policy(self, order: PaymentOrder, at: dt.datetime) -> RefundPolicy: ...
+    async def policy(self, order: PaymentOrder, at: dt.datetime) -> RefundPolicy: ...
 
 
 class PaymentOwnerBase:
@@ -103,7 +104,7 @@ class PaymentOwnerBase:
     async def closed(self, order: PaymentOrder, job: Job) -> None:
         return None
 
-    def policy(self, order: PaymentOrder, at: dt.datetime) -> RefundPolicy:
+    async def policy(self, order: PaymentOrder, at: dt.datetime) -> RefundPolicy:
         return FULL_REFUND
 
 
