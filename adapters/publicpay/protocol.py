@@ -13,6 +13,7 @@ from typing import Any
 from adapters.publicpay.port import CallbackInvalid, NoticeState
 
 MAX_SKEW_SECONDS = 300
+CHINA = dt.timezone(dt.timedelta(hours=8))
 HEADERS = ("X-Nontax-Timestamp", "X-Nontax-Nonce", "X-Nontax-Signature")
 
 
@@ -41,17 +42,30 @@ def verify_signature(key: bytes, headers: Mapping[str, str], body: bytes, now: d
         raise CallbackInvalid("stale")
 
 
+def notice_state(data: Mapping[str, Any]) -> NoticeState:
+    """A notice as the platform describes it (a callback's body, a query's answer); ``KeyError``,
+    ``TypeError`` or ``ValueError`` when it does not. ``paid_at``: ISO 8601, China time unless it
+    names its offset."""
+    paid_at = dt.datetime.fromisoformat(str(data["paid_at"])) if data.get("paid_at") else None
+    if paid_at is not None and paid_at.tzinfo is None:
+        paid_at = paid_at.replace(tzinfo=CHINA)
+    return NoticeState(
+        notice_number=str(data["notice_number"]),
+        order_number=str(data["order_number"]),
+        paid=data["status"] == "PAID",
+        amount_fen=int(data["amount_fen"]),
+        payment_id=str(data["payment_id"]) if data.get("payment_id") else None,
+        receipt_url=str(data["receipt_url"]) if data.get("receipt_url") else None,
+        paid_at=paid_at,
+    )
+
+
 def verify_callback(key: bytes, headers: Mapping[str, str], body: bytes, now: dt.datetime) -> NoticeState:
     verify_signature(key, headers, body, now)
     try:
-        data = json.loads(body)
-        return NoticeState(
-            notice_number=str(data["notice_number"]),
-            order_number=str(data["order_number"]),
-            paid=data["status"] == "PAID",
-            amount_fen=int(data["amount_fen"]),
-            payment_id=str(data["payment_id"]),
-            receipt_url=str(data["receipt_url"]) if data.get("receipt_url") else None,
-        )
+        state = notice_state(json.loads(body))
     except (KeyError, TypeError, ValueError):
         raise CallbackInvalid("malformed") from None
+    if state.payment_id is None:
+        raise CallbackInvalid("malformed")  # a callback announces a payment: it names it
+    return state

@@ -4,39 +4,53 @@ Every request is signed with the merchant key (``Authorization: WECHATPAY2-SHA25
 and every response's signature is checked against the platform keys before its body is believed.
 Endpoints (JSAPI, merchant mode): POST /v3/pay/transactions/jsapi, GET
 /v3/pay/transactions/out-trade-no/{no}, POST .../{no}/close, POST /v3/refund/domestic/refunds,
-GET /v3/bill/tradebill → download_url (CSV).
+GET /v3/refund/domestic/refunds/{no}, GET /v3/bill/tradebill → download_url (CSV, checked by its
+SHA1; the file itself is not signed).
+
+What is a refusal and what is not: a 4xx with the provider's ``{"code", "message"}`` is a definite
+answer (``WeChatPayError(code)``); a timeout, a reset connection, a 5xx, ``SYSTEM_ERROR``,
+``FREQUENCY_LIMITED``, an answer we cannot read or whose signature does not check leave the outcome
+unknown (``WeChatPayUnavailable``): the caller asks again (query) rather than concluding.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
+import hmac
 import io
 import json
 import secrets
 import time
-from collections.abc import Mapping
-from decimal import Decimal
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import aiohttp
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
 from wechatpayv3.utils import rsa_sign
+from yarl import URL
 
 from adapters.wechatpay import apiv3
 from adapters.wechatpay.port import (
     Notification,
     NotificationInvalid,
     Prepay,
+    RefundStatus,
     StatementLine,
     Transaction,
     WeChatPayError,
     WeChatPayUnavailable,
 )
 
-TIMEOUT = aiohttp.ClientTimeout(total=10)
 CHINA = dt.timezone(dt.timedelta(hours=8))
+# Codes whose request may or may not have been carried out (the provider's own advice: retry).
+UNKNOWN_OUTCOME = frozenset({"SYSTEM_ERROR", "FREQUENCY_LIMITED"})
+# The day's bill does not exist because nothing happened that day: an empty statement.
+NO_STATEMENT = "NO_STATEMENT_EXIST"
 
 
 class WeChatPayClient:
@@ -51,6 +65,7 @@ class WeChatPayClient:
         apiv3_key: str,
         platform_keys: Mapping[str, RSAPublicKey],
         notify_url: str,
+        timeout_seconds: float = 10.0,
     ) -> None:
         if len(apiv3_key) != 32:
             raise ValueError("the APIv3 key has 32 characters")
@@ -62,6 +77,7 @@ class WeChatPayClient:
         self._apiv3_key = apiv3_key
         self._platform_keys = dict(platform_keys)
         self._notify_url = notify_url
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: aiohttp.ClientSession | None = None
 
     @classmethod
@@ -116,7 +132,8 @@ class WeChatPayClient:
                 "payer": {"openid": openid},
             },
         )
-        prepay_id = str(answer["prepay_id"])
+        with _readable():
+            prepay_id = str(answer["prepay_id"])
         return Prepay(
             prepay_id, apiv3.jsapi_pay_params(self.appid, prepay_id, self._key, dt.datetime.now(dt.UTC))
         )
@@ -125,16 +142,19 @@ class WeChatPayClient:
         answer = await self._call(
             "GET", f"/v3/pay/transactions/out-trade-no/{out_trade_no}?mchid={self.mchid}"
         )
-        return Transaction(
-            out_trade_no=str(answer["out_trade_no"]),
-            trade_state=str(answer["trade_state"]),
-            transaction_id=answer.get("transaction_id"),
-            total_fen=int(answer.get("amount", {}).get("total", 0)),
-            mchid=str(answer.get("mchid", "")),
-            appid=str(answer.get("appid", "")),
-        )
+        with _readable():
+            return Transaction(
+                out_trade_no=str(answer["out_trade_no"]),
+                trade_state=str(answer["trade_state"]),
+                transaction_id=answer.get("transaction_id"),
+                total_fen=int(answer.get("amount", {}).get("total", 0)),
+                mchid=str(answer.get("mchid", "")),
+                appid=str(answer.get("appid", "")),
+                success_time=_instant(answer.get("success_time")),
+            )
 
     async def close(self, out_trade_no: str) -> None:
+        # 204 when closed; a paid order answers 400 ORDERPAID, raised as such by _call.
         await self._call(
             "POST", f"/v3/pay/transactions/out-trade-no/{out_trade_no}/close", {"mchid": self.mchid}
         )
@@ -150,7 +170,17 @@ class WeChatPayClient:
                 "amount": {"refund": refund_fen, "total": total_fen, "currency": "CNY"},
             },
         )
-        return str(answer.get("status", "PROCESSING"))
+        with _readable():
+            return str(answer["status"])
+
+    async def query_refund(self, out_refund_no: str) -> RefundStatus:
+        answer = await self._call("GET", f"/v3/refund/domestic/refunds/{out_refund_no}")
+        with _readable():
+            return RefundStatus(
+                out_refund_no=str(answer["out_refund_no"]),
+                status=str(answer["status"]),
+                success_time=_instant(answer.get("success_time")),
+            )
 
     def verify(self, headers: Mapping[str, str], body: bytes, now: dt.datetime) -> Notification:
         return apiv3.verify_notification(
@@ -158,11 +188,29 @@ class WeChatPayClient:
         )
 
     async def statement(self, day: dt.date) -> list[StatementLine]:
-        answer = await self._call("GET", f"/v3/bill/tradebill?bill_date={day.isoformat()}&bill_type=ALL")
-        url = str(answer["download_url"])
-        path = url.removeprefix(self._base)
-        text = await self._download(path)
-        return parse_trade_bill(text)
+        try:
+            answer = await self._call("GET", f"/v3/bill/tradebill?bill_date={day.isoformat()}&bill_type=ALL")
+        except WeChatPayError as exc:
+            if exc.code == NO_STATEMENT and not isinstance(exc, WeChatPayUnavailable):
+                return []
+            raise
+        with _readable():
+            url, hash_type, hash_value = (
+                URL(str(answer["download_url"])),
+                str(answer["hash_type"]),
+                str(answer["hash_value"]),
+            )
+        if url.origin() != URL(self._base).origin():
+            # The download is signed like any request: it goes to the API's own host or nowhere.
+            raise WeChatPayUnavailable("MALFORMED", f"bill download outside the API host: {url.host}")
+        raw = await self._download(url.raw_path_qs)
+        if hash_type != "SHA1" or not hmac.compare_digest(
+            hashlib.sha1(raw).hexdigest(),
+            hash_value.lower(),  # noqa: S324 (the provider's choice)
+        ):
+            raise WeChatPayUnavailable("BILL_HASH", "the bill does not match its hash")
+        with _readable():
+            return parse_trade_bill(raw.decode("utf-8-sig"))
 
     async def aclose(self) -> None:
         if self._session is not None:
@@ -178,49 +226,75 @@ class WeChatPayClient:
             f'timestamp="{timestamp}",serial_no="{self._serial}"'
         )
 
-    def _http(self) -> aiohttp.ClientSession:
+    async def _send(self, method: str, path: str, body: str) -> tuple[int, Mapping[str, str], bytes]:
+        """One signed request; a network failure, timeout or reset is an unknown outcome."""
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=TIMEOUT)
-        return self._session
-
-    async def _call(self, method: str, path: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")) if payload is not None else ""
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
         headers = {
             "Authorization": self._authorization(method, path, body),
             "Accept": "application/json",
             "Content-Type": "application/json",
         }
         try:
-            async with self._http().request(
-                method, self._base + path, data=body.encode() or None, headers=headers
+            async with self._session.request(
+                method, URL(self._base + path, encoded=True), data=body.encode() or None, headers=headers
             ) as response:
-                raw = await response.read()
-                status, answer_headers = response.status, dict(response.headers)
+                return response.status, response.headers, await response.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise WeChatPayUnavailable("NETWORK", str(exc)) from exc
-        if status >= 500:
+            raise WeChatPayUnavailable("NETWORK", f"{type(exc).__name__}: {exc}") from exc
+
+    async def _call(self, method: str, path: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")) if payload is not None else ""
+        status, headers, raw = await self._send(method, path, body)
+        if status >= 500 or status == 429:
             raise WeChatPayUnavailable(str(status), raw[:200].decode(errors="replace"))
         if raw:
             try:
                 apiv3.verify_signature(
-                    answer_headers, raw, platform_keys=self._platform_keys, now=dt.datetime.now(dt.UTC)
+                    headers, raw, platform_keys=self._platform_keys, now=dt.datetime.now(dt.UTC)
                 )
             except NotificationInvalid as exc:
                 raise WeChatPayUnavailable("RESPONSE_SIGNATURE", exc.reason) from exc
-        data: dict[str, Any] = json.loads(raw) if raw else {}
+        with _readable():
+            data = json.loads(raw) if raw else {}
+            if not isinstance(data, dict):
+                raise TypeError("the answer is not a JSON object")
         if status >= 400:
-            raise WeChatPayError(str(data.get("code", status)), str(data.get("message", "")))
+            code, message = str(data.get("code", status)), str(data.get("message", ""))
+            raise (WeChatPayUnavailable if code in UNKNOWN_OUTCOME else WeChatPayError)(code, message)
         return data
 
-    async def _download(self, path: str) -> str:
-        headers = {"Authorization": self._authorization("GET", path, "")}
-        try:
-            async with self._http().get(self._base + path, headers=headers) as response:
-                if response.status >= 400:
-                    raise WeChatPayUnavailable(str(response.status), "bill download failed")
-                return (await response.read()).decode("utf-8-sig")
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise WeChatPayUnavailable("NETWORK", str(exc)) from exc
+    async def _download(self, path_qs: str) -> bytes:
+        status, _headers, raw = await self._send("GET", path_qs, "")
+        if status >= 400:
+            raise WeChatPayUnavailable(str(status), "bill download failed")
+        return raw
+
+
+@contextmanager
+def _readable() -> Iterator[None]:
+    """A signed answer without the fields the published shape promises: we cannot tell what
+    happened, so the outcome is unknown rather than a refusal."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+        raise WeChatPayUnavailable("MALFORMED", f"{type(exc).__name__}: {exc}") from exc
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    """An RFC 3339 time as the provider writes it (``2024-05-20T13:29:35+08:00``)."""
+    if not value:
+        return None
+    parsed = dt.datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=CHINA)
+
+
+def _fen(yuan: str) -> int:
+    """Yuan with two decimals, exactly, as fen (``1234.50`` → 123450); anything finer is refused."""
+    fen = Decimal(yuan or "0") * 100
+    if fen != fen.to_integral_value():
+        raise ValueError(f"not a whole number of fen: {yuan!r}")
+    return int(fen)
 
 
 def parse_trade_bill(text: str) -> list[StatementLine]:
@@ -250,7 +324,7 @@ def parse_trade_bill(text: str) -> list[StatementLine]:
                 out_trade_no=cell.get("商户订单号", ""),
                 transaction_id=cell.get("微信订单号", ""),
                 out_refund_no=refund_no,
-                amount_fen=int((Decimal(amount or "0") * 100).to_integral_value()),  # yuan, exactly
+                amount_fen=_fen(amount),
                 state="SUCCESS" if kind == "payment" else "REFUND",
             )
         )
