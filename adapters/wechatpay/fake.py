@@ -27,9 +27,24 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from adapters.wechatpay import apiv3
-from adapters.wechatpay.port import Notification, Prepay, StatementLine, Transaction, WeChatPayError
+from adapters.wechatpay.port import (
+    Notification,
+    Prepay,
+    RefundStatus,
+    StatementLine,
+    Transaction,
+    WeChatPayError,
+    WeChatPayUnavailable,
+)
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+@dataclass
+class _Refund:
+    fen: int
+    status: str = "PROCESSING"  # SUCCESS, CLOSED, ABNORMAL
+    success_time: dt.datetime | None = None
 
 
 @dataclass
@@ -40,7 +55,8 @@ class _Order:
     openid: str
     state: str = "NOTPAY"
     transaction_id: str | None = None
-    refunds: dict[str, tuple[int, str]] = field(default_factory=dict)  # out_refund_no → (fen, status)
+    success_time: dt.datetime | None = None  # when the payer paid (the desk's ``at``)
+    refunds: dict[str, _Refund] = field(default_factory=dict)  # by out_refund_no
 
 
 @dataclass(frozen=True)
@@ -98,6 +114,11 @@ class SandboxWeChatPay:
         # the notification path turn this off and complete them with complete_refund().
         self.instant_refunds = True
         self.lines: dict[dt.date, list[StatementLine]] = {}
+        # Test hooks for outcomes unknown: the next ``refund`` calls that time out (after the
+        # provider took the request, or before it did), and the order or refund numbers about which
+        # every call fails with a 5xx (``WeChatPayUnavailable``) until removed from the set.
+        self._timeouts: list[bool] = []
+        self.down: set[str] = set()
 
     # -- the port --------------------------------------------------------------------------------
 
@@ -114,25 +135,48 @@ class SandboxWeChatPay:
         return Prepay(prepay_id=prepay_id, pay_params=params)
 
     async def query(self, out_trade_no: str) -> Transaction:
+        self._reachable(out_trade_no)
         order = self._order(out_trade_no)
         return Transaction(
-            out_trade_no, order.state, order.transaction_id, order.total_fen, self.mchid, self.appid
+            out_trade_no,
+            order.state,
+            order.transaction_id,
+            order.total_fen,
+            self.mchid,
+            self.appid,
+            success_time=order.success_time,
         )
 
     async def close(self, out_trade_no: str) -> None:
+        self._reachable(out_trade_no)
         order = self._order(out_trade_no)
-        if order.state == "SUCCESS":
+        if order.state in ("SUCCESS", "REFUND"):
             raise WeChatPayError("ORDERPAID", "the order is paid")
         order.state = "CLOSED"
 
     async def refund(self, *, out_trade_no: str, out_refund_no: str, refund_fen: int, total_fen: int) -> str:
+        self._reachable(out_trade_no)
+        self._reachable(out_refund_no)
+        timeout = self._timeouts.pop(0) if self._timeouts else None
+        if timeout is False:  # lost on the way: the provider never saw it
+            raise WeChatPayUnavailable("TIMEOUT", "no answer (never received)")
         order = self._order(out_trade_no)
         if order.state not in ("SUCCESS", "REFUND"):
             raise WeChatPayError("RESOURCE_NOT_EXISTS", "the order is not paid")
-        order.refunds.setdefault(out_refund_no, (refund_fen, "PROCESSING"))
+        order.refunds.setdefault(out_refund_no, _Refund(refund_fen))
+        if timeout:  # carried out, but the answer is lost: the outcome is unknown to the caller
+            raise WeChatPayUnavailable("TIMEOUT", "no answer (carried out)")
         if self.instant_refunds:
             self.complete_refund(out_refund_no)  # as WeChat Pay may: SUCCESS in the answer itself
-        return order.refunds[out_refund_no][1]
+        return order.refunds[out_refund_no].status
+
+    async def query_refund(self, out_refund_no: str) -> RefundStatus:
+        self._reachable(out_refund_no)
+        found = self._refund(out_refund_no)
+        if found is None:
+            raise WeChatPayError("RESOURCE_NOT_EXISTS", out_refund_no)
+        refund = found[1]
+        return RefundStatus(out_refund_no, refund.status, refund.success_time)
 
     def verify(self, headers: Mapping[str, str], body: bytes, now: dt.datetime) -> Notification:
         return apiv3.verify_notification(
@@ -151,14 +195,23 @@ class SandboxWeChatPay:
 
     # -- the sandbox's own counter: paying, refunding, notifying ----------------------------------
 
+    def time_out_refunds(self, *, carried_out: bool = True, times: int = 1) -> None:
+        """The next ``times`` refund requests time out (``WeChatPayUnavailable``). ``carried_out``:
+        the provider took the request (the refund is PROCESSING there; ``complete_refund`` or
+        ``refuse_refund`` answers later); otherwise it never saw it (``query_refund`` answers
+        RESOURCE_NOT_EXISTS)."""
+        self._timeouts.extend([carried_out] * times)
+
     def pay(self, out_trade_no: str, *, at: dt.datetime | None = None) -> tuple[dict[str, str], bytes]:
-        """The payer pays: the order succeeds and the success notification is returned, signed."""
+        """The payer pays at ``at`` (the success time): the order succeeds and the success
+        notification is returned, signed at that time."""
         at = at or dt.datetime.now(dt.UTC)
         order = self._order(out_trade_no)
         if order.state == "CLOSED":
             raise WeChatPayError("ORDERCLOSED", "the order is closed")
         if order.state == "NOTPAY":
             order.state, order.transaction_id = "SUCCESS", "42000" + secrets.token_hex(12)
+            order.success_time = at
             self._line(
                 at,
                 StatementLine(
@@ -170,9 +223,10 @@ class SandboxWeChatPay:
     def transaction_notification(
         self, out_trade_no: str, /, *, at: dt.datetime | None = None, **changes: Any
     ) -> tuple[dict[str, str], bytes]:
-        """The TRANSACTION.SUCCESS notification of a paid order (``changes`` overwrite fields: a test's
-        wrong amount or foreign mchid)."""
+        """The TRANSACTION.SUCCESS notification of a paid order, signed at ``at`` (``changes``
+        overwrite fields: a test's wrong amount or foreign mchid)."""
         order = self._order(out_trade_no)
+        paid_at = order.success_time or at or dt.datetime.now(dt.UTC)
         resource = {
             "mchid": self.mchid,
             "appid": self.appid,
@@ -181,7 +235,7 @@ class SandboxWeChatPay:
             "trade_type": "JSAPI",
             "trade_state": "SUCCESS",
             "trade_state_desc": "支付成功",
-            "success_time": (at or dt.datetime.now(dt.UTC)).astimezone(CHINA).isoformat(),
+            "success_time": paid_at.astimezone(CHINA).isoformat(),
             "payer": {"openid": order.openid},
             "amount": {"total": order.total_fen, "payer_total": order.total_fen, "currency": "CNY"},
             **changes,
@@ -191,35 +245,48 @@ class SandboxWeChatPay:
     def complete_refund(
         self, out_refund_no: str, *, at: dt.datetime | None = None
     ) -> tuple[dict[str, str], bytes]:
-        """The refund goes through: its REFUND.SUCCESS notification, signed."""
+        """The refund goes through at ``at``: its REFUND.SUCCESS notification, signed."""
         at = at or dt.datetime.now(dt.UTC)
-        order = next(o for o in self.orders.values() if out_refund_no in o.refunds)
-        fen, status = order.refunds[out_refund_no]
-        if status != "SUCCESS":
-            order.refunds[out_refund_no] = (fen, "SUCCESS")
-            order.state = "REFUND"
-            self._line(
-                at,
-                StatementLine(
-                    "refund", order.out_trade_no, order.transaction_id or "", out_refund_no, fen, "SUCCESS"
-                ),
-            )
-        resource = {
+        order, refund = self._known_refund(out_refund_no)
+        if refund.status != "SUCCESS":
+            refund.status, refund.success_time, order.state = "SUCCESS", at, "REFUND"
+            paid_by = order.transaction_id or ""
+            line = StatementLine("refund", order.out_trade_no, paid_by, out_refund_no, refund.fen, "SUCCESS")
+            self._line(at, line)
+        return self.refund_notification(out_refund_no, at=at)
+
+    def refuse_refund(
+        self, out_refund_no: str, *, status: str = "ABNORMAL", at: dt.datetime | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        """The refund fails for good (``ABNORMAL``: the payer's card is gone; ``CLOSED``): its
+        notification, signed."""
+        _, refund = self._known_refund(out_refund_no)
+        if refund.status == "PROCESSING":
+            refund.status = status
+        return self.refund_notification(out_refund_no, at=at)
+
+    def refund_notification(
+        self, out_refund_no: str, *, at: dt.datetime | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        """The REFUND.* notification of a refund as it stands, signed at ``at``."""
+        order, refund = self._known_refund(out_refund_no)
+        resource: dict[str, Any] = {
             "mchid": self.mchid,
             "out_trade_no": order.out_trade_no,
             "transaction_id": order.transaction_id,
             "out_refund_no": out_refund_no,
             "refund_id": "50300" + secrets.token_hex(10),
-            "refund_status": "SUCCESS",
-            "success_time": at.astimezone(CHINA).isoformat(),
+            "refund_status": refund.status,
             "amount": {
                 "total": order.total_fen,
-                "refund": fen,
+                "refund": refund.fen,
                 "payer_total": order.total_fen,
-                "payer_refund": fen,
+                "payer_refund": refund.fen,
             },
         }
-        return self.sign("REFUND.SUCCESS", resource, at=at)
+        if refund.success_time is not None:
+            resource["success_time"] = refund.success_time.astimezone(CHINA).isoformat()
+        return self.sign(f"REFUND.{refund.status}", resource, at=at)
 
     def sign(
         self, event_type: str, resource: dict[str, Any], *, at: dt.datetime | None = None
@@ -232,6 +299,22 @@ class SandboxWeChatPay:
             apiv3_key=self.apiv3_key,
             at=at or dt.datetime.now(dt.UTC),
         )
+
+    def _reachable(self, number: str) -> None:
+        if number in self.down:
+            raise WeChatPayUnavailable("SYSTEM_ERROR", "the sandbox is told to fail for " + number)
+
+    def _refund(self, out_refund_no: str) -> tuple[_Order, _Refund] | None:
+        for order in self.orders.values():
+            if out_refund_no in order.refunds:
+                return order, order.refunds[out_refund_no]
+        return None
+
+    def _known_refund(self, out_refund_no: str) -> tuple[_Order, _Refund]:
+        found = self._refund(out_refund_no)
+        if found is None:
+            raise WeChatPayError("RESOURCE_NOT_EXISTS", out_refund_no)
+        return found
 
     def _order(self, out_trade_no: str) -> _Order:
         order = self.orders.get(out_trade_no)
