@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from adapters.healthcard.port import HealthCardPlatform
 from adapters.identity.port import IdentityProvider
+from adapters.population.port import PopulationRegister
 from adapters.publicpay.port import PublicPayment
 from adapters.storage.port import Storage
 from adapters.wechat.port import WeChat
@@ -26,9 +27,20 @@ class Adapters:
     publicpay: PublicPayment | None = None
     # The provincial health card platform; None where it is not configured (no card can be issued).
     healthcard: HealthCardPlatform | None = None
+    # The population register's guardianship look-up; None where it is not configured (a child
+    # under 14 is then proven by a birth certificate that staff check).
+    population: PopulationRegister | None = None
 
     async def aclose(self) -> None:
-        adapters = (self.wechat, self.identity, self.storage, self.wechatpay, self.publicpay, self.healthcard)
+        adapters = (
+            self.wechat,
+            self.identity,
+            self.storage,
+            self.wechatpay,
+            self.publicpay,
+            self.healthcard,
+            self.population,
+        )
         for adapter in adapters:
             if adapter is not None:
                 await adapter.aclose()
@@ -57,6 +69,7 @@ def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
     if settings.sandbox:
         from adapters.healthcard.fake import SandboxHealthCardPlatform
         from adapters.identity.fake import SandboxIdentityProvider
+        from adapters.population.fake import SandboxPopulationRegister
         from adapters.publicpay.fake import SandboxPublicPayment
         from adapters.wechat.fake import SandboxWeChat
         from adapters.wechatpay.fake import SandboxWeChatPay, load_keys
@@ -74,6 +87,7 @@ def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
             wechatpay=SandboxWeChatPay(mchid=SANDBOX_MCHID, appid=settings.wechat_appid, keys=pay_keys),
             publicpay=SandboxPublicPayment(),
             healthcard=SandboxHealthCardPlatform(),
+            population=SandboxPopulationRegister(),
         )
     from adapters.identity.client import OidcIdentityProvider
     from adapters.wechat.client import WeChatClient
@@ -97,6 +111,19 @@ def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
         wechatpay=_wechatpay(settings),
         publicpay=_publicpay(settings),
         healthcard=_healthcard(settings),
+        population=_population(settings),
+    )
+
+
+def _population(settings: Settings) -> PopulationRegister | None:
+    if not settings.population_api_base:
+        return None
+    from adapters.population.client import PopulationRegisterClient
+
+    return PopulationRegisterClient(
+        base_url=settings.population_api_base,
+        app_id=settings.population_app_id,
+        app_secret=settings.population_app_secret,
     )
 
 

@@ -163,6 +163,12 @@ class Settings(BaseSettings):
     health_card_hospital_id: str = ""  # the organisation code the platform knows us by
     health_card_channel: str = ""
 
+    # The population register's guardianship look-up (人口库, adapters/population). Empty base URL:
+    # none outside the sandbox (every child under 14 then needs a birth certificate staff check).
+    population_api_base: str = ""
+    population_app_id: str = ""
+    population_app_secret: str = ""
+
     # WeChat subscribe-message template ids per notification kind, JSON {"kind": "template id"}.
     # A kind without a template goes to the in-app inbox only.
     subscribe_templates: str = json.dumps(
