@@ -23,7 +23,7 @@ from server.worker import Worker
 def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # The real modules register first, so that what a test adds vanishes with it and nothing else does.
     worker_module.import_job_modules()
-    monkeypatch.setattr(jobs, "HANDLERS", dict(jobs.HANDLERS))
+    monkeypatch.setattr(jobs, "HANDLERS", jobs.HANDLERS.copy())
     yield
 
 

@@ -16,7 +16,7 @@ from domain.appointments.errors import AppointmentNotActive, PaymentTooLate
 from domain.appointments.models import Appointment, AppointmentState, Site
 from domain.appointments.schedule import CHINA
 from domain.capacity.gate import Gate
-from domain.capacity.service import HOLD_EXPIRED_TOPIC
+from domain.capacity.owners import capacity_owners
 from domain.notifications.service import Notice, deliver
 from domain.outbox.jobs import Job, handler, schedule
 from domain.payments.jobs import owner as payment_owner
@@ -113,9 +113,14 @@ async def follow_moved_slot(job: Job) -> None:
     await queue.follow_moved_slot(int(job.payload["slot_id"]), str(job.payload.get("reason", "")))
 
 
-@handler(HOLD_EXPIRED_TOPIC)
-async def hold_expired(job: Job) -> None:
-    await service.hold_lapsed(int(job.payload["reservation_id"]), providers_of(job))
+class AppointmentPlaces:
+    """The capacity owner of appointments' resources (``domain.capacity.owners``)."""
+
+    async def hold_expired(self, reservation_id: int, job: Job) -> None:
+        await service.hold_lapsed(reservation_id, providers_of(job))
+
+
+capacity_owners.add(setup.CAPACITY_OWNER, AppointmentPlaces())
 
 
 @payment_owner("appointment")

@@ -19,6 +19,8 @@ from domain.shared import clock
 from domain.workdays.service import calendar_for
 
 RESOURCE_KINDS = {SiteKind.HALL: ResourceKind.COUNTER, SiteKind.HOSPITAL: ResourceKind.HOSPITAL}
+# The capacity owner of every service's resource (``domain.capacity.owners``; registered in jobs.py).
+CAPACITY_OWNER = "appointment"
 
 
 def names(value: dict[str, str]) -> dict[str, str]:
@@ -67,6 +69,7 @@ async def create_service(
         resource = await capacity.create_resource(
             f"appointments:{site.code}:{code}",
             RESOURCE_KINDS[site.kind],
+            owner=CAPACITY_OWNER,
             scope=site.code,
             walk_in_percent=walk_in_percent,
             using_db=conn,

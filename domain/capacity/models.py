@@ -28,6 +28,8 @@ class CapacityResource(Model):
     id = fields.BigIntField(primary_key=True)
     code = fields.CharField(max_length=96, unique=True)  # the owning module's reference
     kind = fields.CharEnumField(ResourceKind, max_length=16)
+    # The module whose places these are, told of lapsed holds (``domain.capacity.owners``).
+    owner = fields.CharField(max_length=32)
     scope = fields.CharField(max_length=64, db_index=True)  # the site staff scopes name
     # Of each slot's maximum, the share that may be sold at all (a scenic spot at 75 %).
     policy_percent = fields.SmallIntField(default=100)

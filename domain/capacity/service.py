@@ -83,6 +83,7 @@ async def create_resource(
     code: str,
     kind: ResourceKind,
     *,
+    owner: str,
     scope: str,
     policy_percent: int = 100,
     walk_in_percent: int = 0,
@@ -93,6 +94,7 @@ async def create_resource(
     return await CapacityResource.create(
         code=code,
         kind=kind,
+        owner=owner,
         scope=scope,
         policy_percent=policy_percent,
         walk_in_percent=walk_in_percent,

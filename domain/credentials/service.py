@@ -41,6 +41,7 @@ from domain.credentials.kinds import POLICIES, Kind
 from domain.credentials.models import CredentialSubject, RevocationEvent, SubjectStatus
 from domain.shared import clock, passwords, sql
 from domain.shared.actor import Actor
+from domain.shared.registry import Registry
 from domain.shared.signing import KeyRing, b64url, canonical_json
 
 # A scanner's clock may run this far ahead of ours (or ours behind) before a code is "not yet valid".
@@ -94,18 +95,14 @@ class Held:
 
 
 HolderLookup = Callable[[Actor, int], Awaitable[Held]]
-_HOLDERS: dict[Kind, HolderLookup] = {}
+# kind -> who may show it; one owning module per kind (a second registration fails at import).
+_HOLDERS: Registry[Kind, HolderLookup] = Registry("credential holder")
 
 
 def holder(kind: Kind) -> Callable[[HolderLookup], HolderLookup]:
     """Register how to find the thing of ``kind`` with this id that the actor may show (or raise the
     owner's not-found error)."""
-
-    def register(fn: HolderLookup) -> HolderLookup:
-        _HOLDERS[kind] = fn
-        return fn
-
-    return register
+    return _HOLDERS.register(kind)
 
 
 # -- subjects ----------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from typing import Any
 from domain.outbox.models import OutboxMessage, OutboxState
 from domain.shared import clock
 from domain.shared.kv import Keys, Redis
+from domain.shared.registry import Registry
 
 # China Standard Time has had no daylight saving since 1991, so a fixed offset is exact and needs
 # no tz database in the container.
@@ -60,18 +61,16 @@ class HandlerSpec:
     max_attempts: int
 
 
-# topic -> handler. Filled at import time by the @handler decorators of the domains' jobs modules.
-HANDLERS: dict[str, HandlerSpec] = {}
+# topic -> handler. Filled at import time by the @handler decorators of the domains' jobs modules;
+# a second handler of a topic fails at import (``DuplicateRegistration``).
+HANDLERS: Registry[str, HandlerSpec] = Registry("outbox handler")
 
 
 def handler(topic: str, *, max_attempts: int = 10) -> Callable[[JobHandler], JobHandler]:
     """Register the handler of ``topic``; it must be idempotent, because delivery is at least once."""
 
     def register(fn: JobHandler) -> JobHandler:
-        existing = HANDLERS.get(topic)
-        if existing is not None and existing.run is not fn:
-            raise ValueError(f"outbox topic {topic!r} already has a handler: {existing.run!r}")
-        HANDLERS[topic] = HandlerSpec(topic=topic, run=fn, max_attempts=max_attempts)
+        HANDLERS.add(topic, HandlerSpec(topic=topic, run=fn, max_attempts=max_attempts))
         return fn
 
     return register
@@ -100,7 +99,8 @@ class Schedule:
         return f"schedule:{self.topic}:{slot.strftime('%Y%m%dT%H%M%SZ')}"
 
 
-SCHEDULES: dict[str, Schedule] = {}
+# topic -> its schedule; one schedule per topic, like one handler.
+SCHEDULES: Registry[str, Schedule] = Registry("outbox schedule")
 
 
 def schedule(
@@ -109,7 +109,7 @@ def schedule(
     """Run ``topic`` periodically. One worker enqueues each slot (Redis NX, then the row's unique key)."""
     if every <= timedelta(0):
         raise ValueError("a schedule needs a positive period")
-    SCHEDULES[topic] = Schedule(topic=topic, every=every, at=at, payload=payload or {})
+    SCHEDULES.add(topic, Schedule(topic=topic, every=every, at=at, payload=payload or {}))
 
 
 # --- the outbox's own jobs ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ from domain.credentials.kinds import Kind
 from domain.credentials.service import Verified
 from domain.scanning.models import ScannerDevice
 from domain.shared.actor import Actor
+from domain.shared.registry import Registry
 
 DOMAIN_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,15 +47,12 @@ class Outcome:
 
 
 Action = Callable[[ScanContext, BaseDBAsyncClient], Awaitable[Outcome]]
-_ACTIONS: dict[Kind, Action] = {}
+# kind -> what scanning it does; one owning module per kind (a second registration fails at import).
+_ACTIONS: Registry[Kind, Action] = Registry("scan action")
 
 
 def action(kind: Kind) -> Callable[[Action], Action]:
-    def register(fn: Action) -> Action:
-        _ACTIONS[kind] = fn
-        return fn
-
-    return register
+    return _ACTIONS.register(kind)
 
 
 def action_for(kind: Kind) -> Action | None:

@@ -6,14 +6,16 @@ that is taken is a wiring mistake (two modules both claiming ``appointment``, a 
 left on the old topic): it fails at import, loudly, instead of one registration silently replacing
 the other and a message reaching the wrong module in production.
 
-The one tolerated repeat is the *same* definition registered again: the same object, or a
-function of the same module and qualified name (what ``importlib.reload`` of the registering
-module produces). Anything else raises :class:`DuplicateRegistration`.
+The one tolerated repeat is the *same* definition registered again: the same object, a function
+of the same module and qualified name (what ``importlib.reload`` of the registering module
+produces), or a record (a dataclass: an outbox handler's spec, a schedule) whose fields are the
+same in that sense. Anything else raises :class:`DuplicateRegistration`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import fields, is_dataclass
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
@@ -27,6 +29,10 @@ class DuplicateRegistration(ValueError):
 def _same(a: object, b: object) -> bool:
     if a is b:
         return True
+    if is_dataclass(a) and not isinstance(a, type) and type(a) is type(b):
+        return all(_same(getattr(a, f.name), getattr(b, f.name)) for f in fields(a))
+    if not callable(a):
+        return bool(a == b)  # plain values inside a record (a topic, a period, a payload)
 
     def origin(entry: object) -> tuple[object, object]:
         return getattr(entry, "__module__", None), getattr(entry, "__qualname__", None)
@@ -74,8 +80,17 @@ class Registry(Generic[K, V]):
     def items(self) -> list[tuple[K, V]]:
         return list(self._entries.items())
 
+    def values(self) -> list[V]:
+        return list(self._entries.values())
+
     def names(self) -> list[K]:
         return sorted(self._entries, key=str)
+
+    def copy(self) -> Registry[K, V]:
+        """The same entries in a new registry: a test swaps it in and what it adds vanishes with it."""
+        copied: Registry[K, V] = Registry(self.what)
+        copied._entries = dict(self._entries)
+        return copied
 
     def remove(self, name: K) -> None:
         """For tests that register a throwaway entry (never for production wiring)."""

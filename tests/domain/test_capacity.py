@@ -48,10 +48,13 @@ async def gate(settings: Settings) -> AsyncIterator[Gate]:
         await redis.aclose()
 
 
-async def slot(places: int | None, *, policy: int = 100, walk_in: int = 0) -> CapacitySlot:
+async def slot(
+    places: int | None, *, policy: int = 100, walk_in: int = 0, owner: str = "test"
+) -> CapacitySlot:
     resource = await capacity.create_resource(
         f"test:{uuid.uuid4().hex[:8]}",
         ResourceKind.COUNTER,
+        owner=owner,
         scope="SITE-1",
         policy_percent=policy,
         walk_in_percent=walk_in,
@@ -306,3 +309,80 @@ async def test_the_sweep_runs_every_minute_as_a_job(db: str, gate: Gate) -> None
         assert spec is not None
         await spec.run(Job(1, jobs.EXPIRE_TOPIC, {}, 1, context))
     assert await counters(s.id) == (0, 0)
+
+
+# -- owners: each lapse goes to the module whose places they are -----------------------------------
+
+
+class Recorder:
+    """A capacity owner that writes down what it is told."""
+
+    def __init__(self) -> None:
+        self.expired: list[int] = []
+
+    async def hold_expired(self, reservation_id: int, job: Any) -> None:
+        self.expired.append(reservation_id)
+
+
+async def run_hold_expired_jobs(gate: Gate) -> None:
+    """What the worker does with every ``capacity.hold_expired`` message in the outbox."""
+    from domain.outbox.jobs import Job, JobContext, handler_for
+
+    spec = handler_for(capacity.HOLD_EXPIRED_TOPIC)
+    assert spec is not None
+    context = JobContext(redis=gate.redis, keys=gate.keys, adapters=None)
+    for message in await OutboxMessage.filter(topic=capacity.HOLD_EXPIRED_TOPIC).order_by("id"):
+        await spec.run(Job(message.id, message.topic, message.payload, 1, context))
+
+
+async def test_each_owner_is_told_of_its_own_lapsed_holds_and_no_other(
+    db: str, gate: Gate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from domain.capacity import owners
+    from server.worker import import_job_modules
+
+    import_job_modules()  # as the worker: appointments registers itself as an owner
+    assert "appointment" in owners.capacity_owners
+    registry = owners.capacity_owners.copy()
+    monkeypatch.setattr(owners, "capacity_owners", registry)
+    monkeypatch.setattr("domain.capacity.jobs.capacity_owners", registry)
+    tickets, appointments = Recorder(), Recorder()
+    registry.add("ticket", tickets)  # a second owner, as the tourism module would register
+    registry.remove("appointment")  # stands in for appointments, to see what reaches it
+    registry.add("appointment", appointments)
+
+    with clock.frozen_at(T0):
+        gate_slot, booth_slot = await slot(3, owner="ticket"), await slot(3, owner="appointment")
+        ticket_holds = [
+            await take(gate, gate_slot.id, f"user:{i}", hold_for=dt.timedelta(minutes=15)) for i in range(2)
+        ]
+        booth_hold = await take(gate, booth_slot.id, "user:9", hold_for=dt.timedelta(minutes=15))
+    with clock.frozen_at(T0 + dt.timedelta(minutes=15)):
+        assert await capacity.expire_holds(gate) == 3
+        await run_hold_expired_jobs(gate)
+
+    assert sorted(tickets.expired) == sorted(ticket_holds)
+    assert appointments.expired == [booth_hold]
+
+
+async def test_a_resource_whose_owner_is_not_registered_fails_its_job_loudly(db: str, gate: Gate) -> None:
+    from domain.capacity.owners import OwnerMissing
+
+    with clock.frozen_at(T0):
+        s = await slot(1, owner="nobody")
+        await take(gate, s.id, "user:1", hold_for=dt.timedelta(minutes=15))
+    with clock.frozen_at(T0 + dt.timedelta(minutes=15)):
+        await capacity.expire_holds(gate)
+        # Retried, then dead in the outbox for an operator: never dropped in silence.
+        with pytest.raises(OwnerMissing, match="nobody"):
+            await run_hold_expired_jobs(gate)
+
+
+def test_a_second_capacity_owner_under_a_name_fails_at_import() -> None:
+    from domain.capacity.owners import capacity_owners
+    from domain.shared.registry import DuplicateRegistration
+    from server.worker import import_job_modules
+
+    import_job_modules()
+    with pytest.raises(DuplicateRegistration, match="capacity owner 'appointment'"):
+        capacity_owners.add("appointment", Recorder())

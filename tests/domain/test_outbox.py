@@ -17,6 +17,7 @@ from domain.outbox import jobs, service
 from domain.outbox.models import OutboxMessage, OutboxState
 from domain.shared import clock
 from domain.shared.kv import Keys
+from domain.shared.registry import DuplicateRegistration
 from server.settings import Settings
 from server.tasks import OutboxTasks
 from server.worker import import_job_modules
@@ -29,8 +30,8 @@ T0 = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
 def registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # Handlers registered by a test vanish with it; the real ones (imported first) stay.
     import_job_modules()
-    monkeypatch.setattr(jobs, "HANDLERS", dict(jobs.HANDLERS))
-    monkeypatch.setattr(jobs, "SCHEDULES", dict(jobs.SCHEDULES))
+    monkeypatch.setattr(jobs, "HANDLERS", jobs.HANDLERS.copy())
+    monkeypatch.setattr(jobs, "SCHEDULES", jobs.SCHEDULES.copy())
     yield
 
 
@@ -296,7 +297,8 @@ def test_the_daily_purge_is_scheduled_at_half_past_three_china_time() -> None:
 async def test_each_schedule_slot_is_enqueued_once_however_many_workers_ask(
     db: str, context: jobs.JobContext, registry: None
 ) -> None:
-    jobs.SCHEDULES.clear()
+    for topic in jobs.SCHEDULES.names():  # only this test's schedule (the fixture's copy)
+        jobs.SCHEDULES.remove(topic)
     jobs.schedule("test.tick", every=timedelta(minutes=5), at=time(0, 1), payload={"x": 1})
 
     results = await asyncio.gather(
@@ -344,3 +346,20 @@ async def test_two_relays_racing_on_postgresql_never_run_a_job_twice(
     assert len(runs) == 200
     assert set(runs.values()) == {1}
     assert await OutboxMessage.filter(state=OutboxState.DONE, attempts=1).count() == 200
+
+
+def test_a_second_handler_or_schedule_of_a_topic_fails_at_import(registry: None) -> None:
+    async def first(job: jobs.Job) -> None: ...
+
+    async def second(job: jobs.Job) -> None: ...
+
+    jobs.handler("test.once")(first)
+    jobs.handler("test.once")(first)  # the same definition again (a module imported twice)
+    with pytest.raises(DuplicateRegistration, match="outbox handler 'test.once'"):
+        jobs.handler("test.once")(second)  # a copied handler left on the old topic
+    assert jobs.handler_for("test.once") is not None and jobs.HANDLERS["test.once"].run is first
+
+    jobs.schedule("test.once", every=timedelta(minutes=5))
+    jobs.schedule("test.once", every=timedelta(minutes=5))
+    with pytest.raises(DuplicateRegistration, match="outbox schedule 'test.once'"):
+        jobs.schedule("test.once", every=timedelta(minutes=10))

@@ -217,7 +217,7 @@ def test_placeholders_per_dialect() -> None:
 
 
 async def test_a_capacity_booking_writes_its_reservation_through_sql(settings: Settings) -> None:
-    resource = await capacity.create_resource("sql:1", ResourceKind.COUNTER, scope="S")
+    resource = await capacity.create_resource("sql:1", ResourceKind.COUNTER, owner="test", scope="S")
     slot = await capacity.add_slot(resource, starts_at=AT, ends_at=AT + dt.timedelta(hours=1), max_places=2)
 
     async def then(_conn: Any, reservation: Reservation) -> Reservation:
