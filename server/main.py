@@ -22,9 +22,8 @@ from tortoise import Tortoise
 from api import build_api
 from api.system import install_system_routes
 from domain.accounts.tokens import TokenService
-from domain.shared import pii
 from domain.shared.kv import Keys
-from server import auth, db, guards, worker
+from server import auth, db, guards, wiring, worker
 from server import logging as palm_logging
 from server.bootstrap import Adapters, build_adapters
 from server.context import Runtime
@@ -76,7 +75,7 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
         "Authenticate with `Authorization: Bearer <access_token>`.",
     )
     app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer", bearer_format="JWT")
-    pii.install(pii.Vault(settings.pii_key_versions, settings.blind_index_key.encode()))
+    wiring.install(settings)  # the domain's keys, templates and registries, once per app
     metrics = Metrics()
     metrics.install(app)
 

@@ -182,13 +182,12 @@ async def serve(settings: Settings, *, heartbeat: Path | None = None) -> None:
     """Run the worker until SIGTERM or SIGINT (``python -m server.worker``)."""
     from tortoise import Tortoise
 
-    from domain.shared import pii
-    from server import db
+    from server import db, wiring
     from server.bootstrap import build_adapters
     from server.redis import connect as connect_redis
 
-    # Handlers read encrypted columns just like requests do.
-    pii.install(pii.Vault(settings.pii_key_versions, settings.blind_index_key.encode()))
+    # Handlers read encrypted columns, sign and notify just like requests do.
+    wiring.install(settings)
     await Tortoise.init(
         config=db.tortoise_config(settings.database_url, settings.database_pool_max),
         _enable_global_fallback=True,

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sanic import Blueprint, Sanic
+from sanic import Blueprint
 
 from api.certificates import routes
-from domain.certificates import service
-from domain.shared.signing import KeyRing
 
 
 def build() -> Blueprint:
@@ -21,12 +17,5 @@ def build() -> Blueprint:
     bp.add_route(
         routes.revoke, "/staff/certificates/<certificate_id:id>/revoke", methods=["POST"], name="revoke"
     )
-
-    @bp.before_server_start
-    async def install_certificate_keys(app: Sanic[Any, Any]) -> None:
-        # The domain signs at issue time inside other modules' transactions, where no request
-        # (and so no settings) is at hand: it gets its key ring once per process, like the PII vault.
-        settings = app.ctx.settings
-        service.install_keys(KeyRing(settings.certificate_key_seeds, settings.certificate_signing_kid))
 
     return bp
