@@ -204,10 +204,8 @@ class WeChatPayClient:
             # The download is signed like any request: it goes to the API's own host or nowhere.
             raise WeChatPayUnavailable("MALFORMED", f"bill download outside the API host: {url.host}")
         raw = await self._download(url.raw_path_qs)
-        if hash_type != "SHA1" or not hmac.compare_digest(
-            hashlib.sha1(raw).hexdigest(),
-            hash_value.lower(),  # noqa: S324 (the provider's choice)
-        ):
+        digest = hashlib.sha1(raw).hexdigest()  # SHA1 is the provider's choice (hash_type), not ours
+        if hash_type != "SHA1" or not hmac.compare_digest(digest, hash_value.lower()):
             raise WeChatPayUnavailable("BILL_HASH", "the bill does not match its hash")
         with _readable():
             return parse_trade_bill(raw.decode("utf-8-sig"))
@@ -247,7 +245,7 @@ class WeChatPayClient:
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")) if payload is not None else ""
         status, headers, raw = await self._send(method, path, body)
         if status >= 500 or status == 429:
-            raise WeChatPayUnavailable(str(status), raw[:200].decode(errors="replace"))
+            raise WeChatPayUnavailable(*_error(raw, status))  # not checked: it concludes nothing
         if raw:
             try:
                 apiv3.verify_signature(
@@ -255,13 +253,13 @@ class WeChatPayClient:
                 )
             except NotificationInvalid as exc:
                 raise WeChatPayUnavailable("RESPONSE_SIGNATURE", exc.reason) from exc
+        if status >= 400:
+            code, message = _error(raw, status)
+            raise (WeChatPayUnavailable if code in UNKNOWN_OUTCOME else WeChatPayError)(code, message)
         with _readable():
             data = json.loads(raw) if raw else {}
             if not isinstance(data, dict):
                 raise TypeError("the answer is not a JSON object")
-        if status >= 400:
-            code, message = str(data.get("code", status)), str(data.get("message", ""))
-            raise (WeChatPayUnavailable if code in UNKNOWN_OUTCOME else WeChatPayError)(code, message)
         return data
 
     async def _download(self, path_qs: str) -> bytes:
@@ -269,6 +267,15 @@ class WeChatPayClient:
         if status >= 400:
             raise WeChatPayUnavailable(str(status), "bill download failed")
         return raw
+
+
+def _error(raw: bytes, status: int) -> tuple[str, str]:
+    """The provider's ``{"code", "message"}``, or the HTTP status when the body is not that."""
+    try:
+        data = json.loads(raw)
+        return str(data["code"]), str(data.get("message", ""))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return str(status), raw[:200].decode(errors="replace")
 
 
 @contextmanager
