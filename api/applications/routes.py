@@ -22,9 +22,9 @@ from api.applications.schemas import (
 )
 from api.payments.routes import providers_of
 from api.payments.schemas import OrderOut
-from domain.applications import service
+from domain.applications import drafts, materials, service, submission
 from domain.applications.errors import MaterialFileRequired
-from domain.applications.service import MaterialFile
+from domain.applications.materials import MaterialFile
 
 APPLICATIONS_PATH = "/api/v1/applications"
 
@@ -68,7 +68,7 @@ def uploaded_file(request: Request) -> dict[str, Any]:
 @body(CreateApplicationIn)
 async def create(request: Request) -> HTTPResponse:
     data: CreateApplicationIn = request.ctx.body
-    req = await service.create_draft(
+    req = await drafts.create_draft(
         actor_of(request), item_code=data.item_code, on_behalf_of=data.on_behalf_of, form=data.form
     )
     response = respond(ApplicationOut.of(req), status=201)
@@ -101,7 +101,7 @@ async def get_one(request: Request, request_id: int) -> HTTPResponse:
 @body(UpdateFormIn)
 async def update_form(request: Request, request_id: int) -> HTTPResponse:
     data: UpdateFormIn = request.ctx.body
-    return respond(ApplicationOut.of(await service.update_form(actor_of(request), request_id, data.form)))
+    return respond(ApplicationOut.of(await drafts.update_form(actor_of(request), request_id, data.form)))
 
 
 @openapi.summary("Add a material: upload a file, reuse an earlier one, or offer an e-certificate (免提交)")
@@ -122,7 +122,7 @@ async def add_material(request: Request, request_id: int) -> HTTPResponse:
     actor = actor_of(request)
     if (request.content_type or "").startswith("multipart/form-data"):
         runtime = request.app.ctx.runtime
-        material = await service.add_material(
+        material = await materials.add_material(
             actor,
             runtime.adapters.storage,
             request_id,
@@ -132,7 +132,7 @@ async def add_material(request: Request, request_id: int) -> HTTPResponse:
     else:
         source = parse_json(request, MaterialSourceIn)
         if source.certificate_id is not None:
-            material = await service.attach_certificate(
+            material = await materials.attach_certificate(
                 actor,
                 request.app.ctx.runtime.adapters.storage,
                 request_id,
@@ -141,7 +141,7 @@ async def add_material(request: Request, request_id: int) -> HTTPResponse:
             )
         else:
             assert source.reuse_material_id is not None  # one of the two, by MaterialSourceIn
-            material = await service.reuse_material(
+            material = await materials.reuse_material(
                 actor, request_id, material_id=source.reuse_material_id, material_code=source.material_code
             )
     return respond(MaterialOut.of(material), status=201)
@@ -152,7 +152,7 @@ async def add_material(request: Request, request_id: int) -> HTTPResponse:
 @requires("resident")
 async def get_material(request: Request, request_id: int, material_id: int) -> HTTPResponse:
     storage = request.app.ctx.runtime.adapters.storage
-    return file_response(await service.read_material(actor_of(request), storage, request_id, material_id))
+    return file_response(await materials.read_material(actor_of(request), storage, request_id, material_id))
 
 
 @openapi.summary("Submit a draft")
@@ -165,7 +165,7 @@ async def get_material(request: Request, request_id: int, material_id: int) -> H
 @documented(ApplicationOut)
 @requires("resident")
 async def submit(request: Request, request_id: int) -> HTTPResponse:
-    return respond(ApplicationOut.of(await service.submit(actor_of(request), request_id)))
+    return respond(ApplicationOut.of(await submission.submit(actor_of(request), request_id)))
 
 
 @openapi.summary("Withdraw an application before a decision")
@@ -176,7 +176,7 @@ async def submit(request: Request, request_id: int) -> HTTPResponse:
 async def withdraw(request: Request, request_id: int) -> HTTPResponse:
     data: CommentIn = request.ctx.body
     return respond(
-        ApplicationOut.of(await service.withdraw(actor_of(request), request_id, comment=data.comment))
+        ApplicationOut.of(await submission.withdraw(actor_of(request), request_id, comment=data.comment))
     )
 
 
@@ -188,7 +188,7 @@ async def withdraw(request: Request, request_id: int) -> HTTPResponse:
 async def resubmit(request: Request, request_id: int) -> HTTPResponse:
     data: CommentIn = request.ctx.body
     return respond(
-        ApplicationOut.of(await service.resubmit(actor_of(request), request_id, comment=data.comment))
+        ApplicationOut.of(await submission.resubmit(actor_of(request), request_id, comment=data.comment))
     )
 
 
@@ -204,7 +204,7 @@ async def resubmit(request: Request, request_id: int) -> HTTPResponse:
 async def appeal(request: Request, request_id: int) -> HTTPResponse:
     data: CommentIn = request.ctx.body
     return respond(
-        ApplicationOut.of(await service.appeal(actor_of(request), request_id, comment=data.comment))
+        ApplicationOut.of(await submission.appeal(actor_of(request), request_id, comment=data.comment))
     )
 
 
@@ -218,5 +218,5 @@ async def appeal(request: Request, request_id: int) -> HTTPResponse:
 @documented(OrderOut)
 @requires("resident")
 async def pay_fee(request: Request, request_id: int) -> HTTPResponse:
-    order = await service.pay_fee(actor_of(request), providers_of(request), request_id)
+    order = await submission.pay_fee(actor_of(request), providers_of(request), request_id)
     return respond(OrderOut.of(order))

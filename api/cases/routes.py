@@ -14,7 +14,7 @@ from api._kit import body, documented, respond
 from api.applications.routes import file_response, uploaded_file
 from api.applications.schemas import ApplicationOut, ApplicationsOut, CaseOut, MaterialOut
 from api.cases.schemas import ActionIn, OverdueReportOut, SupplementIn
-from domain.applications import queues, service
+from domain.applications import materials, queues, service, steps
 
 
 def _department(request: Request) -> str | None:
@@ -63,7 +63,7 @@ async def get_case(request: Request, request_id: int) -> HTTPResponse:
 @requires("staff")
 async def get_material(request: Request, request_id: int, material_id: int) -> HTTPResponse:
     storage = request.app.ctx.runtime.adapters.storage
-    return file_response(await service.read_material(actor_of(request), storage, request_id, material_id))
+    return file_response(await materials.read_material(actor_of(request), storage, request_id, material_id))
 
 
 @openapi.summary("Attach a file to a case you hold (a written decision, a notice)")
@@ -77,7 +77,7 @@ async def get_material(request: Request, request_id: int, material_id: int) -> H
 @requires("staff")
 @idempotent()
 async def add_attachment(request: Request, request_id: int) -> HTTPResponse:
-    material = await service.add_staff_attachment(
+    material = await materials.add_staff_attachment(
         actor_of(request), request.app.ctx.runtime.adapters.storage, request_id, **uploaded_file(request)
     )
     return respond(MaterialOut.of(material), status=201)
@@ -118,7 +118,7 @@ def action(step: str, summary: str) -> Route:
     @body(ActionIn)
     async def act(request: Request, request_id: int) -> HTTPResponse:
         data: ActionIn = request.ctx.body
-        req = await service.act(
+        req = await steps.act(
             actor_of(request),
             request_id,
             step,
@@ -143,7 +143,7 @@ def action(step: str, summary: str) -> Route:
 @body(SupplementIn)
 async def request_supplement(request: Request, request_id: int) -> HTTPResponse:
     data: SupplementIn = request.ctx.body
-    req = await service.act(
+    req = await steps.act(
         actor_of(request),
         request_id,
         "request_supplement",
@@ -169,7 +169,7 @@ async def request_supplement(request: Request, request_id: int) -> HTTPResponse:
 @body(ActionIn)
 async def take_step(request: Request, request_id: int, step: str) -> HTTPResponse:
     data: ActionIn = request.ctx.body
-    req = await service.act(
+    req = await steps.act(
         actor_of(request),
         request_id,
         step[:40],
