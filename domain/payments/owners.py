@@ -2,7 +2,9 @@
 
 An order pays for a *purpose* (``appointment:42``, ``application:7``, ``ticket:9``); the part before
 the colon names its **owner**, the module that registers one :class:`PaymentOwner` here at import
-time (in its ``jobs.py``, which every worker imports)::
+time, in a module that both the app's process (it takes the provider's notifications and starts
+orders) and every worker import: the one that makes the orders (``domain/appointments/fees.py``,
+imported by the appointments API and by ``jobs.py``)::
 
     class AppointmentPayments(PaymentOwnerBase): ...
 
