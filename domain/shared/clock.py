@@ -1,10 +1,20 @@
-"""The one clock. Domain code asks ``now()``; tests move it with ``frozen_at``."""
+"""The one clock, and China time. Domain code asks ``now()``; tests move it with ``frozen_at``.
+
+Instants are stored in UTC; days are counted in China (a booking's day, a case's working days, a
+certificate's validity, a birthday, the provider's statement day), so the China zone and its dates
+are defined here once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+# China has kept UTC+8 all year since its last summer time ended in September 1991, so a fixed
+# offset is exact for every instant the platform handles (Asia/Shanghai differs only before then)
+# and needs no tz database in the container.
+CHINA = timezone(timedelta(hours=8), "CST")
 
 _offset = timedelta(0)
 _frozen: datetime | None = None
@@ -34,3 +44,18 @@ def shifted(by: timedelta) -> Iterator[None]:
         yield
     finally:
         _offset = previous
+
+
+def china_day(instant: datetime) -> date:
+    """The date in China at ``instant`` (timezone-aware)."""
+    return instant.astimezone(CHINA).date()
+
+
+def today_in_china() -> date:
+    """Today's date in China, by :func:`now`."""
+    return china_day(now())
+
+
+def china_midnight(day: date) -> datetime:
+    """The instant ``day`` begins in China, in UTC as instants are stored."""
+    return datetime.combine(day, time(0, 0), CHINA).astimezone(UTC)
