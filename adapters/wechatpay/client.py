@@ -255,7 +255,9 @@ class WeChatPayClient:
                 raise WeChatPayUnavailable("RESPONSE_SIGNATURE", exc.reason) from exc
         if status >= 400:
             code, message = _error(raw, status)
-            raise (WeChatPayUnavailable if code in UNKNOWN_OUTCOME else WeChatPayError)(code, message)
+            # A refusal names its code in a signed body; a bare status (a proxy's page) says nothing.
+            unknown = code in UNKNOWN_OUTCOME or code == str(status)
+            raise (WeChatPayUnavailable if unknown else WeChatPayError)(code, message)
         with _readable():
             data = json.loads(raw) if raw else {}
             if not isinstance(data, dict):

@@ -119,7 +119,7 @@ async def test_close_notice_withdraws_an_unpaid_notice_and_says_already_paid_for
     assert not isinstance(refused.value, PublicPaymentUnavailable)
 
 
-@pytest.mark.parametrize("fault", ["server_error", "slow", "reset"])
+@pytest.mark.parametrize("fault", ["server_error", "slow", "reset", "proxy_refusal"])
 async def test_no_answer_is_an_unknown_outcome(
     platform: PublicPaymentStandIn, publicpay: PublicPaymentClient, fault: Fault
 ) -> None:

@@ -202,7 +202,7 @@ async def test_not_enough_balance_is_a_definite_refusal(
     assert never_received.value.code == "RESOURCE_NOT_EXISTS"
 
 
-@pytest.mark.parametrize("fault", ["server_error", "slow", "reset"])
+@pytest.mark.parametrize("fault", ["server_error", "slow", "reset", "proxy_refusal"])
 async def test_a_refund_whose_outcome_is_unknown_is_not_a_refusal(
     provider: WeChatPayStandIn, wechatpay: WeChatPayClient, fault: Fault
 ) -> None:
@@ -212,7 +212,12 @@ async def test_a_refund_whose_outcome_is_unknown_is_not_a_refusal(
         await wechatpay.refund(
             out_trade_no="P250101000010", out_refund_no="R4", refund_fen=5000, total_fen=5000
         )
-    unknown_codes = {"server_error": "SYSTEM_ERROR", "slow": "NETWORK", "reset": "NETWORK"}
+    unknown_codes = {
+        "server_error": "SYSTEM_ERROR",
+        "slow": "NETWORK",
+        "reset": "NETWORK",
+        "proxy_refusal": "403",
+    }
     assert unknown.value.code == unknown_codes[fault]
     # Asking again under the same number is safe: it is refunded once, whatever happened the first time.
     assert await wechatpay.refund(
@@ -222,7 +227,7 @@ async def test_a_refund_whose_outcome_is_unknown_is_not_a_refusal(
     assert (await wechatpay.query_refund("R4")).status == "PROCESSING"
 
 
-@pytest.mark.parametrize("fault", ["server_error", "slow", "reset"])
+@pytest.mark.parametrize("fault", ["server_error", "slow", "reset", "proxy_refusal"])
 async def test_closing_or_querying_without_an_answer_is_unknown_not_refused(
     provider: WeChatPayStandIn, wechatpay: WeChatPayClient, fault: Fault
 ) -> None:

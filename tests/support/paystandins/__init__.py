@@ -16,7 +16,8 @@ answers with the shapes the provider documents, so a test drives the real client
 
 Faults are armed per route and fire once: ``slow`` (answers after the client gave up), ``reset``
 (the connection is reset, no answer), ``server_error`` (500 with the provider's code for a system
-error), ``forged`` (an answer signed with a key the client does not know).
+error), ``proxy_refusal`` (a bare 403, as a gateway in between might answer: no code, no
+signature), ``forged`` (an answer signed with a key the client does not know).
 """
 
 from tests.support.paystandins.base import CLIENT_TIMEOUT, Fault, StandIn

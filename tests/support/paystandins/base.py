@@ -20,7 +20,7 @@ MAX_SKEW_SECONDS = 300
 SLOW_SECONDS = 1.5  # longer than the clients' timeout in the tests (CLIENT_TIMEOUT)
 CLIENT_TIMEOUT = 0.5
 
-Fault = Literal["slow", "reset", "server_error", "forged"]
+Fault = Literal["slow", "reset", "server_error", "proxy_refusal", "forged"]
 
 
 class Refusal(Exception):
@@ -121,6 +121,8 @@ class StandIn:
             await asyncio.sleep(SLOW_SECONDS)
         if fault is not None and fault[1] == "server_error":
             return self.signed(self.system_error())
+        if fault is not None and fault[1] == "proxy_refusal":
+            return web.Response(status=403)  # a gateway's bare refusal: no code, no signature
         try:
             self.authenticate(request, body)
             response = await handler(request)
