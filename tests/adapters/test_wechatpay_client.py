@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -72,6 +73,16 @@ async def test_a_signed_request_is_accepted_and_a_wrongly_signed_one_refused(
     with pytest.raises(WeChatPayError) as refused:
         await impostor.query("P250101000001")
     assert refused.value.code == "SIGN_ERROR" and not isinstance(refused.value, WeChatPayUnavailable)
+
+
+async def test_a_request_signed_too_long_ago_is_refused(
+    wechatpay: WeChatPayClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ten_minutes_ago = time.time() - 600
+    monkeypatch.setattr("adapters.wechatpay.client.time.time", lambda: ten_minutes_ago)
+    with pytest.raises(WeChatPayError) as refused:
+        await wechatpay.query("P250101000001")
+    assert refused.value.code == "SIGN_ERROR"
 
 
 async def test_an_answer_signed_by_another_key_is_not_believed(
