@@ -51,4 +51,7 @@ def build() -> Blueprint:
     bp.add_route(
         staff_routes.move_slot, f"{staff}/slots/<slot_id:id>/move", methods=["POST"], name="move_slot"
     )
+    bp.add_route(
+        staff_routes.set_places, f"{staff}/slots/<slot_id:id>/places", methods=["PUT"], name="slot_places"
+    )
     return bp

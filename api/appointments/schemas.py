@@ -11,7 +11,8 @@ from domain.appointments.models import Appointment, QueueTicket, Service, Site
 from domain.appointments.queue import Position
 from domain.appointments.schedule import CHINA
 from domain.appointments.service import Standing
-from domain.capacity.service import Availability
+from domain.capacity.models import CapacitySlot
+from domain.capacity.service import Availability, online_left
 
 
 def china(instant: dt.datetime) -> str:
@@ -281,6 +282,41 @@ class CancelSlotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=200)
+
+
+class SlotPlacesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    places: int | None = Field(
+        ge=0, le=1_000_000, description="The slot's new maximum; null: its schedule's own (may be unlimited)."
+    )
+
+
+class SlotPlacesOut(BaseModel):
+    slot_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    schedule_places: int | None = Field(description="The schedule's maximum; null: unlimited.")
+    override_places: int | None = Field(description="This slot's own maximum, replacing the schedule's.")
+    capacity: int | None = Field(description="Places after the policy share; null: unlimited.")
+    walk_in_reserved: int = Field(description="Of the capacity, kept for people who come without booking.")
+    taken: int | None = Field(description="Held and confirmed; null: unlimited (not counted).")
+    left: int | None = Field(description="Still bookable online; null: unlimited.")
+
+    @classmethod
+    def of(cls, slot: CapacitySlot) -> SlotPlacesOut:
+        limited = slot.capacity is not None
+        return cls(
+            slot_id=slot.id,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            schedule_places=slot.max_places,
+            override_places=slot.override_places,
+            capacity=slot.capacity,
+            walk_in_reserved=slot.walk_in_reserved,
+            taken=slot.held + slot.confirmed if limited else None,
+            left=online_left(slot),
+        )
 
 
 class MoveSlotIn(BaseModel):

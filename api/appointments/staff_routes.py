@@ -20,6 +20,8 @@ from api.appointments.schemas import (
     MoveSlotIn,
     QueueQuery,
     RecallIn,
+    SlotPlacesIn,
+    SlotPlacesOut,
     TicketOut,
     TicketsOut,
     TodayQuery,
@@ -152,3 +154,20 @@ async def move_slot(request: Request, slot_id: int) -> HTTPResponse:
         actor_of(request), gate_of(request), slot_id, data.starts_at, data.reason
     )
     return respond(await staff_list(request, affected))
+
+
+@openapi.summary("Change one slot's places (a second doctor, a window closed)")
+@openapi.description(
+    "`places`: the slot's new maximum, or null for its schedule's own (which may be unlimited). "
+    "Refusals: `capacity_below_taken` (409, with `taken`: places already held or confirmed), "
+    "`slot_closed` (a cancelled slot), `appointment_not_found` (also another site's slot). Audited; "
+    "residents see the new availability at once."
+)
+@openapi.tag("appointments-staff")
+@documented(SlotPlacesOut)
+@requires("staff")
+@body(SlotPlacesIn)
+async def set_places(request: Request, slot_id: int) -> HTTPResponse:
+    data: SlotPlacesIn = request.ctx.body
+    slot = await queue.set_places(actor_of(request), gate_of(request), slot_id, data.places)
+    return respond(SlotPlacesOut.of(slot))

@@ -338,6 +338,26 @@ async def _slot_for_staff(actor: Actor, slot_id: int) -> CapacitySlot:
     return slot
 
 
+async def set_places(actor: Actor, gate: Gate | None, slot_id: int, places: int | None) -> CapacitySlot:
+    """The site changes one slot's places (a second doctor, a window closed): never below the
+    places taken; ``None`` gives the slot its schedule's own maximum back (which may be unlimited)."""
+    slot = await _slot_for_staff(actor, slot_id)
+    async with in_transaction() as conn:
+        changed = await capacity.set_places(conn, slot.id, places)
+        await audit.record(
+            actor,
+            "appointments.slot_places_set",
+            target_type="capacity_slot",
+            target_id=slot.id,
+            before=changed.before,
+            after=changed.after,
+            using_db=conn,
+        )
+    if gate is not None:
+        await gate.forget(slot.id, slot.resource_id)  # the count and the cached availability
+    return changed.slot
+
+
 async def cancel_slot(actor: Actor, gate: Gate | None, slot_id: int, reason: str) -> list[Appointment]:
     """The site cancels a slot (a doctor's leave): everyone booked on it is cancelled and told."""
     slot = await _slot_for_staff(actor, slot_id)

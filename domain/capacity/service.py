@@ -129,28 +129,62 @@ async def add_slot(
     )
 
 
-async def set_places(gate: Gate | None, slot_id: int, max_places: int | None) -> CapacitySlot:
-    """Override one slot's maximum (None: back to its own); refused below what is already taken."""
+@dataclass(frozen=True)
+class PlacesChanged:
+    """A slot's places before and after :func:`set_places`, for the owner's audit record."""
+
+    before: dict[str, int | None]
+    slot: CapacitySlot
+
+    @property
+    def after(self) -> dict[str, int | None]:
+        return _places_of(self.slot)
+
+
+def _places_of(slot: CapacitySlot) -> dict[str, int | None]:
+    return {"override_places": slot.override_places, "capacity": slot.capacity}
+
+
+async def set_places(conn: BaseDBAsyncClient, slot_id: int, max_places: int | None) -> PlacesChanged:
+    """Override one slot's maximum (None: back to its own, which may be unlimited), in the caller's
+    transaction (the owner audits it, then calls ``gate.forget`` after its commit). Refused below
+    the places taken (``capacity_below_taken``) and on a cancelled slot (``slot_closed``).
+
+    An unlimited slot keeps no counters, so a slot that becomes limited counts its active
+    reservations first; one that becomes unlimited drops its counters. The slot's row lock
+    (FOR UPDATE) waits for the bookings that already wrote a reservation on it (their insert holds
+    a key-share lock through the foreign key), and ``_take`` reads the capacity again after its
+    insert, so a booking racing the change is counted by one side or the other, never neither.
+    """
     if max_places is not None and not 0 <= max_places <= MAX_PLACES:
         raise CapacityInvalid(details={"max_places": max_places})
-    async with in_transaction() as conn:
-        slot = await CapacitySlot.filter(id=slot_id).using_db(conn).select_for_update().first()
-        if slot is None:
-            raise SlotNotFound()
-        resource = await CapacityResource.filter(id=slot.resource_id).using_db(conn).get()
-        maximum = max_places if max_places is not None else slot.max_places
-        capacity, walk_in = derive(maximum, resource.policy_percent, resource.walk_in_percent)
-        taken = slot.held + slot.confirmed
-        if capacity is not None and taken > capacity:
-            raise CapacityBelowTaken(details={"taken": taken})
-        slot.override_places, slot.capacity, slot.walk_in_reserved = max_places, capacity, walk_in
-        slot.version += 1
-        await slot.save(
-            using_db=conn, update_fields=["override_places", "capacity", "walk_in_reserved", "version"]
-        )
-    if gate is not None:
-        await gate.forget(slot.id, slot.resource_id)
-    return slot
+    slot = await CapacitySlot.filter(id=slot_id).using_db(conn).select_for_update().first()
+    if slot is None:
+        raise SlotNotFound()
+    if slot.state != SlotState.OPEN:
+        raise SlotClosed()
+    before = _places_of(slot)
+    if await _expire_holds(conn, slot.id, clock.now()):  # lapsed holds are not places taken
+        await slot.refresh_from_db(using_db=conn)
+    if slot.capacity is not None:
+        held, confirmed = slot.held, slot.confirmed
+    else:
+        active = Reservation.filter(slot_id=slot.id).using_db(conn)
+        held = await active.filter(state=ReservationState.HELD).count()
+        confirmed = await active.filter(state=ReservationState.CONFIRMED).count()
+    resource = await CapacityResource.filter(id=slot.resource_id).using_db(conn).get()
+    maximum = max_places if max_places is not None else slot.max_places
+    capacity, walk_in = derive(maximum, resource.policy_percent, resource.walk_in_percent)
+    if capacity is not None and held + confirmed > capacity:
+        raise CapacityBelowTaken(details={"taken": held + confirmed, "capacity": capacity})
+    if capacity is None:
+        held = confirmed = 0  # unlimited: nothing counted, nothing for a crowd to queue on
+    slot.override_places, slot.capacity, slot.walk_in_reserved = max_places, capacity, walk_in
+    slot.held, slot.confirmed = held, confirmed
+    slot.version += 1
+    changed = ["override_places", "capacity", "walk_in_reserved", "held", "confirmed", "version"]
+    await slot.save(using_db=conn, update_fields=changed)
+    return PlacesChanged(before, slot)
 
 
 async def cancel_slot(slot_id: int, using_db: BaseDBAsyncClient) -> tuple[CapacitySlot, list[Reservation]]:
@@ -341,7 +375,7 @@ async def _take(
         ),
     )
     result = await then(conn, reservation)
-    if slot.capacity is None:
+    if slot.capacity is None and await _still_unlimited(conn, slot_id):
         return result  # unlimited slots keep no counters: nothing for a crowd to queue on
     counter = "held" if held else "confirmed"
     if not await _count_in(conn, slot_id, counter, walk_in):
@@ -350,6 +384,14 @@ async def _take(
         if not retaken:
             raise SlotFull()
     return result
+
+
+async def _still_unlimited(conn: BaseDBAsyncClient, slot_id: int) -> bool:
+    """Read after the reservation's insert, whose foreign key holds a key-share lock on the slot
+    until commit: either ``set_places`` (FOR UPDATE) committed first and this sees the new
+    capacity, or it waits for this booking and counts its reservation."""
+    capacity = await CapacitySlot.filter(id=slot_id).using_db(conn).first().values_list("capacity", flat=True)
+    return capacity is None
 
 
 @cache
@@ -395,11 +437,10 @@ async def _expire_holds(conn: BaseDBAsyncClient, slot_id: int, now: dt.datetime)
                 key=f"{HOLD_EXPIRED_TOPIC}:{reservation_id}",
             )
     if given_back:
-        await (
-            CapacitySlot.filter(id=slot_id)
-            .using_db(conn)
-            .update(held=F("held") - given_back, version=F("version") + 1)
-        )
+        counted = CapacitySlot.filter(id=slot_id, capacity__isnull=False).using_db(conn)
+        if not await counted.update(held=F("held") - given_back, version=F("version") + 1):
+            # An unlimited slot keeps no counters (held would go below zero): only its version moves.
+            await CapacitySlot.filter(id=slot_id).using_db(conn).update(version=F("version") + 1)
     return given_back
 
 

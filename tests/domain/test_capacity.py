@@ -165,14 +165,92 @@ async def test_a_cancelled_slot_takes_no_booking_and_gives_back_its_places(db: s
     assert await counters(s.id) == (0, 0)
 
 
+async def set_places(slot_id: int, places: int | None) -> CapacitySlot:
+    async with in_transaction() as conn:
+        return (await capacity.set_places(conn, slot_id, places)).slot
+
+
 async def test_capacity_cannot_drop_below_what_is_taken(db: str) -> None:
     s = await slot(3)
     await take(None, s.id, "user:1")
     await take(None, s.id, "user:2")
-    with pytest.raises(CapacityBelowTaken):
-        await capacity.set_places(None, s.id, 1)
-    changed = await capacity.set_places(None, s.id, 4)
+    with pytest.raises(CapacityBelowTaken) as refused:
+        await set_places(s.id, 1)
+    assert refused.value.details["taken"] == 2
+    changed = await set_places(s.id, 4)
     assert changed.capacity == 4 and changed.override_places == 4
+    assert (await set_places(s.id, None)).capacity == 3  # back to the schedule's own
+
+
+async def test_a_lapsed_hold_is_not_a_place_taken_when_places_change(db: str) -> None:
+    with clock.frozen_at(T0):
+        s = await slot(2)
+        await take(None, s.id, "user:1", hold_for=dt.timedelta(minutes=15))
+        await take(None, s.id, "user:2")
+    with clock.frozen_at(T0 + dt.timedelta(minutes=15)):
+        assert (await set_places(s.id, 1)).capacity == 1
+    assert await counters(s.id) == (0, 1)
+
+
+async def test_an_unlimited_slot_that_becomes_limited_counts_what_it_has_and_back(db: str) -> None:
+    with clock.frozen_at(T0):
+        s = await slot(None)
+        for i in range(3):
+            await take(None, s.id, f"user:{i}")
+        await take(None, s.id, "user:held", hold_for=dt.timedelta(minutes=15))
+        with pytest.raises(CapacityBelowTaken):
+            await set_places(s.id, 3)
+        limited = await set_places(s.id, 5)
+        assert (limited.capacity, limited.held, limited.confirmed) == (5, 1, 3)
+        await take(None, s.id, "user:4")
+        assert await attempt(None, s.id, "user:5") == "slot_full"
+        unlimited = await set_places(s.id, None)  # the schedule's own: unlimited, no counters
+        assert (unlimited.capacity, unlimited.held, unlimited.confirmed) == (None, 0, 0)
+        assert await attempt(None, s.id, "user:5") == "ok"
+
+
+async def test_places_of_a_cancelled_slot_cannot_change(db: str) -> None:
+    s = await slot(3)
+    async with in_transaction() as conn:
+        await capacity.cancel_slot(s.id, conn)
+    with pytest.raises(SlotClosed):
+        await set_places(s.id, 5)
+
+
+async def test_a_lapsed_hold_of_an_unlimited_slot_is_swept_without_counting(db: str) -> None:
+    with clock.frozen_at(T0):
+        s = await slot(None)
+        await take(None, s.id, "user:1", hold_for=dt.timedelta(minutes=15))
+    with clock.frozen_at(T0 + dt.timedelta(minutes=15)):
+        assert await capacity.expire_holds(None) == 1  # no counter below zero (the CHECK)
+    assert await counters(s.id) == (0, 0)
+
+
+async def limit_after(slot_id: int, delay: float, places: int) -> str:
+    await asyncio.sleep(delay)
+    try:
+        await set_places(slot_id, places)
+    except CapacityBelowTaken:
+        return "below"
+    return "limited"
+
+
+@pytest.mark.postgres
+async def test_bookings_racing_an_unlimited_slot_becoming_limited_are_all_counted(
+    db: str, gate: Gate
+) -> None:
+    for round_ in range(5):
+        s = await slot(None)
+        results = await asyncio.gather(
+            limit_after(s.id, 0.005 * round_, 30), *(attempt(gate, s.id, f"user:{i}") for i in range(40))
+        )
+        now = await CapacitySlot.get(id=s.id)
+        confirmed = await Reservation.filter(slot_id=s.id, state=ReservationState.CONFIRMED).count()
+        assert confirmed == results.count("ok")
+        if now.capacity is not None:  # limited: every booking counted, none beyond the places
+            assert results[0] == "limited" and now.confirmed == confirmed <= 30
+        else:
+            assert results[0] == "below" and (now.held, now.confirmed) == (0, 0)
 
 
 # -- holds ---------------------------------------------------------------------------------------
