@@ -44,7 +44,6 @@ ISSUED_TOPIC = "certificates.issued"
 DOCUMENT_VERSION = 1
 MAX_DATA_BYTES = 8192
 MAX_VALID_DAYS = 100 * 366
-CHINA = dt.timezone(dt.timedelta(hours=8))
 _TYPE_CODE = re.compile(r"^[A-Z0-9]{2,16}$")
 _NUMBER = re.compile(r"^([A-Z0-9]{2,16})-(\d{4}\d{10}[0-9A-Z])$")
 
@@ -94,10 +93,6 @@ class Verification:
     validity: Validity
 
 
-def china_today() -> dt.date:
-    return clock.now().astimezone(CHINA).date()
-
-
 def data_of(cert: ECertificate) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(cert.data)
     return loaded
@@ -124,7 +119,7 @@ def signed(cert: ECertificate) -> SignedCertificate:
 
 def validity(cert: ECertificate, today: dt.date | None = None) -> Validity:
     """Revocation first, then the validity window in China dates (both ends inclusive)."""
-    today = today or china_today()
+    today = today or clock.today_in_china()
     if cert.status == CertificateStatus.REVOKED:
         return Validity.REVOKED
     if today < cert.valid_from:
@@ -176,7 +171,7 @@ async def issue_for_request(
     if holder is None:
         raise CertificateInputInvalid(details={"holder_user_id": holder_user_id})
     now = clock.now()
-    valid_from = china_today()
+    valid_from = clock.today_in_china()
     cert = await ECertificate.create(
         type_code=type_code,
         holder_id=holder.id,

@@ -46,7 +46,6 @@ from domain.workdays.service import add_working_days
 INVITE_TOPIC = "evaluations.invite"
 INVITE_AFTER = timedelta(days=3)
 RECTIFICATION_WORKING_DAYS = 15
-CHINA = dt.timezone(dt.timedelta(hours=8))
 
 # The indicator set per kind of service: the seed's four aspects (服务态度、服务流程、服务环境、
 # 服务质量, seed 001 L497) plus what an online service adds (guide, ease of applying, timeliness).
@@ -81,10 +80,6 @@ TRANSITIONS: dict[str, tuple[frozenset[RectificationState], RectificationState]]
     # 审核 not passed: back to supervision for another rectification.
     "reject": (frozenset({RectificationState.RECTIFIED}), RectificationState.SUPERVISED),
 }
-
-
-def china_today() -> dt.date:
-    return clock.now().astimezone(CHINA).date()
 
 
 # -- rateable services ---------------------------------------------------------------------------
@@ -167,7 +162,11 @@ async def evaluate(actor: Actor, rating: Rating) -> Evaluation:
     if rateable.evaluated_at is not None:
         raise EvaluationExists()
     # Counted before the transaction: the calendar reads its own table.
-    due = await add_working_days(china_today(), RECTIFICATION_WORKING_DAYS) if rating.level.is_bad else None
+    due = (
+        await add_working_days(clock.today_in_china(), RECTIFICATION_WORKING_DAYS)
+        if rating.level.is_bad
+        else None
+    )
     try:
         async with in_transaction() as conn:
             evaluation = await _record(actor, rating, rateable, conn)
@@ -336,7 +335,7 @@ async def advance(
 
 
 def is_overdue(order: RectificationOrder, today: dt.date | None = None) -> bool:
-    return order.state != RectificationState.CLOSED and (today or china_today()) > order.due_date
+    return order.state != RectificationState.CLOSED and (today or clock.today_in_china()) > order.due_date
 
 
 # -- statistics ----------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import secrets
 from urllib.parse import SplitResult, urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
@@ -57,7 +56,6 @@ from domain.shared.errors import PlatformUnavailable
 from domain.shared.kv import Keys, Redis
 
 STATE_TTL_SECONDS = 600
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 # -- levels and ID numbers: used by every module that deals with people ---------------------------
@@ -97,7 +95,7 @@ def age_on(born: dt.date, day: dt.date) -> int:
 
 def today() -> dt.date:
     """Today in China, where birthdays are counted."""
-    return clock.now().astimezone(CHINA).date()
+    return clock.today_in_china()
 
 
 def normalize_name(raw: str) -> str:
