@@ -41,7 +41,7 @@ from domain.appointments.rules import BookingRules, rules_of
 from domain.appointments.schedule import china_day
 from domain.audit import service as audit
 from domain.capacity import service as capacity
-from domain.capacity.errors import HoldExpired, ReservationNotActive, SlotNotFound
+from domain.capacity.errors import AlreadyReserved, HoldExpired, ReservationNotActive, SlotNotFound
 from domain.capacity.gate import Gate
 from domain.capacity.models import CapacitySlot, Reservation
 from domain.family import service as family
@@ -284,6 +284,13 @@ async def book(
     except IntegrityError as exc:
         # The partial unique index behind one_per_day: a concurrent booking of the same day won.
         raise AppointmentLimitReached(details={"day": day.isoformat()}) from exc
+    except AlreadyReserved as exc:
+        # The same person's other booking of this very slot committed first (the reservations'
+        # partial unique index). Under one_per_day that is the day's booking, and the answer is the
+        # one a second booking made after it gets; otherwise the engine's ``already_reserved``.
+        if rules.one_per_day:
+            raise AppointmentLimitReached(details={"day": day.isoformat()}) from exc
+        raise
     if not paid:
         return Booked(appointment)
     return await _start_payment(appointment, service, providers, gate)
