@@ -44,6 +44,8 @@ _FIELD_CODES: dict[str, tuple[str, LazyText]] = {
     "less_than": ("too_large", _("This value is too large.")),
     "less_than_equal": ("too_large", _("This value is too large.")),
     "extra_forbidden": ("unknown_field", _("This field is not accepted.")),
+    # A time without its offset could be any zone's: AwareDatetime fields refuse it.
+    "timezone_aware": ("timezone_required", _("Give the time with its offset, e.g. 2026-03-02T09:00+08:00.")),
 }
 _WRONG_TYPE = ("wrong_type", _("This value has the wrong type."))
 

@@ -85,14 +85,17 @@ def _result(result: UploadResult, locale: str) -> BatchResultOut:
         error=ErrorOut(code=error.code, message=error.message.render(locale), details=error.details)
         if error is not None
         else None,
+        code_given_back=result.code_given_back,
     )
 
 
 @openapi.summary("Upload scans made offline; idempotent, conflicts reported")
 @openapi.description(
-    "Each scan is judged as at its `scanned_at` (at most 7 days old). Uploading the same batch again "
+    "Each scan is judged as at its `scanned_at` (ISO 8601 with its offset: a naive time is refused "
+    "with 422, field code `timezone_required`; at most 7 days old). Uploading the same batch again "
     "answers `duplicate`; a single-use code that another gate already admitted answers `conflict` and is "
-    "recorded for follow-up, never admitted twice."
+    "recorded for follow-up, never admitted twice. A scan `refused` for any other reason did not spend "
+    "the code (`code_given_back`: it may be scanned again)."
 )
 @openapi.tag("scanning")
 @documented(BatchOut)

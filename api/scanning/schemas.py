@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.credentials.schemas import TOKEN_FIELD
 from domain.credentials.kinds import Kind
@@ -87,7 +87,9 @@ class OfflineScanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = TOKEN_FIELD
-    scanned_at: datetime = Field(description="On the device, with its offset.")
+    # With its offset: a time without one could be any zone's, and a scan is judged as at that
+    # moment (a naive time is refused with the field code ``timezone_required``).
+    scanned_at: AwareDatetime = Field(description="On the device, ISO 8601 with its offset (+08:00 or Z).")
     purpose: str | None = Field(default=None, max_length=16)
 
 
@@ -111,6 +113,10 @@ class BatchResultOut(BaseModel):
     )
     scan: ScanOut | None
     error: ErrorOut | None
+    code_given_back: bool = Field(
+        description="Refused for a reason other than being used: this scan did not spend the code, "
+        "which may be scanned again once the reason is fixed (a fresh code if it expired)."
+    )
 
 
 class BatchOut(BaseModel):

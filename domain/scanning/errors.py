@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.shared.errors import DomainError, ErrorKind, Forbidden, NotFound
+from domain.shared.errors import Conflict, DomainError, ErrorKind, Forbidden, NotFound
 from domain.shared.i18n import _
 
 
@@ -31,6 +31,14 @@ class ScanTimeInvalid(DomainError):
     code = "scan_time_invalid"
     kind = ErrorKind.INVALID
     message = _("The scan's time is in the future or too old to upload.")
+
+
+class ScanActionConflict(Conflict):
+    """details: ``kind``. What the code is for changed at the same moment (another code of the same
+    appointment scanned at another gate): nothing was done, and the code was not spent."""
+
+    code = "scan_action_conflict"
+    message = _("Something changed at the same moment at another counter; scan the code again.")
 
 
 class ScanBatchTooLarge(DomainError):

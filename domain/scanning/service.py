@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.exceptions import RedisError
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -26,6 +27,7 @@ from domain.credentials.errors import CredentialAlreadyUsed, CredentialKindUnsup
 from domain.credentials.kinds import POLICIES, Kind
 from domain.scanning import registry
 from domain.scanning.errors import (
+    ScanActionConflict,
     ScanBatchTooLarge,
     ScanKindNotAllowed,
     ScannerDeviceNotFound,
@@ -233,12 +235,12 @@ async def _act(
     try:
         async with in_transaction() as conn:
             # The row first: a second gate's insert of the same nonce waits here, then fails.
-            row = await Scan.create(
+            row = await _spend(
+                conn,
                 **_scan_of(actor, device, claims, at, offline=offline, upload_key=upload_key),
                 spent_nonce=claims.nonce_hex if spends else None,
                 outcome=ScanOutcome.ADMITTED,
                 purpose=purpose,
-                using_db=conn,
             )
             context = registry.ScanContext(
                 actor=actor,
@@ -249,7 +251,12 @@ async def _act(
                 scan_id=row.id,
                 offline=offline,
             )
-            outcome = await act(context, conn)
+            try:
+                outcome = await act(context, conn)
+            except IntegrityError as exc:
+                # The owner's own constraint (two codes of one appointment at two gates at once):
+                # not this code being used. Nothing is kept, and the code may be scanned again.
+                raise ScanActionConflict(details={"kind": claims.kind.value}) from exc
             row.action, row.shown = outcome.action, outcome.shown
             await row.save(using_db=conn, update_fields=["action", "shown"])
             await audit.record(
@@ -266,13 +273,37 @@ async def _act(
                 },
                 using_db=conn,
             )
-    except IntegrityError:
-        raise CredentialAlreadyUsed() from None  # the database's answer: another scan spent it
+    except (CredentialAlreadyUsed, UploadedBefore):
+        raise  # another scan spent the code (or recorded this very upload): it stays spent
     except BaseException:
         if spends:
             await spent.release(claims)  # refused before spending: the code may be shown again
         raise
     return Scanned(row, claims.kind)
+
+
+class UploadedBefore(Exception):
+    """The same offline scan (device and nonce) was recorded by an upload running at the same time."""
+
+
+def _unique_violated(exc: IntegrityError, column: str) -> bool:
+    """Whether ``exc`` is the scan table's unique constraint on ``column``: PostgreSQL names it
+    ``scan_<column>_key``, SQLite says ``scan.<column>``."""
+    table = Scan._meta.db_table
+    text = str(exc)
+    return f"{table}_{column}_key" in text or f"{table}.{column}" in text
+
+
+async def _spend(conn: BaseDBAsyncClient, **columns: Any) -> Scan:
+    """Write the scan row; its unique columns say whether the code was spent already."""
+    try:
+        return await Scan.create(**columns, using_db=conn)
+    except IntegrityError as exc:
+        if _unique_violated(exc, "spent_nonce"):
+            raise CredentialAlreadyUsed() from None  # the database's answer: another scan spent it
+        if _unique_violated(exc, "upload_key"):
+            raise UploadedBefore() from None
+        raise
 
 
 def _scan_of(
@@ -325,6 +356,8 @@ class UploadResult:
     status: str  # admitted, duplicate, conflict, refused
     scan: Scan | None = None
     error: DomainError | None = None
+    # Refused without spending the code: it may be scanned again (a fresh code, if it expired).
+    code_given_back: bool = False
 
 
 async def upload(
@@ -371,6 +404,8 @@ async def _upload_one(
                 offline=True,
                 upload_key=upload_key,
             )
+        except UploadedBefore:  # the same batch uploading at once: the other upload recorded it
+            return UploadResult(index, "duplicate", await Scan.get_or_none(upload_key=upload_key))
         except CredentialAlreadyUsed:
             try:
                 return UploadResult(
@@ -380,8 +415,10 @@ async def _upload_one(
                 return UploadResult(index, "duplicate", await Scan.get_or_none(upload_key=upload_key))
         return UploadResult(index, "admitted", done.scan)
     except DomainError as exc:
+        # Refused for a reason other than being used: nothing was spent (``_act`` gave the nonce
+        # back), and the answer says so, so the code may be scanned again once the reason is fixed.
         await _refused(actor, device, exc, offline=True)
-        return UploadResult(index, "refused", error=exc)
+        return UploadResult(index, "refused", error=exc, code_given_back=True)
 
 
 async def _conflict(

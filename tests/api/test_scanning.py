@@ -529,3 +529,94 @@ async def test_with_redis_away_a_code_is_still_admitted_once_and_known_as_spent(
     after = await scanning.verify_only(actor, away, token)
 
     assert before.spent is False and admitted.scan.outcome == ScanOutcome.ADMITTED and after.spent is True
+
+
+# -- offline batches: times with their zone, and codes given back ---------------------------------------
+
+
+async def test_an_offline_scan_time_without_its_zone_is_refused_with_its_own_code(
+    client: httpx.AsyncClient,
+) -> None:
+    _resident, _card, token = await card_code(client)
+    gate, device = await hospital_scanner(client)
+    naive = clock.now().replace(tzinfo=None).isoformat()
+    r = await client.post(
+        BATCH, json={"device": device, "scans": [{"code": token, "scanned_at": naive}]}, headers=gate
+    )
+    assert r.status_code == 422
+    assert r.json()["error"]["details"]["fields"] == [
+        {
+            "field": "scans.0.scanned_at",
+            "code": "timezone_required",
+            "message": r.json()["error"]["details"]["fields"][0]["message"],
+        }
+    ]
+    assert not await Scan.exists()
+    with_zone = await client.post(
+        BATCH,
+        json={"device": device, "scans": [{"code": token, "scanned_at": clock.now().isoformat()}]},
+        headers=gate,
+    )
+    assert with_zone.json()["results"][0]["status"] == "admitted"
+
+
+async def test_an_offline_scan_refused_for_a_fixable_reason_gives_its_code_back(
+    client: httpx.AsyncClient,
+) -> None:
+    _resident, _card, token = await card_code(client)
+    gate, device = await hospital_scanner(client)
+    now = clock.now().isoformat()
+    wrong = await client.post(
+        BATCH,
+        json={"device": device, "scans": [{"code": token, "scanned_at": now, "purpose": "dance"}]},
+        headers=gate,
+    )
+    right = await client.post(
+        BATCH,
+        json={"device": device, "scans": [{"code": token, "scanned_at": now, "purpose": "treat"}]},
+        headers=gate,
+    )
+    again = await client.post(SCANS, json=scan_body(device, token, purpose="pay"), headers=gate)
+
+    [refused] = wrong.json()["results"]
+    assert (refused["status"], refused["error"]["code"], refused["code_given_back"]) == (
+        "refused", "health_card_purpose_invalid", True,
+    )  # fmt: skip
+    [admitted] = right.json()["results"]
+    assert (admitted["status"], admitted["code_given_back"]) == ("admitted", False)
+    assert error_code(again) == "credential_already_used"  # spent now, by the admitted scan
+
+
+async def test_a_constraint_of_the_scans_action_is_not_reported_as_a_used_code(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tortoise.exceptions import IntegrityError
+
+    from domain.scanning import registry
+
+    _resident, _card, token = await card_code(client)
+    gate, device = await hospital_scanner(client)
+    real = registry.action_for(Kind.HEALTH_CARD)
+
+    async def racing(context: Any, conn: Any) -> Any:
+        # What a second gate checking in the same thing at the same moment runs into.
+        raise IntegrityError('duplicate key value violates unique constraint "card_use_once"')
+
+    monkeypatch.setattr(registry, "action_for", lambda kind: racing)
+    now = clock.now().isoformat()
+    online = await client.post(SCANS, json=scan_body(device, token, purpose="treat"), headers=gate)
+    offline = await client.post(
+        BATCH,
+        json={"device": device, "scans": [{"code": token, "scanned_at": now, "purpose": "treat"}]},
+        headers=gate,
+    )
+    monkeypatch.setattr(registry, "action_for", lambda kind: real)
+    after = await client.post(SCANS, json=scan_body(device, token, purpose="treat"), headers=gate)
+
+    assert online.status_code == 409 and error_code(online) == "scan_action_conflict"
+    [result] = offline.json()["results"]
+    assert (result["status"], result["error"]["code"], result["code_given_back"]) == (
+        "refused", "scan_action_conflict", True,
+    )  # fmt: skip
+    assert after.status_code == 200, after.text  # the code was given back both times
+    assert await Scan.filter(outcome=ScanOutcome.ADMITTED).count() == 1
