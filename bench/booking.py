@@ -222,9 +222,9 @@ async def _seed(database_url: str, workloads: tuple[Workload, ...], rounds: int)
 
     from domain.appointments import setup
     from domain.appointments.models import SiteKind
-    from domain.appointments.schedule import china_day
     from domain.capacity.models import CapacitySlot
     from domain.shared import clock
+    from domain.shared.clock import china_day
     from server.db import tortoise_config
 
     await Tortoise.init(config=tortoise_config(database_url))

@@ -9,10 +9,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.appointments.models import Appointment, QueueTicket, Service, Site
 from domain.appointments.queue import Position
-from domain.appointments.schedule import CHINA
 from domain.appointments.service import Standing
 from domain.capacity.models import CapacitySlot
 from domain.capacity.service import Availability, online_left
+from domain.shared.clock import CHINA
 
 
 def china(instant: dt.datetime) -> str:

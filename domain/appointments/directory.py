@@ -8,11 +8,11 @@ from typing import Any
 
 from domain.appointments.errors import ServiceNotFound, SiteNotFound
 from domain.appointments.models import Service, Site, SiteKind
-from domain.appointments.schedule import CHINA
 from domain.capacity import service as capacity
 from domain.capacity.gate import generation_key
 from domain.capacity.service import Availability
 from domain.capacity.views import AvailabilityViews
+from domain.shared.clock import CHINA
 from domain.shared.kv import Keys
 
 

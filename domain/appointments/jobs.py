@@ -14,7 +14,6 @@ from adapters.wechat.port import WeChat
 from domain.appointments import queue, service, setup
 from domain.appointments.errors import AppointmentNotActive, PaymentTooLate
 from domain.appointments.models import Appointment, AppointmentState, Site
-from domain.appointments.schedule import CHINA
 from domain.capacity.gate import Gate
 from domain.capacity.owners import capacity_owners
 from domain.notifications.service import Notice, deliver
@@ -22,6 +21,7 @@ from domain.outbox.jobs import Job, handler, schedule
 from domain.payments.jobs import owner as payment_owner
 from domain.payments.jobs import providers_of
 from domain.payments.models import PaymentOrder
+from domain.shared.clock import CHINA
 from domain.shared.i18n import LazyText, _
 
 NO_SHOW_TOPIC = "appointments.mark_no_shows"

@@ -38,7 +38,6 @@ from domain.appointments.models import (
     TicketState,
 )
 from domain.appointments.rules import rules_of
-from domain.appointments.schedule import CHINA, china_day
 from domain.audit import service as audit
 from domain.capacity import service as capacity
 from domain.capacity.gate import Gate
@@ -48,6 +47,7 @@ from domain.evaluations.models import TargetType
 from domain.outbox.service import enqueue
 from domain.shared import clock
 from domain.shared.actor import Actor
+from domain.shared.clock import CHINA, china_day
 from domain.staff.errors import StaffScopeRequired
 from domain.staff.roles import Role, authorize
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
+from domain.shared.clock import CHINA
 
 
 class Schedule(BaseModel):
@@ -47,7 +47,3 @@ class Schedule(BaseModel):
 
 def schedule_of(raw: dict[str, Any]) -> Schedule:
     return Schedule.model_validate(raw)
-
-
-def china_day(instant: dt.datetime) -> dt.date:
-    return instant.astimezone(CHINA).date()

@@ -38,7 +38,6 @@ from domain.appointments.errors import (
 )
 from domain.appointments.models import OPEN_STATES, Appointment, AppointmentState, Service, Site
 from domain.appointments.rules import BookingRules, rules_of
-from domain.appointments.schedule import china_day
 from domain.audit import service as audit
 from domain.capacity import service as capacity
 from domain.capacity.errors import AlreadyReserved, HoldExpired, ReservationNotActive, SlotNotFound
@@ -54,6 +53,7 @@ from domain.payments.models import OrderState, PaymentOrder
 from domain.payments.service import Providers
 from domain.shared import clock, pii, sql
 from domain.shared.actor import Actor
+from domain.shared.clock import china_day
 
 REMINDER_TOPIC = "appointments.reminder"
 CANCELLED_BY_SITE_TOPIC = "appointments.cancelled_by_site"

@@ -12,10 +12,11 @@ from tortoise.transactions import in_transaction
 from domain.appointments.errors import ScheduleInvalid, SiteNotFound
 from domain.appointments.models import Service, Site, SiteKind
 from domain.appointments.rules import rules_of
-from domain.appointments.schedule import CHINA, china_day, schedule_of
+from domain.appointments.schedule import schedule_of
 from domain.capacity import service as capacity
 from domain.capacity.models import CapacityResource, CapacitySlot, ResourceKind
 from domain.shared import clock
+from domain.shared.clock import china_day, china_midnight
 from domain.workdays.service import calendar_for
 
 RESOURCE_KINDS = {SiteKind.HALL: ResourceKind.COUNTER, SiteKind.HOSPITAL: ResourceKind.HOSPITAL}
@@ -99,8 +100,9 @@ async def generate_slots(service: Service, first_day: dt.date, days: int) -> int
     last_day = first_day + dt.timedelta(days=days - 1)
     calendar = await calendar_for(first_day, last_day)
     # By the time each slot was planned for, not where it is now: a moved slot's old time stays free.
+    since = china_midnight(first_day)
     rows = await CapacitySlot.filter(
-        Q(starts_at__gte=_utc(first_day)) | Q(planned_at__gte=_utc(first_day)), resource_id=resource.id
+        Q(starts_at__gte=since) | Q(planned_at__gte=since), resource_id=resource.id
     ).values_list("planned_at", "starts_at")
     existing = {planned or starts for planned, starts in rows}
     added = 0
@@ -115,10 +117,6 @@ async def generate_slots(service: Service, first_day: dt.date, days: int) -> int
                     added += 1
         day += dt.timedelta(days=1)
     return added
-
-
-def _utc(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0, 0), CHINA).astimezone(dt.UTC)
 
 
 async def site_by_code(code: str) -> Site:
