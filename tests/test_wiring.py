@@ -37,40 +37,88 @@ class Site:
     unresolved: str | None = None
 
 
-def _module_of(path: Path) -> ModuleType:
-    return importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
+Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-def _assignments(function: ast.AST, name: str) -> list[ast.expr]:
-    return [
-        node.value
-        for node in ast.walk(function)
-        if isinstance(node, ast.Assign)
-        and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
-    ]
+def _element(value: ast.expr, index: int) -> list[ast.expr | None]:
+    """What ``a, b = value`` gives its ``index``-th name: a tuple's element, either branch's."""
+    if isinstance(value, ast.Tuple) and index < len(value.elts):
+        return [value.elts[index]]
+    if isinstance(value, ast.IfExp):
+        return _element(value.body, index) + _element(value.orelse, index)
+    return [None]
 
 
-def _topics(expr: ast.expr, module: ModuleType, function: ast.AST | None) -> set[str] | None:
-    """The topics ``expr`` can be: a literal, a constant of the module (or one it imports), a
-    conditional of those, or a local variable assigned one of them. None when it cannot be told."""
-    if isinstance(expr, ast.IfExp):
-        body, orelse = _topics(expr.body, module, function), _topics(expr.orelse, module, function)
-        return None if body is None or orelse is None else body | orelse
-    try:
-        value = eval(compile(ast.Expression(expr), module.__name__, "eval"), vars(module))  # noqa: S307
-    except NameError:
-        value = None
-    if isinstance(value, str):
-        return {value}
-    if isinstance(expr, ast.Name) and function is not None:
+class Source:
+    """One module: its syntax tree, and the module itself to resolve constants by importing it."""
+
+    def __init__(self, path: Path, module: ModuleType | None = None) -> None:
+        self.tree = ast.parse(path.read_text(encoding="utf-8")) if path.exists() else ast.Module([], [])
+        self.module = module or importlib.import_module(
+            ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        )
+        self.functions = [n for n in ast.walk(self.tree) if isinstance(n, Function)]
+
+    def enclosing(self, node: ast.AST) -> Function | None:
+        line = getattr(node, "lineno", 0)
+        around = [f for f in self.functions if f.lineno <= line <= (f.end_lineno or f.lineno)]
+        return min(around, key=lambda f: (f.end_lineno or f.lineno) - f.lineno, default=None)
+
+    def assigned(self, function: Function, name: str) -> list[ast.expr | None]:
+        values: list[ast.expr | None] = []
+        for node in ast.walk(function):
+            if not isinstance(node, ast.Assign):
+                continue
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id == name:
+                    values.append(node.value)
+                elif isinstance(target, ast.Tuple):
+                    names = [t.id if isinstance(t, ast.Name) else None for t in target.elts]
+                    if name in names:
+                        values += _element(node.value, names.index(name))
+        return values
+
+    def passed(self, function: Function, name: str) -> list[ast.expr | None]:
+        """What the module's calls of ``function`` pass as its parameter ``name``."""
+        params = [a.arg for a in function.args.args]
+        position = params.index(name)
+        found: list[ast.expr | None] = []
+        for call in ast.walk(self.tree):
+            if isinstance(call, ast.Call) and getattr(call.func, "id", None) == function.name:
+                by_name = {k.arg: k.value for k in call.keywords}
+                found.append(call.args[position] if position < len(call.args) else by_name.get(name))
+        return found or [None]
+
+    def topics(self, expr: ast.expr | None, function: Function | None, depth: int = 0) -> set[str] | None:
+        """The topics ``expr`` can be: a literal, a constant of the module (or one it imports), a
+        conditional of those, a local variable assigned one of them, or a parameter that the
+        module's calls pass one of them. None when it cannot be told."""
+        if expr is None or depth > 5:
+            return None
+        if isinstance(expr, ast.IfExp):
+            body, orelse = self.topics(expr.body, function, depth), self.topics(expr.orelse, function, depth)
+            return None if body is None or orelse is None else body | orelse
+        try:
+            value = eval(compile(ast.Expression(expr), self.module.__name__, "eval"), vars(self.module))  # noqa: S307
+        except NameError:
+            value = None
+        if isinstance(value, str):
+            return {value}
+        if not isinstance(expr, ast.Name) or function is None:
+            return None
+        if expr.id in [a.arg for a in function.args.args]:
+            candidates = [
+                (e, self.enclosing(e) if e is not None else None) for e in self.passed(function, expr.id)
+            ]
+        else:
+            candidates = [(e, function) for e in self.assigned(function, expr.id) or [None]]
         found: set[str] = set()
-        for assigned in _assignments(function, expr.id) or [None]:
-            topics = None if assigned is None else _topics(assigned, module, function)
+        for candidate, where in candidates:
+            topics = self.topics(candidate, where, depth + 1)
             if topics is None:
                 return None
             found |= topics
         return found
-    return None
 
 
 def enqueue_sites() -> Iterator[Site]:
@@ -80,21 +128,15 @@ def enqueue_sites() -> Iterator[Site]:
             relative = str(path.relative_to(ROOT))
             if relative in _PLUMBING:
                 continue
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
-            for node in ast.walk(tree):
+            source = Source(path)
+            for node in ast.walk(source.tree):
                 if not isinstance(node, ast.Call):
                     continue
                 func = node.func
                 name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
                 if name not in _ENQUEUERS or not node.args:
                     continue
-                enclosing = min(
-                    (f for f in functions if f.lineno <= node.lineno <= (f.end_lineno or f.lineno)),
-                    key=lambda f: (f.end_lineno or f.lineno) - f.lineno,
-                    default=None,
-                )
-                topics = _topics(node.args[0], _module_of(path), enclosing)
+                topics = source.topics(node.args[0], source.enclosing(node))
                 yield Site(
                     relative,
                     node.lineno,
@@ -120,14 +162,26 @@ def test_every_topic_the_code_can_enqueue_has_a_handler_in_the_worker() -> None:
     assert not unscheduled, f"scheduled without a handler: {unscheduled}"
 
 
-def test_the_search_finds_topics_behind_a_conditional_and_a_local_variable() -> None:
-    tree = ast.parse("def f(late):\n    topic = A if late else B\n    enqueue(topic, {})\n")
-    function = tree.body[0]
-    call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call))
+def test_the_search_finds_topics_behind_conditionals_local_variables_and_helpers(tmp_path: Path) -> None:
+    code = (
+        "def tell(conn, topic, order):\n"
+        "    enqueue(topic, {})\n"
+        "def paid(late):\n"
+        "    action, topic = ('a', A) if late else ('b', B)\n"
+        "    tell(None, topic, 1)\n"
+        "    tell(None, topic=C, order=2)\n"
+        "def dynamic(n):\n"
+        "    enqueue(f'x.{n}', {})\n"
+    )
+    (tmp_path / "example.py").write_text(code)
     module = ModuleType("example")
-    module.A, module.B = "x.paid_late", "x.paid"  # type: ignore[attr-defined]
-    assert _topics(call.args[0], module, function) == {"x.paid_late", "x.paid"}
-    assert _topics(ast.parse("f'x.{n}'", mode="eval").body, module, function) is None
+    module.A, module.B, module.C = "x.paid_late", "x.paid", "x.other"  # type: ignore[attr-defined]
+    source = Source(tmp_path / "example.py", module)
+    tell, _paid, dynamic = source.functions
+    [in_tell] = [n for n in ast.walk(tell) if isinstance(n, ast.Call)]
+    assert source.topics(in_tell.args[0], tell) == {"x.paid_late", "x.paid", "x.other"}
+    [in_dynamic] = [n for n in ast.walk(dynamic) if isinstance(n, ast.Call)]
+    assert source.topics(in_dynamic.args[0], dynamic) is None
 
 
 # -- a name once, in every registry ----------------------------------------------------------------
