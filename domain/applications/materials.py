@@ -73,7 +73,7 @@ def _material_code(document: ItemDocument, code: str) -> str:
     return code
 
 
-def _safe_filename(filename: str) -> str:
+def safe_filename(filename: str) -> str:
     name = filename.replace("\\", "/").rsplit("/", 1)[-1]
     return "".join(ch for ch in name if ch.isprintable())[:120]
 
@@ -94,7 +94,7 @@ async def add_material(
     req = await service.load(actor, request_id)
     service.require_editable(req)
     _material_code(await catalog.item_version(req.item_version_id), material_code)
-    stored = await _store(storage, data, CONTENT_TYPES[kind], _safe_filename(filename))
+    stored = await store(storage, data, CONTENT_TYPES[kind], safe_filename(filename))
     return await _attach(actor, request_id, material_code=material_code, fields=stored)
 
 
@@ -117,13 +117,13 @@ async def add_staff_attachment(
     req = await service.load(actor, request_id)
     if req.claimed_by_id != actor.id:
         raise CaseNotClaimed()
-    stored = await _store(storage, data, CONTENT_TYPES[kind], _safe_filename(filename))
+    stored = await store(storage, data, CONTENT_TYPES[kind], safe_filename(filename))
     return await _attach(
         actor, request_id, material_code=STAFF_ATTACHMENT, fields={**stored, "uploaded_by": "staff"}
     )
 
 
-async def _store(storage: Storage, data: bytes, content_type: str, filename: str) -> dict[str, Any]:
+async def store(storage: Storage, data: bytes, content_type: str, filename: str) -> dict[str, Any]:
     """Put ``data`` in storage under its SHA-256; the material columns that describe it."""
     digest = hashlib.sha256(data).hexdigest()
     key = f"{digest[:2]}/{digest}"
@@ -185,7 +185,7 @@ async def attach_certificate(
     if validity is not certificates.Validity.VALID:
         raise MaterialCertificateNotValid(details={"validity": validity.value})
     data = json.dumps(certificates.signed(cert).as_dict(), ensure_ascii=False, sort_keys=True).encode()
-    stored = await _store(storage, data, CERTIFICATE_CONTENT_TYPE, f"{cert.number}.json")
+    stored = await store(storage, data, CERTIFICATE_CONTENT_TYPE, f"{cert.number}.json")
     return await _attach(
         actor, request_id, material_code=material_code, fields={**stored, "certificate_id": cert.id}
     )

@@ -47,3 +47,49 @@ class FamilyConsentRequired(DomainError):
     code = "family_consent_required"
     kind = ErrorKind.FORBIDDEN
     message = _("This family member has not agreed yet; they need to accept in their own app.")
+
+
+class FamilyMemberEnded(DomainError):
+    code = "family_member_ended"
+    kind = ErrorKind.FORBIDDEN
+    message = _("This family entry has ended: the child's proven guardian has taken over.")
+
+
+class FamilyGuardianshipUnproven(DomainError):
+    """details: ``guardianship`` (pending or refused)."""
+
+    code = "family_guardianship_unproven"
+    kind = ErrorKind.FORBIDDEN
+    message = _(
+        "You are not yet proven to be this child's guardian. Until the population register confirms it "
+        "or staff accept the child's birth certificate, nobody can act for the child."
+    )
+
+
+class GuardianshipNotPending(DomainError):
+    """details: ``guardianship``."""
+
+    code = "guardianship_not_pending"
+    kind = ErrorKind.CONFLICT
+    message = _("Guardianship of this family member is already proven or not needed.")
+
+
+class GuardianshipProofNotFound(DomainError):
+    # Also the answer for a birth certificate outside the officer's regions.
+    code = "guardianship_proof_not_found"
+    kind = ErrorKind.NOT_FOUND
+    message = _("There is no such birth certificate to check.")
+
+
+class GuardianshipProofDecided(DomainError):
+    """details: ``outcome``."""
+
+    code = "guardianship_proof_decided"
+    kind = ErrorKind.CONFLICT
+    message = _("This birth certificate has already been decided or replaced.")
+
+
+class GuardianshipReasonRequired(DomainError):
+    code = "guardianship_reason_required"
+    kind = ErrorKind.INVALID
+    message = _("Say why the birth certificate is not accepted: the resident reads it.")

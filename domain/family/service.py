@@ -2,7 +2,9 @@
 
 Rules:
 - the resident adding someone must be real-name verified (L3+): the family list is about people;
-- a child under 14 is added by the guardian and is active at once, as ``child`` or ``other``;
+- a child under 14 is added by the guardian, as ``child`` or ``other``, and is active at once, but
+  is acted for only once guardianship is proven (``domain.family.guardianship``): by the
+  population register at once, else by a birth certificate that staff check;
 - anyone 14 or older decides for themselves: the entry stays ``pending_consent`` until that
   person logs in with their own WeChat, verifies the same ID number, and accepts;
 - at most five members per resident, nobody twice, never oneself.
@@ -17,19 +19,32 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from adapters.population.port import PopulationRegister
 from domain.accounts.errors import UserNotFound
 from domain.accounts.models import User
 from domain.audit import service as audit
+from domain.family import guardianship
 from domain.family.errors import (
     FamilyConsentRequired,
+    FamilyGuardianshipUnproven,
     FamilyInvitationNotFound,
     FamilyLimitReached,
     FamilyMemberDuplicate,
+    FamilyMemberEnded,
     FamilyMemberIsSelf,
     FamilyMemberNotFound,
     FamilyRelationNotAllowed,
+    GuardianshipNotPending,
 )
-from domain.family.models import CONSENT_AGE, MAX_FAMILY_MEMBERS, FamilyMember, MemberStatus, Relation
+from domain.family.guardianship import MemberView, RegisterAnswer
+from domain.family.models import (
+    CONSENT_AGE,
+    MAX_FAMILY_MEMBERS,
+    FamilyMember,
+    Guardianship,
+    MemberStatus,
+    Relation,
+)
 from domain.identity.errors import IdentityLevelRequired
 from domain.identity.models import IdentityLevel, level_label
 from domain.identity.service import (
@@ -63,17 +78,27 @@ def _snapshot(member: FamilyMember) -> dict[str, object]:
     return {
         "relation": str(member.relation),
         "status": str(member.status),
+        "guardianship": str(member.guardianship),
         "name": pii.mask_name(member.name),
         "id_number": pii.mask_id_number(member.id_number),
     }
 
 
-async def list_members(actor: Actor) -> list[FamilyMember]:
-    return await FamilyMember.filter(owner_id=actor.id).order_by("id")
+async def list_members(actor: Actor) -> list[MemberView]:
+    """``actor``'s family, each child with the latest attempt to prove guardianship."""
+    return await guardianship.views(await FamilyMember.filter(owner_id=actor.id).order_by("id"))
 
 
-async def add_member(actor: Actor, *, relation: Relation, name: str, id_number: str) -> FamilyMember:
-    """Add someone to ``actor``'s family: active for a child under 14, otherwise awaiting consent."""
+async def add_member(
+    actor: Actor,
+    register: PopulationRegister | None,
+    *,
+    relation: Relation,
+    name: str,
+    id_number: str,
+) -> MemberView:
+    """Add someone to ``actor``'s family: a child under 14 active at once (proven as guardian by the
+    register, else pending), anyone older awaiting their consent."""
     require_level(actor, IdentityLevel.REAL_NAME)
     name = normalize_name(name)
     id_number = normalize_id_number(id_number)
@@ -81,6 +106,7 @@ async def add_member(actor: Actor, *, relation: Relation, name: str, id_number: 
     if minor and relation not in _GUARDIAN_RELATIONS:
         raise FamilyRelationNotAllowed(details={"allowed": [str(r) for r in _GUARDIAN_RELATIONS]})
     index = id_number_index(id_number)
+    answer = await _ask_register(actor, register, id_number) if minor else None
     try:
         async with in_transaction() as conn:
             # Locking the owner serialises their adds, so two at once cannot pass the limit.
@@ -103,20 +129,74 @@ async def add_member(actor: Actor, *, relation: Relation, name: str, id_number: 
                 id_number_index=index,
                 birth_date=birth_date_of(id_number),
                 status=MemberStatus.ACTIVE if minor else MemberStatus.PENDING_CONSENT,
+                guardianship=Guardianship.PENDING if minor else Guardianship.NOT_REQUIRED,
                 created_at=now,
                 decided_at=now if minor else None,
                 using_db=conn,
             )
+            proof = await guardianship.record_register_answer(conn, member, answer) if answer else None
             await audit.record(
                 actor,
                 "family.member_added",
                 target_type="family_member",
                 target_id=member.id,
-                after={**_snapshot(member), "minor": minor},
+                after={
+                    **_snapshot(member),
+                    "minor": minor,
+                    **({"register": str(answer.outcome)} if answer else {}),
+                },
                 using_db=conn,
             )
     except IntegrityError as exc:
         raise FamilyMemberDuplicate() from exc
+    return MemberView(member, proof)
+
+
+async def _ask_register(
+    actor: Actor, register: PopulationRegister | None, child_id_number: str
+) -> RegisterAnswer:
+    """The register's word on whether ``actor`` (by their own verified ID number) is the child's guardian."""
+    user = await User.get_or_none(id=actor.id) if actor.id is not None else None
+    if user is None or not user.id_number:
+        raise UserNotFound()
+    return await guardianship.ask_register(
+        register, guardian_id_number=user.id_number, child_id_number=child_id_number
+    )
+
+
+async def check_guardianship(actor: Actor, register: PopulationRegister | None, member_id: int) -> MemberView:
+    """Ask the register again for a child still unproven (it was down, or has been updated since)."""
+    member = await unproven_member(actor, member_id)
+    answer = await _ask_register(actor, register, member.id_number)
+    async with in_transaction() as conn:
+        member = await unproven_member(actor, member_id, conn=conn)
+        proof = await guardianship.record_register_answer(conn, member, answer)
+        await audit.record(
+            actor,
+            "family.guardianship_checked",
+            target_type="family_member",
+            target_id=member.id,
+            after={**guardianship.snapshot(proof), "guardianship": str(member.guardianship)},
+            using_db=conn,
+        )
+    return MemberView(member, proof)
+
+
+async def unproven_member(
+    actor: Actor, member_id: int, *, conn: BaseDBAsyncClient | None = None
+) -> FamilyMember:
+    """``actor``'s own member whose guardianship is still to be proven (locked in ``conn``)."""
+    _check_id(member_id, FamilyMemberNotFound)
+    query = FamilyMember.filter(id=member_id, owner_id=actor.id)
+    if conn is not None:
+        query = query.using_db(conn).select_for_update()
+    member = await query.first() if actor.kind == "resident" else None
+    if member is None:
+        raise FamilyMemberNotFound()
+    if member.status == MemberStatus.ENDED:
+        raise FamilyMemberEnded()
+    if member.guardianship not in guardianship.UNPROVEN:
+        raise GuardianshipNotPending(details={"guardianship": str(member.guardianship)})
     return member
 
 
@@ -245,6 +325,12 @@ async def acting_for(actor: Actor, member_id: int) -> Actor:
     )
     if member is None:
         raise FamilyMemberNotFound()
+    if member.status == MemberStatus.ENDED:
+        raise FamilyMemberEnded()
     if member.status != MemberStatus.ACTIVE:
         raise FamilyConsentRequired(details={"status": str(member.status)})
+    # The one place every module acts for a member through: an unproven guardian gets no card,
+    # no booking, no application for the child.
+    if member.guardianship in guardianship.UNPROVEN:
+        raise FamilyGuardianshipUnproven(details={"guardianship": str(member.guardianship)})
     return dataclasses.replace(actor, on_behalf_of=member.id)

@@ -1,6 +1,11 @@
 """Issue a health card to a resident (L3) or an active family member, and let the holder freeze,
 unfreeze, cancel it, set its PIN and read its uses.
 
+One person, one card: a child's card held under an entry whose guardianship was never proven is
+reclaimed by a proven guardian who asks for it (revoked and issued again to the guardian: the
+platform registers the same person's card again, it has no transfer), the unproven entry ends,
+both accounts are told.
+
 The card is registered with the provincial platform before it exists here: a card PalmCity shows
 is one the platform knows. Freezing and cancelling reach the credentials module in the same
 transaction, so a frozen card's codes are refused from the moment the holder taps "freeze".
@@ -21,8 +26,9 @@ from domain.audit import service as audit
 from domain.credentials import service as credentials
 from domain.credentials.kinds import Kind
 from domain.credentials.models import CredentialSubject, SubjectStatus
+from domain.family import guardianship
 from domain.family import service as family
-from domain.family.models import FamilyMember
+from domain.family.models import FamilyMember, Guardianship
 from domain.health_cards.errors import (
     HealthCardExists,
     HealthCardNotActive,
@@ -39,6 +45,7 @@ from domain.shared import clock, pii
 from domain.shared.actor import Actor
 
 REPORT_TOPIC = "health_cards.report_usage"
+RECLAIMED_TOPIC = "health_cards.reclaimed"  # {"card_id", "from_card_id", "from_user_id"}
 # What a hospital may do with a scanned card (the only answer a scan gives besides who and state).
 PURPOSES = ("register", "treat", "pay")
 PROVINCE = "44"
@@ -83,7 +90,7 @@ async def issue(
     if not (name and id_number and index):
         raise HealthCardNotFound()  # cannot happen at L3; never register a card without a person
     existing = await HealthCard.get_or_none(live_person_index=index)
-    if existing is not None:
+    if existing is not None and not await _reclaimable(existing, member, actor):
         raise HealthCardExists(details={"card_id": existing.id} if existing.owner_id == actor.id else {})
     if platform is None:
         raise HealthCardPlatformUnavailable()
@@ -94,6 +101,7 @@ async def issue(
     now = clock.now()
     try:
         async with in_transaction() as conn:
+            taken = await _take_back(conn, existing, member, acting) if existing and member else None
             card = await HealthCard.create(
                 owner_id=actor.id,
                 family_member_id=member.id if member else None,
@@ -115,9 +123,70 @@ async def issue(
                 after={"number": card.number, "family_member_id": card.family_member_id},
                 using_db=conn,
             )
+            if taken is not None:
+                await _announce_reclaim(conn, card, taken, acting)
     except IntegrityError:
         raise HealthCardExists() from None  # the same person, twice at once: one card
     return card
+
+
+async def _holder_unproven(card: HealthCard, conn: BaseDBAsyncClient | None = None) -> FamilyMember | None:
+    """The entry ``card`` is held under, when that entry never proved guardianship (else None)."""
+    if card.family_member_id is None:
+        return None  # the person's own card
+    query = FamilyMember.filter(id=card.family_member_id, guardianship__in=guardianship.UNPROVEN)
+    if conn is not None:
+        query = query.using_db(conn).select_for_update()
+    return await query.first()
+
+
+async def _reclaimable(existing: HealthCard, member: FamilyMember | None, actor: Actor) -> bool:
+    """A proven guardian asking for the child's card, which another account holds without proof."""
+    return (
+        member is not None
+        and member.guardianship == Guardianship.PROVEN
+        and existing.owner_id != actor.id
+        and await _holder_unproven(existing) is not None
+    )
+
+
+async def _take_back(
+    conn: BaseDBAsyncClient, seen: HealthCard, member: FamilyMember, acting: Actor
+) -> HealthCard | None:
+    """In the issuing transaction: revoke the unproven holder's card and end their entry. None when
+    it changed meanwhile (revoked by its holder: nothing to take; anything else: one card stays)."""
+    holder = await _holder_unproven(seen, conn)  # the entry first: the order guardianship changes take
+    card = await HealthCard.filter(id=seen.id).using_db(conn).select_for_update().get()
+    if card.state == CardState.REVOKED:
+        return None
+    if holder is None or holder.id != card.family_member_id or card.owner_id == acting.id:
+        raise HealthCardExists()  # its holder proved guardianship meanwhile: one card stays
+    await _set_state(
+        conn,
+        card,
+        CardState.REVOKED,
+        acting,
+        "health_card.revoked",
+        reason=guardianship.ENDED_REASON_RECLAIMED,
+    )
+    await guardianship.end_link(conn, holder, acting, reason=guardianship.ENDED_REASON_RECLAIMED)
+    return card
+
+
+async def _announce_reclaim(
+    conn: BaseDBAsyncClient, card: HealthCard, taken: HealthCard, acting: Actor
+) -> None:
+    await audit.record(
+        acting,
+        "health_card.reclaimed",
+        target_type="health_card",
+        target_id=card.id,
+        before={"card_id": taken.id, "owner_id": taken.owner_id, "family_member_id": taken.family_member_id},
+        after={"card_id": card.id, "owner_id": card.owner_id, "family_member_id": card.family_member_id},
+        using_db=conn,
+    )
+    payload = {"card_id": card.id, "from_card_id": taken.id, "from_user_id": taken.owner_id}
+    await enqueue(RECLAIMED_TOPIC, payload, using_db=conn)
 
 
 # -- the holder's own cards --------------------------------------------------------------------------

@@ -151,6 +151,7 @@ async def load_residents(settings: Settings) -> int:
     import fakeredis
 
     from adapters.identity.fake import SandboxIdentityProvider
+    from adapters.population.fake import SandboxPopulationRegister
     from adapters.wechat.fake import SandboxWeChat
     from domain.accounts import service as accounts
     from domain.accounts.tokens import TokenService
@@ -211,8 +212,13 @@ async def load_residents(settings: Settings) -> int:
         if login_name == "alice":
             actor = Actor(kind="resident", id=user.id, identity_level=user.identity_level)
             _relation, child_name, child_id17 = DEMO_CHILD
+            # The sandbox register's seeded households list alice as 李小宝's mother: proven at once.
             await family.add_member(
-                actor, relation=Relation.CHILD, name=child_name, id_number=_with_check_digit(child_id17)
+                actor,
+                SandboxPopulationRegister(),
+                relation=Relation.CHILD,
+                name=child_name,
+                id_number=_with_check_digit(child_id17),
             )
     await redis.aclose()
     return verified

@@ -26,7 +26,8 @@ from tests.api.test_applications import APPLICATIONS, upload
 from tests.api.test_cases import CASES, china_day, claim, officer
 from tests.api.test_staff import bearer, log_in, make_staff, staff_client
 from tests.support.apps import error_code
-from tests.support.residents import Resident, login, new_id_number, verified
+from tests.support.households import registered_child
+from tests.support.residents import Resident, login, verified
 
 REHAB = "JF0005-441500"
 MEDICAL = "JF0004-441803"
@@ -62,7 +63,11 @@ async def add_child(
 ) -> int:
     r = await client.post(
         "/api/v1/family",
-        json={"relation": "child", "name": name, "id_number": new_id_number(born=born)},
+        json={
+            "relation": "child",
+            "name": name,
+            "id_number": await registered_child(client, guardian, born=born),
+        },
         headers=guardian.headers,
     )
     assert r.status_code == 201, r.text
@@ -100,7 +105,7 @@ async def staff_step(
 
 async def rehab_case(client: httpx.AsyncClient, guardian: Resident, born: dt.date) -> dict[str, Any]:
     """A submitted rehabilitation-aid case for a new child of ``guardian`` born on ``born``."""
-    child_id = new_id_number(born=born)
+    child_id = await registered_child(client, guardian, born=born)
     r = await client.post(
         "/api/v1/family",
         json={"relation": "child", "name": "林小宝", "id_number": child_id},

@@ -23,6 +23,7 @@ from domain.outbox.models import OutboxMessage
 from domain.shared.actor import Actor
 from server.settings import Settings
 from tests.support.apps import client_for, error_code, running
+from tests.support.households import registered_child
 from tests.support.residents import Resident, login, new_id_number, verified
 
 APPLICATIONS = "/api/v1/applications"
@@ -192,7 +193,11 @@ async def test_a_draft_for_a_child_names_the_child_and_the_item_must_allow_it(
     parent = await verified(client, "parent")
     child = await client.post(
         "/api/v1/family",
-        json={"relation": "child", "name": "王小明", "id_number": new_id_number(years_old=5)},
+        json={
+            "relation": "child",
+            "name": "王小明",
+            "id_number": await registered_child(client, parent, years_old=5),
+        },
         headers=parent.headers,
     )
     member_id = child.json()["id"]
@@ -484,7 +489,11 @@ async def _child_case(
 ) -> dict[str, Any]:
     child = await client.post(
         "/api/v1/family",
-        json={"relation": "child", "name": "王小明", "id_number": new_id_number(years_old=years_old)},
+        json={
+            "relation": "child",
+            "name": "王小明",
+            "id_number": await registered_child(client, parent, years_old=years_old),
+        },
         headers=parent.headers,
     )
     case = await draft(client, parent, item, on_behalf_of=child.json()["id"], form=GOOD_FORM)

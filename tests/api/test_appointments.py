@@ -34,6 +34,7 @@ from domain.shared.kv import Keys
 from tests.api.test_inbox import run_due_jobs
 from tests.api.test_staff import staff_client
 from tests.support.apps import error_code
+from tests.support.households import registered_child
 from tests.support.residents import Resident, login, new_id_number, verified
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -255,7 +256,11 @@ async def test_booking_for_a_family_member_needs_their_consent(client: httpx.Asy
         alice = await verified(client, "alice")
         child = await client.post(
             "/api/v1/family",
-            json={"relation": "child", "name": "李小宝", "id_number": new_id_number(years_old=6)},
+            json={
+                "relation": "child",
+                "name": "李小宝",
+                "id_number": await registered_child(client, alice, years_old=6),
+            },
             headers=alice.headers,
         )
         adult = await client.post(
@@ -711,7 +716,11 @@ async def test_the_frontline_list_names_each_person_masked(client: httpx.AsyncCl
         alice = await verified(client, "alice")
         child = await client.post(
             "/api/v1/family",
-            json={"relation": "child", "name": "李小宝", "id_number": new_id_number(years_old=6)},
+            json={
+                "relation": "child",
+                "name": "李小宝",
+                "id_number": await registered_child(client, alice, years_old=6),
+            },
             headers=alice.headers,
         )
         slot = (await slots_on(client, service, MONDAY))[1]

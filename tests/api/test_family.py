@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 import httpx
 import pytest
+from sanic import Sanic
 
+import domain.family.jobs  # noqa: F401 - registers the guardianship notice job
+from domain.appointments.models import Appointment
 from domain.audit.models import AuditRecord
 from domain.family import service
-from domain.family.errors import FamilyConsentRequired, FamilyMemberNotFound
+from domain.family.errors import FamilyConsentRequired, FamilyGuardianshipUnproven, FamilyMemberNotFound
 from domain.family.models import FamilyMember, MemberStatus
+from domain.health_cards.models import HealthCard
+from domain.notifications.models import InboxMessage
+from domain.notifications.service import body_of
 from domain.shared.actor import Actor
+from server.demo import load_regions
+from tests.api.test_appointments import MONDAY, at, book, open_hall, slots_on
+from tests.api.test_inbox import run_due_jobs
+from tests.api.test_staff import staff_client
 from tests.support.apps import error_code
+from tests.support.households import register_of, seat_child
 from tests.support.residents import Resident, login, new_id_number, verified, verify
 
 FAMILY = "/api/v1/family"
@@ -40,10 +52,13 @@ async def test_a_child_under_14_is_added_by_the_guardian_and_active_at_once(
 ) -> None:
     parent = await verified(client, "parent")
     number = new_id_number(years_old=6)
+    await seat_child(client, parent, number)  # the population register lists parent as the mother
     r = await add(client, parent, "child", "王小明", number)
     assert r.status_code == 201
     member = r.json()
     assert member["status"] == "active" and member["is_minor"] is True and member["relation"] == "child"
+    assert member["guardianship"] == "proven"
+    assert member["proof"]["method"] == "register" and member["proof"]["outcome"] == "confirmed"
     assert member["name"] == "王**" and member["id_number"] == number[:4] + "*" * 10 + number[-4:]
     assert number not in r.text and "王小明" not in r.text
     assert r.headers["location"] == f"{FAMILY}/{member['id']}"
@@ -54,9 +69,11 @@ async def test_a_child_under_14_is_added_by_the_guardian_and_active_at_once(
     assert audit.after == {
         "relation": "child",
         "status": "active",
+        "guardianship": "proven",
         "name": "王**",
         "id_number": member["id_number"],
         "minor": True,
+        "register": "confirmed",
     }
 
 
@@ -189,7 +206,9 @@ async def test_a_declined_invitation_stays_declined(client: httpx.AsyncClient) -
 
 async def test_acting_for_an_active_member_names_them_in_the_actor(client: httpx.AsyncClient) -> None:
     parent = await verified(client, "parent")
-    child = (await add(client, parent, "child", "王小明", new_id_number(years_old=6))).json()
+    number = new_id_number(years_old=6)
+    await seat_child(client, parent, number)
+    child = (await add(client, parent, "child", "王小明", number)).json()
     actor = actor_of(parent)
     acting = await service.acting_for(actor, child["id"])
     assert acting == dataclasses.replace(actor, on_behalf_of=child["id"])
@@ -211,3 +230,178 @@ async def test_acting_for_someone_elses_member_is_not_found(client: httpx.AsyncC
         await service.acting_for(actor_of(other), child["id"])
     with pytest.raises(FamilyMemberNotFound):
         await service.acting_for(Actor(kind="staff", id=parent.id), child["id"])
+
+
+# -- guardianship of a child under 14 ------------------------------------------------------------
+
+PROOFS = "/api/v1/staff/guardianship-proofs"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def add_unconfirmed_child(client: httpx.AsyncClient, resident: Resident) -> dict[str, Any]:
+    """A child of Qingxin district that the population register does not list under ``resident``."""
+    number = new_id_number(years_old=6, area="441803")
+    r = await add(client, resident, "child", "王小明", number)
+    assert r.status_code == 201, r.text
+    member: dict[str, Any] = r.json()
+    return member
+
+
+async def send_certificate(
+    client: httpx.AsyncClient, resident: Resident, member_id: int, data: bytes = PNG
+) -> httpx.Response:
+    return await client.post(
+        f"{FAMILY}/{member_id}/birth-certificate",
+        files={"file": ("birth.png", data, "image/png")},
+        headers=resident.headers,
+    )
+
+
+async def case_officer(client: httpx.AsyncClient, name: str, *scopes: str) -> dict[str, str]:
+    await load_regions()  # departments and their regions: what an officer's scopes cover
+    return await staff_client(client, name, roles=["case_officer"], scopes=list(scopes))
+
+
+async def test_a_child_the_register_does_not_confirm_is_pending_and_nobody_acts_for_it(
+    client: httpx.AsyncClient, app: Sanic
+) -> None:
+    with at(MONDAY):  # the booking's day, and tokens minted on it
+        impostor = await verified(client, "impostor")
+        mother = await verified(client, "mother")
+        listed_elsewhere = new_id_number(years_old=6)
+        await seat_child(client, mother, listed_elsewhere)
+
+        unknown = await add_unconfirmed_child(client, impostor)  # the register has no such child
+        not_theirs = (await add(client, impostor, "child", "李小宝", listed_elsewhere)).json()
+
+        assert unknown["status"] == "active" and unknown["guardianship"] == "pending"
+        assert unknown["proof"]["outcome"] == "not_found"
+        assert not_theirs["guardianship"] == "pending" and not_theirs["proof"]["outcome"] == "not_listed"
+        for member in (unknown, not_theirs):
+            with pytest.raises(FamilyGuardianshipUnproven) as refused:
+                await service.acting_for(actor_of(impostor), member["id"])
+            assert refused.value.details == {"guardianship": "pending"}
+            card = await client.post(
+                "/api/v1/health-cards", json={"family_member_id": member["id"]}, headers=impostor.headers
+            )
+            assert card.status_code == 403 and error_code(card) == "family_guardianship_unproven"
+        hall = await open_hall()
+        slot = (await slots_on(client, hall, MONDAY))[1]
+        booking = await book(client, impostor, hall, slot["slot_id"], on_behalf_of=unknown["id"])
+    assert booking.status_code == 403 and error_code(booking) == "family_guardianship_unproven"
+    assert "监护关系" in booking.json()["error"]["message"]  # translated (zh_Hans by default)
+    assert await HealthCard.all().count() == 0 and await Appointment.all().count() == 0
+    audit = await AuditRecord.get(action="family.member_added", target_id=str(unknown["id"]))
+    assert audit.after is not None and audit.after["register"] == "not_found"
+    assert register_of(client).asked[1:] == [listed_elsewhere]  # asked once per child added
+
+
+async def test_a_register_that_was_down_is_asked_again(client: httpx.AsyncClient) -> None:
+    parent = await verified(client, "parent")
+    number = new_id_number(years_old=3)
+    register = register_of(client)
+    register.failing = True
+    added = (await add(client, parent, "child", "王小明", number)).json()
+    assert added["guardianship"] == "pending" and added["proof"]["outcome"] == "unavailable"
+
+    register.failing = False
+    await seat_child(client, parent, number)
+    checked = await client.post(f"{FAMILY}/{added['id']}/guardianship/check", headers=parent.headers)
+
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["guardianship"] == "proven" and checked.json()["proof"]["outcome"] == "confirmed"
+    again = await client.post(f"{FAMILY}/{added['id']}/guardianship/check", headers=parent.headers)
+    assert again.status_code == 409 and error_code(again) == "guardianship_not_pending"
+    record = await AuditRecord.get(action="family.guardianship_checked")
+    assert record.after is not None and record.after["guardianship"] == "proven"
+    adult = (await add(client, parent, "parent", "王大爷", new_id_number(years_old=70))).json()
+    assert adult["guardianship"] == "not_required" and adult["proof"] is None
+    nothing_to_prove = await client.post(f"{FAMILY}/{adult['id']}/guardianship/check", headers=parent.headers)
+    assert nothing_to_prove.status_code == 409
+
+
+async def test_staff_in_the_childs_region_accept_a_birth_certificate_and_the_guardian_is_told(
+    client: httpx.AsyncClient, app: Sanic
+) -> None:
+    parent = await verified(client, "parent")
+    child = await add_unconfirmed_child(client, parent)
+    sent = await send_certificate(client, parent, child["id"])
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["guardianship"] == "pending"
+    assert sent.json()["proof"]["method"] == "birth_certificate"
+    assert sent.json()["proof"]["outcome"] == "submitted"
+    proof_id = sent.json()["proof"]["id"]
+    qingxin = await case_officer(client, "officer.qx", "qx-civil-affairs")
+    qingyuan = await case_officer(client, "officer.qy", "qy-service-center")  # the city above
+    shanwei = await case_officer(client, "officer.sw", "sw-disabled-persons")
+    scanner = await staff_client(client, "scanner.qx", roles=["scanner"], scopes=["qx-health"])
+
+    waiting = (await client.get(PROOFS, headers=qingxin)).json()["items"]
+    assert [(p["id"], p["child_name"], p["guardian_name"]) for p in waiting] == [
+        (proof_id, "王小明", "parent")
+    ]
+    assert waiting[0]["child_id_number"] == child["id_number"] and waiting[0]["region_code"] == "441803"
+    assert [p["id"] for p in (await client.get(PROOFS, headers=qingyuan)).json()["items"]] == [proof_id]
+    assert (await client.get(PROOFS, headers=shanwei)).json()["items"] == []
+    assert (await client.get(PROOFS, headers=scanner)).status_code == 403
+    outsider = await client.post(f"{PROOFS}/{proof_id}/approve", headers=shanwei)
+    assert outsider.status_code == 404 and error_code(outsider) == "guardianship_proof_not_found"
+    file = await client.get(f"{PROOFS}/{proof_id}/file", headers=qingxin)
+    assert file.status_code == 200 and file.content == PNG and file.headers["content-type"] == "image/png"
+
+    approved = await client.post(f"{PROOFS}/{proof_id}/approve", headers=qingxin)
+
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["outcome"] == "approved"
+    twice = await client.post(f"{PROOFS}/{proof_id}/approve", headers=qingyuan)
+    assert twice.status_code == 409 and error_code(twice) == "guardianship_proof_decided"
+    member = (await client.get(FAMILY, headers=parent.headers)).json()["items"][0]
+    assert member["guardianship"] == "proven" and member["proof"]["outcome"] == "approved"
+    assert await service.acting_for(actor_of(parent), child["id"])
+    record = await AuditRecord.get(action="family.birth_certificate_approved")
+    assert (
+        record.actor_kind == "staff" and record.after is not None and record.after["guardianship"] == "proven"
+    )
+    assert await AuditRecord.filter(action="family.birth_certificate_submitted").count() == 1
+    await run_due_jobs(app)
+    (notice,) = await InboxMessage.filter(user_id=parent.id)
+    assert notice.kind == "guardianship" and notice.link == "/pages/family/index"
+    assert body_of(notice, "en") == "Staff accepted the birth certificate: you may now act for 王**."
+    assert "王**" in body_of(notice, "zh_Hans") and "王**" in body_of(notice, "zh_Hant")
+
+
+async def test_a_refused_birth_certificate_says_why_and_another_may_be_sent(
+    client: httpx.AsyncClient, app: Sanic
+) -> None:
+    parent = await verified(client, "parent")
+    child = await add_unconfirmed_child(client, parent)
+    first = (await send_certificate(client, parent, child["id"])).json()["proof"]["id"]
+    officer = await case_officer(client, "officer.qx", "qx-civil-affairs")
+    blank = await client.post(f"{PROOFS}/{first}/refuse", json={"reason": "   "}, headers=officer)
+    assert blank.status_code == 422 and error_code(blank) == "guardianship_reason_required"
+
+    refused = await client.post(
+        f"{PROOFS}/{first}/refuse", json={"reason": "The names do not match."}, headers=officer
+    )
+
+    assert refused.status_code == 200 and refused.json()["outcome"] == "refused"
+    member = (await client.get(FAMILY, headers=parent.headers)).json()["items"][0]
+    assert member["guardianship"] == "refused" and member["proof"]["reason"] == "The names do not match."
+    with pytest.raises(FamilyGuardianshipUnproven):
+        await service.acting_for(actor_of(parent), child["id"])
+    await run_due_jobs(app)
+    (notice,) = await InboxMessage.filter(user_id=parent.id)
+    assert "The names do not match." in body_of(notice, "en") and "王**" in body_of(notice, "en")
+
+    second = await send_certificate(client, parent, child["id"])
+    third = await send_certificate(client, parent, child["id"])  # replaces the one still waiting
+    assert second.json()["guardianship"] == "pending" and third.status_code == 201
+    waiting = (await client.get(PROOFS, headers=officer)).json()["items"]
+    assert [p["id"] for p in waiting] == [third.json()["proof"]["id"]]
+    withdrawn = await client.post(f"{PROOFS}/{second.json()['proof']['id']}/approve", headers=officer)
+    assert withdrawn.status_code == 409 and withdrawn.json()["error"]["details"] == {"outcome": "withdrawn"}
+    disguised = await send_certificate(client, parent, child["id"], data=b"MZ not an image")
+    assert disguised.status_code == 422 and error_code(disguised) == "material_type_not_allowed"
+    stranger = await verified(client, "stranger")
+    theirs = await send_certificate(client, stranger, child["id"])
+    assert theirs.status_code == 404 and error_code(theirs) == "family_member_not_found"

@@ -12,10 +12,14 @@ from sanic import Sanic
 import domain.health_cards.jobs  # noqa: F401 - registers the usage-report job
 from adapters.healthcard.fake import SandboxHealthCardPlatform
 from domain.audit.models import AuditRecord
-from domain.health_cards.models import HealthCard
+from domain.family.models import FamilyMember, Guardianship, MemberStatus
+from domain.health_cards.models import CardState, HealthCard
 from domain.health_cards.service import is_valid_number
+from domain.notifications.models import InboxMessage
+from domain.notifications.service import body_of
 from tests.api.test_inbox import run_due_jobs
 from tests.support.apps import error_code
+from tests.support.households import seat_child
 from tests.support.residents import Resident, login, new_id_number, verified
 from tests.support.scanning import SCANS, hospital_scanner, scan_body
 
@@ -38,10 +42,21 @@ async def code_of(client: httpx.AsyncClient, who: Resident, card_id: int, **quer
     return await client.get(f"/api/v1/credentials/health_card/{card_id}", params=query, headers=who.headers)
 
 
-async def add_child(client: httpx.AsyncClient, parent: Resident, name: str = "王小明") -> dict[str, Any]:
+async def add_child(
+    client: httpx.AsyncClient,
+    parent: Resident,
+    name: str = "王小明",
+    *,
+    number: str | None = None,
+    registered: bool = True,
+) -> dict[str, Any]:
+    """``parent`` adds a child; ``registered``: the population register lists them as its guardian."""
+    number = number or new_id_number(years_old=6)
+    if registered:
+        await seat_child(client, parent, number)
     r = await client.post(
         "/api/v1/family",
-        json={"relation": "child", "name": name, "id_number": new_id_number(years_old=6)},
+        json={"relation": "child", "name": name, "id_number": number},
         headers=parent.headers,
     )
     assert r.status_code == 201, r.text
@@ -279,3 +294,82 @@ async def test_a_card_held_for_a_family_member_is_revoked_when_the_member_leaves
     record = await AuditRecord.get(action="health_card.revoked", target_id=str(card["id"]))
     assert record.after == {"state": "revoked", "reason": "family_member_removed"}
     assert (await HealthCard.get(id=card["id"])).live_person_index is None  # the child may have one again
+
+
+# -- reclaiming a child's card -------------------------------------------------------------------------
+
+
+async def squatted_card(client: httpx.AsyncClient, squatter: Resident, number: str) -> dict[str, Any]:
+    """A card a resident took for someone else's child before guardianship had to be proven: what
+    migration 0011 leaves behind (the entry ``pending``, the card live)."""
+    child = await add_child(client, squatter, "王小明", number=number, registered=False)
+    await FamilyMember.filter(id=child["id"]).update(guardianship=Guardianship.PROVEN)  # as before 0011
+    card = await issued(client, squatter, family_member_id=child["id"])
+    await FamilyMember.filter(id=child["id"]).update(guardianship=Guardianship.PENDING)  # 0011's step
+    return card
+
+
+async def test_a_proven_guardian_reclaims_the_card_a_squatter_took_and_both_are_told(
+    client: httpx.AsyncClient, app: Sanic
+) -> None:
+    number = new_id_number(years_old=7)
+    squatter = await verified(client, "squatter")
+    taken = await squatted_card(client, squatter, number)
+    squatter_code = (await code_of(client, squatter, taken["id"])).json()["token"]
+    mother = await verified(client, "mother")
+    child = await add_child(client, mother, "王小明", number=number)
+    assert child["guardianship"] == "proven"
+
+    card = await issued(client, mother, family_member_id=child["id"])
+
+    assert card["family_member_id"] == child["id"] and card["id"] != taken["id"]
+    old = await HealthCard.get(id=taken["id"])
+    assert old.state == CardState.REVOKED and old.live_person_index is None
+    assert (await HealthCard.get(id=card["id"])).platform_card_id == old.platform_card_id  # one person
+    entry = await FamilyMember.get(id=taken["family_member_id"])
+    assert entry.status == MemberStatus.ENDED
+    for attempt in (
+        await client.post(CARDS, json={"family_member_id": entry.id}, headers=squatter.headers),
+        await client.post(f"/api/v1/family/{entry.id}/guardianship/check", headers=squatter.headers),
+    ):
+        assert attempt.status_code == 403 and error_code(attempt) == "family_member_ended"
+    staff, device = await hospital_scanner(client)
+    refused = await client.post(SCANS, json=scan_body(device, squatter_code), headers=staff)
+    assert refused.status_code == 409 and error_code(refused) == "credential_revoked"
+    mine = (await client.get(CARDS, headers=squatter.headers)).json()["items"]
+    assert [(c["id"], c["state"]) for c in mine] == [(taken["id"], "revoked")]
+
+    revoked = await AuditRecord.get(action="health_card.revoked", target_id=str(taken["id"]))
+    assert revoked.actor_id == mother.id and revoked.after == {
+        "state": "revoked",
+        "reason": "reclaimed_by_guardian",
+    }
+    ended = await AuditRecord.get(action="family.member_ended", target_id=str(entry.id))
+    assert ended.after is not None and ended.after["reason"] == "reclaimed_by_guardian"
+    reclaimed = await AuditRecord.get(action="health_card.reclaimed", target_id=str(card["id"]))
+    assert reclaimed.before is not None and reclaimed.before["owner_id"] == squatter.id
+    assert reclaimed.after is not None and reclaimed.after["owner_id"] == mother.id
+
+    await run_due_jobs(app)
+    (to_mother,) = await InboxMessage.filter(user_id=mother.id)
+    (to_squatter,) = await InboxMessage.filter(user_id=squatter.id)
+    assert body_of(to_mother, "en").startswith("王**'s health card is now yours")
+    assert to_mother.link == f"/pages/healthcards/card?id={card['id']}"
+    assert "cancelled" in body_of(to_squatter, "en") and to_squatter.link == "/pages/family/index"
+
+
+async def test_a_card_held_by_a_proven_guardian_is_not_reclaimed(client: httpx.AsyncClient) -> None:
+    number = new_id_number(years_old=7)
+    mother = await verified(client, "mother")
+    father = await verified(client, "father")
+    held = await issued(
+        client, mother, family_member_id=(await add_child(client, mother, number=number))["id"]
+    )
+    child = await add_child(client, father, number=number)
+
+    r = await client.post(CARDS, json={"family_member_id": child["id"]}, headers=father.headers)
+
+    assert r.status_code == 409 and error_code(r) == "health_card_exists"
+    assert r.json()["error"]["details"] == {}  # not the father's card: its id is not his to know
+    assert (await HealthCard.get(id=held["id"])).state == CardState.ACTIVE
+    assert await AuditRecord.filter(action="health_card.reclaimed").count() == 0
