@@ -177,6 +177,7 @@ class Settings(BaseSettings):
             "deadline_warning": "sandbox-tmpl-deadline-warning",
             "evaluation_invite": "sandbox-tmpl-evaluation-invite",
             "certificate_issued": "sandbox-tmpl-certificate-issued",
+            "payment_refunded": "sandbox-tmpl-payment-refunded",
         }
     )
 

@@ -24,6 +24,16 @@ from wechatpayv3.utils import aes_decrypt, rsa_sign, rsa_verify
 from adapters.wechatpay.port import Notification, NotificationInvalid
 
 MAX_SKEW_SECONDS = 300
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+def instant(value: Any) -> dt.datetime | None:
+    """A time as the provider writes it (RFC 3339, ``2024-05-20T13:29:35+08:00``; China time when
+    it names no offset); ``None`` when absent, ``ValueError`` when not a time."""
+    if not value:
+        return None
+    parsed = dt.datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=CHINA)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:

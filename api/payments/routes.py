@@ -90,7 +90,7 @@ async def get_refund(request: Request, refund_id: int) -> HTTPResponse:
     return respond(RefundOut.of(await service.own_refund(actor_of(request), refund_id)))
 
 
-@openapi.summary("Payments of the merchants in my scope (finance): late payments to refund, by state")
+@openapi.summary("Payments of the merchants in my scope (finance), with refunds: late money, by state")
 @openapi.parameter("late", bool, "query")
 @openapi.parameter("state", str, "query")
 @openapi.tag("payments-staff")
@@ -99,7 +99,7 @@ async def get_refund(request: Request, refund_id: int) -> HTTPResponse:
 async def staff_list(request: Request) -> HTTPResponse:
     query = parse_query(request, StaffOrdersQuery)
     found = await service.for_finance(actor_of(request), late_only=query.late, state=query.state)
-    return respond(OrdersOut(items=[OrderOut.of(o) for o in found]))
+    return respond(OrdersOut(items=[OrderOut.of(o, refunds) for o, refunds in found]))
 
 
 @openapi.summary("One payment of a merchant in my scope, with its refunds (finance)")
@@ -107,14 +107,16 @@ async def staff_list(request: Request) -> HTTPResponse:
 @documented(OrderOut)
 @requires("staff")
 async def staff_get(request: Request, order_id: int) -> HTTPResponse:
-    order = await service.for_finance_one(actor_of(request), order_id)
-    return respond(OrderOut.of(order, await service.refunds_of(order)))
+    order, refunds = await service.for_finance_one(actor_of(request), order_id)
+    return respond(OrderOut.of(order, refunds))
 
 
 @openapi.summary("Refund all or part of a payment (finance of its merchant)")
 @openapi.description(
-    "Partial and repeated refunds, never above what was paid, even when asked at once. Refusals: "
-    "`refund_exceeds_paid` (with `refundable`), `order_not_refundable` (closed or unpaid), "
+    "Partial and repeated refunds, never above what was paid, even when asked at once. A refund whose "
+    "answer was lost (a timeout, a 5xx) is `processing` and asked about until the provider knows. "
+    "Refusals: `refund_exceeds_paid` (with `refundable`), `order_not_refundable` (closed or unpaid; "
+    "a government fee, with `provider: public`), `refund_refused` (the provider said no for good), "
     "`payment_provider_unavailable`."
 )
 @openapi.tag("payments-staff")

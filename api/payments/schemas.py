@@ -14,6 +14,7 @@ from domain.payments.models import (
     ReconciliationRun,
     Refund,
 )
+from domain.payments.refunds import late_refund
 
 
 class RefundOut(BaseModel):
@@ -22,9 +23,16 @@ class RefundOut(BaseModel):
     order_id: int
     amount_fen: int
     reason: str
-    state: str = Field(description="pending, succeeded or failed")
+    state: str = Field(
+        description="processing (asked; the answer is awaited, or was lost and is being asked about), "
+        "succeeded, or failed (refused for good: the amount is refundable again)"
+    )
+    cause: str | None = Field(
+        description="Why the system refunded: cancellation or late_payment; null when finance asked."
+    )
     created_at: dt.datetime
     finished_at: dt.datetime | None
+    success_time: dt.datetime | None = Field(description="When the provider gave the money back.")
 
     @classmethod
     def of(cls, r: Refund) -> RefundOut:
@@ -35,8 +43,10 @@ class RefundOut(BaseModel):
             amount_fen=r.amount_fen,
             reason=r.reason,
             state=r.state.value,
+            cause=r.cause.value if r.cause else None,
             created_at=r.created_at,
             finished_at=r.finished_at,
+            success_time=r.provider_success_at,
         )
 
 
@@ -46,16 +56,25 @@ class OrderOut(BaseModel):
     purpose: str = Field(description="What it pays for, e.g. `appointment:42`.")
     description: str
     amount_fen: int
-    state: str = Field(description="created, pending, paid, partially_refunded, refunded, closed, expired")
+    attempt: int = Field(description="The purpose's n-th order (a new one after the last closed unpaid).")
+    state: str = Field(description="created, pending, paid, partially_refunded, refunded or closed")
+    closed_reason: str | None = Field(description="Closed unpaid: deadline, or cancelled.")
     paid_fen: int
-    refunded_fen: int = Field(description="Refunds asked for and not failed (pending ones included).")
-    late_payment: bool = Field(description="Paid after it expired: to be refunded, not accepted.")
+    refunded_fen: int = Field(description="Refunds asked for and not failed (processing ones included).")
+    late_payment: bool = Field(
+        description="Paid when what it paid for no longer stood: given back, never kept."
+    )
+    late_refund: str | None = Field(
+        description="Late money only: processing, succeeded or failed (the system's full refund), "
+        "to_refund, or finance_bureau (a government fee, given back through the finance bureau's 退付)."
+    )
     provider: str = Field(description="wechat, or public (the unified public payment platform, 非税)")
     notice_number: str | None = Field(description="The payment notice number (缴款码) of a government fee.")
     pay_params: dict[str, Any] | None = Field(description="What the app pays with while pending.")
     receipt_url: str | None = Field(description="The e-receipt (电子票据), for government fees.")
     expires_at: dt.datetime
     paid_at: dt.datetime | None
+    success_time: dt.datetime | None = Field(description="When the provider took the money.")
     refunds: list[RefundOut] = Field(default_factory=list)
 
     @classmethod
@@ -66,16 +85,20 @@ class OrderOut(BaseModel):
             purpose=o.purpose,
             description=o.description,
             amount_fen=o.amount_fen,
+            attempt=o.attempt,
             state=o.state.value,
+            closed_reason=o.closed_reason.value if o.closed_reason else None,
             paid_fen=o.paid_fen,
             refunded_fen=o.refunded_fen,
             late_payment=o.late_payment,
+            late_refund=late_refund(o, refunds or []),
             provider=o.provider.value,
             notice_number=o.notice_number,
             pay_params=o.pay_params if o.state.value == "pending" else None,
             receipt_url=o.receipt_url,
             expires_at=o.expires_at,
             paid_at=o.paid_at,
+            success_time=o.provider_success_at,
             refunds=[RefundOut.of(r) for r in refunds or []],
         )
 
@@ -87,7 +110,9 @@ class OrdersOut(BaseModel):
 class StaffOrdersQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    late: bool = Field(default=False, description="Only money that came after its order expired.")
+    late: bool = Field(
+        default=False, description="Only late money (paid when what it paid for no longer stood)."
+    )
     state: OrderState | None = None
 
 

@@ -68,3 +68,19 @@ class PaymentProviderUnavailable(DomainError):
 class ReconciliationExceptionNotFound(NotFound):
     code = "reconciliation_exception_not_found"
     message = _("There is no such reconciliation exception.")
+
+
+class PaymentOrderClosed(Conflict):
+    """details: ``reason`` (``deadline`` or ``cancelled``): the order ended unpaid, and what it paid
+    for cannot be paid again (an appointment's place went with its hold)."""
+
+    code = "payment_order_closed"
+    message = _("This payment was closed and can no longer be paid.")
+
+
+class RefundRefused(Conflict):
+    """details: ``provider_code``: the provider refused the refund for good; nothing was given back
+    and the amount is refundable again."""
+
+    code = "refund_refused"
+    message = _("The payment platform refused the refund.")

@@ -1,8 +1,9 @@
 """Payment orders, refunds, the ledger, merchants and reconciliation.
 
-Amounts are whole fen (integers only). An order's state only moves forward (``service.FORWARD``);
-``purpose`` is unique, so one thing is never paid twice; ``provider_transaction_id`` and each
-refund's number are unique, so a notification can never be applied to two rows.
+Amounts are whole fen (integers only). An order's state only moves forward; a purpose has one
+order per ``attempt`` (a new attempt only once the last closed unpaid, when its owner reopens), so
+one thing is never paid twice; ``provider_transaction_id`` and each refund's number are unique, so
+a notification can never be applied to two rows.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ if TYPE_CHECKING:
     from domain.accounts.models import User
 
 
+def yuan(fen: int) -> str:
+    """An amount in fen as yuan with two decimals, for people (integers only: no float touches money)."""
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
 class Provider(StrEnum):
     WECHAT = "wechat"  # WeChat Pay APIv3 (JSAPI in the mini-program)
     PUBLIC = "public"  # the unified public payment platform (非税支付): government fees
@@ -28,14 +34,22 @@ class OrderState(StrEnum):
     PAID = "paid"
     PARTIALLY_REFUNDED = "partially_refunded"
     REFUNDED = "refunded"
-    CLOSED = "closed"  # closed before payment (cancelled)
-    EXPIRED = "expired"  # not paid in time
+    CLOSED = "closed"  # ended unpaid (``closed_reason``); late money may still be recorded on it
+
+
+OPEN_STATES = (OrderState.CREATED, OrderState.PENDING)  # not paid yet, still payable
+
+
+class ClosedReason(StrEnum):
+    DEADLINE = "deadline"  # not paid by ``expires_at``
+    CANCELLED = "cancelled"  # what it paid for was cancelled first
 
 
 class PaymentOrder(Model):
     id = fields.BigIntField(primary_key=True)
     number = fields.CharField(max_length=32, unique=True)  # out_trade_no
-    purpose = fields.CharField(max_length=96, unique=True)  # "appointment:42": what it pays for
+    purpose = fields.CharField(max_length=96)  # "appointment:42": what it pays for
+    attempt = fields.IntField(default=1)  # the purpose's n-th order (after the last closed unpaid)
     payer: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "palmcity.User", related_name="payment_orders", on_delete=fields.RESTRICT
     )
@@ -45,28 +59,41 @@ class PaymentOrder(Model):
     provider = fields.CharEnumField(Provider, max_length=16)
     merchant_code = fields.CharField(max_length=64)  # the department or site it is paid to
     state = fields.CharEnumField(OrderState, max_length=24, db_index=True)
+    closed_reason = fields.CharEnumField(ClosedReason, max_length=16, null=True)
     paid_fen = fields.IntField(default=0)
     refunded_fen = fields.IntField(default=0)  # refunds asked for and not failed
     provider_transaction_id = fields.CharField(max_length=64, null=True, unique=True)
     notice_number = fields.CharField(max_length=32, null=True, unique=True)  # 缴款码 (public platform)
     receipt_url = fields.CharField(max_length=300, null=True)  # 电子票据 (public platform)
     pay_params: Any = fields.JSONField(null=True)  # what the app needs to pay (no secret in it)
-    # Paid after it had expired or closed: the money came, the thing it paid for is gone. Finance
-    # refunds it; it is never quietly turned into a paid order.
+    # Late money: paid when what it paid for no longer stood (cancelled, lapsed, the order closed).
+    # It is never quietly kept: the system refunds it in full (WeChat Pay), or finance has it given
+    # back by the finance bureau (退付, the public platform), and it stays on finance's list.
     late_payment = fields.BooleanField(default=False)
-    expires_at = fields.DatetimeField()
-    paid_at = fields.DatetimeField(null=True)
+    expires_at = fields.DatetimeField()  # the deadline: unpaid by then, it is closed
+    paid_at = fields.DatetimeField(null=True)  # when we learned of the payment
+    # When the provider took the money (its own word): reconciliation files the payment under this
+    # day, whenever its notification reached us.
+    provider_success_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
-    updated_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()  # also: when the provider was last asked (sync_pending)
 
     class Meta:
         table = "payment_order"
+        unique_together = (("purpose", "attempt"),)
 
 
 class RefundState(StrEnum):
-    PENDING = "pending"
+    PROCESSING = "processing"  # asked for; the provider's answer is awaited (or was lost: unknown)
     SUCCEEDED = "succeeded"
-    FAILED = "failed"
+    FAILED = "failed"  # refused for good: the amount is refundable again
+
+
+class RefundCause(StrEnum):
+    """Why the system refunded: each at most once per order (finance's own refunds have none)."""
+
+    CANCELLATION = "cancellation"  # what it paid for was cancelled (by the payer or the site)
+    LATE_PAYMENT = "late_payment"  # the money came when what it paid for no longer stood
 
 
 class Refund(Model):
@@ -80,11 +107,15 @@ class Refund(Model):
     reason = fields.CharField(max_length=200)
     state = fields.CharEnumField(RefundState, max_length=16, db_index=True)
     requested_by = fields.CharField(max_length=40)  # "staff:3", "system"
+    cause = fields.CharEnumField(RefundCause, max_length=16, null=True)  # null: asked by finance
     created_at = fields.DatetimeField()
-    finished_at = fields.DatetimeField(null=True)
+    asked_at = fields.DatetimeField(null=True)  # the provider last asked (made, or queried)
+    finished_at = fields.DatetimeField(null=True)  # when we learned the outcome
+    provider_success_at = fields.DatetimeField(null=True)  # when the provider paid it back
 
     class Meta:
         table = "payment_refund"
+        unique_together = (("order", "cause"),)
 
 
 class LedgerEntry(Model):

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from domain.audit import service as audit
+from domain.payments.common import Providers, require_wechat
 from domain.payments.errors import ReconciliationExceptionNotFound
 from domain.payments.models import (
     MismatchKind,
@@ -23,17 +24,14 @@ from domain.payments.models import (
     RefundState,
     RunState,
 )
-from domain.payments.service import Providers, _require
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.staff.roles import Role, authorize
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
-
 
 def _bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The China day in UTC, as instants are stored (SQLite compares them as text)."""
-    start = dt.datetime.combine(day, dt.time(0, 0), CHINA).astimezone(dt.UTC)
+    start = clock.china_midnight(day)
     return start, start + dt.timedelta(days=1)
 
 
@@ -41,7 +39,7 @@ async def reconcile(providers: Providers, day: dt.date, actor: Actor | None = No
     """Match ``day``'s WeChat Pay statement with our books (the daily job, or finance's rerun)."""
     if actor is not None and actor.kind != "system":
         authorize(actor, Role.FINANCE)
-    wechat = _require(providers)
+    wechat = require_wechat(providers)
     run = await ReconciliationRun.create(
         day=day, provider=Provider.WECHAT, state=RunState.RUNNING, started_at=clock.now()
     )
@@ -53,11 +51,16 @@ async def reconcile(providers: Providers, day: dt.date, actor: Actor | None = No
         raise
     start, end = _bounds(day)
     ours: dict[str, dict[str, Any]] = {}
-    for order in await PaymentOrder.filter(provider=Provider.WECHAT, paid_at__gte=start, paid_at__lt=end):
+    # Filed under the day the provider took (or gave back) the money, as its statement is, not the
+    # day its notification reached us: a payment at 23:59 notified at 00:01 is the earlier day's.
+    paid_then = PaymentOrder.filter(
+        provider=Provider.WECHAT, provider_success_at__gte=start, provider_success_at__lt=end
+    )
+    for order in await paid_then:
         ours[f"payment:{order.number}"] = {"amount_fen": order.paid_fen, "state": order.state.value,
                                            "late_payment": order.late_payment}  # fmt: skip
     for refund in await Refund.filter(
-        state=RefundState.SUCCEEDED, finished_at__gte=start, finished_at__lt=end
+        state=RefundState.SUCCEEDED, provider_success_at__gte=start, provider_success_at__lt=end
     ):
         ours[f"refund:{refund.number}"] = {"amount_fen": refund.amount_fen, "state": refund.state.value}
     theirs: dict[str, dict[str, Any]] = {}

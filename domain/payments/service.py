@@ -1,27 +1,28 @@
 """Payments: one order for anything payable, moved only forward, each step audited.
 
-- **Creation is idempotent**: ``purpose`` (what it pays for, e.g. ``appointment:42``) is unique, so
-  a retried request gets the same order and one thing is never paid twice.
+- **Creation is idempotent**: an order pays for a ``purpose`` (``appointment:42``); a retried
+  request gets the same order, so one thing is never paid twice. A purpose gets a new order (its
+  next ``attempt``) only after the last one closed unpaid and its owner reopens (``start``).
+- **Every order ends**: unpaid by its deadline (``expires_at``) or when what it pays for is
+  cancelled (``purpose_cancelled``), it is closed at the provider and here (``close_unpaid``),
+  and its owner is told (``payments.closed``).
 - **Notifications** (WeChat Pay APIv3) are believed only after the provider's signature over the
   raw body, a timestamp within 5 minutes, the decrypted resource, and our own order's merchant,
-  app, number and amount all check out. The order moves from pending to paid under a row lock; a
-  duplicate changes nothing and is acknowledged; a failure is answered so that the provider retries.
-- **The owner is told exactly once**: ``payments.paid`` / ``payments.refunded`` outbox messages,
-  keyed by order and refund, written in the transaction of the change.
-- **Late money is never silently accepted**: a payment for an order that expired or was closed is
-  recorded (``late_payment``) and announced (``payments.paid_late``) for refund, and the order stays
-  as it was.
-- **Refunds** never exceed what was paid, even when several are asked for at once: the order's row
-  is locked while ``refunded_fen`` grows, and a refund that the provider refuses gives it back.
-- **Reconciliation** lives in ``reconciliation.py``.
+  app, number and amount all check out. A duplicate changes nothing and is acknowledged; a failure
+  is answered so that the provider retries.
+- **Late money is never kept**: money arrives, the order's owner is asked under the order's lock
+  whether what it pays for still stands (``standing``); if not (or the order is closed), it is
+  recorded as ``late_payment`` and announced (``payments.paid_late``), whose handler gives it back.
+- **The owner is told exactly once**: ``payments.paid`` / ``.closed`` / ``.refunded`` outbox
+  messages, keyed by order and refund, written in the transaction of the change.
+- Refunds live in ``refunds.py``, settling cancellations and the scheduled upkeep in
+  ``settlement.py``, reconciliation in ``reconciliation.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Mapping
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,65 +30,56 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from adapters.publicpay.port import CallbackInvalid, PublicPayment, PublicPaymentError
-from adapters.wechatpay.port import NotificationInvalid, WeChatPay, WeChatPayError
+from adapters.publicpay.port import CallbackInvalid, PublicPaymentError, PublicPaymentUnavailable
+from adapters.wechatpay import apiv3
+from adapters.wechatpay.port import NotificationInvalid, WeChatPay, WeChatPayError, WeChatPayUnavailable
 from domain.accounts.models import User
-from domain.audit import service as audit
 from domain.outbox.service import enqueue
+from domain.payments import refunds
+from domain.payments.common import (
+    MAX_ID,
+    Providers,
+    locked,
+    log,
+    number,
+    record,
+    require_public,
+    require_wechat,
+)
 from domain.payments.errors import (
     NotificationRejected,
-    OrderNotRefundable,
     PaymentAmountInvalid,
     PaymentNotPayable,
+    PaymentOrderClosed,
     PaymentOrderNotFound,
     PaymentProviderUnavailable,
     PaymentPurposeConflict,
-    RefundExceedsPaid,
     RefundNotFound,
 )
 from domain.payments.models import (
+    OPEN_STATES,
+    ClosedReason,
     LedgerEntry,
     OrderState,
     PaymentOrder,
     Provider,
     Refund,
-    RefundState,
 )
+from domain.payments.owners import owner_of
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.staff.errors import StaffScopeRequired
 from domain.staff.roles import Role, authorize, visible_scopes
 
+__all__ = ["Providers"]  # wired by the server and the owners; defined in common.py
+
 PAID_TOPIC = "payments.paid"
 PAID_LATE_TOPIC = "payments.paid_late"
-REFUNDED_TOPIC = "payments.refunded"
+REFUNDED_TOPIC = refunds.REFUNDED_TOPIC
+CLOSED_TOPIC = "payments.closed"
+SETTLE_TOPIC = "payments.settle"
 MAX_AMOUNT_FEN = 100_000_000  # one million yuan: above that, nothing here is paid by phone
-REFUNDABLE = (OrderState.PAID, OrderState.PARTIALLY_REFUNDED)
-_MAX_ID = 2**63 - 1
-
-
-@dataclass(frozen=True)
-class Providers:
-    """The payment platforms as wired for this process (``server.bootstrap``)."""
-
-    wechat: WeChatPay | None = None
-    public: PublicPayment | None = None
-
-
-def _number(prefix: str) -> str:
-    return f"{prefix}{clock.now():%Y%m%d}{secrets.randbelow(10**12):012d}"
-
-
-def _require(providers: Providers) -> WeChatPay:
-    if providers.wechat is None:
-        raise PaymentProviderUnavailable()
-    return providers.wechat
-
-
-def _require_public(providers: Providers) -> PublicPayment:
-    if providers.public is None:
-        raise PaymentProviderUnavailable()
-    return providers.public
+REFUNDABLE = refunds.REFUNDABLE
 
 
 # -- orders ----------------------------------------------------------------------------------------
@@ -103,21 +95,22 @@ async def create_order(
     pay_within: dt.timedelta,
     provider: Provider = Provider.WECHAT,
 ) -> PaymentOrder:
-    """The order for ``purpose``: a new one, or the one already made for it (same amount)."""
+    """The order for ``purpose``: a new one, or the latest made for it (same amount)."""
     if (
         isinstance(amount_fen, bool)
         or not isinstance(amount_fen, int)
         or not 0 < amount_fen <= MAX_AMOUNT_FEN
     ):
         raise PaymentAmountInvalid(details={"amount_fen": str(amount_fen)[:20]})
-    existing = await PaymentOrder.get_or_none(purpose=purpose)
+    existing = await by_purpose(purpose)
     if existing is None:
         now = clock.now()
         try:
             async with in_transaction() as conn:
                 existing = await PaymentOrder.create(
-                    number=_number("P"),
+                    number=number("P"),
                     purpose=purpose,
+                    attempt=1,
                     payer_id=payer_id,
                     amount_fen=amount_fen,
                     description=description[:120],
@@ -129,11 +122,12 @@ async def create_order(
                     updated_at=now,
                     using_db=conn,
                 )
-                await _audit(conn, existing, "payments.created", None, Actor.system())
+                await record(conn, existing, "payments.created", None, Actor.system(), attempt=1)
                 return existing
         except IntegrityError:
             # A concurrent creation for the same purpose won: that order is the answer.
-            existing = await PaymentOrder.get(purpose=purpose)
+            existing = await by_purpose(purpose)
+            assert existing is not None
     if existing.amount_fen != amount_fen:
         raise PaymentPurposeConflict(details={"order": existing.number})
     return existing
@@ -141,15 +135,26 @@ async def create_order(
 
 async def start(providers: Providers, order: PaymentOrder, *, item_code: str = "") -> PaymentOrder:
     """Hand the order to its provider: ``pay_params`` are what the app pays with (WeChat Pay's
-    ``wx.requestPayment`` arguments; the public platform's notice number, 缴款码, and its page)."""
+    ``wx.requestPayment`` arguments; the public platform's notice number, 缴款码, and its page).
+
+    An order past its deadline is closed first (never a stale prepay); a closed order is opened
+    again as the purpose's next attempt when its owner ``reopens``, else ``payment_order_closed``."""
+    order = await PaymentOrder.get(id=order.id)
+    if order.state in OPEN_STATES and order.expires_at <= clock.now():
+        order = await close_unpaid(providers, order, ClosedReason.DEADLINE)
+    if order.state == OrderState.CLOSED:
+        if not owner_of(order.purpose).reopens:
+            reason = order.closed_reason.value if order.closed_reason else None
+            raise PaymentOrderClosed(details={"reason": reason})
+        order = await _reopen(order)
     if order.state == OrderState.PENDING and order.pay_params:
         return order  # a retried start: the same prepay or notice
-    if order.state not in (OrderState.CREATED, OrderState.PENDING):
+    if order.state not in OPEN_STATES:
         raise PaymentNotPayable(details={"state": order.state.value})
     notice_number = None
     try:
         if order.provider == Provider.PUBLIC:
-            notice = await _require_public(providers).create_notice(
+            notice = await require_public(providers).create_notice(
                 order_number=order.number,
                 amount_fen=order.amount_fen,
                 item_code=item_code,
@@ -160,7 +165,7 @@ async def start(providers: Providers, order: PaymentOrder, *, item_code: str = "
             pay_params: dict[str, Any] = {"notice_number": notice.notice_number, "pay_url": notice.pay_url}
         else:
             payer = await User.get(id=order.payer_id)
-            prepay = await _require(providers).prepay(
+            prepay = await require_wechat(providers).prepay(
                 out_trade_no=order.number,
                 total_fen=order.amount_fen,
                 description=order.description,
@@ -171,50 +176,53 @@ async def start(providers: Providers, order: PaymentOrder, *, item_code: str = "
     except (WeChatPayError, PublicPaymentError) as exc:
         raise PaymentProviderUnavailable(details={"provider_code": exc.code}) from exc
     async with in_transaction() as conn:
-        locked = await _locked(conn, order.number)
-        if locked.state == OrderState.CREATED:
-            locked.state, locked.pay_params, locked.updated_at = OrderState.PENDING, pay_params, clock.now()
-            locked.notice_number = notice_number
-            await locked.save(
+        current = await locked(conn, number=order.number)
+        if current.state == OrderState.CREATED:
+            current.state, current.pay_params, current.updated_at = (
+                OrderState.PENDING,
+                pay_params,
+                clock.now(),
+            )
+            current.notice_number = notice_number
+            await current.save(
                 using_db=conn, update_fields=["state", "pay_params", "notice_number", "updated_at"]
             )
-            await _audit(conn, locked, "payments.pending", OrderState.CREATED, Actor.system())
-    return locked
+            await record(conn, current, "payments.pending", OrderState.CREATED, Actor.system())
+    return current
 
 
-async def _locked(conn: BaseDBAsyncClient, number: str) -> PaymentOrder:
-    found = await PaymentOrder.filter(number=number).using_db(conn).select_for_update().first()
-    if found is None:
-        raise PaymentOrderNotFound()
-    return found
-
-
-async def _audit(
-    conn: BaseDBAsyncClient,
-    order: PaymentOrder,
-    action: str,
-    before: OrderState | None,
-    actor: Actor,
-    **extra: Any,
-) -> None:
-    await audit.record(
-        actor,
-        action,
-        target_type="payment_order",
-        target_id=order.id,
-        before={"state": before.value} if before else None,
-        after={
-            "state": order.state.value,
-            "paid_fen": order.paid_fen,
-            "refunded_fen": order.refunded_fen,
-            **extra,
-        },
-        using_db=conn,
-    )
+async def _reopen(closed: PaymentOrder) -> PaymentOrder:
+    """The purpose's next attempt: a new order with the same amount and the same time to pay."""
+    now = clock.now()
+    try:
+        async with in_transaction() as conn:
+            opened = await PaymentOrder.create(
+                number=number("P"),
+                purpose=closed.purpose,
+                attempt=closed.attempt + 1,
+                payer_id=closed.payer_id,
+                amount_fen=closed.amount_fen,
+                description=closed.description,
+                provider=closed.provider,
+                merchant_code=closed.merchant_code,
+                state=OrderState.CREATED,
+                expires_at=now + (closed.expires_at - closed.created_at),
+                created_at=now,
+                updated_at=now,
+                using_db=conn,
+            )
+            await record(conn, opened, "payments.created", None, Actor.system(), attempt=opened.attempt,
+                         after_order=closed.number)  # fmt: skip
+            return opened
+    except IntegrityError:
+        latest = await by_purpose(closed.purpose)  # a concurrent start opened it: that one
+        assert latest is not None
+        return latest
 
 
 async def by_purpose(purpose: str) -> PaymentOrder | None:
-    return await PaymentOrder.get_or_none(purpose=purpose)
+    """The purpose's latest order (its last attempt)."""
+    return await PaymentOrder.filter(purpose=purpose).order_by("-attempt").first()
 
 
 async def by_receipt(receipt_url: str) -> PaymentOrder | None:
@@ -226,9 +234,7 @@ async def mine(actor: Actor, *, limit: int = 50) -> list[PaymentOrder]:
 
 
 async def own(actor: Actor, order_id: int) -> PaymentOrder:
-    found = (
-        await PaymentOrder.get_or_none(id=order_id, payer_id=actor.id) if 0 < order_id <= _MAX_ID else None
-    )
+    found = await PaymentOrder.get_or_none(id=order_id, payer_id=actor.id) if 0 < order_id <= MAX_ID else None
     if found is None:
         raise PaymentOrderNotFound()
     return found
@@ -240,30 +246,31 @@ async def refunds_of(order: PaymentOrder) -> list[Refund]:
 
 async def own_refund(actor: Actor, refund_id: int) -> Refund:
     found = (
-        await Refund.get_or_none(id=refund_id, order__payer_id=actor.id) if 0 < refund_id <= _MAX_ID else None
+        await Refund.get_or_none(id=refund_id, order__payer_id=actor.id) if 0 < refund_id <= MAX_ID else None
     )
     if found is None:
         raise RefundNotFound()
     return found
 
 
-async def for_finance_one(actor: Actor, order_id: int) -> PaymentOrder:
-    """One order of a merchant in the finance officer's scopes; others' are not found."""
+async def for_finance_one(actor: Actor, order_id: int) -> tuple[PaymentOrder, list[Refund]]:
+    """One order of a merchant in the finance officer's scopes, with its refunds; others' are not found."""
     authorize(actor, Role.FINANCE)
-    order = await PaymentOrder.get_or_none(id=order_id) if 0 < order_id <= _MAX_ID else None
+    order = await PaymentOrder.get_or_none(id=order_id) if 0 < order_id <= MAX_ID else None
     if order is None:
         raise PaymentOrderNotFound()
     try:
         authorize(actor, Role.FINANCE, order.merchant_code)
     except StaffScopeRequired:
         raise PaymentOrderNotFound() from None
-    return order
+    return order, await refunds_of(order)
 
 
 async def for_finance(
     actor: Actor, *, late_only: bool = False, state: OrderState | None = None
-) -> list[PaymentOrder]:
-    """Orders of the merchants in the finance officer's scopes (``late_only``: money to give back)."""
+) -> list[tuple[PaymentOrder, list[Refund]]]:
+    """Orders of the merchants in the finance officer's scopes, each with its refunds (``late_only``:
+    late money, refunded by the system or to be given back through the finance bureau)."""
     authorize(actor, Role.FINANCE)
     query = PaymentOrder.all()
     scopes = visible_scopes(actor)
@@ -273,7 +280,12 @@ async def for_finance(
         query = query.filter(late_payment=True)
     if state is not None:
         query = query.filter(state=state)
-    return await query.order_by("-id").limit(200)
+    orders = await query.order_by("-id").limit(200)
+    found: dict[int, list[Refund]] = {o.id: [] for o in orders}
+    if found:
+        for r in await Refund.filter(order_id__in=sorted(found)).order_by("id"):
+            found[r.order_id].append(r)
+    return [(o, found[o.id]) for o in orders]
 
 
 # -- being paid ------------------------------------------------------------------------------------
@@ -288,12 +300,13 @@ class Payment:
     transaction_id: str
     total_fen: int
     receipt_url: str | None = None
+    success_time: dt.datetime | None = None  # when the provider took the money, if it says
 
 
 async def wechat_notification(providers: Providers, headers: Mapping[str, str], body: bytes) -> str:
     """Handle one WeChat Pay notification; returns what it did (for the log). Refusals raise
     ``NotificationRejected`` and change nothing."""
-    wechat = _require(providers)
+    wechat = require_wechat(providers)
     try:
         notice = wechat.verify(headers, body, clock.now())
     except NotificationInvalid as exc:
@@ -307,14 +320,22 @@ async def wechat_notification(providers: Providers, headers: Mapping[str, str], 
                 out_trade_no=str(resource["out_trade_no"]),
                 transaction_id=str(resource["transaction_id"]),
                 total_fen=int(resource["amount"]["total"]),
+                success_time=apiv3.instant(resource.get("success_time")),
             )
             _check_merchant(wechat, str(resource["mchid"]), str(resource["appid"]))
         except (KeyError, TypeError, ValueError):
             raise NotificationRejected(details={"reason": "malformed"}) from None
         return await record_payment(payment)
     if notice.event_type.startswith("REFUND."):
-        return await record_refund_result(
-            str(resource.get("out_refund_no", "")), succeeded=resource.get("refund_status") == "SUCCESS"
+        status = resource.get("refund_status")
+        if status != "SUCCESS" and status not in refunds.REFUSED:
+            return "ignored"
+        try:
+            success_time = apiv3.instant(resource.get("success_time"))
+        except ValueError:
+            raise NotificationRejected(details={"reason": "malformed"}) from None
+        return await refunds.record_refund_result(
+            str(resource.get("out_refund_no", "")), succeeded=status == "SUCCESS", success_time=success_time
         )
     return "ignored"
 
@@ -329,7 +350,7 @@ def _check_merchant(wechat: WeChatPay, mchid: str, appid: str) -> None:
 
 async def public_notification(providers: Providers, headers: Mapping[str, str], body: bytes) -> str:
     """Handle one callback of the public payment platform (a government fee paid)."""
-    public = _require_public(providers)
+    public = require_public(providers)
     try:
         notice = public.verify_callback(headers, body, clock.now())
     except CallbackInvalid as exc:
@@ -340,16 +361,16 @@ async def public_notification(providers: Providers, headers: Mapping[str, str], 
     if order is None or order.notice_number != notice.notice_number:
         raise NotificationRejected(details={"reason": "order"})
     return await record_payment(
-        Payment(notice.order_number, notice.payment_id, notice.amount_fen, receipt_url=notice.receipt_url)
+        Payment(notice.order_number, notice.payment_id, notice.amount_fen, notice.receipt_url, notice.paid_at)
     )
 
 
 async def record_payment(payment: Payment) -> str:
-    """Apply a confirmed payment to our order: pending → paid once; anything else changes nothing,
-    except money for an order that is gone, which is recorded for refund."""
+    """Apply a confirmed payment to our order, once: paid if what it pays for still stands (its
+    owner says, under the order's lock), else late money, recorded and given back."""
     async with in_transaction() as conn:
         try:
-            order = await _locked(conn, payment.out_trade_no)
+            order = await locked(conn, number=payment.out_trade_no)
         except PaymentOrderNotFound:
             raise NotificationRejected(details={"reason": "order"}) from None
         if payment.total_fen != order.amount_fen:
@@ -357,32 +378,40 @@ async def record_payment(payment: Payment) -> str:
         if order.provider_transaction_id is not None:
             return "duplicate"  # paid already (possibly refunded since): acknowledged, nothing moves
         before, now = order.state, clock.now()
-        order.paid_fen, order.provider_transaction_id, order.paid_at = (
-            payment.total_fen,
-            payment.transaction_id,
-            now,
-        )
+        stands = order.state in OPEN_STATES and await owner_of(order.purpose).standing(order, conn)
+        order.paid_fen, order.provider_transaction_id = payment.total_fen, payment.transaction_id
+        # In UTC, as every instant is stored (SQLite compares them as text).
+        order.paid_at, order.provider_success_at = now, (payment.success_time or now).astimezone(dt.UTC)
         order.receipt_url = payment.receipt_url
-        late = order.state in (OrderState.EXPIRED, OrderState.CLOSED)
-        if late:
-            order.late_payment = True  # the state stays: what it paid for is gone
-        else:
+        if stands:
             order.state = OrderState.PAID
+        else:
+            order.late_payment = True
+            if order.state in OPEN_STATES:  # what it paid for is gone: the order ends here
+                order.state, order.closed_reason = OrderState.CLOSED, _why_closed(order, now)
         order.updated_at = now
         await order.save(using_db=conn)
         await LedgerEntry.create(
-            order_id=order.id, kind="payment", amount_fen=payment.total_fen, at=now, using_db=conn
-        )
-        await _audit(conn, order, "payments.paid_late" if late else "payments.paid", before, Actor.system(),
-                     transaction_id=payment.transaction_id)  # fmt: skip
-        topic = PAID_LATE_TOPIC if late else PAID_TOPIC
-        await enqueue(
-            topic,
-            {"order_id": order.id, "purpose": order.purpose, "user_id": order.payer_id},
+            order_id=order.id,
+            kind="payment",
+            amount_fen=payment.total_fen,
+            at=order.provider_success_at,
             using_db=conn,
-            key=f"{topic}:{order.id}",
         )
-    return "paid_late" if late else "paid"
+        action, topic = ("payments.paid", PAID_TOPIC) if stands else ("payments.paid_late", PAID_LATE_TOPIC)
+        await record(conn, order, action, before, Actor.system(), transaction_id=payment.transaction_id)
+        await _tell(conn, topic, order)
+    return "paid" if stands else "paid_late"
+
+
+def _why_closed(order: PaymentOrder, now: dt.datetime) -> ClosedReason:
+    return ClosedReason.DEADLINE if now >= order.expires_at else ClosedReason.CANCELLED
+
+
+async def _tell(conn: BaseDBAsyncClient, topic: str, order: PaymentOrder) -> None:
+    """``topic`` about ``order``, once (keyed by the order)."""
+    payload = {"order_id": order.id, "purpose": order.purpose, "user_id": order.payer_id}
+    await enqueue(topic, payload, using_db=conn, key=f"{topic}:{order.id}")
 
 
 async def sync_with_provider(providers: Providers, order: PaymentOrder) -> PaymentOrder:
@@ -392,161 +421,105 @@ async def sync_with_provider(providers: Providers, order: PaymentOrder) -> Payme
     try:
         if order.provider == Provider.PUBLIC:
             if order.notice_number is not None:
-                notice = await _require_public(providers).query(order.notice_number)
+                notice = await require_public(providers).query(order.notice_number)
                 if notice.paid and notice.payment_id:
                     await record_payment(
-                        Payment(order.number, notice.payment_id, notice.amount_fen, notice.receipt_url)
-                    )
+                        Payment(order.number, notice.payment_id, notice.amount_fen, notice.receipt_url,
+                                notice.paid_at)
+                    )  # fmt: skip
         else:
-            wechat = _require(providers)
+            wechat = require_wechat(providers)
             seen = await wechat.query(order.number)
             if seen.trade_state == "SUCCESS" and seen.transaction_id:
                 _check_merchant(wechat, seen.mchid, seen.appid)
-                await record_payment(Payment(seen.out_trade_no, seen.transaction_id, seen.total_fen))
+                await record_payment(
+                    Payment(seen.out_trade_no, seen.transaction_id, seen.total_fen, None, seen.success_time)
+                )
     except (WeChatPayError, PublicPaymentError) as exc:
         raise PaymentProviderUnavailable(details={"provider_code": exc.code}) from exc
     return await PaymentOrder.get(id=order.id)
 
 
-async def expire(providers: Providers, purpose: str) -> PaymentOrder | None:
-    """The owner gave up waiting (the place's hold lapsed): close the order here and at the provider."""
+# -- ending unpaid ---------------------------------------------------------------------------------
+
+
+async def close_unpaid(providers: Providers, order: PaymentOrder, reason: ClosedReason) -> PaymentOrder:
+    """Close an unpaid order at its provider, then here, and tell its owner (``payments.closed``).
+
+    Paid at the provider meanwhile, it is not closed: the payment is recorded instead (and, if its
+    purpose no longer stands, given back as late money). An unknown outcome at the provider raises
+    ``PaymentProviderUnavailable`` and closes nothing: the caller tries again later."""
+    if order.state == OrderState.PENDING:
+        try:
+            if order.provider == Provider.PUBLIC:
+                if order.notice_number is not None:
+                    await require_public(providers).close_notice(order.notice_number)
+            else:
+                await require_wechat(providers).close(order.number)
+        except (WeChatPayUnavailable, PublicPaymentUnavailable) as exc:
+            raise PaymentProviderUnavailable(details={"provider_code": exc.code}) from exc
+        except (WeChatPayError, PublicPaymentError) as exc:
+            if exc.code in ("ORDERPAID", "ALREADY_PAID"):
+                return await sync_with_provider(providers, order)
+            # Any other definite answer (e.g. the provider never had it): nothing to close there.
+            log.warning("closing %s at the provider: %s; closed here", order.number, exc.code)
     async with in_transaction() as conn:
-        order = await PaymentOrder.filter(purpose=purpose).using_db(conn).select_for_update().first()
-        if order is None or order.state not in (OrderState.CREATED, OrderState.PENDING):
-            return order
-        before = order.state
-        order.state, order.updated_at = OrderState.EXPIRED, clock.now()
-        await order.save(using_db=conn, update_fields=["state", "updated_at"])
-        await _audit(conn, order, "payments.expired", before, Actor.system())
-    if providers.wechat is not None and before == OrderState.PENDING:
-        with suppress(WeChatPayError):  # paid meanwhile: its notification records the late payment
-            await providers.wechat.close(order.number)
-    return order
+        current = await locked(conn, id=order.id)
+        if current.state not in OPEN_STATES:
+            return current
+        before = current.state
+        current.state, current.closed_reason, current.updated_at = OrderState.CLOSED, reason, clock.now()
+        await current.save(using_db=conn, update_fields=["state", "closed_reason", "updated_at"])
+        await record(conn, current, "payments.closed", before, Actor.system(), reason=reason.value)
+        await _tell(conn, CLOSED_TOPIC, current)
+    return current
+
+
+async def purpose_cancelled(
+    conn: BaseDBAsyncClient,
+    purpose: str,
+    *,
+    actor: Actor,
+    reason: str,
+    by_site: bool = False,
+    at: dt.datetime | None = None,
+) -> None:
+    """What ``purpose`` paid for was cancelled, in the owner's transaction ``conn``: settle its money
+    afterwards (``payments.settle``: an unpaid order closed, a paid one refunded by the system, in
+    full when ``by_site``, else by the owner's policy at ``at``). Keyed by purpose: asked ten times,
+    it settles once."""
+    cancelled_by = "system" if actor.kind == "system" else f"{actor.kind}:{actor.id}"
+    payload = {
+        "purpose": purpose,
+        "reason": reason[:120],
+        "by_site": by_site,
+        "at": (at or clock.now()).isoformat(),
+        "cancelled_by": cancelled_by,
+    }
+    await enqueue(SETTLE_TOPIC, payload, using_db=conn, key=f"{SETTLE_TOPIC}:{purpose}")
+
+
+async def expire(providers: Providers, purpose: str) -> PaymentOrder | None:
+    """The owner gave up waiting (its hold lapsed): close the purpose's unpaid order now."""
+    order = await by_purpose(purpose)
+    if order is None or order.state not in OPEN_STATES:
+        return order
+    return await close_unpaid(providers, order, ClosedReason.DEADLINE)
 
 
 async def flag_late(order: PaymentOrder, reason: str) -> None:
-    """The owner cannot take this payment any more (the place it paid for lapsed first): flag it for
-    finance to refund (``payments.paid_late``), once."""
+    """The owner cannot take a payment it was told of (the place it paid for lapsed first): late
+    money (``payments.paid_late``), given back in full, once."""
     async with in_transaction() as conn:
-        locked = await _locked(conn, order.number)
-        if locked.late_payment:
+        current = await locked(conn, number=order.number)
+        if current.late_payment:
             return
-        locked.late_payment, locked.updated_at = True, clock.now()
-        await locked.save(using_db=conn, update_fields=["late_payment", "updated_at"])
-        await _audit(conn, locked, "payments.paid_late", locked.state, Actor.system(), reason=reason[:120])
-        await enqueue(
-            PAID_LATE_TOPIC,
-            {"order_id": locked.id, "purpose": locked.purpose, "user_id": locked.payer_id},
-            using_db=conn,
-            key=f"{PAID_LATE_TOPIC}:{locked.id}",
-        )
+        current.late_payment, current.updated_at = True, clock.now()
+        await current.save(using_db=conn, update_fields=["late_payment", "updated_at"])
+        await record(conn, current, "payments.paid_late", current.state, Actor.system(), reason=reason[:120])
+        await _tell(conn, PAID_LATE_TOPIC, current)
 
 
-# -- refunds ---------------------------------------------------------------------------------------
-
-
-async def refund(
-    actor: Actor, providers: Providers, order_id: int, *, amount_fen: int, reason: str
-) -> Refund:
-    """Give money back (finance staff of the order's merchant, or the system): partial and repeated
-    refunds, never above what was paid."""
-    if actor.kind != "system":
-        authorize(actor, Role.FINANCE)
-    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
-        raise PaymentAmountInvalid(details={"amount_fen": str(amount_fen)[:20]})
-    wechat = _require(providers)
-    async with in_transaction() as conn:
-        order = (
-            await PaymentOrder.filter(id=order_id).using_db(conn).select_for_update().first()
-            if 0 < order_id <= _MAX_ID
-            else None
-        )
-        if order is None:
-            raise PaymentOrderNotFound()
-        if actor.kind != "system":
-            authorize(actor, Role.FINANCE, order.merchant_code)
-        if order.state not in REFUNDABLE and not order.late_payment:
-            raise OrderNotRefundable(details={"state": order.state.value})
-        if order.provider == Provider.PUBLIC:
-            # A government fee is given back by the finance bureau's own 退付 procedure, not here.
-            raise OrderNotRefundable(details={"state": order.state.value, "provider": order.provider.value})
-        refundable = order.paid_fen - order.refunded_fen
-        if amount_fen > refundable:
-            raise RefundExceedsPaid(details={"refundable": refundable})
-        order.refunded_fen += amount_fen
-        order.updated_at = clock.now()
-        await order.save(using_db=conn, update_fields=["refunded_fen", "updated_at"])
-        created = await Refund.create(
-            number=_number("R"),
-            order_id=order.id,
-            amount_fen=amount_fen,
-            reason=reason[:200],
-            state=RefundState.PENDING,
-            requested_by="system" if actor.kind == "system" else f"staff:{actor.id}",
-            created_at=clock.now(),
-            using_db=conn,
-        )
-        await _audit(conn, order, "payments.refund_requested", order.state, actor, refund=created.number,
-                     amount_fen=amount_fen)  # fmt: skip
-    try:
-        status = await wechat.refund(
-            out_trade_no=order.number,
-            out_refund_no=created.number,
-            refund_fen=amount_fen,
-            total_fen=order.paid_fen,
-        )
-    except WeChatPayError as exc:
-        await record_refund_result(created.number, succeeded=False)
-        raise PaymentProviderUnavailable(details={"provider_code": exc.code}) from exc
-    if status == "SUCCESS":  # settled in the answer itself; a notification may still follow (a duplicate)
-        await record_refund_result(created.number, succeeded=True)
-        created = await Refund.get(id=created.id)
-    return created
-
-
-async def record_refund_result(refund_number: str, *, succeeded: bool) -> str:
-    """A refund's outcome from the provider (notification or query), applied once."""
-    async with in_transaction() as conn:
-        found = await Refund.filter(number=refund_number).using_db(conn).select_for_update().first()
-        if found is None:
-            raise NotificationRejected(details={"reason": "refund"})
-        if found.state != RefundState.PENDING:
-            return "duplicate"
-        order = await PaymentOrder.filter(id=found.order_id).using_db(conn).select_for_update().get()
-        now = clock.now()
-        found.state, found.finished_at = (RefundState.SUCCEEDED if succeeded else RefundState.FAILED), now
-        await found.save(using_db=conn, update_fields=["state", "finished_at"])
-        before = order.state
-        if succeeded:
-            await LedgerEntry.create(
-                order_id=order.id,
-                refund_id=found.id,
-                kind="refund",
-                amount_fen=-found.amount_fen,
-                at=now,
-                using_db=conn,
-            )
-            refunded = sum(
-                r.amount_fen
-                for r in await Refund.filter(order_id=order.id, state=RefundState.SUCCEEDED).using_db(conn)
-            )
-            if order.state in REFUNDABLE:
-                order.state = (
-                    OrderState.REFUNDED if refunded >= order.paid_fen else OrderState.PARTIALLY_REFUNDED
-                )
-            told = {"order_id": order.id, "refund_id": found.id, "purpose": order.purpose}
-            await enqueue(
-                REFUNDED_TOPIC,
-                {**told, "user_id": order.payer_id, "amount_fen": found.amount_fen},
-                using_db=conn,
-                key=f"{REFUNDED_TOPIC}:{found.id}",
-            )
-        else:
-            order.refunded_fen -= (
-                found.amount_fen
-            )  # what the provider refused to give back is refundable again
-        order.updated_at = now
-        await order.save(using_db=conn, update_fields=["state", "refunded_fen", "updated_at"])
-        await _audit(conn, order, "payments.refunded" if succeeded else "payments.refund_failed", before,
-                     Actor.system(), refund=found.number)  # fmt: skip
-    return "refunded" if succeeded else "refund_failed"
+# The refunds API, where callers have always found it.
+refund = refunds.refund
+record_refund_result = refunds.record_refund_result
