@@ -11,15 +11,19 @@ from html import escape
 from typing import Any
 
 from pydantic import ValidationError
-from sanic import HTTPResponse, Request, html, json, redirect
+from sanic import HTTPResponse, Request, empty, html, json, redirect
 from sanic_ext import openapi
 
 from adapters.identity.port import SandboxIdentityDesk
+from adapters.population.port import SandboxPopulationDesk
 from adapters.publicpay.port import PublicPaymentError, SandboxPublicPaymentDesk
 from adapters.wechatpay.port import SandboxWeChatPayDesk, WeChatPayError
+from api._access import actor_of, requires
+from api._kit import body
 from api.identity.routes import redirect_uri as our_redirect_uri
 from api.payments.routes import providers_of
-from api.sandbox.schemas import AuthorizeForm, AuthorizeQuery
+from api.sandbox.schemas import AuthorizeForm, AuthorizeQuery, SeatChildIn
+from domain.family import guardianship
 from domain.identity.errors import IdNumberInvalid, NameInvalid
 from domain.identity.service import append_query, normalize_id_number, normalize_name
 from domain.payments import service as payments
@@ -210,6 +214,24 @@ async def nontax_receipt(request: Request, payment_id: str) -> HTTPResponse:
         f"<p>项目 {escape(order.description)}</p><p>金额 {order.paid_fen / 100:.2f} 元</p>"
         f"<p>交易号 {escape(order.provider_transaction_id or '')}</p>"
     )
+
+
+@openapi.summary("Sandbox only: list me as a guardian of a child in the sandbox population register")
+@openapi.description(
+    "As the sandbox identity page lets a tester be anyone: adding that child afterwards proves "
+    "guardianship at once. Needs real-name verification (`identity_level_required`)."
+)
+@openapi.tag("sandbox")
+@openapi.response(204, description="Seated")
+@requires("resident")
+@body(SeatChildIn)
+async def seat_child(request: Request) -> HTTPResponse:
+    data: SeatChildIn = request.ctx.body
+    desk = request.app.ctx.runtime.adapters.population
+    if not isinstance(desk, SandboxPopulationDesk):
+        raise NotFound()
+    await guardianship.sandbox_seat_child(actor_of(request), desk, data.id_number, data.relation)
+    return empty()
 
 
 class SandboxPaymentUnknown(NotFound):

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from adapters.population.port import GuardianRelation
+
 
 class AuthorizeQuery(BaseModel):
     """An OAuth 2.0 authorization request with PKCE S256 and an OIDC nonce."""
@@ -25,3 +27,12 @@ class AuthorizeForm(AuthorizeQuery):
     name: str = Field(default="", max_length=64)
     id_number: str = Field(default="", max_length=32)
     level: Literal["L2", "L3", "L4", "L5"] = "L3"
+
+
+class SeatChildIn(BaseModel):
+    """A child the sandbox population register should list the caller as a guardian of."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id_number: str = Field(min_length=1, max_length=32, description="The child's resident ID number.")
+    relation: GuardianRelation = GuardianRelation.MOTHER

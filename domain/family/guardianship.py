@@ -18,7 +18,16 @@ from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from adapters.population.port import PersonNotFound, PopulationRegister, PopulationRegisterError
+from adapters.population.port import (
+    Guardian,
+    GuardianRelation,
+    PersonNotFound,
+    PopulationRegister,
+    PopulationRegisterError,
+    SandboxPopulationDesk,
+)
+from domain.accounts.errors import UserNotFound
+from domain.accounts.models import User
 from domain.audit import service as audit
 from domain.family.models import (
     FamilyMember,
@@ -28,6 +37,8 @@ from domain.family.models import (
     ProofMethod,
     ProofOutcome,
 )
+from domain.identity.models import IdentityLevel
+from domain.identity.service import normalize_id_number, require_level
 from domain.outbox.service import enqueue
 from domain.shared import clock, pii
 from domain.shared.actor import Actor
@@ -167,3 +178,16 @@ async def views(members: list[FamilyMember]) -> list[MemberView]:
 
 def masked_name(member: FamilyMember) -> str:
     return pii.mask_name(member.name) or ""
+
+
+async def sandbox_seat_child(
+    actor: Actor, desk: SandboxPopulationDesk, child_id_number: str, relation: GuardianRelation
+) -> None:
+    """Sandbox only: record ``actor`` (by their verified ID number) as a guardian of the child in the
+    sandbox register, as the sandbox identity page lets a tester be anyone; then adding the child
+    proves guardianship at once. The real register is never told anything."""
+    require_level(actor, IdentityLevel.REAL_NAME)
+    user = await User.get_or_none(id=actor.id) if actor.id is not None else None
+    if user is None or not user.id_number:
+        raise UserNotFound()
+    desk.add_household(normalize_id_number(child_id_number), [Guardian(user.id_number, relation)])

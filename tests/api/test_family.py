@@ -15,7 +15,7 @@ from domain.appointments.models import Appointment
 from domain.audit.models import AuditRecord
 from domain.family import service
 from domain.family.errors import FamilyConsentRequired, FamilyGuardianshipUnproven, FamilyMemberNotFound
-from domain.family.models import FamilyMember, MemberStatus
+from domain.family.models import FamilyMember, GuardianshipProof, MemberStatus
 from domain.health_cards.models import HealthCard
 from domain.notifications.models import InboxMessage
 from domain.notifications.service import body_of
@@ -405,3 +405,24 @@ async def test_a_refused_birth_certificate_says_why_and_another_may_be_sent(
     stranger = await verified(client, "stranger")
     theirs = await send_certificate(client, stranger, child["id"])
     assert theirs.status_code == 404 and error_code(theirs) == "family_member_not_found"
+
+
+async def test_a_tester_seats_a_child_in_the_sandbox_register_through_its_own_page(
+    client: httpx.AsyncClient,
+) -> None:
+    number = new_id_number(years_old=4)
+    unverified = await login(client, "bob")
+    refused = await client.post(
+        "/sandbox/population/children", json={"id_number": number}, headers=unverified.headers
+    )
+    assert refused.status_code == 403 and error_code(refused) == "identity_level_required"
+    father = await verified(client, "father")
+    seated = await client.post(
+        "/sandbox/population/children",
+        json={"id_number": number.lower(), "relation": "father"},
+        headers=father.headers,
+    )
+    assert seated.status_code == 204, seated.text
+    added = (await add(client, father, "child", "王小明", number)).json()
+    assert added["guardianship"] == "proven" and added["proof"]["outcome"] == "confirmed"
+    assert (await GuardianshipProof.get(id=added["proof"]["id"])).relation == "father"
