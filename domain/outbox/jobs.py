@@ -18,17 +18,13 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from domain.outbox.models import OutboxMessage, OutboxState
 from domain.shared import clock
 from domain.shared.kv import Keys, Redis
 from domain.shared.registry import Registry
-
-# China Standard Time has had no daylight saving since 1991, so a fixed offset is exact and needs
-# no tz database in the container.
-CHINA_TIME = timezone(timedelta(hours=8), "CST")
 
 
 @dataclass(frozen=True)
@@ -91,7 +87,7 @@ class Schedule:
 
     def slot(self, now: datetime) -> datetime:
         """The latest occurrence at or before ``now`` (UTC); each slot is enqueued exactly once."""
-        anchor = datetime.combine(date(2000, 1, 1), self.at, CHINA_TIME)
+        anchor = datetime.combine(date(2000, 1, 1), self.at, clock.CHINA)
         periods = math.floor((now - anchor) / self.every)
         return (anchor + periods * self.every).astimezone(UTC)
 
