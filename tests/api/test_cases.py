@@ -24,13 +24,12 @@ from tests.support.residents import login, verified
 
 CASES = "/api/v1/staff/cases"
 STAFF_STEPS = ("accept", "not-accept", "request-supplement", "review", "approve", "deny", "deliver", "close")
-CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 @contextmanager
 def china_day(day: dt.date) -> Iterator[None]:
     """Freeze the clock at 10:00 China time on ``day`` (an office morning)."""
-    with clock.frozen_at(dt.datetime.combine(day, dt.time(10, 0), CHINA).astimezone(dt.UTC)):
+    with clock.frozen_at(dt.datetime.combine(day, dt.time(10, 0), clock.CHINA).astimezone(dt.UTC)):
         yield
 
 
