@@ -7,10 +7,12 @@ import platform, { isNoticePay, type PayParams } from '../platform'
  * daily reconciliation and its exceptions). Amounts are whole fen. Shapes follow api/payments/schemas.py.
  */
 
+/** `expired` is no longer sent: an order not paid by its deadline is `closed` (`closed_reason: 'deadline'`). */
 export type OrderState = 'created' | 'pending' | 'paid' | 'partially_refunded' | 'refunded' | 'closed' | 'expired'
-export const ORDER_STATES: OrderState[] = ['pending', 'paid', 'partially_refunded', 'refunded', 'closed', 'expired']
+export const ORDER_STATES: OrderState[] = ['pending', 'paid', 'partially_refunded', 'refunded', 'closed']
 
-export type RefundState = 'pending' | 'succeeded' | 'failed'
+/** `processing`: asked for, the provider's answer awaited (or lost, and being asked about). */
+export type RefundState = 'processing' | 'succeeded' | 'failed'
 
 export interface Refund {
   id: number
@@ -19,8 +21,12 @@ export interface Refund {
   amount_fen: number
   reason: string
   state: RefundState
+  /** why the system refunded: `cancellation` or `late_payment`; null when finance asked */
+  cause: 'cancellation' | 'late_payment' | null
   created_at: string
   finished_at: string | null
+  /** when the provider gave the money back */
+  success_time: string | null
 }
 
 export interface PaymentOrder {
@@ -30,11 +36,17 @@ export interface PaymentOrder {
   purpose: string
   description: string
   amount_fen: number
+  /** the purpose's n-th order (a new one after the last closed unpaid) */
+  attempt: number
   state: OrderState
+  /** closed unpaid: `deadline` or `cancelled` */
+  closed_reason: 'deadline' | 'cancelled' | null
   paid_fen: number
   refunded_fen: number
-  /** money that came after the order expired: to be refunded */
+  /** money that came when what it paid for no longer stood: given back, never kept */
   late_payment: boolean
+  /** late money only: the system's refund state, `to_refund`, or `finance_bureau` (退付) */
+  late_refund: 'processing' | 'succeeded' | 'failed' | 'to_refund' | 'finance_bureau' | null
   /** wechat, or public (the unified public payment platform, 非税) */
   provider: 'wechat' | 'public' | string
   /** 缴款码 of a government fee */
@@ -45,6 +57,8 @@ export interface PaymentOrder {
   receipt_url: string | null
   expires_at: string
   paid_at: string | null
+  /** when the provider took the money */
+  success_time: string | null
   refunds: Refund[]
 }
 

@@ -42,6 +42,7 @@ const PAYMENT_TONE: Record<string, 'ok' | 'warn' | 'bad' | 'muted' | 'info'> = {
   refunded: 'muted',
   closed: 'muted',
   expired: 'muted',
+  processing: 'warn',
   succeeded: 'ok',
   failed: 'bad',
 }

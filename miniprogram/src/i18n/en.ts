@@ -538,7 +538,7 @@ const en: Messages = {
   'pay.state.refunded': 'Refunded',
   'pay.state.closed': 'Closed',
   'pay.state.expired': 'Expired',
-  'refund.state.pending': 'Refunding',
+  'refund.state.processing': 'Refunding',
   'refund.state.succeeded': 'Refunded',
   'refund.state.failed': 'Refund failed',
   'fee.title': 'Fee',

@@ -537,7 +537,7 @@ const zhHans = {
   'pay.state.refunded': '已退款',
   'pay.state.closed': '已关闭',
   'pay.state.expired': '已过期',
-  'refund.state.pending': '退款中',
+  'refund.state.processing': '退款中',
   'refund.state.succeeded': '已退款',
   'refund.state.failed': '退款失败',
   'fee.title': '办理费用',

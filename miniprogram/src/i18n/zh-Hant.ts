@@ -539,7 +539,7 @@ const zhHant: Messages = {
   'pay.state.refunded': '已退款',
   'pay.state.closed': '已關閉',
   'pay.state.expired': '已過期',
-  'refund.state.pending': '退款中',
+  'refund.state.processing': '退款中',
   'refund.state.succeeded': '已退款',
   'refund.state.failed': '退款失敗',
   'fee.title': '辦理費用',
