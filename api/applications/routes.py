@@ -90,7 +90,8 @@ async def list_mine(request: Request) -> HTTPResponse:
 @documented(CaseOut)
 @requires("resident")
 async def get_one(request: Request, request_id: int) -> HTTPResponse:
-    return respond(CaseOut.of_view(await service.view(actor_of(request), request_id)))
+    seen = await service.view(actor_of(request), request_id)
+    return respond(CaseOut.of_view(seen, locale=request.ctx.locale))
 
 
 @openapi.summary("Change the answers of a draft")

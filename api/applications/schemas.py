@@ -11,7 +11,7 @@ from api.payments.schemas import OrderOut
 from domain.applications.models import Material, ServiceRequest, Transition
 from domain.applications.service import CaseView, masked_form
 from domain.shared.errors import InvalidInput
-from domain.shared.i18n import _
+from domain.shared.i18n import DEFAULT_LOCALE, _
 from domain.workflows import engine
 
 
@@ -189,12 +189,17 @@ class CaseOut(ApplicationOut):
     payment: OrderOut | None = Field(
         description="The fee's payment, once asked for (notice number, receipt)."
     )
+    fee_state: str = Field(
+        description="none, due, closed (the order closed unpaid: pay again, a new order), paid, refunding, "
+        "refunded, refund_by_finance (a government fee, given back through the finance bureau's 退付)"
+    )
+    fee_note: str | None = Field(description="What to know about the fee, in the caller's language.")
     rating: str | None = Field(
         description="好差评: `open` once the case is finished (decided, or closed by staff); `rated` after."
     )
 
     @classmethod
-    def of_view(cls, v: CaseView, *, for_staff: bool = False) -> CaseOut:
+    def of_view(cls, v: CaseView, *, for_staff: bool = False, locale: str = DEFAULT_LOCALE) -> CaseOut:
         base = ApplicationOut.of(v.request, for_staff=for_staff)
         return cls(
             **base.model_dump(),
@@ -203,4 +208,6 @@ class CaseOut(ApplicationOut):
             rating=v.rating,
             fee_fen=v.fee_fen,
             payment=OrderOut.of(v.payment) if v.payment else None,
+            fee_state=v.fee.state.value,
+            fee_note=v.fee.note.render(locale) if v.fee.note else None,
         )

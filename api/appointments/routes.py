@@ -55,7 +55,11 @@ async def rendered(
 ) -> AppointmentOut:
     seen = await view.view_of(appointment, just_booked=just_booked)
     return AppointmentOut.of(
-        seen.appointment, request.ctx.locale, position=seen.position, pay_params=seen.pay_params
+        seen.appointment,
+        request.ctx.locale,
+        position=seen.position,
+        pay_params=seen.pay_params,
+        money=seen.money,
     )
 
 
@@ -151,7 +155,11 @@ async def get_one(request: Request, appointment_id: int) -> HTTPResponse:
 
 
 @openapi.summary("Cancel before the cut-off; the place is given back at once")
-@openapi.description("Refusals: `cancel_cutoff_passed`, `appointment_not_active`, `appointment_not_found`.")
+@openapi.description(
+    "A paid registration's fee comes back (`money`: all of it, or all but the service's cancellation "
+    "fee; an unpaid order is closed, and money paid after is refunded in full). "
+    "Refusals: `cancel_cutoff_passed`, `appointment_not_active`, `appointment_not_found`."
+)
 @openapi.tag("appointments")
 @documented(AppointmentOut)
 @requires("resident")

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from domain.appointments.fees import Money
 from domain.appointments.models import Appointment, QueueTicket, Service, Site
 from domain.appointments.queue import Position
 from domain.appointments.service import Standing
@@ -128,6 +129,20 @@ class QueueOut(BaseModel):
     estimated_wait_minutes: int
 
 
+class MoneyOut(BaseModel):
+    state: str = Field(
+        description="awaiting (the fee is due), paid, refunding (money is coming back), refunded, "
+        "closed (never paid: the order is closed)"
+    )
+    paid_fen: int
+    refund_fen: int = Field(description="What comes back: due, on its way, or given back.")
+    order_id: int = Field(description="The payment order (`GET /api/v1/payments/{id}`: its refunds).")
+
+    @classmethod
+    def of(cls, m: Money) -> MoneyOut:
+        return cls(state=m.state.value, paid_fen=m.paid_fen, refund_fen=m.refund_fen, order_id=m.order_id)
+
+
 class AppointmentOut(BaseModel):
     id: int
     number: str
@@ -147,6 +162,9 @@ class AppointmentOut(BaseModel):
     pay_params: dict[str, Any] | None = Field(
         default=None, description="While the fee is awaited: what to pay with."
     )
+    money: MoneyOut | None = Field(
+        default=None, description="A paid service's fee: awaited, paid, coming back after a cancellation."
+    )
 
     @classmethod
     def of(
@@ -156,6 +174,7 @@ class AppointmentOut(BaseModel):
         *,
         position: Position | None = None,
         pay_params: dict[str, Any] | None = None,
+        money: Money | None = None,
     ) -> AppointmentOut:
         """``a`` with its site and service fetched (``prefetch_related("site", "service")``)."""
         return cls(
@@ -182,6 +201,7 @@ class AppointmentOut(BaseModel):
             if position
             else None,
             pay_params=pay_params,
+            money=MoneyOut.of(money) if money else None,
         )
 
 

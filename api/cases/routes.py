@@ -55,7 +55,8 @@ async def overdue_report(request: Request) -> HTTPResponse:
 @documented(CaseOut)
 @requires("staff")
 async def get_case(request: Request, request_id: int) -> HTTPResponse:
-    return respond(CaseOut.of_view(await service.view(actor_of(request), request_id), for_staff=True))
+    seen = await service.view(actor_of(request), request_id)
+    return respond(CaseOut.of_view(seen, for_staff=True, locale=request.ctx.locale))
 
 
 @openapi.summary("Download a material of a case")

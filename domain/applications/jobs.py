@@ -13,6 +13,7 @@ from datetime import time, timedelta
 
 from tortoise.transactions import in_transaction
 
+from domain.applications import fees  # noqa: F401 - the fee's payment owner, for every worker
 from domain.applications.models import ServiceRequest, WarningLevel
 from domain.audit import service as audit
 from domain.identity.service import today

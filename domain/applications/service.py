@@ -100,19 +100,23 @@ class CaseView:
     materials: list[Material]
     rating: str | None  # 好差评: "open" once the case is finished, "rated" after; None before
     fee_fen: int
-    payment: PaymentOrder | None  # the fee's order, once asked for
+    payment: PaymentOrder | None  # the fee's order (the latest, once paid again), once asked for
+    fee: fees.FeeStatus  # what happens to the fee: due, closed (pay again), paid, coming back
 
 
 async def view(actor: Actor, request_id: int) -> CaseView:
     """A case with its timeline and materials, for its applicant or a case officer in scope."""
     req = await load(actor, request_id)
+    fee_fen = (await catalog.item_version(req.item_version_id)).fee_fen
+    payment = await fees.order_of(req)
     return CaseView(
         request=req,
         transitions=await Transition.filter(request_id=req.id).order_by("id"),
         materials=await Material.filter(request_id=req.id).order_by("id"),
         rating=(await outcomes.rating_state([req.id])).get(req.id),
-        fee_fen=(await catalog.item_version(req.item_version_id)).fee_fen,
-        payment=await fees.order_of(req),
+        fee_fen=fee_fen,
+        payment=payment,
+        fee=await fees.status_of(req, fee_fen, payment),
     )
 
 

@@ -156,6 +156,7 @@ async def step(
         await outcomes.issue_result(req, document, service.form_of(req), conn)
     if outcomes.finishes(workflow, spec):
         await outcomes.mark_finished(req, conn)
+    await fees.case_moved(conn, req, workflow, actor)  # ended ungranted: the fee goes back
     follow_up = outcomes.follow_up(workflow, req.state, document)
     if follow_up is not None:
         await step(conn, req, follow_up, Actor.system(actor.request_id), document=document)

@@ -7,20 +7,15 @@ cancelled appointment says nothing and a repeated delivery changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import suppress
 from datetime import time, timedelta
 
 from adapters.wechat.port import WeChat
-from domain.appointments import queue, service, setup
-from domain.appointments.errors import AppointmentNotActive, PaymentTooLate
+from domain.appointments import fees, queue, service, setup
 from domain.appointments.models import Appointment, AppointmentState, Site
-from domain.capacity.gate import Gate
 from domain.capacity.owners import capacity_owners
 from domain.notifications.service import Notice, deliver
 from domain.outbox.jobs import Job, handler, schedule
-from domain.payments.jobs import owner as payment_owner
-from domain.payments.jobs import providers_of
-from domain.payments.models import PaymentOrder
+from domain.payments.models import yuan
 from domain.shared.clock import CHINA
 from domain.shared.i18n import LazyText, _
 
@@ -81,12 +76,21 @@ async def cancelled_by_site(job: Job) -> None:
     if found is None:
         return
     appointment, site = found
-    body = _(
-        "{site} cancelled your appointment at {time}: {reason}. Please book another time.",
-        site=site.name_zh_hans,
-        time=_when(appointment.starts_at),
-        reason=appointment.cancelled_reason or "",
-    )
+    said = {
+        "site": site.name_zh_hans,
+        "time": _when(appointment.starts_at),
+        "reason": appointment.cancelled_reason or "",
+    }
+    _order, money = await fees.fee_of(appointment)
+    if money is not None and money.refund_fen > 0:  # everything paid comes back: it was the site's doing
+        body = _(
+            "{site} cancelled your appointment at {time}: {reason}. The fee of {amount} yuan is refunded "
+            "in full to where you paid from. Please book another time.",
+            amount=yuan(money.refund_fen),
+            **said,
+        )
+    else:
+        body = _("{site} cancelled your appointment at {time}: {reason}. Please book another time.", **said)
     await _tell(job, appointment, "appointment_cancelled", _("Appointment cancelled"), body)
 
 
@@ -117,17 +121,10 @@ class AppointmentPlaces:
     """The capacity owner of appointments' resources (``domain.capacity.owners``)."""
 
     async def hold_expired(self, reservation_id: int, job: Job) -> None:
-        await service.hold_lapsed(reservation_id, providers_of(job))
+        await service.hold_lapsed(reservation_id)
 
 
 capacity_owners.add(setup.CAPACITY_OWNER, AppointmentPlaces())
-
-
-@payment_owner("appointment")
-async def paid(order: PaymentOrder, job: Job) -> None:
-    """An appointment's fee arrived: confirm its place without waiting for the app to ask."""
-    with suppress(PaymentTooLate, AppointmentNotActive):  # expired meanwhile: the app is told so
-        await service.payment_received(order, Gate(job.context.redis, job.context.keys))
 
 
 @handler(NO_SHOW_TOPIC)

@@ -359,7 +359,8 @@ async def set_places(actor: Actor, gate: Gate | None, slot_id: int, places: int 
 
 
 async def cancel_slot(actor: Actor, gate: Gate | None, slot_id: int, reason: str) -> list[Appointment]:
-    """The site cancels a slot (a doctor's leave): everyone booked on it is cancelled and told."""
+    """The site cancels a slot (a doctor's leave): everyone booked on it (moved with it or not) is
+    cancelled, has any fee given back in full (an unpaid order closed), and is told."""
     slot = await _slot_for_staff(actor, slot_id)
     async with in_transaction() as conn:
         _slot, reservations = await capacity.cancel_slot(slot.id, conn)
@@ -371,6 +372,7 @@ async def cancel_slot(actor: Actor, gate: Gate | None, slot_id: int, reason: str
             await appointments.transition(
                 conn, appointment, AppointmentState.CANCELLED, actor, "appointments.cancelled_by_site"
             )
+            await appointments.settle(conn, appointment, actor, reason, by_site=True)
             await enqueue(
                 appointments.CANCELLED_BY_SITE_TOPIC,
                 {"appointment_id": appointment.id, "user_id": appointment.user_id},

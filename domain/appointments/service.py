@@ -64,6 +64,9 @@ REMINDERS = {"day": dt.timedelta(days=1), "hour": dt.timedelta(hours=1)}
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 _MAX_ID = 2**63 - 1
+# Why an appointment was cancelled, for the ones the code decides (the site gives its own reason).
+RESIDENT_CANCELLED_REASON = "cancelled by the resident"
+REFUNDED_REASON = "the fee was refunded"
 
 
 def subject_key(actor: Actor) -> str:
@@ -316,8 +319,11 @@ async def _start_payment(
         )
         order = await payments.start(providers, order)
     except PaymentProviderUnavailable:
-        # The platform failed: give the place back now rather than when the hold lapses.
-        await _end(appointment, AppointmentState.CANCELLED, gate, reason="payment could not start")
+        # The platform failed: give the place back now rather than when the hold lapses (an order
+        # made before the failure is closed: nothing was paid).
+        await _end(
+            appointment, AppointmentState.CANCELLED, gate, reason="payment could not start", by_site=True
+        )
         raise
     appointment.payment_id = order.number
     await appointment.save(update_fields=["payment_id"])
@@ -364,19 +370,28 @@ async def confirm_payment(
     if order.state == OrderState.PENDING:
         order = await payments.sync_with_provider(providers, order)  # no notification yet: ask
     if order.late_payment:
+        # Paid after its hold lapsed (the money goes back by itself): the appointment ends now
+        # rather than at the next sweep.
+        await _expire_unpaid(id=appointment.id)
         raise PaymentTooLate()
     if order.state != OrderState.PAID:
         raise PaymentNotCompleted()
     return await payment_received(order, gate, actor=actor)
 
 
+def appointment_id_of(purpose: str) -> int:
+    """The appointment an order pays for (``appointment:42`` → 42)."""
+    return int(purpose.split(":", 1)[1])
+
+
 async def payment_received(
     order: PaymentOrder, gate: Gate | None, *, actor: Actor | None = None
 ) -> Appointment:
     """The order of an appointment was paid: confirm its held place (idempotent). Paid after the hold
-    lapsed, the place may be someone else's: the appointment expires and the payment is refused
-    (``payment_too_late``) rather than silently accepted."""
-    appointment = await Appointment.get(id=int(order.purpose.split(":", 1)[1]))
+    lapsed, the place may be someone else's: the appointment expires, the money goes back in full
+    (``payments.purpose_cancelled``) and the payment is refused (``payment_too_late``). An appointment
+    that ended before (``appointment_not_active``) had its money settled when it ended."""
+    appointment = await Appointment.get(id=appointment_id_of(order.purpose))
     try:
         async with in_transaction() as conn:
             locked = await Appointment.filter(id=appointment.id).using_db(conn).select_for_update().get()
@@ -390,9 +405,11 @@ async def payment_received(
             )
             await schedule_reminders(locked, conn)
     except (HoldExpired, ReservationNotActive) as exc:
-        with suppress(AppointmentNotActive):  # the sweep may have expired it already
-            await _end(appointment, AppointmentState.EXPIRED, gate, reason="paid after the hold lapsed")
-        await payments.flag_late(order, "the place was released before the payment")
+        # The sweep may have expired it already: its transaction settled the money then.
+        with suppress(AppointmentNotActive):
+            await _end(
+                appointment, AppointmentState.EXPIRED, gate, reason="paid after the hold lapsed", by_site=True
+            )
         raise PaymentTooLate() from exc
     return locked
 
@@ -414,14 +431,6 @@ async def who_of(found: list[Appointment]) -> dict[int, str | None]:
         )
         for a in found
     }
-
-
-async def pay_params_of(appointment: Appointment) -> dict[str, object] | None:
-    """While the fee is awaited: what the app pays with (the same as at booking, from any device)."""
-    if appointment.state != AppointmentState.PENDING_PAYMENT:
-        return None
-    order = await payments.by_purpose(purpose_of(appointment))
-    return dict(order.pay_params) if order is not None and order.pay_params else None
 
 
 # -- reading and cancelling ------------------------------------------------------------------------
@@ -454,7 +463,12 @@ async def cancel(actor: Actor, gate: Gate | None, appointment_id: int) -> Appoin
     if appointment.state == AppointmentState.BOOKED and clock.now() > cutoff:
         raise CancelCutoffPassed(details={"cutoff_minutes": rules.cancel_cutoff_minutes})
     return await _end(
-        appointment, AppointmentState.CANCELLED, gate, actor=actor, reason="cancelled by the resident"
+        appointment,
+        AppointmentState.CANCELLED,
+        gate,
+        actor=actor,
+        reason=RESIDENT_CANCELLED_REASON,
+        by_site=False,
     )
 
 
@@ -465,8 +479,14 @@ async def _end(
     *,
     actor: Actor | None = None,
     reason: str,
+    by_site: bool | None,
 ) -> Appointment:
-    """Move an open appointment to ``to`` and give its place back (if it still has one)."""
+    """Move an open appointment to ``to`` and give its place back (if it still has one).
+
+    Its fee is settled in the same transaction (``payments.purpose_cancelled``): an unpaid order is
+    closed, a paid one refunded, in full when ``by_site`` (anyone but the resident ended it), else by
+    the service's cancellation rule. ``by_site=None``: the money was settled already (a full refund
+    ends the appointment)."""
     async with in_transaction() as conn:
         locked = await Appointment.filter(id=appointment.id).using_db(conn).select_for_update().get()
         if locked.state not in OPEN_STATES:
@@ -477,6 +497,8 @@ async def _end(
             reservation = None  # the hold lapsed already: there is nothing to give back
         locked.cancelled_reason = reason
         await transition(conn, locked, to, actor or Actor.system(), f"appointments.{to.value}")
+        if by_site is not None:
+            await settle(conn, locked, actor or Actor.system(), reason, by_site=by_site)
     if gate is not None and reservation is not None:
         await gate.forget(reservation.slot_id, reservation.resource_id)
     return locked
@@ -499,12 +521,34 @@ async def transition(
     )
 
 
-async def hold_lapsed(reservation_id: int, providers: Providers) -> None:
-    """``capacity.hold_expired``: the unpaid appointment behind the hold expires, and so does its
-    payment order, here and at the provider (idempotent)."""
+async def settle(
+    conn: BaseDBAsyncClient, appointment: Appointment, actor: Actor, reason: str, *, by_site: bool
+) -> None:
+    """The appointment ended (in ``conn``'s transaction): payments closes its unpaid order or refunds
+    its payment, once however often this is asked (keyed by purpose)."""
+    if appointment.fee_fen > 0:
+        await payments.purpose_cancelled(
+            conn, purpose_of(appointment), actor=actor, reason=reason, by_site=by_site
+        )
+
+
+async def hold_lapsed(reservation_id: int) -> None:
+    """``capacity.hold_expired``: the unpaid appointment behind the hold expires (idempotent)."""
+    await _expire_unpaid(reservation_id=reservation_id)
+
+
+async def order_closed(order: PaymentOrder) -> None:
+    """Its payment order closed unpaid (its deadline passed): an appointment still waiting for the
+    fee expires, as when its hold lapses (idempotent)."""
+    await _expire_unpaid(id=appointment_id_of(order.purpose))
+
+
+async def _expire_unpaid(**which: int) -> None:
+    """The unpaid appointment found by ``which`` expires, and its order is closed here and at the
+    provider; money that still arrives is refunded in full."""
     async with in_transaction() as conn:
         found = (
-            await Appointment.filter(reservation_id=reservation_id, state=AppointmentState.PENDING_PAYMENT)
+            await Appointment.filter(**which, state=AppointmentState.PENDING_PAYMENT)
             .using_db(conn)
             .select_for_update()
             .first()
@@ -513,7 +557,17 @@ async def hold_lapsed(reservation_id: int, providers: Providers) -> None:
             return
         found.cancelled_reason = "not paid in time"
         await transition(conn, found, AppointmentState.EXPIRED, Actor.system(), "appointments.expired")
-    await payments.expire(providers, purpose_of(found))
+        await settle(conn, found, Actor.system(), "not paid in time", by_site=True)
+
+
+async def refunded_in_full(order: PaymentOrder, gate: Gate | None) -> None:
+    """Everything paid for a booked appointment was given back (finance refunded it): the appointment
+    is cancelled, so its check-in code and pass stop working and its place is free (idempotent)."""
+    appointment = await Appointment.get_or_none(id=appointment_id_of(order.purpose))
+    if appointment is None or appointment.state != AppointmentState.BOOKED:
+        return  # ended already (a cancellation's own refund), or checked in and served
+    with suppress(AppointmentNotActive):
+        await _end(appointment, AppointmentState.CANCELLED, gate, reason=REFUNDED_REASON, by_site=None)
 
 
 async def mark_no_shows(now: dt.datetime | None = None) -> int:
