@@ -76,6 +76,18 @@ export interface QueuePosition {
   estimated_wait_minutes: number
 }
 
+/**
+ * A paid service's fee, as the server derives it from the order and its refunds: awaiting (due),
+ * paid (kept), refunding (coming back after a cancellation), refunded, closed (never paid).
+ */
+export interface AppointmentMoney {
+  state: 'awaiting' | 'paid' | 'refunding' | 'refunded' | 'closed'
+  paid_fen: number
+  /** what comes back: due, on its way, or given back */
+  refund_fen: number
+  order_id: number
+}
+
 /** Sandbox payments: the page's "pay" button POSTs `complete_url`; on weapp, later wx.requestPayment's. */
 export type AppointmentPayParams = { sandbox: true; complete_url: string } | Record<string, unknown>
 
@@ -102,6 +114,8 @@ export interface Appointment {
   pay_params?: AppointmentPayParams | null
   /** staff views: the masked name of the person it is for */
   who?: string | null
+  /** a paid service's fee; null for a free one */
+  money?: AppointmentMoney | null
 }
 
 export interface Standing {

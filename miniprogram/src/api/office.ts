@@ -236,6 +236,10 @@ export interface Case extends Application {
   fee_fen?: number
   /** the fee's payment order, once asked for (POST /applications/{id}/payment); null before */
   payment?: PaymentOrder | null
+  /** what happens to the fee: none, due, closed (pay again), paid, refunding, refunded, refund_by_finance */
+  fee_state?: string
+  /** said of the fee in the caller's language (a closed order, a government fee's 退付); null if nothing */
+  fee_note?: string | null
 }
 
 export function createApplication(input: { item_code: string; on_behalf_of?: number | null; form: FormValues }) {

@@ -16,7 +16,10 @@ interface Props {
 /**
  * The fee of a case (收费事项): the amount; once filed, a pay button that asks for the fee's order
  * (`POST /applications/{id}/payment`, the same order every time) and pays it through the platform
- * layer (a government fee by its notice number); then the order with its e-receipt link.
+ * layer (a government fee by its notice number); then the order with its e-receipt link. An order
+ * whose deadline passed unpaid is closed: the card says so and offers paying again (a new order).
+ * What the server says of the fee (`fee_note`: a government fee returned by the finance bureau's
+ * 退付) is shown under the order.
  */
 export default function FeeCard({ app, onChanged }: Props) {
   const t = useT()
@@ -26,7 +29,9 @@ export default function FeeCard({ app, onChanged }: Props) {
   if (fee <= 0) return null
   const order = app.payment ?? null
   const due = app.state !== 'draft' && !app.decided_at
-  const settled = order !== null && order.state !== 'pending' && order.state !== 'created'
+  // closed unpaid (its deadline passed): paid again with a new order
+  const closed = order !== null && order.state === 'closed' && order.paid_fen === 0
+  const settled = order !== null && !closed && order.state !== 'pending' && order.state !== 'created'
   const canPay = due && !settled
   const notice = order?.pay_params && isNoticePay(order.pay_params) ? order.pay_params : null
   const sandbox = notice ? isSandboxUrl(notice.pay_url) : false
@@ -53,7 +58,10 @@ export default function FeeCard({ app, onChanged }: Props) {
   return (
     <View data-testid='fee-card' data-state={order?.state ?? 'none'} data-fee={fee}>
       {order && settled ? (
-        <PaymentCard order={order} title={t('fee.title')} />
+        <>
+          <PaymentCard order={order} title={t('fee.title')} />
+          {app.fee_note && <Text className='caption muted block' data-testid='fee-note'>{app.fee_note}</Text>}
+        </>
       ) : (
         <View className='card'>
           <View className='card__head card__head--top'>
@@ -61,7 +69,7 @@ export default function FeeCard({ app, onChanged }: Props) {
           </View>
           <Text className='caption muted block center'>{t('fee.amount')}</Text>
           <Text className='payment__amount' data-testid='fee-amount'>¥{yuan(fee)}</Text>
-          {order?.notice_number && (
+          {!closed && order?.notice_number && (
             <View className='kv'>
               <View className='kv__row'>
                 <Text className='kv__key'>{t('pay.notice')}</Text>
@@ -69,12 +77,18 @@ export default function FeeCard({ app, onChanged }: Props) {
               </View>
             </View>
           )}
-          <Text className='body block warn-text'>{due ? t('fee.due') : t('fee.notDue')}</Text>
+          <Text className='body block warn-text' data-testid={closed ? 'fee-closed' : undefined}>
+            {closed ? t('fee.closed') : due ? t('fee.due') : t('fee.notDue')}
+          </Text>
           {sandbox && <View className='sandbox-note' data-testid='fee-sandbox'>{t('fee.sandbox')}</View>}
           {opened && <Text className='body block' data-testid='fee-opened'>{t('fee.opened')}</Text>}
           {canPay && (
             <View className={`btn btn--wechat btn--block ${busy ? 'btn--busy' : ''}`} data-testid='fee-pay' onClick={pay}>
-              {order?.provider === 'public' || notice ? t('fee.payByNotice', { fee: yuan(fee) }) : t('fee.pay', { fee: yuan(fee) })}
+              {closed
+                ? t('fee.payAgain', { fee: yuan(fee) })
+                : order?.provider === 'public' || notice
+                  ? t('fee.payByNotice', { fee: yuan(fee) })
+                  : t('fee.pay', { fee: yuan(fee) })}
             </View>
           )}
         </View>

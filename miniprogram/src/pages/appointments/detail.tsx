@@ -5,6 +5,7 @@ import PageShell from '../../components/PageShell'
 import AppointmentSummary from '../../components/AppointmentSummary'
 import StateBadge from '../../components/StateBadge'
 import CredentialQr from '../../components/CredentialQr'
+import KV from '../../components/KV'
 import { requireLogin } from '../../components/auth'
 import {
   ApiError,
@@ -16,6 +17,7 @@ import {
   type FamilyMember,
 } from '../../api'
 import { useT, type MessageKey } from '../../i18n'
+import { fenToYuan } from '../../utils/format'
 import '../office/office.css'
 import './appointments.css'
 
@@ -24,7 +26,8 @@ const REFRESH_MS = 5000
 
 /**
  * One appointment: the check-in code shown large while booked; once checked in, the queue number,
- * how many are ahead and the window when called (refreshed on a timer); cancel; pay if held.
+ * how many are ahead and the window when called (refreshed on a timer); cancel; pay if held; after a
+ * cancellation, what happens to the fee (coming back, refunded, or the unpaid order closed).
  */
 export default function AppointmentDetail() {
   const t = useT()
@@ -49,8 +52,9 @@ export default function AppointmentDetail() {
   })
   useDidHide(() => setVisible(false))
 
-  // refresh while something can change at the site: checked in by staff, called, served
-  const live = visible && !!a && (a.state === 'booked' || a.state === 'checked_in')
+  // refresh while something can change: checked in by staff, called, served; a refund on its way
+  const live =
+    visible && !!a && (a.state === 'booked' || a.state === 'checked_in' || a.money?.state === 'refunding')
   useEffect(() => {
     if (!live) return undefined
     timer.current = setInterval(reload, REFRESH_MS)
@@ -96,6 +100,9 @@ export default function AppointmentDetail() {
   }
 
   const q = a.queue
+  // what the fee is doing once it is not simply due or paid: coming back, refunded, closed unpaid
+  const m = a.money
+  const money = m && m.state !== 'awaiting' && (m.state !== 'paid' || m.refund_fen > 0) ? m : null
   return (
     <PageShell testId='page-appointment' title={t('appt.detail')}>
       {a.state === 'booked' && a.checkin_code && (
@@ -153,6 +160,23 @@ export default function AppointmentDetail() {
       )}
 
       <AppointmentSummary a={a} family={family} />
+
+      {money && (
+        <View className='card' data-testid='appointment-money' data-state={money.state} data-refund={money.refund_fen}>
+          <View className='card__head'>
+            <Text className='card__title'>{t('appt.money')}</Text>
+          </View>
+          {money.paid_fen > 0 && (
+            <View className='kv'>
+              <KV k={t('appt.moneyPaid')}>¥{fenToYuan(money.paid_fen)}</KV>
+              <KV k={t('appt.moneyRefund')} testId='appointment-refund'>¥{fenToYuan(money.refund_fen)}</KV>
+            </View>
+          )}
+          <Text className='caption muted block' data-testid='appointment-money-note'>
+            {t(money.state === 'paid' ? 'appt.money.partly' : (`appt.money.${money.state}` as MessageKey))}
+          </Text>
+        </View>
+      )}
 
       {a.state === 'pending_payment' && (
         <View className='card'>
