@@ -20,6 +20,7 @@ export default defineAppConfig({
     'pages/staff/login',
     'pages/staff/index',
     'pages/staff/case',
+    'pages/staff/guardianship',
     'pages/appointments/index',
     'pages/appointments/site',
     'pages/appointments/slots',

@@ -1,7 +1,8 @@
 // Resident steps shared by flows: real-name verification through the sandbox provider, adding a child.
 //
 //   await verifyRealName(h, { name, idNumber, level: 'L3' })   // profile → provider page → verified
-//   await addChild(h, { name, idNumber })                      // profile → family form → active child
+//   await addChild(h, { name, idNumber })                      // profile → family form → active child,
+//                                                              guardianship proven (seated in the sandbox register)
 
 export function assert(cond, message) {
   if (!cond) throw new Error(message)
@@ -59,10 +60,30 @@ export async function verifyRealName(h, { name, idNumber, level = 'L3' }) {
   })
 }
 
-/** From the profile: add a child (active at once) and come back to the profile. */
+/** List the signed-in resident as a guardian of the child in the sandbox population register. */
+async function seatChild(page, idNumber) {
+  return page.evaluate(async (id) => {
+    const raw = localStorage.getItem('palmcity.tokens')
+    let v = raw ? JSON.parse(raw) : null
+    if (v && typeof v === 'object' && 'data' in v) v = v.data // Taro H5 storage wraps values
+    const res = await fetch('/sandbox/population/children', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${v?.access}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id_number: id }),
+    })
+    return res.status
+  }, idNumber)
+}
+
+/**
+ * From the profile: add a child (active at once) whose guardian the sandbox population register
+ * lists the resident as (so guardianship is proven at once), and come back to the profile.
+ */
 export async function addChild(h, { name, idNumber, title = 'add a child family member: active at once' }) {
   const { page } = h
   await h.step(title, async () => {
+    const seated = await seatChild(page, idNumber)
+    assert(seated === 204, `seating the child in the sandbox register → ${seated}`)
     await h.tap('family-add')
     await h.see('page-family')
     await h.see('family-form')
@@ -71,7 +92,9 @@ export async function addChild(h, { name, idNumber, title = 'add a child family 
     await h.fill('family-id-number', idNumber)
     await h.screenshot('family-form')
     await h.tap('family-submit')
-    await page.waitForSelector('[data-testid="family-member"][data-relation="child"][data-status="active"]')
+    await page.waitForSelector(
+      '[data-testid="family-member"][data-relation="child"][data-status="active"][data-guardianship="proven"]',
+    )
     const row = page.locator('[data-testid="family-member"][data-relation="child"]').first()
     const rowText = await row.innerText()
     assert(!rowText.includes(idNumber), 'family member ID number is not masked')

@@ -25,7 +25,8 @@ const db = {
   refresh: new Map(), // token -> userId
   sessions: new Map(), // state -> { userId, returnTo }
   codes: new Map(), // code -> { state, name, idNumber, level }
-  family: [], // { id, ownerId, relation, name, idNumber, status, isMinor }
+  family: [], // { id, ownerId, relation, name, idNumber, status, isMinor, guardianship }
+  guardians: new Map(), // child ID number -> guardian ID numbers (the sandbox population register)
   idempotency: new Map(), // key -> response
 }
 let seq = 1
@@ -131,6 +132,8 @@ const publicMember = (f) => ({
   id_number: maskId(f.idNumber),
   status: f.status,
   is_minor: f.isMinor,
+  guardianship: f.guardianship,
+  proof: null,
 })
 
 function providerPage(state) {
@@ -263,6 +266,11 @@ async function handle(req, res) {
     return reply(200, publicUser(user))
   }
 
+  if (p === '/sandbox/population/children' && method === 'POST') {
+    if (!user.verified) return fail(req, res, 403, 'not_verified')
+    db.guardians.set(data.id_number, [...(db.guardians.get(data.id_number) ?? []), user.idNumber])
+    return send(res, 204)
+  }
   if (p === '/api/v1/family' && method === 'GET') {
     return send(res, 200, { items: db.family.filter((f) => f.ownerId === user.id).map(publicMember) })
   }
@@ -280,6 +288,13 @@ async function handle(req, res) {
       idNumber: data.id_number,
       isMinor,
       status: ageOf(data.id_number) < 14 ? 'active' : 'pending_consent',
+      // under 14: proven when the sandbox register lists the resident as a guardian
+      guardianship:
+        ageOf(data.id_number) >= 14
+          ? 'not_required'
+          : (db.guardians.get(data.id_number) ?? []).includes(user.idNumber)
+            ? 'proven'
+            : 'pending',
     }
     db.family.push(member)
     return reply(201, publicMember(member))

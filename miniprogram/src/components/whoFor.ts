@@ -1,15 +1,16 @@
-import type { FamilyMember } from '../api'
+import { canActFor, type FamilyMember } from '../api'
 import { t } from '../i18n'
 
 /**
- * Options for "who is this for": myself (when allowed) and the active family members, as
+ * Options for "who is this for": myself (when allowed) and the family members one may act for
+ * (active, and a child's guardianship proven), as
  * ChipSelect options whose values are `self` or `m<member id>` (test ids `<prefix>-self`, `<prefix>-m12`).
  */
 export function whoForOptions(family: FamilyMember[], withSelf: boolean): { value: string; label: string }[] {
   return [
     ...(withSelf ? [{ value: 'self', label: t('applicant.self') }] : []),
     ...family
-      .filter((m) => m.status === 'active')
+      .filter(canActFor)
       .map((m) => ({ value: `m${m.id}`, label: `${m.name}（${t(`family.relation.${m.relation}`)}）` })),
   ]
 }

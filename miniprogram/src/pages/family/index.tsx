@@ -5,13 +5,16 @@ import PageShell from '../../components/PageShell'
 import FamilyList from '../../components/FamilyList'
 import Segmented from '../../components/Segmented'
 import { requireLogin } from '../../components/auth'
+import platform from '../../platform'
 import {
   acceptInvitation,
   addFamilyMember,
+  checkGuardianship,
   listFamily,
   listInvitations,
   removeFamilyMember,
   RELATIONS,
+  uploadBirthCertificate,
   type FamilyInvitation,
   type FamilyMember,
   type Relation,
@@ -86,6 +89,35 @@ export default function Family() {
     }
   }
 
+  /** A child not yet proven: ask the population register again. */
+  async function check(m: FamilyMember) {
+    try {
+      const checked = await checkGuardianship(m.id)
+      Taro.showToast({
+        title: t(checked.guardianship === 'proven' ? 'family.guardianship.proven' : 'family.guardianship.pending'),
+        icon: checked.guardianship === 'proven' ? 'success' : 'none',
+      })
+      await reload()
+    } catch {
+      /* toast shown */
+    }
+  }
+
+  /** ... or send the child's birth certificate (chat file or photo on weapp, a file input on H5). */
+  async function upload(m: FamilyMember) {
+    const file = await platform.pickFile()
+    if (!file) return
+    Taro.showLoading({ title: t('material.uploading') })
+    try {
+      await uploadBirthCertificate(m.id, file)
+      Taro.hideLoading()
+      Taro.showToast({ title: t('family.certificateSent'), icon: 'success' })
+      await reload()
+    } catch {
+      Taro.hideLoading() // the client toasts the server's message
+    }
+  }
+
   async function accept(inv: FamilyInvitation) {
     try {
       await acceptInvitation(inv.id)
@@ -128,7 +160,7 @@ export default function Family() {
         ) : members.length === 0 ? (
           <Text className='body muted block' data-testid='family-empty'>{t('family.empty')}</Text>
         ) : (
-          <FamilyList items={members} onRemove={remove} />
+          <FamilyList items={members} onRemove={remove} onCheck={check} onUpload={upload} />
         )}
       </View>
 
@@ -165,7 +197,7 @@ export default function Family() {
               onInput={(e) => setIdNumber(e.detail.value)}
             />
           </View>
-          {relation !== 'child' && <Text className='caption muted block'>{t('family.adultHint')}</Text>}
+          <Text className='caption muted block'>{t(relation === 'child' ? 'family.guardianHint' : 'family.adultHint')}</Text>
           <View
             className={`btn btn--primary btn--block ${busy ? 'btn--busy' : ''}`}
             data-testid='family-submit'

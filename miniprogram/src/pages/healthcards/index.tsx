@@ -6,6 +6,7 @@ import HealthCardFace from '../../components/HealthCardFace'
 import { requireLogin } from '../../components/auth'
 import {
   ApiError,
+  canActFor,
   issueHealthCard,
   listFamily,
   listHealthCards,
@@ -70,7 +71,7 @@ export default function HealthCards() {
 
   const people: Person[] = [
     { key: 'self', memberId: null, label: t('hc.self') },
-    ...family.map((m) => ({ key: `m${m.id}`, memberId: Number(m.id), label: memberLabel(m), member: m })),
+    ...family.filter((m) => m.status !== 'ended').map((m) => ({ key: `m${m.id}`, memberId: Number(m.id), label: memberLabel(m), member: m })),
   ]
   const liveCard = (p: Person) =>
     (cards ?? []).find((c) => (c.family_member_id ?? null) === p.memberId && c.state !== 'revoked')
@@ -123,7 +124,9 @@ export default function HealthCards() {
                         ? `${t(`hc.state.${card.state}` as MessageKey)} · ${card.number}`
                         : p.member && p.member.status !== 'active'
                           ? t('hc.memberPending')
-                          : t('hc.noCard')}
+                          : p.member && !canActFor(p.member)
+                            ? t('hc.memberUnproven')
+                            : t('hc.noCard')}
                     </Text>
                   </View>
                   {card ? (

@@ -8,6 +8,7 @@ import FormRenderer from '../../components/FormRenderer'
 import MaterialsPanel from '../../components/MaterialsPanel'
 import { requireLogin } from '../../components/auth'
 import {
+  canActFor,
   createApplication,
   getApplication,
   getItem,
@@ -95,7 +96,7 @@ export default function Apply() {
 
   const d = item.document
   const kinds = d.applicant_kinds
-  const members = family.filter((m) => m.status === 'active')
+  const members = family.filter(canActFor)
   const options = whoForOptions(kinds.includes('family_member') ? members : [], kinds.includes('self'))
   const needsFamily = !kinds.includes('self') && members.length === 0
   const state = app?.state ?? 'draft'

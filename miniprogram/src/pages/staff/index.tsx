@@ -8,6 +8,7 @@ import StateBadge from '../../components/StateBadge'
 import { requireStaff } from '../../components/staffAuth'
 import { isFrontline, onlyFrontline } from '../../components/frontline'
 import { isFinance } from '../../components/finance'
+import { isCaseOfficer } from '../../components/staffAuth'
 import { itemName, listQueue, QUEUES, staffStore, useStaff, type Application, type Queue } from '../../api'
 import { useT } from '../../i18n'
 import { load, save } from '../../store/storage'
@@ -86,7 +87,20 @@ export default function StaffQueue() {
           <Text className='list__arrow'>›</Text>
         </View>
       )}
-      <View className={`card ${isFrontline(staff) || isFinance(staff) ? '' : 'card--overlap'}`}>
+      {isCaseOfficer(staff) && (
+        <View
+          className={`card card--link ${isFrontline(staff) || isFinance(staff) ? '' : 'card--overlap'}`}
+          data-testid='guardianship-entry'
+          onClick={() => Taro.navigateTo({ url: '/pages/staff/guardianship' })}
+        >
+          <View className='setting__text'>
+            <Text className='setting__label'>{t('gp.title')}</Text>
+            <Text className='caption muted'>{t('gp.entryHint')}</Text>
+          </View>
+          <Text className='list__arrow'>›</Text>
+        </View>
+      )}
+      <View className={`card ${isFrontline(staff) || isFinance(staff) || isCaseOfficer(staff) ? '' : 'card--overlap'}`}>
         <Segmented testIdPrefix='queue' value={queue} onChange={pick} options={QUEUES.map((q) => ({ value: q, label: t(`staff.queue.${q}`) }))} />
         {items === null ? (
           <Text className='body muted block queue-note'>{t('common.loading')}</Text>

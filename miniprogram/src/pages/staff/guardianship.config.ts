@@ -1,0 +1,3 @@
+export default definePageConfig({
+  navigationBarTitleText: '出生医学证明审核',
+})
