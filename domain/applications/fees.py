@@ -32,7 +32,7 @@ from domain.applications.models import ServiceRequest, Transition
 from domain.catalog.schema import ItemDocument
 from domain.notifications.service import Notice, deliver
 from domain.payments import service as payments
-from domain.payments.models import OrderState, PaymentOrder, Provider
+from domain.payments.models import OPEN_STATES, OrderState, PaymentOrder, Provider
 from domain.payments.owners import PaymentOwnerBase, payment_owners
 from domain.payments.service import Providers
 from domain.shared.actor import Actor
@@ -177,24 +177,26 @@ async def status_of(req: ServiceRequest, fee_fen: int, order: PaymentOrder | Non
     """The fee as the case view shows it."""
     if fee_fen == 0:
         return FeeStatus(FeeState.NONE)
-    if order is None or order.state in (OrderState.CREATED, OrderState.PENDING):
-        return FeeStatus(FeeState.DUE)
-    if order.paid_fen == 0:
-        note = _("The payment window closed before the fee was paid; pay again to go on.")
-        return FeeStatus(FeeState.CLOSED, note)
-    if order.state == OrderState.REFUNDED:
-        return FeeStatus(FeeState.REFUNDED)
-    if order.refunded_fen > 0 or order.late_payment:
-        return FeeStatus(FeeState.REFUNDING)
     workflow = engine.get(req.workflow_code)
-    given_back = req.state in workflow.final and not await _granted(req, workflow)
-    if given_back and order.provider == Provider.PUBLIC:
+    ended = req.state in workflow.final
+    if order is None or order.state in OPEN_STATES:
+        return FeeStatus(FeeState.CLOSED if ended and order is not None else FeeState.DUE)
+    if order.state == OrderState.CLOSED:  # late money on it, if any, goes back by itself
+        note = None if ended else _("The payment window closed before the fee was paid; pay again to go on.")
+        return FeeStatus(FeeState.CLOSED, note)
+    if order.state in (OrderState.PARTIALLY_REFUNDED, OrderState.REFUNDED):
+        return FeeStatus(FeeState.REFUNDED)
+    if order.refunded_fen > 0:
+        return FeeStatus(FeeState.REFUNDING)
+    if not ended or await _granted(req, workflow):
+        return FeeStatus(FeeState.PAID)
+    if order.provider == Provider.PUBLIC:
         note = _(
             "A government fee cannot be returned in the app: the department returns it through the "
             "finance bureau's refund procedure (退付) and will contact you."
         )
         return FeeStatus(FeeState.REFUND_BY_FINANCE, note)
-    return FeeStatus(FeeState.REFUNDING if given_back else FeeState.PAID)
+    return FeeStatus(FeeState.REFUNDING)  # its settlement has not run yet
 
 
 async def _granted(

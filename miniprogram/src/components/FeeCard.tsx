@@ -29,8 +29,8 @@ export default function FeeCard({ app, onChanged }: Props) {
   if (fee <= 0) return null
   const order = app.payment ?? null
   const due = app.state !== 'draft' && !app.decided_at
-  // closed unpaid (its deadline passed): paid again with a new order
-  const closed = order !== null && order.state === 'closed' && order.paid_fen === 0
+  // closed unpaid (its deadline passed) while the case goes on: paid again with a new order
+  const closed = order !== null && order.state === 'closed' && app.fee_state === 'closed' && !!app.fee_note
   const settled = order !== null && !closed && order.state !== 'pending' && order.state !== 'created'
   const canPay = due && !settled
   const notice = order?.pay_params && isNoticePay(order.pay_params) ? order.pay_params : null
