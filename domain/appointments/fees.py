@@ -66,8 +66,9 @@ class AppointmentPayments(PaymentOwnerBase):
         try:
             await service.payment_received(order, _gate(job))
         except (PaymentTooLate, AppointmentNotActive):
-            # Ended before the money could confirm it: whatever ended it settled the money (keyed by
-            # purpose, so asking again changes nothing); asked here too, so no path keeps it.
+            # Ended (cancelled, expired) before the money could confirm it: whatever ended it
+            # settled the money (keyed by purpose, so asking again changes nothing); asked here
+            # too, so that no path keeps it.
             await settle_late(order)
 
     async def refunded(self, order: PaymentOrder, refund: Refund, job: Job) -> None:

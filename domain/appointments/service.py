@@ -67,6 +67,13 @@ _MAX_ID = 2**63 - 1
 # Why an appointment was cancelled, for the ones the code decides (the site gives its own reason).
 RESIDENT_CANCELLED_REASON = "cancelled by the resident"
 REFUNDED_REASON = "the fee was refunded"
+# States only a confirmed place reaches: its payment was taken.
+CONFIRMED_STATES = (
+    AppointmentState.BOOKED,
+    AppointmentState.CHECKED_IN,
+    AppointmentState.COMPLETED,
+    AppointmentState.NO_SHOW,
+)
 
 
 def subject_key(actor: Actor) -> str:
@@ -395,8 +402,8 @@ async def payment_received(
     try:
         async with in_transaction() as conn:
             locked = await Appointment.filter(id=appointment.id).using_db(conn).select_for_update().get()
-            if locked.state == AppointmentState.BOOKED:
-                return locked
+            if locked.state in CONFIRMED_STATES:
+                return locked  # confirmed before (a repeated delivery), perhaps checked in since
             if locked.state != AppointmentState.PENDING_PAYMENT:
                 raise AppointmentNotActive(details={"state": locked.state.value})
             await capacity.confirm(conn, locked.reservation_id)

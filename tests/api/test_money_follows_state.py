@@ -355,3 +355,25 @@ async def test_a_withdrawn_case_gives_its_fee_back_a_government_fee_through_the_
     assert wechat["payment"]["refunded_fen"] == 2000
     assert public["fee_state"] == "refund_by_finance" and "退付" in public["fee_note"]
     assert public["payment"]["refunded_fen"] == 0  # not by API: the finance bureau gives it back
+
+
+async def test_the_payment_told_again_after_check_in_changes_nothing(
+    client: httpx.AsyncClient, app: Sanic
+) -> None:
+    from tests.api.test_inbox import emit
+
+    with at(MONDAY, 7):
+        _alice, made = await a_paid_booking(client, app)
+    with at(TUESDAY, 7, 30):
+        staff = await scanner(client, HOSPITAL, "clinic.scanner")
+        checked_in = await client.post(
+            f"{STAFF}/check-in", json={"code": made["checkin_code"]}, headers=staff
+        )
+        order = await order_of(made)
+        await emit("payments.paid", {"order_id": order.id, "purpose": order.purpose})  # delivered twice
+        await settle(app)
+
+    assert checked_in.status_code == 200, checked_in.text
+    assert (await order_of(made)).state == OrderState.PAID and await Refund.filter(
+        order_id=order.id
+    ).count() == 0
