@@ -150,7 +150,7 @@ class WeChatPayClient:
                 total_fen=int(answer.get("amount", {}).get("total", 0)),
                 mchid=str(answer.get("mchid", "")),
                 appid=str(answer.get("appid", "")),
-                success_time=_instant(answer.get("success_time")),
+                success_time=apiv3.instant(answer.get("success_time")),
             )
 
     async def close(self, out_trade_no: str) -> None:
@@ -179,7 +179,7 @@ class WeChatPayClient:
             return RefundStatus(
                 out_refund_no=str(answer["out_refund_no"]),
                 status=str(answer["status"]),
-                success_time=_instant(answer.get("success_time")),
+                success_time=apiv3.instant(answer.get("success_time")),
             )
 
     def verify(self, headers: Mapping[str, str], body: bytes, now: dt.datetime) -> Notification:
@@ -288,14 +288,6 @@ def _readable() -> Iterator[None]:
         yield
     except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
         raise WeChatPayUnavailable("MALFORMED", f"{type(exc).__name__}: {exc}") from exc
-
-
-def _instant(value: Any) -> dt.datetime | None:
-    """An RFC 3339 time as the provider writes it (``2024-05-20T13:29:35+08:00``)."""
-    if not value:
-        return None
-    parsed = dt.datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=CHINA)
 
 
 def _fen(yuan: str) -> int:
