@@ -3,6 +3,7 @@ the holder's freeze/unfreeze/cancel and PIN, the usage log, and the platform ada
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -373,3 +374,26 @@ async def test_a_card_held_by_a_proven_guardian_is_not_reclaimed(client: httpx.A
     assert r.json()["error"]["details"] == {}  # not the father's card: its id is not his to know
     assert (await HealthCard.get(id=held["id"])).state == CardState.ACTIVE
     assert await AuditRecord.filter(action="health_card.reclaimed").count() == 0
+
+
+@pytest.mark.postgres
+async def test_both_proven_parents_reclaiming_at_once_end_with_one_card(client: httpx.AsyncClient) -> None:
+    number = new_id_number(years_old=5)
+    squatter = await verified(client, "squatter")
+    taken = await squatted_card(client, squatter, number)
+    mother, father = await verified(client, "mother"), await verified(client, "father")
+    children = [await add_child(client, parent, number=number) for parent in (mother, father)]
+
+    answers = await asyncio.gather(
+        *(
+            client.post(CARDS, json={"family_member_id": child["id"]}, headers=parent.headers)
+            for parent, child in zip((mother, father), children, strict=True)
+        )
+    )
+
+    assert sorted(r.status_code for r in answers) == [201, 409], [r.text for r in answers]
+    assert [error_code(r) for r in answers if r.status_code == 409] == ["health_card_exists"]
+    assert await HealthCard.filter(live_person_index__isnull=False).count() == 1
+    assert (await HealthCard.get(id=taken["id"])).state == CardState.REVOKED
+    assert await AuditRecord.filter(action="health_card.reclaimed").count() == 1
+    assert await AuditRecord.filter(action="family.member_ended").count() == 1
