@@ -8,8 +8,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.payments.schemas import OrderOut
+from domain.applications import steps
 from domain.applications.models import Material, ServiceRequest, Transition
 from domain.applications.service import CaseView, masked_form
+from domain.shared.actor import Actor
 from domain.shared.errors import InvalidInput
 from domain.shared.i18n import DEFAULT_LOCALE, _
 from domain.workflows import engine
@@ -130,7 +132,10 @@ class ApplicationOut(BaseModel):
     state: str
     next_steps: list[str] = Field(description="Workflow steps open from this state, whoever takes them.")
     applicant_steps: list[str] = Field(description="Of those, the applicant's (withdraw, resubmit, appeal).")
-    staff_steps: list[str] = Field(description="Of those, staff's (their role is checked when taken).")
+    staff_steps: list[str] = Field(
+        description="Of those, staff's; in the back office only those the caller may take (their role, "
+        "受审分离), still subject to the claim and a running public notice."
+    )
     on_behalf_of: int | None
     form: dict[str, Any] = Field(description="ID numbers and phones masked.")
     rule_results: dict[str, Any] | None = Field(description="秒批: each rule and whether it passed.")
@@ -148,7 +153,8 @@ class ApplicationOut(BaseModel):
     claimed_by: int | None = Field(description="The officer working on it (staff view only).")
 
     @classmethod
-    def of(cls, r: ServiceRequest, *, for_staff: bool = False) -> ApplicationOut:
+    def of(cls, r: ServiceRequest, *, staff: Actor | None = None) -> ApplicationOut:
+        """The case as its applicant sees it, or as ``staff`` do (with the steps offered to them)."""
         workflow = engine.get(r.workflow_code)
         return cls(
             id=r.id,
@@ -159,7 +165,9 @@ class ApplicationOut(BaseModel):
             state=r.state,
             next_steps=workflow.open_from(r.state),
             applicant_steps=workflow.open_from(r.state, "applicant"),
-            staff_steps=workflow.open_from(r.state, "staff"),
+            staff_steps=steps.offered(r, staff)
+            if staff is not None
+            else workflow.open_from(r.state, "staff"),
             on_behalf_of=r.on_behalf_of_id,
             form=masked_form(r),
             rule_results=r.rule_results,
@@ -174,7 +182,7 @@ class ApplicationOut(BaseModel):
             supplement_due_on=r.supplement_due_on,
             paused_since=r.paused_since,
             paused_working_days=r.paused_working_days,
-            claimed_by=r.claimed_by_id if for_staff else None,
+            claimed_by=r.claimed_by_id if staff is not None else None,
         )
 
 
@@ -199,11 +207,11 @@ class CaseOut(ApplicationOut):
     )
 
     @classmethod
-    def of_view(cls, v: CaseView, *, for_staff: bool = False, locale: str = DEFAULT_LOCALE) -> CaseOut:
-        base = ApplicationOut.of(v.request, for_staff=for_staff)
+    def of_view(cls, v: CaseView, *, staff: Actor | None = None, locale: str = DEFAULT_LOCALE) -> CaseOut:
+        base = ApplicationOut.of(v.request, staff=staff)
         return cls(
             **base.model_dump(),
-            timeline=[TransitionOut.of(t, for_staff=for_staff) for t in v.transitions],
+            timeline=[TransitionOut.of(t, for_staff=staff is not None) for t in v.transitions],
             materials=[MaterialOut.of(m) for m in v.materials],
             rating=v.rating,
             fee_fen=v.fee_fen,

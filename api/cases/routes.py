@@ -34,10 +34,11 @@ def _department(request: Request) -> str | None:
 @documented(ApplicationsOut)
 @requires("staff")
 async def list_queue(request: Request) -> HTTPResponse:
+    actor = actor_of(request)
     found = await queues.list_queue(
-        actor_of(request), str(request.args.get("queue", "intake")), department=_department(request)
+        actor, str(request.args.get("queue", "intake")), department=_department(request)
     )
-    return respond(ApplicationsOut(items=[ApplicationOut.of(r, for_staff=True) for r in found]))
+    return respond(ApplicationsOut(items=[ApplicationOut.of(r, staff=actor) for r in found]))
 
 
 @openapi.summary("Deadlines per department: warnings and overdue cases")
@@ -55,8 +56,9 @@ async def overdue_report(request: Request) -> HTTPResponse:
 @documented(CaseOut)
 @requires("staff")
 async def get_case(request: Request, request_id: int) -> HTTPResponse:
-    seen = await service.view(actor_of(request), request_id)
-    return respond(CaseOut.of_view(seen, for_staff=True, locale=request.ctx.locale))
+    actor = actor_of(request)
+    seen = await service.view(actor, request_id)
+    return respond(CaseOut.of_view(seen, staff=actor, locale=request.ctx.locale))
 
 
 @openapi.summary("Download a material of a case")
@@ -90,7 +92,8 @@ async def add_attachment(request: Request, request_id: int) -> HTTPResponse:
 @documented(ApplicationOut)
 @requires("staff")
 async def claim(request: Request, request_id: int) -> HTTPResponse:
-    return respond(ApplicationOut.of(await queues.claim(actor_of(request), request_id), for_staff=True))
+    actor = actor_of(request)
+    return respond(ApplicationOut.of(await queues.claim(actor, request_id), staff=actor))
 
 
 @openapi.summary("Hand a claimed case back to its queue")
@@ -98,7 +101,8 @@ async def claim(request: Request, request_id: int) -> HTTPResponse:
 @documented(ApplicationOut)
 @requires("staff")
 async def release(request: Request, request_id: int) -> HTTPResponse:
-    return respond(ApplicationOut.of(await queues.release(actor_of(request), request_id), for_staff=True))
+    actor = actor_of(request)
+    return respond(ApplicationOut.of(await queues.release(actor, request_id), staff=actor))
 
 
 Route = Callable[..., Coroutine[Any, Any, HTTPResponse]]
@@ -119,15 +123,16 @@ def action(step: str, summary: str) -> Route:
     @body(ActionIn)
     async def act(request: Request, request_id: int) -> HTTPResponse:
         data: ActionIn = request.ctx.body
+        actor = actor_of(request)
         req = await steps.act(
-            actor_of(request),
+            actor,
             request_id,
             step,
             comment=data.comment,
             reasons=data.reasons,
             attachments=data.attachments,
         )
-        return respond(ApplicationOut.of(req, for_staff=True))
+        return respond(ApplicationOut.of(req, staff=actor))
 
     act.__name__ = f"act_{step}"
     return act
@@ -144,8 +149,9 @@ def action(step: str, summary: str) -> Route:
 @body(SupplementIn)
 async def request_supplement(request: Request, request_id: int) -> HTTPResponse:
     data: SupplementIn = request.ctx.body
+    actor = actor_of(request)
     req = await steps.act(
-        actor_of(request),
+        actor,
         request_id,
         "request_supplement",
         comment=data.comment,
@@ -153,7 +159,7 @@ async def request_supplement(request: Request, request_id: int) -> HTTPResponse:
         attachments=data.attachments,
         supplement_due_on=data.supplement_due_on,
     )
-    return respond(ApplicationOut.of(req, for_staff=True))
+    return respond(ApplicationOut.of(req, staff=actor))
 
 
 @openapi.summary("Take any step of the case's workflow by its name (the aid schemes' chains)")
@@ -170,15 +176,16 @@ async def request_supplement(request: Request, request_id: int) -> HTTPResponse:
 @body(ActionIn)
 async def take_step(request: Request, request_id: int, step: str) -> HTTPResponse:
     data: ActionIn = request.ctx.body
+    actor = actor_of(request)
     req = await steps.act(
-        actor_of(request),
+        actor,
         request_id,
         step[:40],
         comment=data.comment,
         reasons=data.reasons,
         attachments=data.attachments,
     )
-    return respond(ApplicationOut.of(req, for_staff=True))
+    return respond(ApplicationOut.of(req, staff=actor))
 
 
 # URL segment → workflow step, for the steps that share ActionIn.

@@ -95,7 +95,7 @@ async def step(
         raise PublicNoticeRunning(details={"until": req.notice_ends_on.isoformat()})
     if spec.needs_reasons and not (reasons or comment.strip()):
         raise ReasonsRequired()
-    if spec.reviewer and workflow.separate_acceptance_review and req.accepted_by_id == actor.id:
+    if _separated(workflow, spec, req, actor):
         raise SeparationOfDuties()
     if spec.grants:
         await fees.require_settled(req, document)
@@ -160,6 +160,26 @@ async def step(
     follow_up = outcomes.follow_up(workflow, req.state, document)
     if follow_up is not None:
         await step(conn, req, follow_up, Actor.system(actor.request_id), document=document)
+
+
+def offered(req: ServiceRequest, actor: Actor) -> list[str]:
+    """The staff steps open from the case's state that ``actor`` may take: its roles include the
+    step's, and 受审分离 does not bar it (the officer who accepted is not offered a review step, which
+    :func:`step` would refuse). Still checked when taken: the claim and a running public notice."""
+    workflow = engine.get(req.workflow_code)
+    open_steps = [workflow.transitions[name] for name in workflow.open_from(req.state, "staff")]
+    return [
+        spec.name
+        for spec in open_steps
+        if (not spec.roles or spec.roles & actor.roles) and not _separated(workflow, spec, req, actor)
+    ]
+
+
+def _separated(
+    workflow: engine.Workflow, spec: engine.TransitionSpec, req: ServiceRequest, actor: Actor
+) -> bool:
+    """受审分离: a review step, on a workflow that separates them, by the officer who accepted."""
+    return spec.reviewer and workflow.separate_acceptance_review and req.accepted_by_id == actor.id
 
 
 def _check_supplement_due(cal: WorkCalendar, day: dt.date, due: dt.date | None) -> None:

@@ -61,31 +61,41 @@ async def load_all(settings: Settings) -> None:
 
 # -- staff -----------------------------------------------------------------------------------------
 
-# Demo staff accounts, one per role (two case officers where 受审分离 needs them). The password is
-# for the sandbox only (README says so).
+# Demo staff accounts. Every department with items in the demo catalogue has two case officers, since
+# its workflows separate acceptance from review (受审分离: the officer who accepted a case may not
+# review or decide it), so that every demo case can be taken to its end (tests/api/
+# test_demo_journeys.py walks each one). The password is for the sandbox only (README says so).
 DEMO_STAFF_PASSWORD = "palmcity-demo-2026"
+QINGYUAN_CITY = [
+    "qy-hrss",
+    "qy-housing-fund",
+    "qy-market-regulation",
+    "qy-public-security",
+    "qy-service-center",
+]
+QINGXIN = ["qx-civil-affairs", "qx-health", "qx-medical-security", "qx-taihe-town"]
+SHANWEI = ["sw-disabled-persons", "sw-service-center"]
+DONGGUAN = ["dg-health", "dg-hrss"]
 DEMO_STAFF = [
-    ("admin", "系统管理员 Admin", ["admin"], ["*"]),
-    ("catalogue", "事项目录编辑 Catalogue", ["catalogue_editor"], ["*"]),
-    (
-        "officer.qx",
-        "清新区民政局办件员 Case officer",
-        ["case_officer"],
-        ["qx-civil-affairs", "qx-taihe-town"],
-    ),
-    # Two officers of the Shanwei disabled persons' federation: with 受审分离 the one who accepts a
-    # rehabilitation-aid case may not approve it, so the demo needs an acceptor and a reviewer.
-    ("officer.sw", "汕尾市残联受理员 Acceptance officer", ["case_officer"], ["sw-disabled-persons"]),
-    ("reviewer.sw", "汕尾市残联审核员 Review officer", ["case_officer"], ["sw-disabled-persons"]),
-    ("scanner.qx", "清新区扫码核验员 Scanner", ["scanner"], ["qx-health"]),
+    ("admin", "系统管理员", ["admin"], ["*"]),
+    ("catalogue", "事项目录编辑", ["catalogue_editor"], ["*"]),
+    ("officer.qy", "清远市直部门受理员", ["case_officer"], QINGYUAN_CITY),
+    ("reviewer.qy", "清远市直部门审核员", ["case_officer"], QINGYUAN_CITY),
+    ("officer.qx", "清新区受理员（民政、卫健、医保、太和镇）", ["case_officer"], QINGXIN),
+    ("reviewer.qx", "清新区审核员（民政、卫健、医保、太和镇）", ["case_officer"], QINGXIN),
+    ("officer.sw", "汕尾市残联、政数局受理员", ["case_officer"], SHANWEI),
+    ("reviewer.sw", "汕尾市残联、政数局审核员", ["case_officer"], SHANWEI),
+    ("officer.dg", "东莞市卫健、人社受理员", ["case_officer"], DONGGUAN),
+    ("reviewer.dg", "东莞市卫健、人社审核员", ["case_officer"], DONGGUAN),
+    ("scanner.qx", "清新区扫码核验员", ["scanner"], ["qx-health"]),
     # Frontline at the demo appointment sites (server/demo/appointments.py): check-in and calling.
-    ("hall.qy", "市政务服务中心前台 Hall frontline", ["scanner"], ["QY-HALL"]),
-    ("clinic.qy", "市人民医院分诊台 Clinic frontline", ["scanner"], ["QY-PEOPLE"]),
+    ("hall.qy", "市政务服务中心前台", ["scanner"], ["QY-HALL"]),
+    ("clinic.qy", "市人民医院分诊台", ["scanner"], ["QY-PEOPLE"]),
     # Finance of the demo sites' payments (registration fees): refunds and reconciliation.
-    ("finance.qy", "市人民医院财务 Hospital finance", ["finance"], ["QY-PEOPLE", "QY-HALL"]),
+    ("finance.qy", "市人民医院财务", ["finance"], ["QY-PEOPLE", "QY-HALL"]),
     # Finance pays out the civil-affairs bureau's medical aid (seed 000 Art. 15(七)): its scopes name
     # the departments whose cases it may act on.
-    ("finance.qx", "清新区财政局财务 Finance", ["finance"], ["qx-finance", "qx-civil-affairs"]),
+    ("finance.qx", "清新区财政局财务", ["finance"], ["qx-finance", "qx-civil-affairs"]),
 ]
 
 
@@ -99,27 +109,48 @@ DEMO_SCAN_KINDS = {
 
 
 async def load_staff() -> int:
+    """Create the demo accounts; an account from an earlier demo gets the names, scopes and scan
+    kinds listed here (audited as the system), so that every demo journey still completes."""
+    from tortoise.transactions import in_transaction
+
+    from domain.audit import service as audit
+    from domain.shared.actor import Actor
     from domain.staff.models import StaffAccount
-    from domain.staff.service import create_staff
+    from domain.staff.roles import parse_scan_kinds, parse_scopes
+    from domain.staff.service import TARGET, create_staff
 
     created = 0
     for username, name, roles, scopes in DEMO_STAFF:
         kinds = DEMO_SCAN_KINDS.get(username, [])
         existing = await StaffAccount.get_or_none(username=username)
-        if existing is not None:
-            if kinds and not existing.scan_kinds:  # a demo database from before scanning existed
-                existing.scan_kinds = kinds
-                await existing.save(update_fields=["scan_kinds"])
+        if existing is None:
+            await create_staff(
+                username=username,
+                password=DEMO_STAFF_PASSWORD,
+                display_name=name,
+                roles=roles,
+                scopes=scopes,
+                scan_kinds=kinds,
+            )
+            created += 1
             continue
-        await create_staff(
-            username=username,
-            password=DEMO_STAFF_PASSWORD,
-            display_name=name,
-            roles=roles,
-            scopes=scopes,
-            scan_kinds=kinds,
-        )
-        created += 1
+        wanted = {"display_name": name, "scopes": parse_scopes(scopes), "scan_kinds": parse_scan_kinds(kinds)}
+        before = {k: getattr(existing, k) for k, v in wanted.items() if getattr(existing, k) != v}
+        if not before:
+            continue
+        for key in before:
+            setattr(existing, key, wanted[key])
+        async with in_transaction() as conn:
+            await existing.save(update_fields=list(before), using_db=conn)
+            await audit.record(
+                Actor.system(),
+                "staff.account_updated",
+                target_type=TARGET,
+                target_id=existing.id,
+                before=before,
+                after={k: wanted[k] for k in before},
+                using_db=conn,
+            )
     return created
 
 
