@@ -104,6 +104,20 @@ def _number(field: FormField, raw: Any) -> int | float:
     return raw
 
 
+def _money(field: FormField, raw: Any) -> int:
+    # In fen: the app turns the yuan typed (two decimals at most) into a whole number of fen.
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        raise _Bad("wrong_type")
+    if isinstance(raw, float) and not raw.is_integer():  # a part of a fen: more than two decimals
+        raise _Bad("bad_format")
+    fen = int(raw)
+    if fen < (int(field.min) if isinstance(field.min, int | float) else 0):
+        raise _Bad("too_small")
+    if isinstance(field.max, int | float) and fen > field.max:
+        raise _Bad("too_large")
+    return fen
+
+
 def _date(field: FormField, raw: Any) -> str:
     if not isinstance(raw, str):
         raise _Bad("wrong_type")
@@ -157,6 +171,7 @@ def _phone(field: FormField, raw: Any) -> str:
 _CLEANERS: dict[str, Callable[[FormField, Any], Any]] = {
     "text": _text,
     "number": _number,
+    "money": _money,
     "date": _date,
     "select": _select,
     "boolean": _boolean,

@@ -26,7 +26,9 @@ REGION_PATTERN = r"^\d{6}(\d{3})?$"
 PlainText = r"^[^\x00-\x1f\x7f]*$"
 MAX_DEPTH = 12  # nesting of a whole document; conditions are the only part that can nest deeply
 
-FieldType = Literal["text", "number", "date", "select", "boolean", "id_number", "phone"]
+# money: an amount the resident types in yuan (two decimals at most) and the answer keeps in fen, a
+# whole number, like every amount in PalmCity; its bounds are in fen too.
+FieldType = Literal["text", "number", "money", "date", "select", "boolean", "id_number", "phone"]
 # Answers of these types are personal data: kept encrypted and shown masked.
 PERSONAL_FIELD_TYPES = frozenset({"id_number", "phone"})
 ApplicantKind = Literal["self", "family_member", "enterprise"]
@@ -107,11 +109,16 @@ class FormField(_Part):
     pattern: str | None = Field(default=None, max_length=200)
     options: list[Option] | None = Field(default=None, max_length=100)
     show_if: Condition | None = None
+    # boolean: the answer preselected on a new form, for a question nearly everyone answers the same
+    # way (an exclusion such as "caused by one's own illegal act?"); None leaves the choice to the resident.
+    default: bool | None = None
 
     @model_validator(mode="after")
     def _fits_type(self) -> FormField:
         if self.options is not None and self.type != "select":
             raise _refuse("options_not_allowed", _("Only a select field has options."))
+        if self.default is not None and self.type != "boolean":
+            raise _refuse("default_not_allowed", _("Only a yes/no field has a default."))
         if self.type == "select":
             values = [o.value for o in self.options or []]
             if not values:
@@ -136,6 +143,8 @@ class FormField(_Part):
 def _bound_fits(kind: str, bound: float | str) -> bool:
     if kind == "number":
         return isinstance(bound, int | float)
+    if kind == "money":
+        return isinstance(bound, int | float) and float(bound).is_integer() and bound >= 0
     if kind == "text":
         return isinstance(bound, int | float) and float(bound).is_integer() and 0 <= bound <= 10_000
     if kind == "date":

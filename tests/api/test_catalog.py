@@ -538,6 +538,18 @@ BAD_DOCUMENTS: list[tuple[str, dict[str, Any], str, str]] = [
         "bound_not_allowed",
     ),
     (
+        "default on a text field",
+        _with_field(default=False),
+        "document.form.fields.1",
+        "default_not_allowed",
+    ),
+    (
+        "money bound in part of a fen",
+        _with_field(type="money", min=0.5),
+        "document.form.fields.1",
+        "bound_not_allowed",
+    ),
+    (
         "bounds inverted",
         _with_field(type="number", min=5, max=1),
         "document.form.fields.1",

@@ -97,3 +97,15 @@ def test_a_file_whose_code_differs_from_its_name_is_refused(tmp_path: Path) -> N
 
     with pytest.raises(AidDocumentInvalid, match="name"):
         load_document("medical_aid", tmp_path)
+
+
+def test_medical_aid_asks_money_in_yuan_and_presets_the_nine_exclusions_to_no() -> None:
+    form = load_document("medical_aid")["form"]["fields"]
+
+    money = [f for f in form if f["type"] == "money"]
+    assert len(money) == 6
+    assert all("元" in f["label"]["zh_Hans"] and "分" not in f["label"]["zh_Hans"] for f in money)
+    assert not [f["key"] for f in form if f["type"] == "number" and f["key"].endswith("_fen")]
+    # The exclusions everyone is asked (no show_if) start at "no"; conditional questions stay open.
+    assert len([f for f in form if f.get("default") is False and "show_if" not in f]) == 9
+    assert not [f["key"] for f in form if "default" in f and "show_if" in f]

@@ -84,6 +84,18 @@ def test_number_fields_check_type_and_bounds() -> None:
     assert errors(doc, {"amount": float("nan")}) == {"form.amount": "wrong_type"}
 
 
+def test_money_fields_keep_whole_fen_within_bounds() -> None:
+    doc = document({"key": "income", "type": "money", "required": True, "max": 1_000_000})
+
+    assert validate_form(doc, {"income": 800_050}) == {"income": 800_050}  # ¥8000.50 typed
+    assert validate_form(doc, {"income": 800_050.0}) == {"income": 800_050}
+    assert errors(doc, {"income": 8000.5}) == {"form.income": "bad_format"}  # half a fen
+    assert errors(doc, {"income": -1}) == {"form.income": "too_small"}
+    assert errors(doc, {"income": 1_000_001}) == {"form.income": "too_large"}
+    assert errors(doc, {"income": "8000.50"}) == {"form.income": "wrong_type"}
+    assert errors(doc, {"income": True}) == {"form.income": "wrong_type"}
+
+
 def test_date_fields_check_the_calendar_and_bounds() -> None:
     doc = document(
         {"key": "born", "type": "date", "required": True, "min": "2019-09-01", "max": "2026-08-31"}
