@@ -79,6 +79,10 @@ await runFlow('payments', async (h) => {
   let notice
   await h.step('pay by notice number: the case shows it paid, with the notice number and the e-receipt', async () => {
     await h.tap('fee-pay')
+    // paying asks first, with the amount in yuan (ConfirmSheet)
+    await h.waitText('fee-confirm-amount', '¥10.00')
+    await h.screenshot('case-fee-confirm')
+    await h.tap('fee-confirm-confirm')
     await h.waitAttr('fee-card', 'data-state', 'paid')
     await h.waitAttr('payment-card', 'data-provider', 'public')
     notice = await h.text('payment-notice')

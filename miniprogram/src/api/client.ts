@@ -18,6 +18,8 @@ import { uuid4 } from './uuid'
  * - Accept-Language from the chosen UI language (the server localises error messages).
  * - Idempotency-Key (random UUID) on creating POSTs, reused by the retry after a refresh.
  * - Errors `{"error": {code, message, details}, "request_id"}` become ApiError and, unless `silent`, a toast.
+ *   A page loading its data passes `silent` and shows the failure itself (components/LoadState: the
+ *   message and 重试), so a failure never looks like empty data.
  */
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
@@ -164,9 +166,17 @@ export function goToLogin(realm: Realm = 'resident'): void {
   })
 }
 
+/**
+ * What went wrong, in words for the person: the server's localised message, else "network error".
+ * Pages that load data show it in their error state (with 重试) instead of a toast that vanishes:
+ * they call with `silent: true` and hand the error to `LoadState`.
+ */
+export function errorMessage(err: unknown): string {
+  return err instanceof ApiError ? err.message : t('common.networkError')
+}
+
 export function showError(err: unknown): void {
-  const message = err instanceof ApiError ? err.message : t('common.networkError')
-  Taro.showToast({ title: message, icon: 'none', duration: 2500 })
+  Taro.showToast({ title: errorMessage(err), icon: 'none', duration: 2500 })
 }
 
 /**

@@ -4,7 +4,7 @@ import type { FamilyInvitation, FamilyMember, Relation, TokenPair, User } from '
 import type { Locale } from '../store/settings'
 
 export * from './types'
-export { ApiError, request, showError, goToLogin, refreshSession } from './client'
+export { ApiError, errorMessage, request, showError, goToLogin, refreshSession } from './client'
 export { isLoggedIn, useUser, userStore } from './session'
 
 // ---- auth -----------------------------------------------------------------------------------------

@@ -38,7 +38,8 @@ export interface ItemPage {
 }
 
 export type ApplicantKind = 'self' | 'family_member' | 'enterprise'
-export type FieldType = 'text' | 'number' | 'date' | 'select' | 'boolean' | 'id_number' | 'phone'
+/** `money`: typed in yuan, the answer in fen (a whole number), like every amount of the API */
+export type FieldType = 'text' | 'number' | 'money' | 'date' | 'select' | 'boolean' | 'id_number' | 'phone'
 export type Op = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'in' | 'not_in' | 'present'
 export type Scalar = string | number | boolean | null
 
@@ -58,6 +59,8 @@ export interface FormField {
   pattern: string | null
   options: { value: string; label: string }[] | null
   show_if: Condition | null
+  /** boolean: the answer preselected on a new form (null: the resident chooses) */
+  default?: boolean | null
 }
 
 export interface ItemMaterial {
@@ -124,20 +127,20 @@ function query(params: Record<string, string | number | undefined>): string {
   return parts.length ? `?${parts.join('&')}` : ''
 }
 
-export function searchItems(filter: ItemFilter): Promise<ItemPage> {
-  return request<ItemPage>(`/api/v1/catalog/items${query({ ...filter })}`, { auth: false })
+export function searchItems(filter: ItemFilter, opts: RequestOptions = {}): Promise<ItemPage> {
+  return request<ItemPage>(`/api/v1/catalog/items${query({ ...filter })}`, { auth: false, ...opts })
 }
 
-export async function highFrequency(): Promise<ItemSummary[]> {
-  return (await request<{ items: ItemSummary[] }>('/api/v1/catalog/high-frequency', { auth: false })).items
+export async function highFrequency(opts: RequestOptions = {}): Promise<ItemSummary[]> {
+  return (await request<{ items: ItemSummary[] }>('/api/v1/catalog/high-frequency', { auth: false, ...opts })).items
 }
 
 export function themes(): Promise<{ themes: Tag[]; life_events: Tag[] }> {
   return request('/api/v1/catalog/themes', { auth: false })
 }
 
-export function getItem(code: string): Promise<Item> {
-  return request<Item>(`/api/v1/catalog/items/${encodeURIComponent(code)}`, { auth: false })
+export function getItem(code: string, opts: RequestOptions = {}): Promise<Item> {
+  return request<Item>(`/api/v1/catalog/items/${encodeURIComponent(code)}`, { auth: false, ...opts })
 }
 
 const itemNames = new Map<string, Promise<string>>()
@@ -169,6 +172,10 @@ export interface Application {
   id: number
   number: string
   item_code: string
+  /** the item's name in the caller's language (labels: see utils/labels.ts) */
+  item_label?: string | null
+  department_label?: string | null
+  state_label?: string
   item_version_id: number
   department: string
   state: string
@@ -193,6 +200,8 @@ export interface Application {
   paused_since: string | null
   paused_working_days: number
   claimed_by: number | null
+  staff_steps_labels?: string[]
+  applicant_steps_labels?: string[]
   /** 好差评: "open", "rated" or null (being added to the backend; undefined until then) */
   rating?: 'open' | 'rated' | null
 }
@@ -205,6 +214,8 @@ export interface RuleResult {
 
 export interface TransitionStep {
   name: string
+  name_label?: string
+  by_label?: string
   from_state: string
   to_state: string
   by: 'applicant' | 'staff' | 'system' | string
@@ -229,8 +240,19 @@ export interface Material {
   created_at: string
 }
 
+/** One 秒批 rule in words (staff view): what was checked, what was found, what the rule wants. */
+export interface ChecklistLine {
+  label: string
+  passed: boolean
+  detail: string
+  requirement: string
+  depth: number
+}
+
 export interface Case extends Application {
   timeline: TransitionStep[]
+  /** 秒批 as a readable checklist in the caller's language; null when the item has none */
+  checklist?: ChecklistLine[] | null
   materials: Material[]
   /** the item's fee (收费事项); 0 = free */
   fee_fen?: number
@@ -250,8 +272,8 @@ export function updateApplication(id: number, form: FormValues) {
   return request<Application>(`/api/v1/applications/${id}`, { method: 'PATCH', data: { form }, silent: true })
 }
 
-export async function listApplications(): Promise<Application[]> {
-  return (await request<{ items: Application[] }>('/api/v1/applications')).items
+export async function listApplications(opts: RequestOptions = {}): Promise<Application[]> {
+  return (await request<{ items: Application[] }>('/api/v1/applications', opts)).items
 }
 
 export function getApplication(id: number, opts: RequestOptions = {}): Promise<Case> {
@@ -271,8 +293,8 @@ export function appealApplication(id: number, comment: string) {
   return request<Application>(`/api/v1/applications/${id}/appeal`, { method: 'POST', data: { comment } })
 }
 
-export function resubmitApplication(id: number, comment = '') {
-  return request<Application>(`/api/v1/applications/${id}/resubmit`, { method: 'POST', data: { comment } })
+export function resubmitApplication(id: number, comment = '', opts: RequestOptions = {}) {
+  return request<Application>(`/api/v1/applications/${id}/resubmit`, { method: 'POST', data: { comment }, ...opts })
 }
 
 /** Upload a file as a material (multipart `material_code` + `file`), through the platform layer. */
@@ -318,7 +340,11 @@ export interface Certificate {
   type_key?: string
   type_name?: string
   holder_name: string | null
-  data: Record<string, unknown>
+  /** what the certificate states (official language): the item, the case number, the printed answers */
+  data: CertificateData
+  /** the issuing authority's name (labels: see utils/labels.ts) */
+  department_label?: string | null
+  validity_label?: string
   valid_from: string
   valid_until: string
   department_code: string
@@ -328,12 +354,20 @@ export interface Certificate {
   revoked_at: string | null
 }
 
+export interface CertificateData {
+  item_code?: string
+  item_name?: string
+  application_number?: string
+  fields?: { key: string; label: string; value: unknown }[]
+  [key: string]: unknown
+}
+
 export async function listCertificates(opts: RequestOptions = {}): Promise<Certificate[]> {
   return (await request<{ items: Certificate[] }>('/api/v1/certificates', opts)).items
 }
 
-export function getCertificate(id: number): Promise<Certificate> {
-  return request<Certificate>(`/api/v1/certificates/${id}`)
+export function getCertificate(id: number, opts: RequestOptions = {}): Promise<Certificate> {
+  return request<Certificate>(`/api/v1/certificates/${id}`, opts)
 }
 
 /** The key a material's `certificate_type` names (type_key once the backend sends it). */
@@ -381,8 +415,8 @@ export interface InboxMessage {
   read_at: string | null
 }
 
-export function listInbox(): Promise<{ items: InboxMessage[]; total: number; unread: number }> {
-  return request('/api/v1/inbox?limit=50')
+export function listInbox(opts: RequestOptions = {}): Promise<{ items: InboxMessage[]; total: number; unread: number }> {
+  return request('/api/v1/inbox?limit=50', opts)
 }
 
 export function markRead(id: number) {

@@ -1,4 +1,4 @@
-import { request, requestVia } from './client'
+import { request, requestVia, type RequestOptions } from './client'
 import platform, { type PickedFile } from '../platform'
 import { clearStaffSession, getStaffTokens, storeStaffPair, type StaffAccount } from './session'
 import type { Application, Case, Material } from './office'
@@ -63,12 +63,17 @@ export async function staffLogout(): Promise<void> {
   }
 }
 
-export async function listQueue(queue: Queue): Promise<Application[]> {
-  return (await request<{ items: Application[] }>(`/api/v1/staff/cases?queue=${queue}`, { as: 'staff' })).items
+export async function listQueue(queue: Queue, opts: RequestOptions = {}): Promise<Application[]> {
+  return (await request<{ items: Application[] }>(`/api/v1/staff/cases?queue=${queue}`, { as: 'staff', ...opts })).items
 }
 
-export function getCase(id: number): Promise<Case> {
-  return request<Case>(`/api/v1/staff/cases/${id}`, { as: 'staff' })
+export function getCase(id: number, opts: RequestOptions = {}): Promise<Case> {
+  return request<Case>(`/api/v1/staff/cases/${id}`, { as: 'staff', ...opts })
+}
+
+/** The staff roles with their names in the caller's language (`GET /api/v1/staff/roles`). */
+export async function staffRoles(opts: RequestOptions = {}): Promise<{ code: string; name: string }[]> {
+  return (await request<{ items: { code: string; name: string }[] }>('/api/v1/staff/roles', { as: 'staff', ...opts })).items
 }
 
 export function claimCase(id: number) {

@@ -11,8 +11,8 @@ export default function CaseSummary({ app, itemName }: { app: Application; itemN
   return (
     <View className='card' data-testid='case-head' data-state={app.state} data-id={app.id}>
       <View className='card__head card__head--top'>
-        <Text className='item-title'>{itemName || app.item_code}</Text>
-        <StateBadge state={app.state} testId='case-state' />
+        <Text className='item-title'>{itemName || app.item_label || ''}</Text>
+        <StateBadge state={app.state} label={app.state_label} testId='case-state' />
       </View>
       {app.warning === 'yellow' || app.warning === 'red' ? (
         <Text className={`chip chip--${app.warning === 'red' ? 'bad' : 'warn'}`} data-testid='case-warning'>

@@ -1,11 +1,11 @@
 import { Text, View } from '@tarojs/components'
 import type { Certificate } from '../api'
-import { useT, type MessageKey } from '../i18n'
+import { useT } from '../i18n'
+import { labelOf } from '../utils/labels'
 
 /** An e-certificate as a card: type, number, masked holder, validity. */
 export default function CertificateCard({ cert, onClick }: { cert: Certificate; onClick?: () => void }) {
   const t = useT()
-  const validityKey = `validity.${cert.validity}` as MessageKey
   return (
     <View
       className={`cert cert--${cert.validity}`}
@@ -15,8 +15,8 @@ export default function CertificateCard({ cert, onClick }: { cert: Certificate; 
       onClick={onClick}
     >
       <View className='cert__head'>
-        <Text className='cert__type'>{cert.type_name ?? cert.type_code}</Text>
-        <Text className='cert__validity'>{t(validityKey) === validityKey ? cert.validity : t(validityKey)}</Text>
+        <Text className='cert__type'>{cert.type_name ?? t('wallet.title')}</Text>
+        <Text className='cert__validity'>{labelOf(t, cert.validity, cert.validity_label, 'validity')}</Text>
       </View>
       <Text className='cert__number mono' data-testid='certificate-number'>{cert.number}</Text>
       <View className='cert__foot'>

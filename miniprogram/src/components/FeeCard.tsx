@@ -6,6 +6,7 @@ import { isNoticePay, isSandboxUrl } from '../platform'
 import { useT } from '../i18n'
 import { yuan } from '../utils/format'
 import PaymentCard from './PaymentCard'
+import { useConfirm } from './ConfirmSheet'
 
 interface Props {
   app: Case
@@ -25,6 +26,7 @@ export default function FeeCard({ app, onChanged }: Props) {
   const t = useT()
   const [busy, setBusy] = useState(false)
   const [opened, setOpened] = useState(false)
+  const [sheet, ask] = useConfirm()
   const fee = app.fee_fen ?? 0
   if (fee <= 0) return null
   const order = app.payment ?? null
@@ -38,6 +40,14 @@ export default function FeeCard({ app, onChanged }: Props) {
 
   async function pay() {
     if (busy) return
+    const ok = await ask({
+      title: t('fee.confirmTitle'),
+      amount: `¥${yuan(fee)}`,
+      body: app.item_label ?? undefined,
+      confirmText: t('fee.confirmPay'),
+      testId: 'fee-confirm',
+    })
+    if (!ok) return
     setBusy(true)
     try {
       const current = await applicationFeeOrder(app.id)
@@ -57,6 +67,7 @@ export default function FeeCard({ app, onChanged }: Props) {
 
   return (
     <View data-testid='fee-card' data-state={order?.state ?? 'none'} data-fee={fee}>
+      {sheet}
       {order && settled ? (
         <>
           <PaymentCard order={order} title={t('fee.title')} />

@@ -4,11 +4,13 @@ import { useT } from '../i18n'
 import { displayValue } from '../utils/conditions'
 import KV from './KV'
 
-/** A case's answers, read-only, labelled from the item's form (ID numbers and phones arrive masked). */
+/**
+ * A case's answers, read-only, labelled from the item's form (ID numbers and phones arrive masked,
+ * amounts in yuan). Answers the form no longer asks are left out: their keys are no words for people.
+ */
 export default function FormAnswers({ fields, form }: { fields: FormField[]; form: FormValues }) {
   const t = useT()
   const known = fields.filter((f) => f.key in form)
-  const extra = Object.keys(form).filter((k) => !fields.some((f) => f.key === k))
   return (
     <View className='kv' data-testid='case-form'>
       {known.map((f) => (
@@ -16,10 +18,7 @@ export default function FormAnswers({ fields, form }: { fields: FormField[]; for
           {displayValue(f, form[f.key], t('common.yes'), t('common.no'))}
         </KV>
       ))}
-      {extra.map((k) => (
-        <KV key={k} k={k}>{displayValue(undefined, form[k], t('common.yes'), t('common.no'))}</KV>
-      ))}
-      {known.length + extra.length === 0 && <Text className='body muted'>{t('common.none')}</Text>}
+      {known.length === 0 && <Text className='body muted'>{t('common.none')}</Text>}
     </View>
   )
 }

@@ -3,6 +3,8 @@ import type { FormField, FormValues, Scalar } from '../api'
 import { useT } from '../i18n'
 import { visibleForm } from '../utils/conditions'
 import ChipSelect from './ChipSelect'
+import MoneyInput from './MoneyInput'
+import YesNo from './YesNo'
 
 interface Props {
   fields: FormField[]
@@ -22,8 +24,9 @@ const INPUT_TYPE: Partial<Record<FormField['type'], 'text' | 'number' | 'idcard'
 }
 
 /**
- * An item's form, rendered from its document: text, number, date, select, boolean, id_number and
- * phone fields, with `show_if` conditions hiding fields exactly as the server does.
+ * An item's form, rendered from its document: text, number, money (typed in yuan, kept in fen),
+ * date, select, boolean (是/否), id_number and phone fields, with `show_if` conditions hiding fields
+ * exactly as the server does. A new form starts from `defaultAnswers` (the document's defaults).
  * Test ids: `form-field-<key>` (wrapper), `field-<key>` (input, or `field-<key>-<value>` chips),
  * `field-error-<key>`.
  */
@@ -35,18 +38,9 @@ export default function FormRenderer({ fields, values, onChange, errors = {}, re
     const value = values[f.key]
     switch (f.type) {
       case 'boolean':
-        return (
-          <ChipSelect
-            testIdPrefix={`field-${f.key}`}
-            value={value === true ? 'true' : value === false ? 'false' : null}
-            onChange={(v) => onChange(f.key, v === 'true')}
-            onClear={() => onChange(f.key, undefined)}
-            options={[
-              { value: 'true', label: t('common.yes') },
-              { value: 'false', label: t('common.no') },
-            ]}
-          />
-        )
+        return <YesNo testIdPrefix={`field-${f.key}`} value={typeof value === 'boolean' ? value : null} onChange={(v) => onChange(f.key, v)} />
+      case 'money':
+        return <MoneyInput testId={`field-${f.key}`} fen={typeof value === 'number' ? value : undefined} onChange={(fen) => onChange(f.key, fen)} />
       case 'select':
         return (
           <ChipSelect
@@ -119,4 +113,11 @@ export default function FormRenderer({ fields, values, onChange, errors = {}, re
       })}
     </View>
   )
+}
+
+/** The answers a new form starts with: each yes/no field's `default` from the item document. */
+export function defaultAnswers(fields: FormField[]): FormValues {
+  const out: FormValues = {}
+  for (const f of fields) if (f.type === 'boolean' && typeof f.default === 'boolean') out[f.key] = f.default
+  return out
 }

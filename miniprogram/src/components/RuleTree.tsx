@@ -6,7 +6,7 @@ import { useT } from '../i18n'
 export default function RuleTree({ result, depth = 0 }: { result: RuleResult; depth?: number }) {
   const t = useT()
   return (
-    <View className='rule' style={{ marginLeft: `${depth * 12}px` }} data-testid={depth === 0 ? 'rule-results' : undefined}>
+    <View className='rule' style={{ marginLeft: `${depth * 12}px` }} data-testid={depth === 0 ? 'rule-raw' : undefined}>
       <View className='rule__line'>
         <Text className={`chip ${result.passed ? 'chip--ok' : 'chip--bad'} rule__chip`}>
           {result.passed ? t('case.rulePassed') : t('case.ruleFailed')}

@@ -2,14 +2,17 @@ import Taro from '@tarojs/taro'
 import { Text, View } from '@tarojs/components'
 import { staffLogout, useStaff } from '../api'
 import { useT } from '../i18n'
+import { useRoleNames } from './staffAuth'
 
 /**
- * The staff pages' header: who is signed in, a sign-out link, and a hint line (scopes, the site).
+ * The staff pages' header: who is signed in, their roles by name, a sign-out link, and a hint line
+ * (scopes, the site).
  * `back` is the page to return to after signing in again.
  */
 export default function StaffHero({ hint, hintTestId, back }: { hint: string; hintTestId?: string; back?: string }) {
   const t = useT()
   const staff = useStaff()
+  const roles = useRoleNames(staff)
 
   async function logout() {
     await staffLogout()
@@ -25,6 +28,11 @@ export default function StaffHero({ hint, hintTestId, back }: { hint: string; hi
           {t('staff.logout')}
         </Text>
       </View>
+      {roles.length > 0 && (
+        <Text className='staff-hero__hint' data-testid='staff-roles'>
+          {roles.join('、')}
+        </Text>
+      )}
       <Text className='staff-hero__hint' data-testid={hintTestId}>{hint}</Text>
     </View>
   )

@@ -1,5 +1,6 @@
 import { Text } from '@tarojs/components'
-import { useT, type MessageKey } from '../i18n'
+import { useT } from '../i18n'
+import { labelOf } from '../utils/labels'
 
 const TONE: Record<string, 'ok' | 'warn' | 'bad' | 'muted' | 'info'> = {
   draft: 'muted',
@@ -57,20 +58,20 @@ const KINDS = {
 
 interface Props {
   state: string
+  /** the server's `state_label` (in the caller's language), when the response carries it */
+  label?: string | null
   testId?: string
   /** whose state: an application's (default), an appointment's, a queue number's, a payment's or a refund's */
   kind?: keyof typeof KINDS
 }
 
 /** A state as a coloured chip (data-state carries the raw state for tests). */
-export default function StateBadge({ state, testId = 'state-badge', kind = 'case' }: Props) {
+export default function StateBadge({ state, label, testId = 'state-badge', kind = 'case' }: Props) {
   const t = useT()
   const { prefix, tone } = KINDS[kind]
-  const key = `${prefix}.${state}` as MessageKey
-  const label = t(key) === key ? state : t(key)
   return (
     <Text className={`chip chip--${tone[state] ?? 'muted'}`} data-testid={testId} data-state={state}>
-      {label}
+      {labelOf(t, state, label, prefix)}
     </Text>
   )
 }

@@ -1,15 +1,12 @@
 import { Text, View } from '@tarojs/components'
 import type { TransitionStep } from '../api'
-import { useT, type MessageKey } from '../i18n'
+import { useT } from '../i18n'
 import { formatDateTime } from '../utils/format'
+import { labelOf } from '../utils/labels'
 
 /** A case's transitions, newest first: step, who, when, reasons and comment. */
 export default function Timeline({ steps }: { steps: TransitionStep[] }) {
   const t = useT()
-  const label = (prefix: string, v: string) => {
-    const key = `${prefix}.${v}` as MessageKey
-    return t(key) === key ? v : t(key)
-  }
   const ordered = [...steps].reverse()
   return (
     <View className='timeline' data-testid='timeline'>
@@ -18,8 +15,8 @@ export default function Timeline({ steps }: { steps: TransitionStep[] }) {
           <View className='timeline__dot' />
           <View className='timeline__body'>
             <View className='timeline__head'>
-              <Text className='timeline__title'>{label('step', s.name)}</Text>
-              <Text className='caption muted'>{label('by', s.by)}</Text>
+              <Text className='timeline__title'>{labelOf(t, s.name, s.name_label, 'step')}</Text>
+              <Text className='caption muted'>{labelOf(t, s.by, s.by_label, 'by')}</Text>
             </View>
             <Text className='caption muted block'>{formatDateTime(s.at)}</Text>
             {s.reasons.length > 0 && (

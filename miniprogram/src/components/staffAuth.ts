@@ -1,5 +1,7 @@
 import Taro from '@tarojs/taro'
-import { staffStore, type StaffAccount } from '../api'
+import { useEffect, useState } from 'react'
+import { staffRoles, staffStore, type StaffAccount } from '../api'
+import { useLocale } from '../store/settings'
 import { STAFF_LOGIN_PAGE } from '../api/client'
 
 /** Send a signed-out staff member to the staff login page. Returns false if it did. */
@@ -12,4 +14,28 @@ export function requireStaff(returnTo: string): boolean {
 /** Case officers take cases and check the birth certificates residents send for children in their regions. */
 export function isCaseOfficer(account: StaffAccount | null): boolean {
   return !!account && account.roles.includes('case_officer')
+}
+
+const roleNames = new Map<string, Promise<Record<string, string>>>()
+
+/**
+ * The signed-in staff member's roles by name in the UI language: the account's `roles_labels` when
+ * the server sends them, else `GET /staff/roles` (cached per language), never the role codes.
+ */
+export function useRoleNames(account: StaffAccount | null): string[] {
+  const locale = useLocale()
+  const [names, setNames] = useState<Record<string, string>>({})
+  const sent = (account as (StaffAccount & { roles_labels?: string[] }) | null)?.roles_labels
+  useEffect(() => {
+    if (!account || sent) return
+    let found = roleNames.get(locale)
+    if (!found) {
+      found = staffRoles({ silent: true }).then((items) => Object.fromEntries(items.map((r) => [r.code, r.name])))
+      found.catch(() => roleNames.delete(locale))
+      roleNames.set(locale, found)
+    }
+    found.then(setNames).catch(() => undefined)
+  }, [account, sent, locale])
+  if (!account) return []
+  return sent ?? account.roles.map((r) => names[r]).filter((n): n is string => !!n)
 }

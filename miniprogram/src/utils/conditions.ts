@@ -96,6 +96,7 @@ export function visibleForm(fields: FormField[], values: FormValues): { shown: F
 export function displayValue(field: FormField | undefined, value: unknown, yes: string, no: string): string {
   if (value === null || value === undefined || value === '') return '—'
   if (typeof value === 'boolean') return value ? yes : no
+  if (field?.type === 'money' && typeof value === 'number') return `¥${(value / 100).toFixed(2)}`
   const option = field?.options?.find((o) => o.value === value)
   return option ? option.label : String(value)
 }

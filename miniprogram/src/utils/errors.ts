@@ -20,3 +20,8 @@ export function fieldErrors(err: unknown, prefix = 'form.'): Record<string, stri
 export function errorCode(err: unknown): string | null {
   return err instanceof ApiError ? err.code : null
 }
+
+/** An ApiError's `details`, typed by the caller (undefined for other errors). */
+export function errorDetails<T>(err: unknown): T | undefined {
+  return err instanceof ApiError ? (err.details as T | undefined) : undefined
+}

@@ -1,6 +1,6 @@
 import Taro, { useDidShow, useRouter } from '@tarojs/taro'
 import { Text, Textarea, View } from '@tarojs/components'
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import PageShell from '../../components/PageShell'
 import CaseSummary from '../../components/CaseSummary'
 import FormAnswers from '../../components/FormAnswers'
@@ -8,9 +8,15 @@ import MaterialsPanel from '../../components/MaterialsPanel'
 import Timeline from '../../components/Timeline'
 import FileList from '../../components/FileList'
 import FeeCard from '../../components/FeeCard'
-import { requireLogin } from '../../components/auth'
+import LoadState, { useLoad } from '../../components/LoadState'
+import MissingMaterials from '../../components/MissingMaterials'
+import { useConfirm } from '../../components/ConfirmSheet'
+import { loginFirst } from '../../components/auth'
+import { errorCode, errorDetails } from '../../utils/errors'
 import {
   appealApplication,
+  isLoggedIn,
+  showError,
   getApplication,
   getItem,
   listCertificates,
@@ -19,13 +25,11 @@ import {
   openMaterial,
   resubmitApplication,
   withdrawApplication,
-  type Case,
   type Certificate,
   type FamilyMember,
   type Item,
 } from '../../api'
 import { useT } from '../../i18n'
-import '../office/office.css'
 import '../appointments/appointments.css'
 import '../payments/payments.css'
 
@@ -36,36 +40,45 @@ const FINISHED = ['approved', 'delivered', 'closed', 'denied']
 export default function ApplicationDetail() {
   const t = useT()
   const id = Number(useRouter().params.id)
-  const [app, setApp] = useState<Case | null>(null)
   const [item, setItem] = useState<Item | null>(null)
   const [certs, setCerts] = useState<Certificate[]>([])
   const [family, setFamily] = useState<FamilyMember[]>([])
   const [busy, setBusy] = useState(false)
   const [appealing, setAppealing] = useState(false)
   const [grounds, setGrounds] = useState('')
+  const [missing, setMissing] = useState<string[]>([])
+  const [sheet, ask] = useConfirm()
+  const route = `/pages/applications/detail?id=${id}`
+  const load = useLoad(
+    async () => {
+      await loginFirst(route)
+      return getApplication(id, { silent: true })
+    },
+    { when: 'show' },
+  )
+  const app = load.data
+  const reload = load.reload
 
-  async function reload() {
-    const c = await getApplication(id)
-    setApp(c)
-    if (!item || item.code !== c.item_code) getItem(c.item_code).then(setItem).catch(() => undefined)
-    return c
-  }
+  useEffect(() => {
+    if (app && (!item || item.code !== app.item_code)) getItem(app.item_code, { silent: true }).then(setItem).catch(() => undefined)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [app?.item_code])
 
   useDidShow(() => {
-    if (!requireLogin(`/pages/applications/detail?id=${id}`)) return
-    reload().catch(() => undefined)
+    if (!isLoggedIn()) return
     listCertificates({ silent: true }).then(setCerts).catch(() => undefined)
     listFamily().then(setFamily).catch(() => undefined)
   })
 
   async function withdraw() {
-    const res = await Taro.showModal({
+    const ok = await ask({
       title: t('case.withdraw'),
-      content: t('case.withdrawConfirm'),
-      cancelText: t('common.cancel'),
-      confirmText: t('common.confirm'),
+      body: t('case.withdrawConfirm'),
+      confirmText: t('case.withdraw'),
+      danger: true,
+      testId: 'withdraw-confirm',
     })
-    if (!res.confirm) return
+    if (!ok) return
     try {
       await withdrawApplication(id)
       Taro.showToast({ title: t('case.withdrawn'), icon: 'success' })
@@ -79,11 +92,14 @@ export default function ApplicationDetail() {
     if (busy) return
     setBusy(true)
     try {
-      await resubmitApplication(id)
+      await resubmitApplication(id, '', { silent: true })
       Taro.showToast({ title: t('case.resubmitted'), icon: 'success' })
+      setMissing([])
       await reload()
-    } catch {
-      /* toast shown */
+    } catch (err) {
+      if (errorCode(err) === 'application_materials_missing') {
+        setMissing(errorDetails<{ materials?: string[] }>(err)?.materials ?? [])
+      } else showError(err)
     } finally {
       setBusy(false)
     }
@@ -112,9 +128,9 @@ export default function ApplicationDetail() {
   if (!app) {
     return (
       <PageShell testId='page-application' title={t('case.title')}>
-        <View className='card'>
-          <Text className='body muted'>{t('common.loading')}</Text>
-        </View>
+        <LoadState load={load} testId='application'>
+          {() => null}
+        </LoadState>
       </PageShell>
     )
   }
@@ -128,7 +144,8 @@ export default function ApplicationDetail() {
 
   return (
     <PageShell testId='page-application' title={t('case.title')}>
-      <CaseSummary app={app} itemName={d?.name ?? ''} />
+      {sheet}
+      <CaseSummary app={app} itemName={d?.name ?? app.item_label ?? ''} />
       <View className='card kv'>
         <View className='kv__row'>
           <Text className='kv__key'>{t('case.onBehalfOf')}</Text>
@@ -155,6 +172,7 @@ export default function ApplicationDetail() {
             </View>
           )}
           {request?.comment && <Text className='caption muted block'>{request.comment}</Text>}
+          {d && <MissingMaterials codes={missing} required={d.materials} handed={app.materials.map((m) => m.material_code)} />}
           {d && (
             <MaterialsPanel
               caseId={app.id}

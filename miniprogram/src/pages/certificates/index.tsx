@@ -1,40 +1,34 @@
-import Taro, { useDidShow } from '@tarojs/taro'
-import { Text, View } from '@tarojs/components'
-import { useState } from 'react'
+import Taro from '@tarojs/taro'
+import { View } from '@tarojs/components'
 import PageShell from '../../components/PageShell'
 import CertificateCard from '../../components/CertificateCard'
-import { requireLogin } from '../../components/auth'
-import { listCertificates, type Certificate } from '../../api'
+import LoadState, { useLoad } from '../../components/LoadState'
+import { loginFirst } from '../../components/auth'
+import { listCertificates } from '../../api'
 import { useT } from '../../i18n'
-import '../office/office.css'
 
 /** The e-certificate wallet (电子证照). */
 export default function Wallet() {
   const t = useT()
-  const [items, setItems] = useState<Certificate[] | null>(null)
-
-  useDidShow(() => {
-    if (!requireLogin('/pages/certificates/index')) return
-    listCertificates().then(setItems).catch(() => setItems([]))
-  })
+  const load = useLoad(
+    async () => {
+      await loginFirst('/pages/certificates/index')
+      return listCertificates({ silent: true })
+    },
+    { when: 'show' },
+  )
 
   return (
     <PageShell testId='page-wallet' title={t('wallet.title')}>
-      {items === null ? (
-        <View className='card'>
-          <Text className='body muted'>{t('common.loading')}</Text>
-        </View>
-      ) : items.length === 0 ? (
-        <View className='card'>
-          <Text className='body muted' data-testid='wallet-empty'>{t('wallet.empty')}</Text>
-        </View>
-      ) : (
-        <View className='wallet' data-testid='wallet'>
-          {items.map((c) => (
-            <CertificateCard key={c.id} cert={c} onClick={() => Taro.navigateTo({ url: `/pages/certificates/detail?id=${c.id}` })} />
-          ))}
-        </View>
-      )}
+      <LoadState load={load} testId='wallet' isEmpty={(items) => items.length === 0} empty={t('wallet.empty')}>
+        {(items) => (
+          <View className='wallet' data-testid='wallet'>
+            {items.map((c) => (
+              <CertificateCard key={c.id} cert={c} onClick={() => Taro.navigateTo({ url: `/pages/certificates/detail?id=${c.id}` })} />
+            ))}
+          </View>
+        )}
+      </LoadState>
     </PageShell>
   )
 }

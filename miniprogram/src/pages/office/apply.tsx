@@ -4,9 +4,11 @@ import { useEffect, useState } from 'react'
 import PageShell from '../../components/PageShell'
 import ChipSelect from '../../components/ChipSelect'
 import { whoForOptions } from '../../components/whoFor'
-import FormRenderer from '../../components/FormRenderer'
+import FormRenderer, { defaultAnswers } from '../../components/FormRenderer'
+import EnterpriseNotice, { forEnterprises } from '../../components/EnterpriseNotice'
 import MaterialsPanel from '../../components/MaterialsPanel'
 import { requireLogin } from '../../components/auth'
+import MissingMaterials from '../../components/MissingMaterials'
 import {
   canActFor,
   createApplication,
@@ -26,8 +28,7 @@ import {
 } from '../../api'
 import { useT } from '../../i18n'
 import { visibleForm } from '../../utils/conditions'
-import { errorCode, fieldErrors } from '../../utils/errors'
-import './office.css'
+import { errorCode, errorDetails, fieldErrors } from '../../utils/errors'
 
 const SECRET_TYPES = ['id_number', 'phone']
 const EDITABLE = ['draft', 'supplement_requested']
@@ -47,6 +48,7 @@ export default function Apply() {
   const [values, setValues] = useState<FormValues>({})
   const [errors, setErrors] = useState<Record<string, string>>({})
   const [reenter, setReenter] = useState<string[]>([])
+  const [missing, setMissing] = useState<string[]>([])
   const [busy, setBusy] = useState(false)
 
   const self = `/pages/office/apply?${params.id ? `id=${params.id}` : `code=${params.code ?? ''}`}`
@@ -73,7 +75,9 @@ export default function Apply() {
           setApplicant(c.on_behalf_of ? `m${c.on_behalf_of}` : 'self')
           setItem(it)
         } else {
-          setItem(await getItem(code))
+          const it = await getItem(code)
+          setValues(defaultAnswers(it.document.form.fields))
+          setItem(it)
         }
       } catch {
         /* toast shown */
@@ -95,6 +99,16 @@ export default function Apply() {
   }
 
   const d = item.document
+  if (forEnterprises(item)) {
+    return (
+      <PageShell testId='page-apply' title={t('apply.title')}>
+        <View className='card'>
+          <Text className='item-title block'>{d.name}</Text>
+        </View>
+        <EnterpriseNotice />
+      </PageShell>
+    )
+  }
   const kinds = d.applicant_kinds
   const members = family.filter(canActFor)
   const options = whoForOptions(kinds.includes('family_member') ? members : [], kinds.includes('self'))
@@ -167,8 +181,13 @@ export default function Apply() {
         setErrors(fe)
         Taro.showToast({ title: t('apply.fixErrors'), icon: 'none' })
       } else {
-        showError(err)
-        if (errorCode(err) === 'application_materials_missing') reloadCase(app.id).catch(() => undefined)
+        if (errorCode(err) === 'application_materials_missing') {
+          // named on the page, beside the materials, not in a toast that vanishes
+          const codes = errorDetails<{ materials?: string[] }>(err)?.materials ?? []
+          setMissing(codes)
+          Taro.pageScrollTo({ selector: '#apply-materials', duration: 200 }).catch(() => undefined)
+          reloadCase(app.id).catch(() => undefined)
+        } else showError(err)
       }
     } finally {
       setBusy(false)
@@ -212,9 +231,10 @@ export default function Apply() {
       )}
 
       {app && editable && (
-        <View className='card' data-testid='apply-materials'>
+        <View className='card' data-testid='apply-materials' id='apply-materials'>
           <Text className='card__title'>{t('apply.materials')}</Text>
           <Text className='caption muted block'>{t('apply.materialsHint')}</Text>
+          <MissingMaterials codes={missing} required={d.materials} handed={app.materials.map((m) => m.material_code)} />
           <MaterialsPanel
             caseId={app.id}
             required={d.materials}

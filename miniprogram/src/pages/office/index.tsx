@@ -4,6 +4,7 @@ import PageShell from '../../components/PageShell'
 import ChipSelect from '../../components/ChipSelect'
 import ItemRow from '../../components/ItemRow'
 import OfficeLinks from '../../components/OfficeLinks'
+import LoadState, { useLoad } from '../../components/LoadState'
 import { highFrequency, searchItems, themes, type ItemFilter, type ItemSummary, type Named, type Tag } from '../../api'
 import { useT } from '../../i18n'
 import { useLocale } from '../../store/settings'
@@ -21,13 +22,12 @@ export default function Office() {
   const [showFilters, setShowFilters] = useState(false)
   const [tags, setTags] = useState<{ themes: Tag[]; life_events: Tag[] }>({ themes: [], life_events: [] })
   const [places, setPlaces] = useState<{ departments: Named[]; regions: Named[] }>({ departments: [], regions: [] })
-  const [popular, setPopular] = useState<ItemSummary[] | null>(null)
+  const popular = useLoad(() => highFrequency({ silent: true }), { deps: [locale] })
   const [results, setResults] = useState<{ items: ItemSummary[]; total: number; query: ItemFilter } | null>(null)
   const [loading, setLoading] = useState(false)
 
   useEffect(() => {
     themes().then(setTags).catch(() => undefined)
-    highFrequency().then(setPopular).catch(() => setPopular([]))
     // No endpoint lists departments and regions: collect them from the published items.
     searchItems({ limit: 100 })
       .then((page) => {
@@ -161,15 +161,15 @@ export default function Office() {
       ) : (
         <View className='card' data-testid='office-popular'>
           <Text className='card__title'>{t('office.highFrequency')}</Text>
-          {popular === null ? (
-            <Text className='body muted block'>{t('common.loading')}</Text>
-          ) : (
-            <View className='list'>
-              {popular.map((i) => (
-                <ItemRow key={i.code} item={i} />
-              ))}
-            </View>
-          )}
+          <LoadState load={popular} testId='office-popular' card={false}>
+            {(items) => (
+              <View className='list'>
+                {items.map((i) => (
+                  <ItemRow key={i.code} item={i} />
+                ))}
+              </View>
+            )}
+          </LoadState>
         </View>
       )}
     </PageShell>

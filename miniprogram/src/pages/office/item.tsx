@@ -1,14 +1,14 @@
 import Taro, { useRouter } from '@tarojs/taro'
 import { Text, View } from '@tarojs/components'
-import { useEffect, useState } from 'react'
 import PageShell from '../../components/PageShell'
 import KV from '../../components/KV'
+import LoadState, { useLoad } from '../../components/LoadState'
+import EnterpriseNotice, { forEnterprises } from '../../components/EnterpriseNotice'
 import { requireLogin } from '../../components/auth'
-import { getItem, useUser, type Item } from '../../api'
+import { getItem, useUser } from '../../api'
 import { useT } from '../../i18n'
 import { useLocale } from '../../store/settings'
-import { fenToYuan } from '../../utils/format'
-import './office.css'
+import { yuan } from '../../utils/format'
 
 /** An item's guide: names, guide text, time limits, fee, materials, online depth, flags, identity level. */
 export default function ItemGuide() {
@@ -16,11 +16,8 @@ export default function ItemGuide() {
   const locale = useLocale()
   const code = useRouter().params.code ?? ''
   const user = useUser()
-  const [item, setItem] = useState<Item | null>(null)
-
-  useEffect(() => {
-    if (code) getItem(code).then(setItem).catch(() => undefined)
-  }, [code, locale])
+  const load = useLoad(() => getItem(code, { silent: true }), { deps: [code, locale] })
+  const item = load.data
 
   function apply() {
     if (!item) return
@@ -42,15 +39,16 @@ export default function ItemGuide() {
   if (!item) {
     return (
       <PageShell testId='page-item' title={t('item.title')}>
-        <View className='card'>
-          <Text className='body muted'>{t('common.loading')}</Text>
-        </View>
+        <LoadState load={load} testId='item'>
+          {() => null}
+        </LoadState>
       </PageShell>
     )
   }
   const d = item.document
+  const enterprise = forEnterprises(item)
   return (
-    <PageShell testId='page-item' title={t('item.title')} className='page--action'>
+    <PageShell testId='page-item' title={t('item.title')} className={enterprise ? undefined : 'page--action'}>
       <View className='card' data-testid='item-head' data-code={item.code}>
         <Text className='item-title block' data-testid='item-name'>{d.name}</Text>
         {d.summary && <Text className='body muted block'>{d.summary}</Text>}
@@ -60,13 +58,14 @@ export default function ItemGuide() {
           {d.zero_visit && <Text className='tag tag--ok' data-testid='item-zero-visit'>{t('item.zeroVisit')}</Text>}
         </View>
       </View>
+      {enterprise && <EnterpriseNotice />}
 
       <View className='card kv'>
         <KV k={t('item.department')}>{item.department.name}</KV>
         <KV k={t('item.region')}>{item.region.name}</KV>
         <KV k={t('item.promised')} testId='item-promised'>{t('item.days', { n: d.promised_days })}</KV>
         <KV k={t('item.legal')}>{t('item.days', { n: d.legal_days })}</KV>
-        <KV k={t('item.fee')}>{d.fee_fen ? t('item.feeYuan', { yuan: fenToYuan(d.fee_fen) }) : t('item.free')}</KV>
+        <KV k={t('item.fee')}>{d.fee_fen ? t('item.feeYuan', { yuan: yuan(d.fee_fen) }) : t('item.free')}</KV>
         <KV k={t('item.minLevel')} testId='item-min-level'>{t('item.levelValue', { level: d.min_identity_level })}</KV>
         <KV k={t('item.applicants')}>{d.applicant_kinds.map((k) => t(`applicant.${k}`)).join('、')}</KV>
       </View>
@@ -94,11 +93,13 @@ export default function ItemGuide() {
         <Text className='body guide-text'>{d.guide}</Text>
       </View>
 
-      <View className='action-bar'>
-        <View className='btn btn--primary btn--block' data-testid='item-apply' onClick={apply}>
-          {t('item.apply')}
+      {!enterprise && (
+        <View className='action-bar'>
+          <View className='btn btn--primary btn--block' data-testid='item-apply' onClick={apply}>
+            {t('item.apply')}
+          </View>
         </View>
-      </View>
+      )}
     </PageShell>
   )
 }

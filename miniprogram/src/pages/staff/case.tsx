@@ -1,14 +1,15 @@
-import Taro, { useDidShow, useRouter } from '@tarojs/taro'
+import Taro, { useRouter } from '@tarojs/taro'
 import { Picker, Text, Textarea, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
 import CaseSummary from '../../components/CaseSummary'
 import FormAnswers from '../../components/FormAnswers'
-import RuleTree from '../../components/RuleTree'
+import RuleChecklist from '../../components/RuleChecklist'
 import Timeline from '../../components/Timeline'
 import FileList from '../../components/FileList'
 import platform from '../../platform'
 import { requireStaff } from '../../components/staffAuth'
+import LoadState, { useLoad } from '../../components/LoadState'
 import {
   actOnCase,
   ApiError,
@@ -24,13 +25,12 @@ import {
   STAFF_ATTACHMENT,
   staffSteps,
   useStaff,
-  type Case,
   type Item,
   type StaffAction,
 } from '../../api'
-import { useT, type MessageKey } from '../../i18n'
+import { useT } from '../../i18n'
+import { labelOf } from '../../utils/labels'
 import { weekdaysFromToday } from '../../utils/format'
-import '../office/office.css'
 
 /**
  * One case for staff: state and dates, claim/release, the masked answers, materials (download),
@@ -40,7 +40,6 @@ export default function StaffCase() {
   const t = useT()
   const id = Number(useRouter().params.id)
   const staff = useStaff()
-  const [c, setCase] = useState<Case | null>(null)
   const [item, setItem] = useState<Item | null>(null)
   const [action, setAction] = useState<StaffAction | null>(null)
   const [reasons, setReasons] = useState('')
@@ -52,20 +51,21 @@ export default function StaffCase() {
 
   const needsReasons = !!action && (NEEDS_REASONS.includes(action) || askReasons)
 
-  async function reload() {
-    const fresh = await getCase(id)
-    setCase(fresh)
-    if (!item) getItem(fresh.item_code).then(setItem).catch(() => undefined)
-  }
-
-  useDidShow(() => {
-    if (!requireStaff(`/pages/staff/case?id=${id}`)) return
-    reload().catch(() => undefined)
-  })
+  const load = useLoad(
+    async () => {
+      if (!requireStaff(`/pages/staff/case?id=${id}`)) return new Promise<never>(() => undefined)
+      const fresh = await getCase(id, { silent: true })
+      if (!item) getItem(fresh.item_code, { silent: true }).then(setItem).catch(() => undefined)
+      return fresh
+    },
+    { when: 'show' },
+  )
+  const c = load.data
+  const reload = load.reload
 
   const stepLabel = (s: string) => {
-    const key = `step.${s}` as MessageKey
-    return t(key) === key ? s : t(key)
+    const i = c?.staff_steps.indexOf(s) ?? -1
+    return labelOf(t, s, i >= 0 ? c?.staff_steps_labels?.[i] : undefined, 'step')
   }
 
   async function claim(release = false) {
@@ -143,9 +143,9 @@ export default function StaffCase() {
   if (!c) {
     return (
       <PageShell testId='page-staff-case' title={t('staff.case')} className='staff'>
-        <View className='card'>
-          <Text className='body muted'>{t('common.loading')}</Text>
-        </View>
+        <LoadState load={load} testId='staff-case'>
+          {() => null}
+        </LoadState>
       </PageShell>
     )
   }
@@ -282,12 +282,7 @@ export default function StaffCase() {
         />
       </View>
 
-      {c.rule_results && (
-        <View className='card'>
-          <Text className='card__title'>{t('case.ruleResults')}</Text>
-          <RuleTree result={c.rule_results} />
-        </View>
-      )}
+      <RuleChecklist c={c} />
 
       <View className='card'>
         <Text className='card__title'>{t('case.timeline')}</Text>

@@ -1,57 +1,46 @@
-import Taro, { useDidShow } from '@tarojs/taro'
+import Taro from '@tarojs/taro'
 import { Text, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
 import StaffHero from '../../components/StaffHero'
 import Segmented from '../../components/Segmented'
-import StateBadge from '../../components/StateBadge'
+import CaseRow from '../../components/CaseRow'
+import LoadState, { useLoad } from '../../components/LoadState'
 import { requireStaff } from '../../components/staffAuth'
 import { isFrontline, onlyFrontline } from '../../components/frontline'
 import { isFinance } from '../../components/finance'
 import { isCaseOfficer } from '../../components/staffAuth'
-import { itemName, listQueue, QUEUES, staffStore, useStaff, type Application, type Queue } from '../../api'
+import { itemName, listQueue, QUEUES, staffStore, useStaff, type Queue } from '../../api'
 import { useT } from '../../i18n'
 import { load, save } from '../../store/storage'
-import { formatDateTime } from '../../utils/format'
-import '../office/office.css'
 
 /** The staff case queues: to accept, to review, mine, waiting for a supplement, overdue. */
 export default function StaffQueue() {
   const t = useT()
   const staff = useStaff()
   const [queue, setQueue] = useState<Queue>(load<Queue>('staffQueue', 'intake'))
-  const [items, setItems] = useState<Application[] | null>(null)
   const [names, setNames] = useState<Record<string, string>>({})
-
-  async function reload(q: Queue = queue) {
-    setItems(null)
-    try {
-      const list = await listQueue(q)
-      setItems(list)
-      for (const code of new Set(list.map((a) => a.item_code))) {
+  const cases = useLoad(
+    async () => {
+      if (!requireStaff('/pages/staff/index')) return new Promise<never>(() => undefined)
+      // frontline staff have no case queues: their work is the desk at their site
+      if (onlyFrontline(staffStore.get())) {
+        Taro.redirectTo({ url: '/pages/frontline/index' })
+        return new Promise<never>(() => undefined)
+      }
+      const list = await listQueue(queue, { silent: true })
+      for (const code of new Set(list.filter((a) => !a.item_label).map((a) => a.item_code))) {
         itemName(code).then((name) => setNames((prev) => ({ ...prev, [code]: name })))
       }
-    } catch {
-      setItems([])
-    }
-  }
-
-  useDidShow(() => {
-    if (!requireStaff('/pages/staff/index')) return
-    // frontline staff have no case queues: their work is the desk at their site
-    if (onlyFrontline(staffStore.get())) {
-      Taro.redirectTo({ url: '/pages/frontline/index' })
-      return
-    }
-    reload()
-  })
+      return list
+    },
+    { when: 'show', deps: [queue] },
+  )
 
   function pick(q: Queue) {
     setQueue(q)
     save('staffQueue', q)
-    reload(q)
   }
-
 
   return (
     <PageShell testId='page-staff' title={t('staff.title')} className='staff'>
@@ -102,36 +91,27 @@ export default function StaffQueue() {
       )}
       <View className={`card ${isFrontline(staff) || isFinance(staff) || isCaseOfficer(staff) ? '' : 'card--overlap'}`}>
         <Segmented testIdPrefix='queue' value={queue} onChange={pick} options={QUEUES.map((q) => ({ value: q, label: t(`staff.queue.${q}`) }))} />
-        {items === null ? (
-          <Text className='body muted block queue-note'>{t('common.loading')}</Text>
-        ) : items.length === 0 ? (
-          <Text className='body muted block queue-note' data-testid='queue-empty'>{t('staff.queueEmpty')}</Text>
-        ) : (
-          <View className='list' data-testid='queue-list'>
-            {items.map((c) => (
-              <View
-                key={c.id}
-                className='list__row list__row--tap'
-                data-testid='queue-case'
-                data-id={c.id}
-                data-number={c.number}
-                data-state={c.state}
-                onClick={() => Taro.navigateTo({ url: `/pages/staff/case?id=${c.id}` })}
-              >
-                <View className='list__main list__main--flush'>
-                  <Text className='list__title block mono'>{c.number}</Text>
-                  <Text className='caption muted block'>
-                    {names[c.item_code] ?? c.item_code} · {formatDateTime(c.submitted_at ?? c.created_at)}
-                  </Text>
-                  {c.claimed_by !== null && (
-                    <Text className='caption block'>{c.claimed_by === staff?.id ? t('staff.claimedByMe') : t('staff.claimedByOther')}</Text>
-                  )}
-                </View>
-                <StateBadge state={c.state} />
-              </View>
-            ))}
-          </View>
-        )}
+        <LoadState load={cases} testId='queue' card={false} isEmpty={(items) => items.length === 0} empty={t('staff.queueEmpty')}>
+          {(items) => (
+            <View className='list' data-testid='queue-list'>
+              {items.map((c) => (
+                <CaseRow
+                  key={c.id}
+                  c={c}
+                  testId='queue-case'
+                  url='/pages/staff/case'
+                  numberFirst
+                  name={c.item_label ?? names[c.item_code] ?? t('common.loading')}
+                  extra={
+                    c.claimed_by !== null && (
+                      <Text className='caption block'>{c.claimed_by === staff?.id ? t('staff.claimedByMe') : t('staff.claimedByOther')}</Text>
+                    )
+                  }
+                />
+              ))}
+            </View>
+          )}
+        </LoadState>
       </View>
     </PageShell>
   )
