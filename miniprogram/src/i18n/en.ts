@@ -145,6 +145,7 @@ const en: Messages = {
   'fee.confirmTitle': 'Confirm the payment',
   'fee.confirmPay': 'Pay',
   'wallet.item': 'Service',
+  'wallet.caseNumber': 'Application number',
   'case.rulesPassed': 'All met',
   'case.rulesNotPassed': 'Needs review',
   'case.rulesNoChecklist': 'The checks are not listed yet: show the rules as written',

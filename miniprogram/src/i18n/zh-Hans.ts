@@ -144,6 +144,7 @@ const zhHans = {
   'fee.confirmTitle': '确认缴费',
   'fee.confirmPay': '确认支付',
   'wallet.item': '办理事项',
+  'wallet.caseNumber': '办件编号',
   'case.rulesPassed': '全部符合',
   'case.rulesNotPassed': '需人工审核',
   'case.rulesNoChecklist': '校验结果暂未整理为清单，可查看规则原文',

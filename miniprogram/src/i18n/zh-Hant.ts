@@ -146,6 +146,7 @@ const zhHant: Messages = {
   'fee.confirmTitle': '確認繳費',
   'fee.confirmPay': '確認支付',
   'wallet.item': '辦理事項',
+  'wallet.caseNumber': '辦件編號',
   'case.rulesPassed': '全部符合',
   'case.rulesNotPassed': '需人工審核',
   'case.rulesNoChecklist': '校驗結果暫未整理為清單，可查看規則原文',

@@ -63,7 +63,7 @@ export default function CertificateDetail() {
             </KV>
           ))}
           <KV k={t('wallet.number')} testId='certificate-detail-number'>{cert.number}</KV>
-          {cert.data?.application_number && <KV k={t('case.number')}>{cert.data.application_number}</KV>}
+          {cert.data?.application_number && <KV k={t('wallet.caseNumber')}>{cert.data.application_number}</KV>}
           <KV k={t('wallet.issuer')} testId='certificate-issuer'>
             {labelOf(t, cert.department_code, cert.department_label ?? authority)}
           </KV>
