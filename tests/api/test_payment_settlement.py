@@ -220,6 +220,23 @@ async def test_a_fee_past_its_deadline_is_closed_at_the_provider_and_a_new_one_c
     assert latest is not None and latest.id == again.id and latest.state == OrderState.PAID
 
 
+async def test_a_government_fee_past_its_deadline_has_its_notice_withdrawn(
+    client: httpx.AsyncClient, runtime: Any, owner: Owner
+) -> None:
+    alice = await login(client, "alice")
+    unpaid = await public_order(runtime, alice, purpose="thing:11")
+    paid_there = await public_order(runtime, alice, purpose="thing:12")
+    public: SandboxPublicPayment = runtime.adapters.publicpay
+    public.pay(str(paid_there.notice_number))  # paid at a bank counter; the callback was lost
+
+    with clock.shifted(dt.timedelta(days=8)):
+        assert await settlement.close_overdue(providers(runtime)) == 1
+
+    assert (await PaymentOrder.get(id=unpaid.id)).closed_reason == ClosedReason.DEADLINE
+    assert public.notices[str(unpaid.notice_number)].closed  # it can no longer be paid anywhere
+    assert (await PaymentOrder.get(id=paid_there.id)).state == OrderState.PAID  # ALREADY_PAID: recorded
+
+
 async def test_an_owner_that_does_not_reopen_refuses_a_closed_order(
     client: httpx.AsyncClient, runtime: Any, owner: Owner
 ) -> None:
