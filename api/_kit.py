@@ -13,11 +13,13 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 from sanic import HTTPResponse, Request, json
-from sanic.exceptions import BadRequest
+from sanic.exceptions import BadRequest, SanicException
 from sanic_ext import openapi
 
+from api._errors import locale_of
+from api._labels import dump
 from domain.shared.errors import DomainError, ErrorKind, InvalidInput
-from domain.shared.i18n import LazyText, _
+from domain.shared.i18n import DEFAULT_LOCALE, LazyText, _
 
 M = TypeVar("M", bound=BaseModel)
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[HTTPResponse]])
@@ -136,8 +138,16 @@ def body(model: type[BaseModel]) -> Callable[[Handler], Handler]:
 
 
 def respond(payload: BaseModel | dict[str, Any], status: int = 200) -> HTTPResponse:
-    data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
+    """``payload`` as JSON; its label fields (``api._labels``) in the current request's locale."""
+    data = dump(payload, _current_locale()) if isinstance(payload, BaseModel) else payload
     return json(data, status=status, ensure_ascii=False)
+
+
+def _current_locale() -> str:
+    try:
+        return locale_of(Request.get_current())
+    except SanicException:  # outside a request (a test rendering a schema): the default language
+        return DEFAULT_LOCALE
 
 
 def documented(model: type[BaseModel], status: int = 200) -> Callable[[Handler], Handler]:

@@ -19,6 +19,7 @@ from api.applications.schemas import (
     MaterialOut,
     MaterialSourceIn,
     UpdateFormIn,
+    applications_out,
 )
 from api.payments.routes import providers_of
 from api.payments.schemas import OrderOut
@@ -82,7 +83,7 @@ async def create(request: Request) -> HTTPResponse:
 @requires("resident")
 async def list_mine(request: Request) -> HTTPResponse:
     found = await service.list_mine(actor_of(request))
-    return respond(ApplicationsOut(items=[ApplicationOut.of(r) for r in found]))
+    return respond(await applications_out(found))
 
 
 @openapi.summary("One of my applications, with its timeline and materials")

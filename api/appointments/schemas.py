@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from api._labels import LabelText
+from domain.appointments import labels
 from domain.appointments.fees import Money
 from domain.appointments.models import Appointment, QueueTicket, Service, Site
 from domain.appointments.queue import Position
@@ -14,6 +16,7 @@ from domain.appointments.service import Standing
 from domain.capacity.models import CapacitySlot
 from domain.capacity.service import Availability, online_left
 from domain.shared.clock import CHINA
+from domain.shared.labels import Names
 
 
 def china(instant: dt.datetime) -> str:
@@ -124,6 +127,7 @@ class BookIn(BaseModel):
 class QueueOut(BaseModel):
     label: str
     state: str
+    state_label: LabelText
     window: str | None
     ahead: int = Field(description="Numbers waiting before yours.")
     estimated_wait_minutes: int
@@ -134,21 +138,30 @@ class MoneyOut(BaseModel):
         description="awaiting (the fee is due), paid, refunding (money is coming back), refunded, "
         "closed (never paid: the order is closed)"
     )
+    state_label: LabelText
     paid_fen: int
     refund_fen: int = Field(description="What comes back: due, on its way, or given back.")
     order_id: int = Field(description="The payment order (`GET /api/v1/payments/{id}`: its refunds).")
 
     @classmethod
     def of(cls, m: Money) -> MoneyOut:
-        return cls(state=m.state.value, paid_fen=m.paid_fen, refund_fen=m.refund_fen, order_id=m.order_id)
+        return cls(
+            state=m.state.value,
+            state_label=labels.money_state(m.state),
+            paid_fen=m.paid_fen,
+            refund_fen=m.refund_fen,
+            order_id=m.order_id,
+        )
 
 
 class AppointmentOut(BaseModel):
     id: int
     number: str
     state: str
+    state_label: LabelText
     site: str = Field(description="The site's code.")
-    site_name: str
+    site_label: LabelText
+    site_name: str = Field(description="The same as `site_label` (kept for older clients).")
     service_id: int
     service_name: str
     on_behalf_of: int | None
@@ -181,7 +194,9 @@ class AppointmentOut(BaseModel):
             id=a.id,
             number=a.number,
             state=a.state.value,
+            state_label=labels.state(a.state),
             site=a.site.code,
+            site_label=Names.of(a.site),
             site_name=_name(a.site, locale),
             service_id=a.service_id,
             service_name=_name(a.service, locale),
@@ -194,6 +209,7 @@ class AppointmentOut(BaseModel):
             queue=QueueOut(
                 label=position.ticket.label,
                 state=position.ticket.state.value,
+                state_label=labels.ticket_state(position.ticket.state),
                 window=position.ticket.window,
                 ahead=position.ahead,
                 estimated_wait_minutes=position.estimated_wait_minutes,
@@ -236,6 +252,7 @@ class TicketOut(BaseModel):
     label: str
     business_type: str
     state: str
+    state_label: LabelText
     window: str | None
     appointment_id: int | None = Field(description="null: a walk-in.")
     issued_at: str
@@ -248,6 +265,7 @@ class TicketOut(BaseModel):
             label=t.label,
             business_type=t.business_type,
             state=t.state.value,
+            state_label=labels.ticket_state(t.state),
             window=t.window,
             appointment_id=t.appointment_id,
             issued_at=china(t.issued_at),

@@ -102,6 +102,9 @@ class ItemOut(ItemSummaryOut):
     version: int
     current_version: int
     published_at: datetime
+    for_enterprises: bool = Field(
+        description="Only enterprises apply: the app says so instead of offering to apply for a person."
+    )
     document: dict[str, Any] = Field(description="the version's document, each text in the caller's language")
 
 

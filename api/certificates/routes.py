@@ -7,7 +7,15 @@ from sanic_ext import openapi
 
 from api._access import actor_of, requires
 from api._kit import body, documented, respond
-from api.certificates.schemas import CertificateOut, RevokeIn, VerificationOut, VerifyIn, WalletOut
+from api.certificates.schemas import (
+    CertificateOut,
+    RevokeIn,
+    VerificationOut,
+    VerifyIn,
+    WalletOut,
+    certificate_out,
+    certificates_out,
+)
 from domain.certificates import service
 
 
@@ -22,16 +30,15 @@ async def public_keys(request: Request) -> HTTPResponse:
 @requires("resident")
 async def wallet(request: Request) -> HTTPResponse:
     certificates = await service.wallet(actor_of(request))
-    return respond(WalletOut(items=[CertificateOut.of(c, request.ctx.locale) for c in certificates]))
+    return respond(WalletOut(items=await certificates_out(certificates, request.ctx.locale)))
 
 
 @openapi.summary("One of the resident's own e-certificates; anyone else's is 404")
 @documented(CertificateOut)
 @requires("resident")
 async def get_one(request: Request, certificate_id: int) -> HTTPResponse:
-    return respond(
-        CertificateOut.of(await service.get_own(actor_of(request), certificate_id), request.ctx.locale)
-    )
+    cert = await service.get_own(actor_of(request), certificate_id)
+    return respond(await certificate_out(cert, request.ctx.locale))
 
 
 @openapi.summary("Verify an e-certificate by number or signed document (scanners, case officers)")
@@ -54,7 +61,8 @@ async def verify(request: Request) -> HTTPResponse:
     result = await service.verify(actor_of(request), number=data.number, envelope=envelope)
     return respond(
         VerificationOut(
-            validity=result.validity, certificate=CertificateOut.of(result.certificate, request.ctx.locale)
+            validity=result.validity,
+            certificate=await certificate_out(result.certificate, request.ctx.locale),
         )
     )
 
@@ -66,4 +74,4 @@ async def verify(request: Request) -> HTTPResponse:
 async def revoke(request: Request, certificate_id: int) -> HTTPResponse:
     data: RevokeIn = request.ctx.body
     cert = await service.revoke(actor_of(request), certificate_id, reason=data.reason)
-    return respond(CertificateOut.of(cert, request.ctx.locale))
+    return respond(await certificate_out(cert, request.ctx.locale))

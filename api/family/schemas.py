@@ -58,7 +58,7 @@ class ProofOut(BaseModel):
 class MemberOut(BaseModel):
     id: int
     relation: Relation
-    name: str = Field(description="Masked, e.g. 张**.")
+    name: str = Field(description="The name the caller gave their family member, in full (their own family).")
     id_number: str = Field(description="Masked, e.g. 4418**********1234.")
     status: MemberStatus
     is_minor: bool = Field(description="Under 14: the guardian acts without the member's own consent.")
@@ -75,7 +75,7 @@ class MemberOut(BaseModel):
         return cls(
             id=member.id,
             relation=member.relation,
-            name=pii.mask_name(member.name) or "",
+            name=member.name or "",
             id_number=pii.mask_id_number(member.id_number) or "",
             status=member.status,
             is_minor=is_minor(member),

@@ -10,13 +10,20 @@ from api._idempotency import idempotent
 from api._kit import body, documented, respond
 from api.health_cards.schemas import CardOut, CardsOut, IssueIn, PinIn, UseOut, UsesOut
 from domain.appointments import directory
+from domain.family import service as family
 from domain.health_cards import service
 from domain.health_cards.models import HealthCard
+from domain.shared.actor import Actor
 
 
-async def _out(cards: list[HealthCard]) -> list[CardOut]:
+async def _out(actor: Actor, cards: list[HealthCard]) -> list[CardOut]:
     with_pin = await service.pins_set(cards)
-    return [CardOut.of(card, pin_set=card.id in with_pin) for card in cards]
+    # A family member's card shows the name its holder gave them; anyone else's stays masked.
+    names = await family.names_for_owner(actor, (c.family_member_id for c in cards if c.family_member_id))
+    return [
+        CardOut.of(card, pin_set=card.id in with_pin, holder_name=names.get(card.family_member_id or 0))
+        for card in cards
+    ]
 
 
 @openapi.summary("The resident's health cards: their own and their family members'")
@@ -24,7 +31,7 @@ async def _out(cards: list[HealthCard]) -> list[CardOut]:
 @documented(CardsOut)
 @requires("resident")
 async def mine(request: Request) -> HTTPResponse:
-    return respond(CardsOut(items=await _out(await service.mine(actor_of(request)))))
+    return respond(CardsOut(items=await _out(actor_of(request), await service.mine(actor_of(request)))))
 
 
 @openapi.summary("Issue a health card (identity level L3) to the resident or an active family member")
@@ -43,7 +50,7 @@ async def issue(request: Request) -> HTTPResponse:
     card = await service.issue(
         actor_of(request), request.app.ctx.runtime.adapters.healthcard, family_member_id=data.family_member_id
     )
-    return respond(CardOut.of(card, pin_set=False), status=201)
+    return respond((await _out(actor_of(request), [card]))[0], status=201)
 
 
 @openapi.summary("One of the resident's cards; anyone else's is 404")
@@ -51,7 +58,7 @@ async def issue(request: Request) -> HTTPResponse:
 @documented(CardOut)
 @requires("resident")
 async def get_one(request: Request, card_id: int) -> HTTPResponse:
-    return respond((await _out([await service.own(actor_of(request), card_id)]))[0])
+    return respond((await _out(actor_of(request), [await service.own(actor_of(request), card_id)]))[0])
 
 
 @openapi.summary("Freeze the card (a lost phone): its codes are refused until unfrozen")
@@ -59,7 +66,7 @@ async def get_one(request: Request, card_id: int) -> HTTPResponse:
 @documented(CardOut)
 @requires("resident")
 async def freeze(request: Request, card_id: int) -> HTTPResponse:
-    return respond((await _out([await service.freeze(actor_of(request), card_id)]))[0])
+    return respond((await _out(actor_of(request), [await service.freeze(actor_of(request), card_id)]))[0])
 
 
 @openapi.summary("Unfreeze a frozen card")
@@ -67,7 +74,7 @@ async def freeze(request: Request, card_id: int) -> HTTPResponse:
 @documented(CardOut)
 @requires("resident")
 async def unfreeze(request: Request, card_id: int) -> HTTPResponse:
-    return respond((await _out([await service.unfreeze(actor_of(request), card_id)]))[0])
+    return respond((await _out(actor_of(request), [await service.unfreeze(actor_of(request), card_id)]))[0])
 
 
 @openapi.summary("Cancel the card for good (注销); a new one may be issued afterwards")
@@ -75,7 +82,7 @@ async def unfreeze(request: Request, card_id: int) -> HTTPResponse:
 @documented(CardOut)
 @requires("resident")
 async def cancel(request: Request, card_id: int) -> HTTPResponse:
-    return respond((await _out([await service.cancel(actor_of(request), card_id)]))[0])
+    return respond((await _out(actor_of(request), [await service.cancel(actor_of(request), card_id)]))[0])
 
 
 @openapi.summary("Set or change the PIN the static code is scanned with")
@@ -95,5 +102,5 @@ async def set_pin(request: Request, card_id: int) -> HTTPResponse:
 @requires("resident")
 async def uses(request: Request, card_id: int) -> HTTPResponse:
     found = await service.uses(actor_of(request), card_id)
-    names = await directory.site_names({u.site_code for u in found}, request.ctx.locale)
-    return respond(UsesOut(items=[UseOut.of(u, names.get(u.site_code)) for u in found]))
+    names = await directory.site_labels({u.site_code for u in found})
+    return respond(UsesOut(items=[UseOut.of(u, names.get(u.site_code), request.ctx.locale) for u in found]))

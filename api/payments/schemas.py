@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api._labels import LabelText
+from domain.payments import labels
 from domain.payments.models import (
     OrderState,
     PaymentOrder,
@@ -27,6 +29,7 @@ class RefundOut(BaseModel):
         description="processing (asked; the answer is awaited, or was lost and is being asked about), "
         "succeeded, or failed (refused for good: the amount is refundable again)"
     )
+    state_label: LabelText
     cause: str | None = Field(
         description="Why the system refunded: cancellation or late_payment; null when finance asked."
     )
@@ -43,6 +46,7 @@ class RefundOut(BaseModel):
             amount_fen=r.amount_fen,
             reason=r.reason,
             state=r.state.value,
+            state_label=labels.refund_state(r.state),
             cause=r.cause.value if r.cause else None,
             created_at=r.created_at,
             finished_at=r.finished_at,
@@ -58,6 +62,7 @@ class OrderOut(BaseModel):
     amount_fen: int
     attempt: int = Field(description="The purpose's n-th order (a new one after the last closed unpaid).")
     state: str = Field(description="created, pending, paid, partially_refunded, refunded or closed")
+    state_label: LabelText
     closed_reason: str | None = Field(description="Closed unpaid: deadline, or cancelled.")
     paid_fen: int
     refunded_fen: int = Field(description="Refunds asked for and not failed (processing ones included).")
@@ -87,6 +92,7 @@ class OrderOut(BaseModel):
             amount_fen=o.amount_fen,
             attempt=o.attempt,
             state=o.state.value,
+            state_label=labels.order_state(o.state),
             closed_reason=o.closed_reason.value if o.closed_reason else None,
             paid_fen=o.paid_fen,
             refunded_fen=o.refunded_fen,
@@ -156,6 +162,7 @@ class ExceptionOut(BaseModel):
     day: dt.date
     provider: str
     kind: str = Field(description="missing, extra, amount_differs or state_differs")
+    kind_label: LabelText
     reference: str
     ours: dict[str, Any] | None
     theirs: dict[str, Any] | None
@@ -169,6 +176,7 @@ class ExceptionOut(BaseModel):
             day=e.day,
             provider=e.provider.value,
             kind=e.kind.value,
+            kind_label=labels.mismatch_kind(e.kind),
             reference=e.reference,
             ours=e.ours,
             theirs=e.theirs,

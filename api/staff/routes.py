@@ -27,6 +27,7 @@ from api.staff.schemas import (
 from domain.staff import service
 from domain.staff.models import StaffAccount
 from domain.staff.roles import Role
+from domain.staff.scopes import scope_names
 
 ACCOUNTS_PATH = "/api/v1/staff/accounts"
 
@@ -48,8 +49,13 @@ def _policy(request: Request) -> service.LockoutPolicy:
     )
 
 
-def _account(account: StaffAccount) -> AccountOut:
-    return AccountOut.model_validate(account)
+async def _accounts(accounts: list[StaffAccount]) -> list[AccountOut]:
+    names = await scope_names(s for a in accounts for s in a.scopes)
+    return [AccountOut.of(a, names) for a in accounts]
+
+
+async def _account(account: StaffAccount) -> AccountOut:
+    return (await _accounts([account]))[0]
 
 
 # -- sessions ------------------------------------------------------------------------------------
@@ -76,7 +82,7 @@ async def login(request: Request) -> HTTPResponse:
             access_token=pair.access_token,
             refresh_token=pair.refresh_token,
             expires_in=pair.expires_in,
-            account=_account(account),
+            account=await _account(account),
         )
     )
 
@@ -109,7 +115,7 @@ async def logout(request: Request) -> HTTPResponse:
 @requires("staff")
 async def me(request: Request) -> HTTPResponse:
     actor = actor_of(request)
-    return respond(_account(await service.get_account(actor, actor.id or 0)))
+    return respond(await _account(await service.get_account(actor, actor.id or 0)))
 
 
 @openapi.summary("Staff roles, with their names in the caller's language")
@@ -142,7 +148,7 @@ async def create_account(request: Request) -> HTTPResponse:
         scan_kinds=[k.value for k in data.scan_kinds],
         actor=actor_of(request),
     )
-    response = respond(_account(account), status=201)
+    response = respond(await _account(account), status=201)
     response.headers["Location"] = f"{ACCOUNTS_PATH}/{account.id}"
     return response
 
@@ -159,9 +165,7 @@ async def list_accounts(request: Request) -> HTTPResponse:
         actor_of(request), active=query.active, limit=query.limit, offset=query.offset
     )
     return respond(
-        AccountListOut(
-            items=[_account(a) for a in items], total=total, limit=query.limit, offset=query.offset
-        )
+        AccountListOut(items=await _accounts(items), total=total, limit=query.limit, offset=query.offset)
     )
 
 
@@ -169,7 +173,7 @@ async def list_accounts(request: Request) -> HTTPResponse:
 @documented(AccountOut)
 @requires("staff")
 async def get_account(request: Request, account_id: int) -> HTTPResponse:
-    return respond(_account(await service.get_account(actor_of(request), account_id)))
+    return respond(await _account(await service.get_account(actor_of(request), account_id)))
 
 
 @openapi.summary(
@@ -193,7 +197,7 @@ async def update_account(request: Request, account_id: int) -> HTTPResponse:
         password=data.password,
         unlock=data.unlock,
     )
-    return respond(_account(account))
+    return respond(await _account(account))
 
 
 # -- audit ---------------------------------------------------------------------------------------

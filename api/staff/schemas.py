@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api._labels import LabelText
 from domain.credentials.kinds import Kind
+from domain.shared.labels import Label
 from domain.staff.errors import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from domain.staff.roles import Role
 
@@ -79,14 +81,28 @@ class AccountOut(BaseModel):
     username: str
     display_name: str
     roles: list[str]
+    roles_labels: list[LabelText] = Field(default_factory=list, description="Each role's name, in order.")
     scopes: list[str]
+    scopes_labels: list[LabelText] = Field(
+        default_factory=list, description="Each scope's name: its department's or site's, or everywhere."
+    )
     scan_kinds: list[str]
+    scan_kinds_labels: list[LabelText] = Field(default_factory=list)
     active: bool
     failed_attempts: int
     locked_until: datetime | None
     last_login_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def of(cls, account: Any, scope_names: dict[str, Label]) -> AccountOut:
+        """``account`` (a ``StaffAccount``) with the names of its roles, scopes and scan kinds."""
+        out = cls.model_validate(account)
+        out.roles_labels = [Role(r).label for r in out.roles]
+        out.scopes_labels = [scope_names[s] for s in out.scopes]
+        out.scan_kinds_labels = [Kind(k).label for k in out.scan_kinds]
+        return out
 
 
 class AccountListOut(BaseModel):

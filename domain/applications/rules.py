@@ -25,12 +25,20 @@ class RuleInvalid(ValueError):
 @dataclass(frozen=True)
 class RuleResult:
     passed: bool
-    explanation: str
+    explanation: str  # the rule in its own notation, for those who maintain rules
     children: tuple[RuleResult, ...] = field(default_factory=tuple)
+    # What a checklist line is made of (``domain.applications.checklist``): a comparison's field,
+    # operator, the value it wants and the value found; a group's word (``all`` or ``any``).
+    comparison: dict[str, Any] | None = None
+    group: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready, stored with the decision and shown to staff."""
+        """JSON-ready, stored with the decision: staff read it as a checklist."""
         out: dict[str, Any] = {"passed": self.passed, "explanation": self.explanation}
+        if self.comparison is not None:
+            out["comparison"] = self.comparison
+        if self.group is not None:
+            out["group"] = self.group
         if self.children:
             out["children"] = [child.as_dict() for child in self.children]
         return out
@@ -56,10 +64,15 @@ def evaluate(rule: Condition | dict[str, Any], data: dict[str, Any]) -> RuleResu
         need_all = isinstance(condition, AllOf)
         passed = count == len(children) if need_all else count > 0
         word = "all" if need_all else "any"
-        return RuleResult(passed, f"{word}: {count} of {len(children)} passed", children)
+        return RuleResult(passed, f"{word}: {count} of {len(children)} passed", children, group=word)
     actual = lookup(data, condition.field)
     passed = compare(condition, actual)
-    if actual is not None and not isinstance(actual, str | int | float | bool | list):
-        actual = "missing"  # lookup's sentinel: the platform holds no such value
+    found = actual if isinstance(actual, str | int | float | bool | list) else None
+    # lookup's sentinel: the platform holds no such value
+    shown = "missing" if actual is not None and found is None else actual
     test = "present" if condition.op == "present" else f"{condition.op} {condition.value!r}"
-    return RuleResult(passed, f"{condition.field} = {actual!r}; {test}: {'passed' if passed else 'failed'}")
+    return RuleResult(
+        passed,
+        f"{condition.field} = {shown!r}; {test}: {'passed' if passed else 'failed'}",
+        comparison={"field": condition.field, "op": condition.op, "value": condition.value, "actual": found},
+    )

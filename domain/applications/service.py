@@ -18,6 +18,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
 from domain.applications import catalog, fees, outcomes
+from domain.applications.checklist import Line, lines_of
 from domain.applications.errors import ApplicationNotEditable, ApplicationNotFound, MaterialNotFound
 from domain.applications.models import Material, ServiceRequest, Transition
 from domain.catalog.schema import PERSONAL_FIELD_TYPES, ItemDocument
@@ -102,12 +103,15 @@ class CaseView:
     fee_fen: int
     payment: PaymentOrder | None  # the fee's order (the latest, once paid again), once asked for
     fee: fees.FeeStatus  # what happens to the fee: due, closed (pay again), paid, coming back
+    checklist: list[Line] | None  # the 秒批 record in words; None without 秒批 rules
+    names: catalog.CaseNames  # the item's and the department's names
 
 
 async def view(actor: Actor, request_id: int) -> CaseView:
     """A case with its timeline and materials, for its applicant or a case officer in scope."""
     req = await load(actor, request_id)
-    fee_fen = (await catalog.item_version(req.item_version_id)).fee_fen
+    document = await catalog.item_version(req.item_version_id)
+    fee_fen = document.fee_fen
     payment = await fees.order_of(req)
     return CaseView(
         request=req,
@@ -117,6 +121,8 @@ async def view(actor: Actor, request_id: int) -> CaseView:
         fee_fen=fee_fen,
         payment=payment,
         fee=await fees.status_of(req, fee_fen, payment),
+        checklist=lines_of(req.rule_results, document),
+        names=await catalog.names_of([req]),
     )
 
 

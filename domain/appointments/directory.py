@@ -14,6 +14,7 @@ from domain.capacity.service import Availability
 from domain.capacity.views import AvailabilityViews
 from domain.shared.clock import CHINA
 from domain.shared.kv import Keys
+from domain.shared.labels import Names
 
 
 async def sites(kind: str | None = None) -> list[Site]:
@@ -25,9 +26,9 @@ async def sites(kind: str | None = None) -> list[Site]:
     return await query.order_by("code")
 
 
-async def site_names(codes: set[str], locale: str) -> dict[str, str]:
-    """Site code → name in ``locale``, for the codes that are sites (logs that name where)."""
-    return {s.code: s.name_in(locale) for s in await Site.filter(code__in=sorted(codes))} if codes else {}
+async def site_labels(codes: set[str]) -> dict[str, Names]:
+    """Site code → its names, for the codes that are sites (a staff scope, a place a card was used)."""
+    return {s.code: Names.of(s) for s in await Site.filter(code__in=sorted(codes))} if codes else {}
 
 
 async def site_with_services(code: str) -> tuple[Site, list[Service]]:

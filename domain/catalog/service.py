@@ -173,6 +173,8 @@ async def public_item(code: str, *, version: int | None, locale: str, cache: Cat
             "version": found.number,
             "current_version": item.current_version,
             "published_at": found.published_at.isoformat(),
+            # Only enterprises apply (企业办事): the app says so instead of asking "for whom".
+            "for_enterprises": set(found.document.get("applicant_kinds") or []) == {"enterprise"},
             "document": localise(found.document, locale),
         }
 

@@ -13,7 +13,7 @@ Rules:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -334,3 +334,12 @@ async def acting_for(actor: Actor, member_id: int) -> Actor:
     if member.guardianship in guardianship.UNPROVEN:
         raise FamilyGuardianshipUnproven(details={"guardianship": str(member.guardianship)})
     return dataclasses.replace(actor, on_behalf_of=member.id)
+
+
+async def names_for_owner(actor: Actor, member_ids: Iterable[int]) -> dict[int, str]:
+    """The names ``actor`` gave the members of their own family: shown to them in full (a guardian
+    reads their child's name on the child's card), masked to anyone else."""
+    wanted = sorted({i for i in member_ids if i})
+    if not wanted or actor.kind != "resident" or actor.id is None:
+        return {}
+    return {m.id: m.name for m in await FamilyMember.filter(id__in=wanted, owner_id=actor.id)}

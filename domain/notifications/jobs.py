@@ -13,26 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.wechat.port import WeChat
+from domain.applications.catalog import item_names, names_of
+from domain.applications.models import ServiceRequest
 from domain.certificates.models import ECertificate
 from domain.evaluations import service as evaluations
 from domain.notifications.service import Notice, deliver
 from domain.outbox.jobs import Job, handler
-from domain.shared.i18n import LazyText, _
-
-# Case states of the palm-office lifecycle as residents read them; an unknown code shows as is.
-STATE_LABELS: dict[str, LazyText] = {
-    "submitted": _("submitted"),
-    "accepted": _("accepted"),
-    "not_accepted": _("not accepted"),
-    "supplement_requested": _("waiting for your supplement"),
-    "resubmitted": _("resubmitted"),
-    "under_review": _("under review"),
-    "approved": _("approved"),
-    "denied": _("denied"),
-    "delivered": _("delivered"),
-    "closed": _("closed"),
-    "withdrawn": _("withdrawn"),
-}
+from domain.shared.i18n import _
+from domain.shared.labels import Names
+from domain.workflows import labels
 
 
 def _wechat(job: Job) -> WeChat:
@@ -44,8 +33,10 @@ async def _send(job: Job, notice: Notice) -> None:
     await deliver(notice, source_key=f"{job.topic}:{job.id}", wechat=_wechat(job))
 
 
-def _reference(payload: dict[str, Any]) -> str:
-    return str(payload.get("reference") or payload["request_id"])
+async def _service_name(payload: dict[str, Any]) -> Names | None:
+    """The name of the service a case is for: messages name it, never a 16-digit case number."""
+    case = await ServiceRequest.get_or_none(id=int(payload["request_id"]))
+    return None if case is None else (await names_of([case])).items.get(case.item_code)
 
 
 def _application_link(payload: dict[str, Any]) -> str:
@@ -55,18 +46,17 @@ def _application_link(payload: dict[str, Any]) -> str:
 @handler("applications.status_changed")
 async def application_status_changed(job: Job) -> None:
     """Tell the applicant their application moved to a new state."""
-    state = str(job.payload["state"])
+    state = labels.state(str(job.payload["state"]))
+    service = await _service_name(job.payload)
     await _send(
         job,
         Notice(
             user_id=int(job.payload["user_id"]),
             kind="application_status",
             title=_("Application update"),
-            body=_(
-                "Your application {reference} is now: {state}.",
-                reference=_reference(job.payload),
-                state=STATE_LABELS.get(state, state),
-            ),
+            body=_("Your application for {service} is now: {state}.", service=service, state=state)
+            if service
+            else _("Your application is now: {state}.", state=state),
             link=_application_link(job.payload),
         ),
     )
@@ -75,6 +65,7 @@ async def application_status_changed(job: Job) -> None:
 @handler("applications.deadline_warning")
 async def application_deadline_warning(job: Job) -> None:
     """Remind the applicant of something they must do by a date."""
+    service = await _service_name(job.payload)
     await _send(
         job,
         Notice(
@@ -82,9 +73,13 @@ async def application_deadline_warning(job: Job) -> None:
             kind="deadline_warning",
             title=_("Action needed"),
             body=_(
-                "Your application {reference} needs your action by {due_date}.",
-                reference=_reference(job.payload),
+                "Your application for {service} needs your action by {due_date}.",
+                service=service,
                 due_date=str(job.payload["due_date"]),
+            )
+            if service
+            else _(
+                "Your application needs your action by {due_date}.", due_date=str(job.payload["due_date"])
             ),
             link=_application_link(job.payload),
         ),
@@ -103,7 +98,10 @@ async def evaluation_invite(job: Job) -> None:
             user_id=rateable.user_id,
             kind="evaluation_invite",
             title=_("How did we do?"),
-            body=_("Please rate the service you received ({item})", item=rateable.item_code),
+            body=_(
+                "Please rate the service you received ({item})",
+                item=(await item_names([rateable.item_code])).get(rateable.item_code) or _("a service"),
+            ),
             link=f"/pages/evaluations/new?target_type={rateable.target_type.value}"
             f"&target_id={rateable.target_id}",
         ),

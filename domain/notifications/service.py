@@ -21,6 +21,7 @@ from domain.notifications.models import InboxMessage, PushState
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.shared.i18n import LazyText
+from domain.shared.labels import Names
 
 # WeChat's limit for a `thing` value in a subscribe message.
 THING_MAX_CHARS = 20
@@ -44,14 +45,31 @@ class Notice:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _stored(value: Any) -> Any:
+    if isinstance(value, LazyText):
+        return {"msgid": value.msgid}
+    if isinstance(value, Names):
+        return {"names": value.as_dict()}
+    return value
+
+
 def _stored_params(text: LazyText) -> dict[str, Any]:
-    return {k: ({"msgid": v.msgid} if isinstance(v, LazyText) else v) for k, v in text.params.items()}
+    """Parameters as the inbox keeps them: a label as its msgid, a name in every language (a service's
+    name), so that the message is rendered in the reader's language whenever it is read."""
+    return {k: _stored(v) for k, v in text.params.items()}
+
+
+def _loaded(value: Any) -> Any:
+    if isinstance(value, dict) and "msgid" in value:
+        return LazyText(value["msgid"])
+    if isinstance(value, dict) and isinstance(value.get("names"), dict):
+        return Names.from_dict(value["names"])
+    return value
 
 
 def render(msgid: str, params: Mapping[str, Any], locale: str) -> str:
     """A stored msgid with its stored parameters, in ``locale``."""
-    lazy = {k: LazyText(v["msgid"]) if isinstance(v, dict) and "msgid" in v else v for k, v in params.items()}
-    return LazyText(msgid, lazy).render(locale)
+    return LazyText(msgid, {k: _loaded(v) for k, v in params.items()}).render(locale)
 
 
 def title_of(message: InboxMessage, locale: str) -> str:

@@ -29,7 +29,11 @@ class LazyText:
 
     def render(self, locale: str = DEFAULT_LOCALE) -> str:
         translated = translate(self.msgid, locale)
-        params = {k: (v.render(locale) if isinstance(v, LazyText) else v) for k, v in self.params.items()}
+        # A parameter may itself be rendered: another LazyText, or a row's names (domain.shared.labels).
+        params = {
+            k: (v.render(locale) if callable(getattr(v, "render", None)) else v)
+            for k, v in self.params.items()
+        }
         return translated.format(**params) if params else translated
 
     def __str__(self) -> str:  # logs are in English, whatever the caller speaks

@@ -377,6 +377,7 @@ async def test_check_in_gives_a_number_and_the_window_calls_it(client: httpx.Asy
     assert bob_waits == {
         "label": "A002",
         "state": "waiting",
+        "state_label": "等候中",
         "window": None,
         "ahead": 1,
         "estimated_wait_minutes": 8,

@@ -132,6 +132,8 @@ def test_rules_explain_each_comparison() -> None:
     assert failed.as_dict()["children"][0] == {
         "passed": False,
         "explanation": "subject.age = 'five'; lt 7: failed",
+        # What the checklist is made of (domain.applications.checklist).
+        "comparison": {"field": "subject.age", "op": "lt", "value": 7, "actual": "five"},
     }
     assert "missing" in failed.children[1].children[1].explanation
     with pytest.raises(rules.RuleInvalid):
