@@ -499,27 +499,6 @@ async def purpose_cancelled(
     await enqueue(SETTLE_TOPIC, payload, using_db=conn, key=f"{SETTLE_TOPIC}:{purpose}")
 
 
-async def expire(providers: Providers, purpose: str) -> PaymentOrder | None:
-    """The owner gave up waiting (its hold lapsed): close the purpose's unpaid order now."""
-    order = await by_purpose(purpose)
-    if order is None or order.state not in OPEN_STATES:
-        return order
-    return await close_unpaid(providers, order, ClosedReason.DEADLINE)
-
-
-async def flag_late(order: PaymentOrder, reason: str) -> None:
-    """The owner cannot take a payment it was told of (the place it paid for lapsed first): late
-    money (``payments.paid_late``), given back in full, once."""
-    async with in_transaction() as conn:
-        current = await locked(conn, number=order.number)
-        if current.late_payment:
-            return
-        current.late_payment, current.updated_at = True, clock.now()
-        await current.save(using_db=conn, update_fields=["late_payment", "updated_at"])
-        await record(conn, current, "payments.paid_late", current.state, Actor.system(), reason=reason[:120])
-        await _tell(conn, PAID_LATE_TOPIC, current)
-
-
 # The refunds API, where callers have always found it.
 refund = refunds.refund
 record_refund_result = refunds.record_refund_result
