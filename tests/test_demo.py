@@ -61,3 +61,28 @@ async def test_demo_sites_take_appointments_from_today(settings: Settings, clien
     assert {s["code"] for s in sites} == {"QY-HALL", "QY-PEOPLE"}
     hospital = (await client.get("/api/v1/appointments/sites/QY-PEOPLE")).json()
     assert {s["fee_fen"] for s in hospital["services"]} == {0, 2000}  # a paid and a free clinic
+
+
+def test_demo_instant_rules_read_only_facts_the_case_has() -> None:
+    """秒批 rules read ``form.<key>`` of the item's own form or the applicant's and subject's facts
+    (docs/palm-office.md); a bare ``purpose`` is never there, so the item was never approved at once."""
+    import json
+
+    from domain.catalog.schema import ItemDocument
+    from server.demo.catalog import DATA
+
+    facts = {"applicant.identity_level", "applicant.age", "subject.age", "subject.relation"}
+
+    def fields(rule: dict[str, object]) -> list[str]:
+        parts = rule.get("all") or rule.get("any")
+        if isinstance(parts, list):
+            return [f for part in parts for f in fields(part)]
+        return [str(rule["field"])]
+
+    for entry in json.loads(DATA.read_text(encoding="utf-8"))["items"]:
+        document = ItemDocument.model_validate(entry["document"])
+        rule = entry["document"].get("instant_rules")
+        if rule is None:
+            continue
+        known = facts | {f"form.{f.key}" for f in document.form.fields}
+        assert set(fields(rule)) <= known, (entry["basic_code"], fields(rule))

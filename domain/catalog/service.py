@@ -3,13 +3,13 @@
 An item's versions are immutable documents; editing adds a version, publishing makes the latest
 version the one residents see, and an application keeps the version id it was filed under.
 Residents' lists and searches read columns copied from the published version (``_project``),
-so they never open documents; searching is a substring match over a normalised text column.
+so they never open documents; searching is a substring match over a normalised text column, with
+synonyms (``domain.catalog.search``).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +35,7 @@ from domain.catalog.errors import (
 )
 from domain.catalog.models import CatalogItem, CatalogItemTag, CatalogItemVersion, ItemStatus
 from domain.catalog.schema import ItemDocument
+from domain.catalog.search import matching, normalise
 from domain.catalog.themes import LIFE_EVENTS, THEMES, Tag
 from domain.org.models import Department, Region, RegionLevel
 from domain.shared import clock
@@ -53,11 +54,6 @@ HIGH_FREQUENCY_LIMIT = 50
 def item_code(basic_code: str, region: str) -> str:
     """The implementation code: the basic code plus the region that implements it."""
     return f"{basic_code}-{region}"
-
-
-def normalise(text: str) -> str:
-    """Search form of a text: NFKC (full-width → half-width), case-folded, without whitespace."""
-    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 # -- reading items and versions (also for the applications module) -----------------------------
@@ -127,7 +123,7 @@ async def public_items(filters: ItemFilter, *, locale: str, cache: CatalogCache)
     async def build() -> dict[str, Any]:
         query = CatalogItem.filter(status=ItemStatus.PUBLISHED)
         if params["q"]:
-            query = query.filter(search_text__contains=params["q"])
+            query = query.filter(matching(params["q"]))
         if filters.department:
             query = query.filter(department_code=filters.department)
         if filters.region:
@@ -412,7 +408,7 @@ async def staff_items(
     if department:
         query = query.filter(department_code=department)
     if q and normalise(q):
-        query = query.filter(search_text__contains=normalise(q))
+        query = query.filter(matching(normalise(q)))
     total = await query.count()
     return await query.order_by("code").offset(offset).limit(limit), total
 

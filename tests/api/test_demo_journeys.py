@@ -132,8 +132,8 @@ def answer(f: FormField, subject_id_number: str) -> Any:
     if f.type == "phone":
         return "13800138000"
     text = SAMPLE_TEXT.get(f.key, "演示填写")
-    low = int(f.min) if isinstance(f.min, int | float) else 0
-    return (text * (low // len(text) + 1))[: max(low, len(text))]
+    shortest = int(f.min) if isinstance(f.min, int | float) else 0
+    return (text * (shortest // len(text) + 1))[: max(shortest, len(text))]
 
 
 def form_for(document: ItemDocument, subject_id_number: str) -> dict[str, Any]:
