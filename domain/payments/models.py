@@ -49,7 +49,8 @@ class PaymentOrder(Model):
     id = fields.BigIntField(primary_key=True)
     number = fields.CharField(max_length=32, unique=True)  # out_trade_no
     purpose = fields.CharField(max_length=96)  # "appointment:42": what it pays for
-    attempt = fields.IntField(default=1, db_default=1)  # the purpose's n-th order (after the last closed unpaid)
+    # The purpose's n-th order: a new one only after the last closed unpaid (an owner that reopens).
+    attempt = fields.IntField(default=1, db_default=1)
     payer: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "palmcity.User", related_name="payment_orders", on_delete=fields.RESTRICT
     )
