@@ -41,6 +41,4 @@ money_state = LabelTable.of_enum(
     },
 )
 
-site_kind = LabelTable.of_enum(
-    SiteKind, {SiteKind.HALL: _("Service hall"), SiteKind.HOSPITAL: _("Hospital")}
-)
+site_kind = LabelTable.of_enum(SiteKind, {SiteKind.HALL: _("Service hall"), SiteKind.HOSPITAL: _("Hospital")})
