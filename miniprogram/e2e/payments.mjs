@@ -7,7 +7,7 @@
 //   submit → the case's fee card: pay by notice number (sandbox: the platform layer POSTs `pay_url`) →
 //   paid, with the notice number and the e-receipt (电子票据), opened → 我的缴费 (from the profile) lists
 //   it; its detail shows the receipt → a paid registration at QY-PEOPLE with dr-li (¥20);
-// finance finance.qy (second browser): staff login → 收款与退款 → the registration → a refund above what
+// finance finance.qy (second browser): staff login lands on 收款与退款 → the registration → a refund above what
 //   was paid is refused (what is left shown) → a partial refund of ¥5 → reconciliation of today (the
 //   exceptions, each resolved with a note, if there are any);
 // resident: 我的缴费 shows the registration's refund; the detail again in care mode.
@@ -145,9 +145,7 @@ await runFlow('payments', async (h) => {
       await s.fill('staff-username', FINANCE)
       await s.fill('staff-password', STAFF_PASSWORD)
       await s.tap('staff-login-submit')
-      await s.see('page-staff')
-      await s.tap('finance-entry')
-      await s.see('page-finance')
+      await s.see('page-finance') // finance lands on its payments desk, not the case queues
       const row = s.page.locator('[data-testid="finance-payment"][data-purpose^="appointment:"][data-state="paid"]').first()
       await row.waitFor({ state: 'visible' })
       registration = await row.getAttribute('data-number')

@@ -5,6 +5,12 @@ export function isFinance(account: StaffAccount | null): boolean {
   return !!account && account.roles.includes('finance')
 }
 
+/** Only finance work: the back office opens the payments desk (finance.qx, who also pays out
+ *  medical aid, reaches the case queues from there). */
+export function onlyFinance(account: StaffAccount | null): boolean {
+  return !!account && account.roles.length > 0 && account.roles.every((r) => r === 'finance')
+}
+
 /** An amount typed in yuan ("12", "12.5", "12.50") as whole fen; null when it is not one. */
 export function parseYuan(text: string): number | null {
   const s = text.trim()

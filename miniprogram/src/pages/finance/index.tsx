@@ -62,6 +62,13 @@ export default function FinanceDesk() {
         </View>
         <Text className='list__arrow'>›</Text>
       </View>
+      <View className='card card--link' data-testid='finance-case-queues' onClick={() => Taro.navigateTo({ url: '/pages/staff/index?queues=1' })}>
+        <View className='setting__text'>
+          <Text className='setting__label'>{t('fin.queues')}</Text>
+          <Text className='caption muted'>{t('fin.queuesHint')}</Text>
+        </View>
+        <Text className='list__arrow'>›</Text>
+      </View>
       <View className='card'>
         <Segmented
           testIdPrefix='payments-filter'

@@ -1,4 +1,4 @@
-import Taro from '@tarojs/taro'
+import Taro, { useRouter } from '@tarojs/taro'
 import { Text, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
@@ -8,7 +8,7 @@ import CaseRow from '../../components/CaseRow'
 import LoadState, { useLoad } from '../../components/LoadState'
 import { requireStaff } from '../../components/staffAuth'
 import { isFrontline, onlyFrontline } from '../../components/frontline'
-import { isFinance } from '../../components/finance'
+import { isFinance, onlyFinance } from '../../components/finance'
 import { isCaseOfficer } from '../../components/staffAuth'
 import { itemName, listQueue, QUEUES, staffStore, useStaff, type Queue } from '../../api'
 import { useT } from '../../i18n'
@@ -18,6 +18,7 @@ import { load, save } from '../../store/storage'
 export default function StaffQueue() {
   const t = useT()
   const staff = useStaff()
+  const router = useRouter()
   const [queue, setQueue] = useState<Queue>(load<Queue>('staffQueue', 'intake'))
   const [names, setNames] = useState<Record<string, string>>({})
   const cases = useLoad(
@@ -26,6 +27,11 @@ export default function StaffQueue() {
       // frontline staff have no case queues: their work is the desk at their site
       if (onlyFrontline(staffStore.get())) {
         Taro.redirectTo({ url: '/pages/frontline/index' })
+        return new Promise<never>(() => undefined)
+      }
+      // finance lands on its payments desk, and opens the queues from there (?queues=1) to pay out aid
+      if (onlyFinance(staffStore.get()) && !router.params.queues) {
+        Taro.redirectTo({ url: '/pages/finance/index' })
         return new Promise<never>(() => undefined)
       }
       const list = await listQueue(queue, { silent: true })
