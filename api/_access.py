@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from sanic import HTTPResponse, Request
 
+from api._kit import keep_openapi, secured
 from domain.accounts.tokens import Audience
 from domain.identity.service import require_level
 from domain.shared.actor import Actor
@@ -56,7 +57,7 @@ def requires(audience: Audience) -> Callable[[Handler], Handler]:
             return await handler(request, *args, **kwargs)
 
         keep_openapi(handler, guarded)
-        return guarded  # type: ignore[return-value]
+        return secured(guarded)  # type: ignore[return-value]
 
     return decorate
 
@@ -77,7 +78,7 @@ def requires_level(level: int) -> Callable[[Handler], Handler]:
             return await handler(request, *args, **kwargs)
 
         keep_openapi(handler, guarded)
-        return guarded  # type: ignore[return-value]
+        return secured(guarded)  # type: ignore[return-value]
 
     return decorate
 
@@ -106,7 +107,7 @@ def requires_staff(role: Role, *, scope_from: ScopeSource | None = None) -> Call
             return await handler(request, *args, **kwargs)
 
         keep_openapi(handler, guarded)
-        return guarded  # type: ignore[return-value]
+        return secured(guarded)  # type: ignore[return-value]
 
     return decorate
 
@@ -116,15 +117,3 @@ def _scope_of(request: Request, source: ScopeSource) -> str | Iterable[str] | No
         return source(request)
     value = request.match_info.get(source)
     return str(value) if value is not None else request.args.get(source)
-
-
-def keep_openapi(inner: Callable[..., Any], outer: Callable[..., Any]) -> None:
-    """Move sanic-ext's OpenAPI notes from a wrapped handler to its wrapper (as its own decorators do),
-    so that guards may sit anywhere in a route's decorator stack without losing the documentation."""
-    try:
-        from sanic_ext.extensions.openapi.builders import OperationStore
-    except ImportError:  # pragma: no cover - sanic-ext is a dependency; this only guards its internals
-        return
-    store = OperationStore()  # type: ignore[no-untyped-call]
-    if inner in store:
-        store[outer] = store.pop(inner)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, Field
 from sanic import HTTPResponse, Request, json
 
 from domain.shared.errors import DomainError, ErrorKind
@@ -23,6 +24,35 @@ STATUS_BY_KIND = {
     ErrorKind.RATE_LIMITED: 429,
     ErrorKind.UNAVAILABLE: 503,
 }
+
+
+# The error statuses every operation documents (server/openapi.py), each with the shape below: the
+# statuses of STATUS_BY_KIND and Sanic's own refusals (server/errors.py). 401 is there for public
+# operations too: a bearer token that is sent is checked, and an invalid one is refused.
+ERROR_RESPONSES = {
+    400: "Malformed request (`malformed_json`, `bad_request`, ...).",
+    401: "No valid bearer token (`unauthenticated`, `token_invalid`, ...).",
+    403: "Not allowed to the caller (role, scope, identity level, owner).",
+    404: "No such object, or no such address (`route_not_found`).",
+    409: "Conflicts with the current state (`details` says which).",
+    413: "The request body is too large (`body_too_large`).",
+    422: "Invalid input: `details.fields` lists each bad field with its own code.",
+    429: "Too many requests (`rate_limited`); see `Retry-After`.",
+    503: "A platform or store PalmCity depends on is unavailable; try again.",
+}
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable, machine-readable: switch on it.")
+    message: str = Field(description="In the caller's language, for people.")
+    details: dict[str, Any] = Field(description="What the code needs to be acted on, e.g. `fields`.")
+
+
+class ErrorOut(BaseModel):
+    """Every error PalmCity answers."""
+
+    error: ErrorDetail
+    request_id: str | None = Field(description="Quote it when reporting a problem.")
 
 
 def locale_of(request: Request | None) -> str:

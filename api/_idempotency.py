@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 from redis.exceptions import RedisError
 from sanic import HTTPResponse, Request
 
-from api._access import client_ip, keep_openapi
+from api._access import client_ip
 from api._errors import render_domain_error
+from api._kit import keep_openapi
 from domain.shared.errors import DomainError, PlatformUnavailable
 from domain.shared.idempotency import (
     Claim,

@@ -12,9 +12,11 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import JsonSchemaMode
 from sanic import HTTPResponse, Request, json
 from sanic.exceptions import BadRequest, SanicException
 from sanic_ext import openapi
+from sanic_ext.extensions.openapi.builders import OperationStore
 
 from api._errors import locale_of
 from api._labels import dump
@@ -131,7 +133,8 @@ def body(model: type[BaseModel]) -> Callable[[Handler], Handler]:
             request.ctx.body = parse_json(request, model)
             return await handler(request, *args, **kwargs)
 
-        documented = openapi.body({"application/json": model.model_json_schema()}, required=True)(parsed)
+        keep_openapi(handler, parsed)
+        documented = openapi.body({"application/json": model_ref(model, "validation")}, required=True)(parsed)
         return cast(Handler, documented)
 
     return decorate
@@ -155,8 +158,50 @@ def documented(model: type[BaseModel], status: int = 200) -> Callable[[Handler],
 
     def decorate(handler: Handler) -> Handler:
         documented_handler: Handler = openapi.response(
-            status, {"application/json": model.model_json_schema()}
+            status, {"application/json": model_ref(model, "serialization")}, "OK"
         )(handler)
         return documented_handler
 
     return decorate
+
+
+def documented_media(*media_types: str, description: str, status: int = 200) -> Callable[[Handler], Handler]:
+    """Declare a response that is not JSON (a file, an image, a page) in OpenAPI."""
+    content = {media_type: {"type": "string", "contentMediaType": media_type} for media_type in media_types}
+    return cast(Callable[[Handler], Handler], openapi.response(status, content, description))
+
+
+# --- the OpenAPI document's building blocks (assembled by server/openapi.py) ----------------------
+
+BEARER = "bearer"  # the security scheme of access tokens, declared by the guards of api._access
+_MODEL_REF = "pydantic:"
+_MODELS: dict[str, tuple[type[BaseModel], JsonSchemaMode]] = {}
+
+
+def model_ref(model: type[BaseModel], mode: JsonSchemaMode) -> dict[str, str]:
+    """A stand-in ``$ref`` to ``model`` that server.openapi replaces with one into components/schemas,
+    so that each model is written once (requests in their validation form, responses serialised)."""
+    key = f"{mode}:{model.__module__}.{model.__qualname__}"
+    _MODELS[key] = (model, mode)
+    return {"$ref": _MODEL_REF + key}
+
+
+def referenced_model(ref: Any) -> tuple[type[BaseModel], JsonSchemaMode] | None:
+    """The model and mode behind a stand-in of ``model_ref``; None for any other ``$ref``."""
+    if isinstance(ref, str) and ref.startswith(_MODEL_REF):
+        return _MODELS[ref.removeprefix(_MODEL_REF)]
+    return None
+
+
+def secured(handler: Handler) -> Handler:
+    """Declare in OpenAPI that ``handler`` needs a bearer token (Swagger UI's "Authorize" sends it)."""
+    note: Handler = openapi.secured(BEARER)(handler)
+    return note
+
+
+def keep_openapi(inner: Callable[..., Any], outer: Callable[..., Any]) -> None:
+    """Move sanic-ext's OpenAPI notes from a wrapped handler to its wrapper (as its own decorators do),
+    so that guards may sit anywhere in a route's decorator stack without losing the documentation."""
+    store = OperationStore()  # type: ignore[no-untyped-call]
+    if inner in store:
+        store[outer] = store.pop(inner)

@@ -10,19 +10,35 @@ from sanic import HTTPResponse, Request, Sanic, json
 from sanic_ext import openapi
 from tortoise import connections
 
+from api._kit import documented
+from api.credentials.schemas import JwksOut
+
 log = logging.getLogger("palmcity.health")
+
+_STATUS = {"type": "object", "properties": {"status": {"type": "string"}}, "required": ["status"]}
+_READINESS = {
+    "type": "object",
+    "properties": {
+        "status": {"enum": ["ready", "unavailable"]},
+        "checks": {"type": "object", "additionalProperties": {"enum": ["ok", "unavailable"]}},
+    },
+    "required": ["status", "checks"],
+}
 
 
 def install_system_routes(app: Sanic[Any, Any]) -> None:
     @app.get("/healthz", name="healthz")
     @openapi.summary("Liveness: the process answers")
     @openapi.tag("system")
+    @openapi.response(200, {"application/json": _STATUS}, "Alive")
     async def healthz(request: Request) -> HTTPResponse:
         return json({"status": "ok"})
 
     @app.get("/readyz", name="readyz")
     @openapi.summary("Readiness: the database and Redis answer")
     @openapi.tag("system")
+    @openapi.response(200, {"application/json": _READINESS}, "Ready")
+    @openapi.response(503, {"application/json": _READINESS}, "Not ready: `checks` says what is unavailable")
     async def readyz(request: Request) -> HTTPResponse:
         runtime = request.app.ctx.runtime
         checks = {"database": "ok", "redis": "ok"}
@@ -50,5 +66,6 @@ def install_system_routes(app: Sanic[Any, Any]) -> None:
     @app.get("/.well-known/jwks.json", name="jwks")
     @openapi.summary("Public keys that verify PalmCity access tokens (JWKS)")
     @openapi.tag("system")
+    @documented(JwksOut)
     async def jwks(request: Request) -> HTTPResponse:
         return json(request.app.ctx.runtime.tokens.jwks(), headers={"Cache-Control": "public, max-age=300"})

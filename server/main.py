@@ -15,15 +15,15 @@ from typing import Any
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, redirect
 from sanic_ext import Extend
+from sanic_ext import openapi as openapi_notes
 from sanic_ext.extensions.http.extension import HTTPExtension
-from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 from tortoise import Tortoise
 
 from api import build_api
 from api.system import install_system_routes
 from domain.accounts.tokens import TokenService
 from domain.shared.kv import Keys
-from server import auth, db, guards, wiring, worker
+from server import auth, db, guards, openapi, wiring, worker
 from server import logging as palm_logging
 from server.bootstrap import Adapters, build_adapters
 from server.context import Runtime
@@ -50,8 +50,9 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
             "REQUEST_MAX_SIZE": settings.max_body_bytes,
             "FALLBACK_ERROR_FORMAT": "json",
             "PROXIES_COUNT": settings.trusted_proxy_hops,
-            "OAS_URL_PREFIX": "/docs",
-            "OAS_UI_DEFAULT": "swagger",
+            # The OpenAPI document and /docs are server/openapi.py's, not sanic-ext's (whose UI
+            # loads from a CDN and whose document is not valid for the version it declares).
+            "OAS": False,
             "CORS": False,
             # sanic-ext would add a HEAD and an OPTIONS route beside every route, which costs
             # seconds at every start-up; the app and the mini-program are same-origin clients.
@@ -66,15 +67,8 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
     app.router.register_pattern("id", _database_id, r"^[1-9]\d{0,17}$")
     # Only the extensions PalmCity uses. sanic-ext's dependency injection (unused here) would run
     # a signal handler on every request; its health and logging extensions are switched off anyway.
-    Extend(app, built_in_extensions=False, extensions=[OpenAPIExtension, HTTPExtension])
-    app.ext.openapi.describe(
-        "PalmCity API",
-        version="1.0.0",
-        description="PalmCity (掌上城市): the citizen super-app backend. Errors are always "
-        '`{"error": {"code", "message", "details"}, "request_id"}`; switch on `code`. '
-        "Authenticate with `Authorization: Bearer <access_token>`.",
-    )
-    app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer", bearer_format="JWT")
+    # Routes still note their documentation with `sanic_ext.openapi`; server/openapi.py reads it.
+    Extend(app, built_in_extensions=False, extensions=[HTTPExtension])
     wiring.install(settings)  # the domain's keys, templates and registries, once per app
     metrics = Metrics()
     metrics.install(app)
@@ -118,6 +112,7 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
     auth.install(app)
     guards.install(app)
     install_system_routes(app)
+    openapi.install(app)
     app.blueprint(build_api(with_sandbox=settings.sandbox))
     _serve_h5(app, settings)
     return app
@@ -135,5 +130,6 @@ def _serve_h5(app: Sanic[Any, Any], settings: Settings) -> None:
         app.static("/h5", settings.h5_dist, index="index.html", name="h5")
 
     @app.get("/", name="root")
+    @openapi_notes.exclude()
     async def root(request: Request) -> HTTPResponse:
         return redirect("/h5/" if settings.h5_dist.is_dir() else "/docs")

@@ -9,7 +9,7 @@ from sanic_ext import openapi
 
 from api._access import actor_of, requires
 from api._idempotency import idempotent
-from api._kit import body, documented, parse_json, respond
+from api._kit import body, documented, documented_media, parse_json, respond
 from api.applications.schemas import (
     ApplicationOut,
     ApplicationsOut,
@@ -151,6 +151,7 @@ async def add_material(request: Request, request_id: int) -> HTTPResponse:
 
 @openapi.summary("Download a material of my application")
 @openapi.tag("applications")
+@documented_media(*materials.CONTENT_TYPES.values(), description="The file, as uploaded")
 @requires("resident")
 async def get_material(request: Request, request_id: int, material_id: int) -> HTTPResponse:
     storage = request.app.ctx.runtime.adapters.storage

@@ -10,7 +10,7 @@ from sanic_ext import openapi
 
 from api._access import actor_of, requires
 from api._idempotency import idempotent
-from api._kit import body, documented, respond
+from api._kit import body, documented, documented_media, respond
 from api.applications.routes import file_response, uploaded_file
 from api.applications.schemas import ApplicationOut, ApplicationsOut, CaseOut, MaterialOut
 from api.cases.schemas import ActionIn, OverdueReportOut, SupplementIn
@@ -63,6 +63,7 @@ async def get_case(request: Request, request_id: int) -> HTTPResponse:
 
 @openapi.summary("Download a material of a case")
 @openapi.tag("cases")
+@documented_media(*materials.CONTENT_TYPES.values(), description="The file, as uploaded")
 @requires("staff")
 async def get_material(request: Request, request_id: int, material_id: int) -> HTTPResponse:
     storage = request.app.ctx.runtime.adapters.storage

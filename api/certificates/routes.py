@@ -16,11 +16,13 @@ from api.certificates.schemas import (
     certificate_out,
     certificates_out,
 )
+from api.credentials.schemas import JwksOut
 from domain.certificates import service
 
 
 @openapi.summary("Public keys that verify e-certificates offline (JWK set, Ed25519, by kid)")
 @openapi.tag("certificates")
+@documented(JwksOut)
 async def public_keys(request: Request) -> HTTPResponse:
     return json(service.public_keys(), headers={"Cache-Control": "public, max-age=3600"})
 

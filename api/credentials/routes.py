@@ -6,7 +6,7 @@ from sanic import HTTPResponse, Request, json, raw
 from sanic_ext import openapi
 
 from api._access import actor_of, requires
-from api._kit import body, documented, parse_query, respond
+from api._kit import body, documented, documented_media, parse_query, respond
 from api.credentials.schemas import (
     CodeOut,
     CodeQuery,
@@ -76,6 +76,7 @@ async def code(request: Request, kind: str, object_id: int) -> HTTPResponse:
 
 
 @openapi.summary("The same code as an SVG image")
+@documented_media("image/svg+xml", description="The QR code")
 @openapi.tag("credentials")
 @requires("resident")
 async def svg(request: Request, kind: str, object_id: int) -> HTTPResponse:
@@ -84,6 +85,7 @@ async def svg(request: Request, kind: str, object_id: int) -> HTTPResponse:
 
 
 @openapi.summary("The same code as a PNG image (e.g. to print a static code)")
+@documented_media("image/png", description="The QR code")
 @openapi.tag("credentials")
 @requires("resident")
 async def png(request: Request, kind: str, object_id: int) -> HTTPResponse:

@@ -8,7 +8,7 @@ from sanic_ext import openapi
 
 from api._access import actor_of, requires
 from api._idempotency import idempotent
-from api._kit import body, documented, respond
+from api._kit import body, documented, documented_media, respond
 from api.applications.routes import uploaded_file
 from api.family.schemas import (
     AddMemberIn,
@@ -21,6 +21,7 @@ from api.family.schemas import (
     ProofOut,
     RefuseIn,
 )
+from domain.applications.materials import CONTENT_TYPES
 from domain.family import birth_certificates, service
 
 FAMILY_PATH = "/api/v1/family"
@@ -147,6 +148,9 @@ async def certificates_to_check(request: Request) -> HTTPResponse:
 
 @openapi.summary("Download a birth certificate to check")
 @openapi.tag("family")
+@documented_media(
+    *CONTENT_TYPES.values(), "application/octet-stream", description="The certificate, as uploaded"
+)
 @requires("staff")
 async def certificate_file(request: Request, proof_id: int) -> HTTPResponse:
     storage = request.app.ctx.runtime.adapters.storage

@@ -88,6 +88,7 @@ async def cancel(request: Request, card_id: int) -> HTTPResponse:
 @openapi.summary("Set or change the PIN the static code is scanned with")
 @openapi.description("Six digits, not all the same and not in a row (`credential_pin_weak`).")
 @openapi.tag("health-cards")
+@openapi.response(204, description="Set")
 @requires("resident")
 @body(PinIn)
 async def set_pin(request: Request, card_id: int) -> HTTPResponse:

@@ -9,8 +9,9 @@ from sanic import HTTPResponse, Request, empty, json
 from sanic_ext import openapi
 
 from api._access import actor_of, requires
+from api._errors import ErrorOut
 from api._idempotency import idempotent
-from api._kit import body, documented, parse_query, respond
+from api._kit import Handler, body, documented, model_ref, parse_query, respond
 from api.payments.schemas import (
     ExceptionOut,
     ExceptionsOut,
@@ -43,6 +44,19 @@ async def answer(handling: Awaitable[str]) -> HTTPResponse:
     return empty(status=204)
 
 
+def provider_answers(handler: Handler) -> Handler:
+    """Document ``answer``: 204, or 401 in the providers' own shape (an invalid bearer token, which a
+    provider never sends, would get PalmCity's error shape)."""
+    refused = {"type": "object", "properties": {"code": {"const": "FAIL"}, "message": {"type": "string"}}}
+    handled: Handler = openapi.response(204, description="Handled (a duplicate too)")(handler)
+    answers: Handler = openapi.response(
+        401,
+        {"application/json": {"anyOf": [refused, model_ref(ErrorOut, "serialization")]}},
+        "Refused; the provider sends it again",
+    )(handled)
+    return answers
+
+
 @openapi.summary("WeChat Pay APIv3 notifications (payments and refunds)")
 @openapi.description(
     "Verifies the platform's signature over the raw body, refuses timestamps more than 5 minutes off, "
@@ -51,6 +65,7 @@ async def answer(handling: Awaitable[str]) -> HTTPResponse:
     "Never rate-limited: only its signature admits it."
 )
 @openapi.tag("payments")
+@provider_answers
 async def notify_wechat(request: Request) -> HTTPResponse:
     return await answer(service.wechat_notification(providers_of(request), request.headers, request.body))
 
@@ -61,6 +76,7 @@ async def notify_wechat(request: Request) -> HTTPResponse:
     'notice must be ours. 204 when handled, 401 `{"code": "FAIL"}` otherwise (the platform retries).'
 )
 @openapi.tag("payments")
+@provider_answers
 async def notify_public(request: Request) -> HTTPResponse:
     return await answer(service.public_notification(providers_of(request), request.headers, request.body))
 

@@ -19,7 +19,7 @@ from adapters.population.port import SandboxPopulationDesk
 from adapters.publicpay.port import PublicPaymentError, SandboxPublicPaymentDesk
 from adapters.wechatpay.port import SandboxWeChatPayDesk, WeChatPayError
 from api._access import actor_of, requires
-from api._kit import body
+from api._kit import body, documented_media
 from api.identity.routes import redirect_uri as our_redirect_uri
 from api.payments.routes import providers_of
 from api.sandbox.schemas import AuthorizeForm, AuthorizeQuery, SeatChildIn
@@ -169,12 +169,16 @@ async def authorize_submit(request: Request) -> HTTPResponse:
     return redirect(append_query(form.redirect_uri, {"code": code, "state": form.state}))
 
 
+_PAID = {"type": "object", "properties": {"outcome": {"type": "string"}}, "required": ["outcome"]}
+
+
 @openapi.summary("Sandbox only: pay an order, as the payer would in WeChat Pay; the notification follows")
 @openapi.description(
     "The sandbox provider marks the order paid and hands over the notification WeChat Pay would send, "
     "signed and encrypted; it is delivered to the same handler as `POST /api/v1/payments/notify/wechat`."
 )
 @openapi.tag("sandbox")
+@openapi.response(200, {"application/json": _PAID}, "Paid; `outcome` is what the notification's handler said")
 async def pay_wechat(request: Request, out_trade_no: str) -> HTTPResponse:
     desk = request.app.ctx.runtime.adapters.wechatpay
     if not isinstance(desk, SandboxWeChatPayDesk):
@@ -189,6 +193,7 @@ async def pay_wechat(request: Request, out_trade_no: str) -> HTTPResponse:
 
 @openapi.summary("Sandbox only: pay a government fee by its notice number; the callback follows")
 @openapi.tag("sandbox")
+@openapi.response(200, {"application/json": _PAID}, "Paid; `outcome` is what the callback's handler said")
 async def pay_nontax(request: Request, notice_number: str) -> HTTPResponse:
     desk = request.app.ctx.runtime.adapters.publicpay
     if not isinstance(desk, SandboxPublicPaymentDesk):
@@ -203,6 +208,7 @@ async def pay_nontax(request: Request, notice_number: str) -> HTTPResponse:
 
 @openapi.summary("Sandbox only: the e-receipt (电子票据) of a paid government fee")
 @openapi.tag("sandbox")
+@documented_media("text/html", description="The receipt, as the platform shows it")
 async def nontax_receipt(request: Request, payment_id: str) -> HTTPResponse:
     order = await payments.by_receipt(f"/sandbox/nontax/receipts/{payment_id[:40]}")
     if order is None:
