@@ -86,3 +86,23 @@ def test_demo_instant_rules_read_only_facts_the_case_has() -> None:
             continue
         known = facts | {f"form.{f.key}" for f in document.form.fields}
         assert set(fields(rule)) <= known, (entry["basic_code"], fields(rule))
+
+
+async def test_an_earlier_demo_account_gets_the_scopes_listed_now(settings: Settings) -> None:
+    """A demo database from before issue 12 had officer.qx for civil affairs only: loading the demo
+    again gives it the listed places, so medical aid and the district's other items can be worked."""
+    from domain.audit.models import AuditRecord
+    from domain.staff.service import create_staff
+
+    await create_staff(
+        username="officer.qx",
+        password=DEMO_STAFF_PASSWORD,
+        display_name="清新区民政局办件员 Case officer",
+        roles=["case_officer"],
+        scopes=["qx-civil-affairs"],
+    )
+    await load_all(settings)
+    officer = await StaffAccount.get(username="officer.qx")
+    assert {"qx-civil-affairs", "qx-health", "qx-medical-security", "qx-taihe-town"} == set(officer.scopes)
+    assert "Case officer" not in officer.display_name
+    assert await AuditRecord.filter(action="staff.account_updated", target_id=str(officer.id)).count() == 1
