@@ -16,6 +16,7 @@ MODEL_MODULES = [
     "domain.audit.models",
     "domain.outbox.models",
     "domain.catalog.models",
+    "domain.favourites.models",
     "domain.workdays.models",
     "domain.applications.models",
     "domain.certificates.models",

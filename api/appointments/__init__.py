@@ -14,6 +14,7 @@ def build() -> Blueprint:
     resident = "/appointments"
     bp.add_route(routes.list_sites, f"{resident}/sites", methods=["GET"], name="sites")
     bp.add_route(routes.get_site, f"{resident}/sites/<code:str>", methods=["GET"], name="site")
+    bp.add_route(routes.nearby_sites, f"{resident}/nearby-sites", methods=["GET"], name="nearby_sites")
     # The slots' read asks Redis for the availability generation first: with a Redis server, the
     # rate limiter reads it in the same round trip as the limit (server.guards).
     bp.add_route(

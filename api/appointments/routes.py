@@ -16,6 +16,9 @@ from api.appointments.schemas import (
     AppointmentOut,
     AppointmentsOut,
     BookIn,
+    NearbyQuery,
+    NearbySiteOut,
+    NearbySitesOut,
     ServiceOut,
     SiteDetailOut,
     SiteOut,
@@ -70,6 +73,24 @@ async def rendered(
 async def list_sites(request: Request) -> HTTPResponse:
     sites = await directory.sites(request.args.get("kind"))
     return respond(SitesOut(items=[SiteOut.of(s, request.ctx.locale) for s in sites]))
+
+
+@openapi.summary("Sites nearest a position first (the device's, when it tells), else by name")
+@openapi.parameter("lat", float, "query")
+@openapi.parameter("lng", float, "query")
+@openapi.parameter("kind", str, "query")
+@openapi.parameter("limit", int, "query")
+@openapi.tag("appointments")
+@documented(NearbySitesOut)
+async def nearby_sites(request: Request) -> HTTPResponse:
+    query = parse_query(request, NearbyQuery)
+    found = await directory.nearby(query.position, query.kind, query.limit)
+    locale = request.ctx.locale
+    return respond(
+        NearbySitesOut(
+            items=[NearbySiteOut(**dict(SiteOut.of(n.site, locale)), distance_m=n.distance_m) for n in found]
+        )
+    )
 
 
 @openapi.summary("One site with what can be booked there (business types, doctors)")

@@ -5,17 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from api._labels import LabelText
 from domain.appointments import labels
 from domain.appointments.fees import Money
-from domain.appointments.models import Appointment, QueueTicket, Service, Site
+from domain.appointments.models import Appointment, QueueTicket, Service, Site, SiteKind
 from domain.appointments.queue import Position
 from domain.appointments.service import Standing
 from domain.capacity.models import CapacitySlot
 from domain.capacity.service import Availability, online_left
 from domain.shared.clock import CHINA
+from domain.shared.errors import InvalidInput
+from domain.shared.i18n import _
 from domain.shared.labels import Names
 
 
@@ -61,6 +63,8 @@ class SiteOut(BaseModel):
     name: str
     address: str
     region_code: str
+    latitude: float | None = Field(default=None, description="WGS-84; null when not recorded.")
+    longitude: float | None = None
 
     @classmethod
     def of(cls, s: Site, locale: str) -> SiteOut:
@@ -70,7 +74,43 @@ class SiteOut(BaseModel):
             name=_name(s, locale),
             address=s.address,
             region_code=s.region_code,
+            latitude=s.latitude,
+            longitude=s.longitude,
         )
+
+
+class NearbySiteOut(SiteOut):
+    distance_m: int | None = Field(description="From the position asked about; null without one.")
+
+
+class NearbySitesOut(BaseModel):
+    items: list[NearbySiteOut]
+
+
+class PositionIncomplete(InvalidInput, ValueError):
+    """A ValueError too, so that pydantic reports it as the query's error with this code."""
+
+    code = "position_incomplete"
+    message = _("Give both the latitude and the longitude, or neither.")
+
+
+class NearbyQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    lat: float | None = Field(default=None, ge=-90, le=90, description="The device's latitude (WGS-84).")
+    lng: float | None = Field(default=None, ge=-180, le=180, description="The device's longitude.")
+    kind: SiteKind | None = None
+    limit: int = Field(default=10, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> NearbyQuery:
+        if (self.lat is None) != (self.lng is None):
+            raise PositionIncomplete()
+        return self
+
+    @property
+    def position(self) -> tuple[float, float] | None:
+        return None if self.lat is None or self.lng is None else (self.lat, self.lng)
 
 
 class SitesOut(BaseModel):

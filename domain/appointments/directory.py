@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from domain.appointments.errors import ServiceNotFound, SiteNotFound
@@ -24,6 +26,34 @@ async def sites(kind: str | None = None) -> list[Site]:
             return []
         query = query.filter(kind=kind)
     return await query.order_by("code")
+
+
+@dataclass(frozen=True)
+class Nearby:
+    site: Site
+    distance_m: int | None  # None: no position given, or the site has no location
+
+
+async def nearby(
+    position: tuple[float, float] | None, kind: str | None = None, limit: int = 10
+) -> list[Nearby]:
+    """Sites nearest ``position`` (latitude, longitude) first, those without a location last; without
+    a position, by name (a device that may not tell where it is still gets a list)."""
+    found = await sites(kind)
+    if position is None:
+        return [Nearby(s, None) for s in sorted(found, key=lambda s: (s.name_zh_hans, s.code))][:limit]
+    located = [Nearby(s, _metres(position, (s.latitude, s.longitude))) for s in found]
+    far = 1 << 62
+    return sorted(located, key=lambda n: (far if n.distance_m is None else n.distance_m, n.site.code))[:limit]
+
+
+def _metres(a: tuple[float, float], b: tuple[float | None, float | None]) -> int | None:
+    """Great-circle distance (haversine, the Earth as a sphere of its mean radius): for order, not routes."""
+    if b[0] is None or b[1] is None:
+        return None
+    lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return round(2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h))))
 
 
 async def site_labels(codes: set[str]) -> dict[str, Names]:

@@ -32,6 +32,9 @@ class Site(Model):
     address = fields.CharField(max_length=200, default="")
     region_code = fields.CharField(max_length=12, db_index=True)
     department_code = fields.CharField(max_length=32)  # the department that runs it
+    # Where it is (WGS-84, as the device reports it): the home page lists the nearest first.
+    latitude = fields.FloatField(null=True)
+    longitude = fields.FloatField(null=True)
 
     def name_in(self, locale: str) -> str:
         return str({"zh_Hant": self.name_zh_hant, "en": self.name_en}.get(locale, self.name_zh_hans))

@@ -36,9 +36,18 @@ async def create_site(
     region_code: str,
     department_code: str,
     address: str = "",
+    location: tuple[float, float] | None = None,
 ) -> Site:
+    """A site; ``location`` is its (latitude, longitude), for the nearest-first list."""
+    latitude, longitude = location or (None, None)
     site = Site(
-        code=code, kind=kind, region_code=region_code, department_code=department_code, address=address
+        code=code,
+        kind=kind,
+        region_code=region_code,
+        department_code=department_code,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
     )
     site.name_zh_hans, site.name_zh_hant, site.name_en = name["zh_Hans"], name["zh_Hant"], name["en"]
     await site.save()

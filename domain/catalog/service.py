@@ -262,6 +262,17 @@ class _Names:
         return {"code": code, "name": getattr(row, column) if row is not None else code}
 
 
+async def summaries(items: Iterable[CatalogItem], locale: str) -> list[dict[str, Any]]:
+    """Items as the public lists show them (``ItemSummaryOut``), for other modules' lists (favourites):
+    only the departments and regions these items name are read."""
+    items = list(items)
+    names = _Names(
+        {d.code: d for d in await Department.filter(code__in=sorted({i.department_code for i in items}))},
+        {r.code: r for r in await Region.filter(code__in=sorted({i.region_code for i in items}))},
+    )
+    return [_summary(item, locale, names) for item in items]
+
+
 def _summary(item: CatalogItem, locale: str, names: _Names) -> dict[str, Any]:
     column = {"zh_Hans": "name_zh_hans", "zh_Hant": "name_zh_hant"}.get(locale, "name_en")
     return {

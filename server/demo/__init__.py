@@ -10,7 +10,9 @@ import json
 import logging
 from pathlib import Path
 
+from adapters.wechat.port import WeChat
 from domain.org.models import Department, Region, RegionLevel
+from domain.shared.i18n import _
 from server.demo.appointments import load_appointments
 from server.demo.catalog import load_catalog
 from server.settings import Settings
@@ -169,6 +171,24 @@ DEMO_RESIDENTS = [
 DEMO_CHILD = ("child", "李小宝", "44180320180305002")
 
 
+async def _welcome(user_id: int, wechat: WeChat) -> None:
+    """A first message in each demo resident's inbox, so a fresh demo shows the unread badge and
+    says where things are (once per resident: its source key makes a second load change nothing)."""
+    from domain.notifications import service as notifications
+
+    notice = notifications.Notice(
+        user_id=user_id,
+        kind="welcome",
+        title=_("Welcome to PalmCity"),
+        body=_(
+            "Search for a service on the home page and keep the ones you use as favourites; your "
+            "health cards, appointment passes and e-certificates are in the card wallet."
+        ),
+        link="/pages/wallet/index",
+    )
+    await notifications.deliver(notice, source_key=f"demo.welcome:{user_id}", wechat=wechat)
+
+
 def _with_check_digit(first17: str) -> str:
     from stdnum.cn import ric
 
@@ -210,6 +230,7 @@ async def load_residents(settings: Settings) -> int:
             await accounts.update_profile(
                 actor, nickname=login_name, care_mode=care_mode, redis=redis, keys=keys
             )
+        await _welcome(user.id, wechat)
         if real_name is None or id17 is None or user.real_name_verified:
             continue
         url = await identity.start_verification(

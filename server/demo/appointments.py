@@ -21,6 +21,7 @@ class SiteSpec:
     address: str
     region_code: str
     department_code: str
+    location: tuple[float, float]  # latitude, longitude
 
 
 HALL = SiteSpec(
@@ -34,6 +35,7 @@ HALL = SiteSpec(
     "清远市清城区北江二路",
     "441800",
     "qy-admin",
+    (23.6820, 113.0560),
 )
 HOSPITAL = SiteSpec(
     "QY-PEOPLE",
@@ -42,6 +44,7 @@ HOSPITAL = SiteSpec(
     "清远市清城区银泉路",
     "441800",
     "qy-health",
+    (23.7013, 113.0396),
 )
 DAY = {"periods": [["09:00", "12:00"], ["14:00", "17:30"]], "slot_minutes": 30, "places": 6}
 MORNING = {"periods": [["08:00", "12:00"]], "slot_minutes": 60, "places": 4}
@@ -128,7 +131,11 @@ async def load_appointments() -> int:
                 region_code=spec.region_code,
                 department_code=spec.department_code,
                 address=spec.address,
+                location=spec.location,
             )
+        elif site.latitude is None:  # loaded before sites had a location
+            site.latitude, site.longitude = spec.location
+            await site.save(update_fields=["latitude", "longitude"])
         for service_spec in SERVICES[site.code]:
             service = await Service.get_or_none(site_id=site.id, code=service_spec["code"])
             if service is None:
