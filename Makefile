@@ -10,11 +10,13 @@ MP      := miniprogram
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: help install front h5 weapp run serve migrate seed test test-fast lint fmt bench migrations i18n clean
+.PHONY: help install front h5 weapp run serve urls migrate seed test test-fast test-fuzz lint fmt bench migrations i18n clean
 
 help:
 	@echo "make run         install, migrate, load demo data, build H5 and serve http://$(HOST):$(PORT)"
-	@echo "make test        install and run the whole suite (import contracts, pytest, H5 end-to-end)"
+	@echo "make test        install and run the whole suite (import contracts, pytest with the H5 flows, the API fuzz)"
+	@echo "make test-fast   import contracts and pytest without the browser and the fuzzer"
+	@echo "make test-fuzz   schemathesis against the published /docs/openapi.json (a few minutes)"
 	@echo "make lint        ruff check, ruff format --check, mypy --strict, import contracts"
 	@echo "make bench       benchmarks beside a bare-Sanic baseline"
 	@echo "make migrations  write a migration for model changes (name=...)"
@@ -53,17 +55,34 @@ seed: migrate
 # process: the in-process Redis and worker live in it.
 run: install h5 seed serve
 
-serve:
+serve: urls
 	$(VENV)/bin/sanic server.main:create_app --factory --host $(HOST) --port $(PORT) --single-process
 
+# Where to open what; the demo accounts are server/demo's (sandbox only).
+urls:
+	@echo ""
+	@echo "PalmCity is starting at http://$(HOST):$(PORT)/"
+	@echo "  the app (H5)  http://$(HOST):$(PORT)/h5/"
+	@echo "                residents: 登录, then any name (sandbox); alice is verified L3 with a child"
+	@echo "  staff         http://$(HOST):$(PORT)/h5/#/pages/staff/login"
+	@echo "                admin, officer.qx, reviewer.sw, finance.qy, hall.qy ... password palmcity-demo-2026"
+	@echo "  API docs      http://$(HOST):$(PORT)/docs  (OpenAPI 3.1: /docs/openapi.json)"
+	@echo ""
+
 # --- checking -----------------------------------------------------------------------------------
+# Two stages: the suite (with the H5 flows in Chromium), then the fuzzer, which needs minutes and
+# says little while anything earlier fails. Exit code 5 (PYTEST_ARGS selected no fuzz test) is fine.
 test: install h5
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not fuzz" $(PYTEST_ARGS)
+	$(PY) -m pytest -m fuzz $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test-fast: install
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not e2e and not fuzz" $(PYTEST_ARGS)
+
+test-fuzz: install
+	$(PY) -m pytest -m fuzz $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -10,19 +10,16 @@ foundation flow pays nothing for it. Screenshots land in ``var/screenshots/`` (g
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support import environment
+from tests.support.server_process import free_port, seed_demo, server_environment, serving
 
 ROOT = environment.ROOT
 FLOWS = sorted(p for p in (ROOT / "miniprogram" / "e2e").glob("*.mjs") if not p.name.startswith("_"))
@@ -32,17 +29,20 @@ CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.e2e
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 DEMO_MARK = "e2e: demo-data"
 
 
 def _needs_demo_data(flow: Path) -> bool:
     return DEMO_MARK in flow.read_text(encoding="utf-8")[:2000]
+
+
+TIMEOUT_MARK = re.compile(r"e2e: timeout (\d+)")
+
+
+def _timeout(flow: Path) -> int:
+    """Seconds a flow may take: 180, or what its header says (``e2e: timeout 300``: the page audit)."""
+    found = TIMEOUT_MARK.search(flow.read_text(encoding="utf-8")[:2000])
+    return int(found.group(1)) if found else 180
 
 
 @pytest.fixture
@@ -53,72 +53,22 @@ def server(db: str, request: pytest.FixtureRequest) -> Iterator[str]:
         pytest.skip("needs the H5 build (make h5)")
     if not shutil.which("node"):
         pytest.skip("needs Node.js")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "PALMCITY_ENV": "test",
-        "PALMCITY_DATABASE_URL": db,
-        "PALMCITY_REDIS_URL": environment.redis_url(),
-        "PALMCITY_REDIS_PREFIX": f"palmcity:e2e:{uuid.uuid4().hex[:8]}",
-        "PALMCITY_PUBLIC_BASE_URL": base,
-        "PALMCITY_SANDBOX": "true",
-        "PALMCITY_LOG_LEVEL": "WARNING",
+    port = free_port()
+    env = server_environment(
+        db,
+        f"http://127.0.0.1:{port}",
         # One IP drives up to two browsers that reload the app: the per-IP limits (which also count
         # the H5 app's static files) would refuse a flow half-way.
-        "PALMCITY_RATE_LIMIT_PER_IP": "6000",
-        "PALMCITY_RATE_LIMIT_LOGIN_PER_IP": "600",
-    }
+        PALMCITY_RATE_LIMIT_PER_IP="6000",
+        PALMCITY_RATE_LIMIT_LOGIN_PER_IP="600",
+        # The page audit opens every page as one resident four times over within two minutes.
+        PALMCITY_RATE_LIMIT_PER_USER="6000",
+    )
     flow = request.node.callspec.params.get("flow") if hasattr(request.node, "callspec") else None
     if flow is not None and _needs_demo_data(flow):
-        # Same database and settings as the server below; the schema is already migrated by `db`.
-        seeded = subprocess.run(
-            [sys.executable, "-m", "server.cli", "seed-demo"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert seeded.returncode == 0, f"seed-demo failed:\n{seeded.stdout[-2000:]}\n{seeded.stderr[-2000:]}"
-    log = (ROOT / "var" / "e2e-server.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sanic",
-            "server.main:create_app",
-            "--factory",
-            "--single-process",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start; see {log.name}") from None
-                time.sleep(0.2)
+        seed_demo(env)  # same database and settings as the server; the schema is already migrated
+    with serving(env, port) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.mark.parametrize("flow", FLOWS, ids=[p.stem for p in FLOWS])
@@ -131,6 +81,8 @@ def test_h5_flow(server: str, flow: Path) -> None:
         env={**os.environ, "E2E_BASE_URL": server, "E2E_SCREENSHOTS": str(shots)},
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=_timeout(flow),
     )
-    assert result.returncode == 0, f"{flow.name} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    # the page audit lists every finding of its run: show them all (up to a limit)
+    tail = 20000 if flow.stem == "audit" else 4000
+    assert result.returncode == 0, f"{flow.name} failed:\n{result.stdout[-tail:]}\n{result.stderr[-4000:]}"
