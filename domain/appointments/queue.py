@@ -45,6 +45,7 @@ from domain.capacity.models import CapacitySlot, Reservation, SlotState
 from domain.evaluations import service as evaluations
 from domain.evaluations.models import TargetType
 from domain.outbox.service import enqueue
+from domain.payments.models import PaymentOrder
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.shared.clock import CHINA, china_day
@@ -128,6 +129,10 @@ async def admit(conn: BaseDBAsyncClient, actor: Actor, appointment_id: int, at: 
     locked = await Appointment.filter(id=appointment_id).using_db(conn).select_for_update().get()
     if locked.state != AppointmentState.BOOKED:  # two scanners at once: one checks in
         raise AppointmentNotActive(details={"state": locked.state.value})
+    if await _fee_given_back(conn, locked):
+        # Finance gave the whole fee back: the appointment is cancelled once the outbox tells
+        # appointments of the refund; its code and pass are refused from the moment it was asked.
+        raise AppointmentNotActive(details={"state": "refunded"})
     service = await Service.filter(id=locked.service_id).using_db(conn).get()
     rules = rules_of(service.rules)
     opens = locked.starts_at - dt.timedelta(minutes=rules.checkin_opens_minutes)
@@ -138,6 +143,20 @@ async def admit(conn: BaseDBAsyncClient, actor: Actor, appointment_id: int, at: 
     locked.checked_in_at = at
     await appointments.transition(conn, locked, AppointmentState.CHECKED_IN, actor, "appointments.checked_in")
     return CheckedIn(locked, ticket)
+
+
+async def _fee_given_back(conn: BaseDBAsyncClient, appointment: Appointment) -> bool:
+    """Whether everything paid for the appointment was refunded or is being refunded (a refund in
+    flight counts: the order's refunded_fen grows when it is asked, and shrinks if it fails)."""
+    if appointment.fee_fen == 0:
+        return False
+    order = (
+        await PaymentOrder.filter(purpose=appointments.purpose_of(appointment))
+        .using_db(conn)
+        .order_by("-attempt")
+        .first()
+    )
+    return order is not None and order.paid_fen > 0 and order.refunded_fen >= order.paid_fen
 
 
 async def walk_in(actor: Actor, gate: Gate | None, service_id: int) -> QueueTicket:

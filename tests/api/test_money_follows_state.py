@@ -106,7 +106,8 @@ async def test_a_paid_registration_cancelled_by_the_resident_is_refunded_in_full
     assert cancelled.json()["state"] == "cancelled" and cancelled.json()["checkin_code"] is None
     order = await order_of(made)
     assert cancelled.json()["money"] == {
-        "state": "refunding", "paid_fen": 1000, "refund_fen": 1000, "order_id": order.id
+        "state": "refunding", "state_label": "退款中",
+        "paid_fen": 1000, "refund_fen": 1000, "order_id": order.id,
     }  # fmt: skip
     assert order.state == OrderState.REFUNDED and await given_back(order) == 1000
     assert seen["money"]["state"] == "refunded" and seen["money"]["refund_fen"] == 1000
@@ -269,6 +270,58 @@ async def test_a_full_refund_by_finance_cancels_the_booked_appointment(
     assert seen["state"] == "cancelled" and seen["checkin_code"] is None
     assert seen["money"]["state"] == "refunded"
     assert after["left"] == 5  # the place is free again
+
+
+async def test_a_registration_refunded_in_full_is_refused_at_check_in_before_it_is_cancelled(
+    client: httpx.AsyncClient, app: Sanic
+) -> None:
+    """Between finance's full refund and the outbox cancelling the appointment, its code is refused:
+    the app already reads it as cancelled (已退款，取消中), and the desk agrees."""
+    from tests.api.test_staff import staff_client
+
+    refunds = []
+    with at(MONDAY, 7):
+        alice, made = await a_paid_booking(client, app)
+        finance = await staff_client(client, "finance.hosp", roles=["finance"], scopes=[HOSPITAL])
+        order = await order_of(made)
+        for amount, reason in ((400, "退差价"), (600, "停诊")):
+            refunds.append(
+                await client.post(
+                    f"/api/v1/staff/payments/{order.id}/refunds",
+                    json={"amount_fen": amount, "reason": reason},
+                    headers=finance,
+                )
+            )
+        seen = (await client.get(f"{BASE}/{made['id']}", headers=alice.headers)).json()  # outbox not run yet
+    with at(TUESDAY, 7, 30):
+        staff = await scanner(client, HOSPITAL, "clinic.scanner")
+        check_in = await client.post(f"{STAFF}/check-in", json={"code": made["checkin_code"]}, headers=staff)
+
+    assert [r.status_code for r in refunds] == [201, 201], [r.text for r in refunds]
+    assert seen["state"] == "booked" and seen["money"]["refund_fen"] == 1000  # cancelled by the outbox later
+    assert check_in.status_code == 409 and error_code(check_in) == "appointment_not_active", check_in.text
+    assert check_in.json()["error"]["details"]["state"] == "refunded"
+
+
+async def test_a_registration_partly_refunded_is_checked_in(client: httpx.AsyncClient, app: Sanic) -> None:
+    """Part of the fee given back (a cheaper doctor): the place stands and its code works."""
+    from tests.api.test_staff import staff_client
+
+    with at(MONDAY, 7):
+        _alice, made = await a_paid_booking(client, app)
+        finance = await staff_client(client, "finance.hosp", roles=["finance"], scopes=[HOSPITAL])
+        part = await client.post(
+            f"/api/v1/staff/payments/{(await order_of(made)).id}/refunds",
+            json={"amount_fen": 400, "reason": "退差价"},
+            headers=finance,
+        )
+        await settle(app)
+    with at(TUESDAY, 7, 30):
+        staff = await scanner(client, HOSPITAL, "clinic.scanner")
+        check_in = await client.post(f"{STAFF}/check-in", json={"code": made["checkin_code"]}, headers=staff)
+
+    assert part.status_code == 201, part.text
+    assert check_in.status_code == 200, check_in.text
 
 
 # -- an application's fee --------------------------------------------------------------------------
