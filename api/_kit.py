@@ -134,10 +134,21 @@ def body(model: type[BaseModel]) -> Callable[[Handler], Handler]:
             return await handler(request, *args, **kwargs)
 
         keep_openapi(handler, parsed)
-        documented = openapi.body({"application/json": model_ref(model, "validation")}, required=True)(parsed)
+        # No body reads as `{}` (parse_json), so a model that accepts `{}` makes the body optional.
+        documented = openapi.body(
+            {"application/json": model_ref(model, "validation")}, required=not _accepts_empty(model)
+        )(parsed)
         return cast(Handler, documented)
 
     return decorate
+
+
+def _accepts_empty(model: type[BaseModel]) -> bool:
+    try:
+        model.model_validate({})
+    except ValidationError:
+        return False
+    return True
 
 
 def respond(payload: BaseModel | dict[str, Any], status: int = 200) -> HTTPResponse:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from sanic import HTTPResponse, Request
+from sanic.constants import HTTP_METHODS
 from sanic.exceptions import (
     BadRequest,
     MethodNotAllowed,
@@ -39,6 +40,20 @@ _SANIC_ERRORS: list[tuple[type[SanicException], str, LazyText]] = [
 ]
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """What a 405 must list (RFC 9110) when Sanic's router could not say: where a path has routes
+    for several methods, its compiled tree refuses the others without naming them."""
+    host = request.headers.getone("host", None)
+    allowed: list[str] = []
+    for method in HTTP_METHODS:
+        try:
+            request.app.router.get(request.path, method, host)
+        except SanicException:
+            continue
+        allowed.append(method)
+    return allowed
+
+
 class PalmErrorHandler(ErrorHandler):
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
         if isinstance(exception, DomainError):
@@ -47,6 +62,8 @@ class PalmErrorHandler(ErrorHandler):
             for kind, code, message in _SANIC_ERRORS:
                 if isinstance(exception, kind):
                     headers = dict(getattr(exception, "headers", None) or {})
+                    if isinstance(exception, MethodNotAllowed) and "Allow" not in headers:
+                        headers["Allow"] = ", ".join(_allowed_methods(request))
                     return error_response(request, exception.status_code, code, message, headers=headers)
             if 400 <= exception.status_code < 500:
                 return error_response(

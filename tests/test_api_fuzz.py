@@ -43,6 +43,8 @@ CHECKS = ",".join(
         "content_type_conformance",
         "response_schema_conformance",
         "ignored_auth",
+        "unsupported_method",
+        "allow_header_conformance",
     ]
 )
 STAFF = "/api/v1/staff/"
