@@ -23,7 +23,16 @@ export default function FileList({ items, title, onOpen, testId }: Props) {
           <View className='list__main list__main--flush'>
             <Text className='body block'>{title(m)}</Text>
             <Text className='caption muted block'>
-              {m.certificate_id ? t('material.usedCert') : `${m.filename} · ${Math.ceil(m.size / 1024)} KB`} · {formatDateTime(m.created_at)}
+              {m.certificate_id ? (
+                t('material.usedCert')
+              ) : (
+                <>
+                  {/* the file's name as the person gave it (the page audit does not read it) */}
+                  <Text data-user-text>{m.filename}</Text>
+                  {` · ${Math.ceil(m.size / 1024)} KB`}
+                </>
+              )}{' '}
+              · {formatDateTime(m.created_at)}
             </Text>
           </View>
           {!m.certificate_id && (

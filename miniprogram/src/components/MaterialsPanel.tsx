@@ -92,7 +92,13 @@ export default function MaterialsPanel({ caseId, required, materials, certificat
                 {latest
                   ? latest.certificate_id
                     ? `${t('material.usedCert')} ${usedCert?.number ?? ''}`
-                    : `${t('material.uploaded')} · ${latest.filename}${handed.length > 1 ? ` (${handed.length})` : ''}`
+                    : (
+                      <>
+                        {`${t('material.uploaded')} · `}
+                        <Text data-user-text>{latest.filename}</Text>
+                        {handed.length > 1 ? ` (${handed.length})` : ''}
+                      </>
+                    )
                   : t('material.missing')}
               </Text>
             </View>

@@ -6,13 +6,15 @@ import { useRoleNames } from './staffAuth'
 
 /**
  * The staff pages' header: who is signed in, their roles by name, a sign-out link, and a hint line
- * (scopes, the site).
+ * (the site; by default where the account works: its scopes by name, never their codes).
  * `back` is the page to return to after signing in again.
  */
-export default function StaffHero({ hint, hintTestId, back }: { hint: string; hintTestId?: string; back?: string }) {
+export default function StaffHero({ hint, hintTestId, back }: { hint?: string; hintTestId?: string; back?: string }) {
   const t = useT()
   const staff = useStaff()
   const roles = useRoleNames(staff)
+  const scopes = (staff as (typeof staff & { scopes_labels?: string[] }) | null)?.scopes_labels ?? []
+  const line = hint ?? scopes.join(' · ')
 
   async function logout() {
     await staffLogout()
@@ -33,7 +35,11 @@ export default function StaffHero({ hint, hintTestId, back }: { hint: string; hi
           {roles.join('、')}
         </Text>
       )}
-      <Text className='staff-hero__hint' data-testid={hintTestId}>{hint}</Text>
+      {line && (
+        <Text className='staff-hero__hint' data-testid={hintTestId}>
+          {line}
+        </Text>
+      )}
     </View>
   )
 }

@@ -241,7 +241,7 @@ export default function StaffCase() {
                     data-selected={on ? 'true' : 'false'}
                     onClick={() => setCited(on ? cited.filter((x) => x !== m.id) : [...cited, m.id])}
                   >
-                    {m.filename}
+                    <Text data-user-text>{m.filename}</Text>
                   </View>
                 )
               })}

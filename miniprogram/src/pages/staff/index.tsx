@@ -50,7 +50,7 @@ export default function StaffQueue() {
 
   return (
     <PageShell testId='page-staff' title={t('staff.title')} className='staff'>
-      <StaffHero hint={staff?.username ?? ''} />
+      <StaffHero />
       {isFrontline(staff) && (
         <View className='card card--overlap card--link' data-testid='frontline-entry' onClick={() => Taro.navigateTo({ url: '/pages/frontline/index' })}>
           <View className='setting__text'>
