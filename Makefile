@@ -72,7 +72,8 @@ urls:
 # --- checking -----------------------------------------------------------------------------------
 # Two stages: the suite (with the H5 flows in Chromium), then the fuzzer, which needs minutes and
 # says little while anything earlier fails. Exit code 5 (PYTEST_ARGS selected no fuzz test) is fine.
-test: install h5
+# weapp too: tests/test_weapp_size.py measures its packages against WeChat's limits.
+test: install h5 weapp
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -m "not fuzz" $(PYTEST_ARGS)
 	$(PY) -m pytest -m fuzz $(PYTEST_ARGS) || [ $$? -eq 5 ]

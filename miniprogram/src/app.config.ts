@@ -42,6 +42,12 @@ export default defineAppConfig({
     'pages/healthcards/static',
     'pages/healthcards/uses',
   ],
+  // Pages added from issue 12 on go into subpackages (分包): WeChat caps the main package at 2 MB
+  // (tests/test_weapp_size.py measures it). A subpackage's pages keep their /pages/<root>/… URLs.
+  subPackages: [{ root: 'pages/wallet', pages: ['index'] }],
+  // 附近的办事大厅 asks for the location only when the resident taps 按距离排序.
+  permission: { 'scope.userLocation': { desc: '按距离列出附近的办事大厅' } },
+  requiredPrivateInfos: ['getLocation'],
   window: {
     backgroundTextStyle: 'light',
     navigationBarBackgroundColor: '#1677ff',

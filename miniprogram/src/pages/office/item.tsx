@@ -1,13 +1,16 @@
 import Taro, { useRouter } from '@tarojs/taro'
 import { Text, View } from '@tarojs/components'
+import { useEffect } from 'react'
 import PageShell from '../../components/PageShell'
 import KV from '../../components/KV'
 import LoadState, { useLoad } from '../../components/LoadState'
 import EnterpriseNotice, { forEnterprises } from '../../components/EnterpriseNotice'
+import FavouriteButton from '../../components/FavouriteButton'
 import { requireLogin } from '../../components/auth'
 import { getItem, useUser } from '../../api'
 import { useT } from '../../i18n'
 import { useLocale } from '../../store/settings'
+import { rememberItem } from '../../store/recent'
 import { yuan } from '../../utils/format'
 
 /** An item's guide: names, guide text, time limits, fee, materials, online depth, flags, identity level. */
@@ -18,6 +21,10 @@ export default function ItemGuide() {
   const user = useUser()
   const load = useLoad(() => getItem(code, { silent: true }), { deps: [code, locale] })
   const item = load.data
+  // the home page's 最近使用: what was opened here lately, on this device
+  useEffect(() => {
+    if (item) rememberItem({ code: item.code, name: item.document.name, locale })
+  }, [item, locale])
 
   function apply() {
     if (!item) return
@@ -50,7 +57,10 @@ export default function ItemGuide() {
   return (
     <PageShell testId='page-item' title={t('item.title')} className={enterprise ? undefined : 'page--action'}>
       <View className='card' data-testid='item-head' data-code={item.code}>
-        <Text className='item-title block' data-testid='item-name'>{d.name}</Text>
+        <View className='item-head'>
+          <Text className='item-title block' data-testid='item-name'>{d.name}</Text>
+          <FavouriteButton code={item.code} returnTo={`/pages/office/item?code=${encodeURIComponent(item.code)}`} />
+        </View>
         {d.summary && <Text className='body muted block'>{d.summary}</Text>}
         <View className='list__line item-flags'>
           <Text className='tag tag--first'>{t(`item.depth.${Math.min(4, Math.max(1, d.online_depth)) as 1 | 2 | 3 | 4}`)}</Text>

@@ -5,7 +5,9 @@ import PageShell from '../../components/PageShell'
 import FamilyList from '../../components/FamilyList'
 import Segmented from '../../components/Segmented'
 import Toggle from '../../components/Toggle'
-import OfficeLinks from '../../components/OfficeLinks'
+import Shortcuts from '../../components/Shortcuts'
+import { favourites } from '../../components/favourites'
+import { useLoad } from '../../components/LoadState'
 import { requireLogin } from '../../components/auth'
 import platform from '../../platform'
 import {
@@ -14,12 +16,14 @@ import {
   fetchMe,
   listFamily,
   logout,
+  unreadCount,
   updateMe,
   useUser,
   type FamilyMember,
 } from '../../api'
 import { useT } from '../../i18n'
 import { LOCALES, setCareMode, setLocale, useCareMode, useLocale, type Locale } from '../../store/settings'
+import { forgetRecentItems } from '../../store/recent'
 import './index.css'
 
 const SELF = '/pages/profile/index'
@@ -31,6 +35,7 @@ export default function Profile() {
   const care = useCareMode()
   const [family, setFamily] = useState<FamilyMember[] | null>(null)
   const [verifying, setVerifying] = useState(false)
+  const unread = useLoad(() => unreadCount({ silent: true }), { when: 'show', deps: [user?.id], skip: !user })
 
   useDidShow(() => {
     if (!requireLogin(SELF)) return
@@ -92,6 +97,9 @@ export default function Profile() {
     })
     if (!res.confirm) return
     await logout()
+    // what this device remembers of the resident goes with their login
+    forgetRecentItems()
+    favourites.set(null)
     Taro.reLaunch({ url: '/pages/index/index' })
   }
 
@@ -195,10 +203,10 @@ export default function Profile() {
         </View>
       </View>
 
-      {/* Palm office: my applications, e-certificates, messages */}
+      {/* My services: the card wallet, applications, appointments, messages, certificates, cards, payments, family */}
       <View className='card' data-testid='office-card'>
-        <Text className='card__title'>{t('office.title')}</Text>
-        <OfficeLinks />
+        <Text className='card__title'>{t('profile.shortcuts')}</Text>
+        <Shortcuts testId='profile-shortcuts' itemTestId='link' badges={{ inbox: unread.data ?? 0 }} />
       </View>
 
       {/* Settings */}
