@@ -23,6 +23,13 @@ export function chosenSite(sites: Site[]): string | null {
   return sites.some((s) => s.code === saved) ? saved : sites[0]?.code ?? null
 }
 
+/** A site the officer works at, by name: the account's scope names (`scopes_labels`), never the code. */
+export function siteName(code: string): string {
+  const account = staffStore.get() as (StaffAccount & { scopes_labels?: string[] }) | null
+  const i = account?.scopes.indexOf(code) ?? -1
+  return (i >= 0 ? account?.scopes_labels?.[i] : undefined) ?? ''
+}
+
 export function chooseSite(code: string): void {
   save('frontlineSite', code)
 }

@@ -6,7 +6,7 @@ import StaffHero from '../../components/StaffHero'
 import Segmented from '../../components/Segmented'
 import PaymentRow from '../../components/PaymentRow'
 import { requireStaff } from '../../components/staffAuth'
-import { staffPayments, useStaff, type OrderState, type PaymentOrder } from '../../api'
+import { staffPayments, type OrderState, type PaymentOrder } from '../../api'
 import { useT, type MessageKey } from '../../i18n'
 import { load, save } from '../../store/storage'
 import '../office/office.css'
@@ -21,7 +21,6 @@ const FILTERS: Filter[] = ['all', 'late', 'paid', 'partially_refunded', 'refunde
  */
 export default function FinanceDesk() {
   const t = useT()
-  const staff = useStaff()
   const [filter, setFilter] = useState<Filter>(load<Filter>('financeFilter', 'all'))
   const [items, setItems] = useState<PaymentOrder[] | null>(null)
 
@@ -50,7 +49,7 @@ export default function FinanceDesk() {
 
   return (
     <PageShell testId='page-finance' title={t('fin.title')} className='staff'>
-      <StaffHero hint={(staff?.scopes ?? []).join(' · ')} back='/pages/finance/index' />
+      <StaffHero back='/pages/finance/index' />
       <View
         className='card card--overlap card--link'
         data-testid='reconciliation-entry'

@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'react'
 import PageShell from '../../components/PageShell'
 import StateBadge from '../../components/StateBadge'
 import { requireStaff } from '../../components/staffAuth'
-import { myWindow, setMyWindow } from '../../components/frontline'
+import { myWindow, setMyWindow, siteName } from '../../components/frontline'
 import { callNext, queueTickets, recallTicket, serveTicket, skipTicket, type Ticket } from '../../api'
 import { useT } from '../../i18n'
 import { chinaParts } from '../../utils/format'
@@ -89,7 +89,7 @@ export default function Calling() {
     <PageShell testId='page-calling' title={t('front.callingTitle', { type })} className='staff'>
       <View className='staff-hero'>
         <Text className='staff-hero__title'>{t('front.callingTitle', { type })}</Text>
-        <Text className='staff-hero__hint'>{site}</Text>
+        <Text className='staff-hero__hint'>{siteName(site)}</Text>
       </View>
       <View className='card card--overlap'>
         <Text className='field__label'>{t('front.window')}</Text>

@@ -9,7 +9,6 @@ import {
   listCertificatesToCheck,
   openCertificate,
   refuseCertificate,
-  useStaff,
   type CertificateToCheck,
 } from '../../api'
 import { useT } from '../../i18n'
@@ -23,7 +22,6 @@ import '../office/office.css'
  */
 export default function GuardianshipProofs() {
   const t = useT()
-  const staff = useStaff()
   const [items, setItems] = useState<CertificateToCheck[] | null>(null)
   const [reasons, setReasons] = useState<Record<number, string>>({})
   const [busy, setBusy] = useState<number | null>(null)
@@ -63,7 +61,7 @@ export default function GuardianshipProofs() {
 
   return (
     <PageShell testId='page-guardianship-proofs' title={t('gp.title')} className='staff'>
-      <StaffHero hint={staff?.username ?? ''} />
+      <StaffHero />
       <View className='card card--overlap'>
         <Text className='card__title'>{t('gp.title')}</Text>
         {items === null ? (
