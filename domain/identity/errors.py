@@ -70,3 +70,24 @@ class NameInvalid(DomainError):
     code = "name_invalid"
     kind = ErrorKind.INVALID
     message = _("Please enter the name as it appears on the ID card.")
+
+
+# -- identity documents: each bad number says which check it failed ------------------------------
+
+
+class DocumentKindUnknown(DomainError):
+    code = "document_kind_unknown"
+    kind = ErrorKind.INVALID
+    message = _("This kind of identity document is not accepted.")
+
+
+class DocumentNumberFormatInvalid(DomainError):
+    code = "document_number_format_invalid"
+    kind = ErrorKind.INVALID
+    message = _("This document number does not have the form its kind of document prints.")
+
+
+class DocumentCheckDigitInvalid(DomainError):
+    code = "document_check_digit_invalid"
+    kind = ErrorKind.INVALID
+    message = _("The last character of this document number does not match; please check it.")
