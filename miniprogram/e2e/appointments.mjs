@@ -8,7 +8,7 @@
 //   calling panel of business type Z, window 3 → call next;
 // resident: the detail page (refreshed on a timer) shows the number called to window 3;
 // staff: serves the number; resident: a paid registration at QY-PEOPLE with dr-li (¥20) → the sandbox
-//   pay page → pay → booked; my appointments list both; the registration again in care mode.
+//   pay page → pay (asked first, ¥20.00) → booked; my appointments list both; the registration again in care mode.
 //
 // Check-in is allowed from 60 minutes before a slot's start until 30 minutes after. The flow books the
 // hall's 24-hour self-service area (slots every half hour, every day), so there is always a slot to
@@ -183,8 +183,11 @@ await runFlow('appointments', async (h) => {
     await h.screenshot('clinic-pay')
   })
 
-  await h.step('pay: the registration is booked, with its check-in code', async () => {
+  await h.step('pay asks first, with the amount in yuan; confirmed: booked, with its check-in code', async () => {
     await h.tap('pay-submit')
+    await h.waitText('pay-confirm-amount', '¥20.00')
+    await h.screenshot('clinic-pay-confirm')
+    await h.tap('pay-confirm-confirm')
     await h.see('page-appointment')
     await h.waitAttr('appointment-state', 'data-state', 'booked')
     await h.see('checkin-code')

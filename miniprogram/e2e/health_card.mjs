@@ -3,13 +3,13 @@
 //
 // Electronic health card (电子健康卡) flow against the H5 build at ${E2E_BASE_URL}/h5/, in two browsers:
 // resident alice (demo: verified at L3, with a child): home → 电子健康卡 → my health cards (herself and the
-//   child) → issue her own card (or open it when it exists) → the dynamic QR code with its countdown and
+//   child, 李小宝 by name) → the child's card (issued if there is none) reads 李小宝, not 李** → issue her own card (or open it when it exists) → the dynamic QR code with its countdown and
 //   its text (data-token) → the countdown ticks; 刷新 gives a new code;
 // staff clinic.qy (second browser, scanner at QY-PEOPLE): login → frontline desk → 扫码核验 → register a
 //   scanner device at QY-PEOPLE if it has none → purpose 就诊 → paste the resident's code → the green
 //   "admitted" panel (holder, card number, purpose); the same code again → the red "refused" panel
 //   (credential_already_used: a dynamic code is used once);
-// resident: the usage log shows the use at the hospital for 就诊; freeze → the code gives way to the
+// resident: the usage log shows the use at the hospital for 就诊; freeze (asked first) → the code gives way to the
 //   frozen state; unfreeze → a code again; the static code: set a PIN (or it is set) → the static QR;
 // staff: the static code asks for the holder's PIN → with the PIN, admitted.
 import { launchBrowser, runFlow } from './lib/harness.mjs'
@@ -18,6 +18,8 @@ import { assert } from './lib/resident.mjs'
 const STAFF_PASSWORD = 'palmcity-demo-2026'
 const HOSPITAL = 'QY-PEOPLE'
 const PIN = '258013'
+// alice's child in the demo data (server/demo: DEMO_CHILD), shown in full to her guardian
+const CHILD = '李小宝'
 // the card face on the card page (the list page, hidden below it in Taro's stack, has faces too)
 const CARD = '[data-testid="page-health-card"] [data-testid="health-card"]'
 
@@ -42,13 +44,6 @@ async function qrDrawn(h, testId) {
   }, testId)
 }
 
-/** Press OK on Taro H5's modal (Taro.showModal). */
-async function confirmModal(h) {
-  const ok = h.page.locator('.taro__modal .taro-model__confirm')
-  await ok.waitFor({ state: 'visible' })
-  await ok.click()
-}
-
 let savedCardId = null
 async function cardId(h) {
   if (savedCardId === null) savedCardId = await h.page.locator(CARD).first().getAttribute('data-id')
@@ -66,6 +61,31 @@ await runFlow('health_card', async (h) => {
     // alice's child, added by the demo data: a card can be issued for her too
     await page.locator('[data-testid^="hc-person-m"]').first().waitFor({ state: 'visible' })
     await h.screenshot('health-cards')
+  })
+
+  await h.step(`the child's card shows the child's name to her guardian (${CHILD}, never 李**)`, async () => {
+    const child = page.locator('[data-testid^="hc-person-m"]').first()
+    const label = await child.innerText()
+    assert(label.includes(CHILD), `the child is listed as ${label}`)
+    const key = (await child.getAttribute('data-testid')).slice('hc-person-'.length)
+    if (await page.locator(`[data-testid="hc-issue-${key}"]`).count()) {
+      await h.tap(`hc-issue-${key}`)
+      console.log("    issued the child's card")
+    } else {
+      await h.tap(`hc-open-${key}`)
+    }
+    await h.see('page-health-card')
+    const face = page.locator(`${CARD}[data-member="${key.slice(1)}"]`)
+    await face.waitFor({ state: 'visible' })
+    const holder = (await face.locator('[data-testid="health-card-holder"]').innerText()).trim()
+    assert(holder.startsWith(CHILD) && !holder.includes('*'), `the child's card reads ${holder}`)
+    await h.screenshot('health-card-child')
+    await h.reopen('/pages/healthcards/index')
+    await h.see('page-health-cards')
+    const faces = page.locator(`[data-testid="page-health-cards"] [data-testid="health-card"][data-member="${key.slice(1)}"]`)
+    await faces.first().waitFor({ state: 'visible' })
+    const listed = (await faces.first().locator('[data-testid="health-card-holder"]').innerText()).trim()
+    assert(listed.startsWith(CHILD) && !listed.includes('*'), `the list shows the child's card as ${listed}`)
   })
 
   await h.step('issue my own card (or open it when it exists): the card page', async () => {
@@ -178,7 +198,9 @@ await runFlow('health_card', async (h) => {
 
     await h.step('freeze (confirmed): the code gives way to the frozen state; unfreeze: a code again', async () => {
       await h.tap('hc-freeze')
-      await confirmModal(h)
+      await h.see('hc-freeze-confirm') // asked first, in the page's own sheet
+      await h.screenshot('health-card-freeze-confirm')
+      await h.tap('hc-freeze-confirm-confirm')
       await h.see('hc-frozen')
       await cardState(h, 'frozen')
       assert((await page.locator('[data-testid="hc-qr"]').count()) === 0, 'a frozen card still shows its code')

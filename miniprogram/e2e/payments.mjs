@@ -8,9 +8,11 @@
 //   paid, with the notice number and the e-receipt (电子票据), opened → 我的缴费 (from the profile) lists
 //   it; its detail shows the receipt → a paid registration at QY-PEOPLE with dr-li (¥20);
 // finance finance.qy (second browser): staff login lands on 收款与退款 → the registration → a refund above what
-//   was paid is refused (what is left shown) → a partial refund of ¥5 → reconciliation of today (the
-//   exceptions, each resolved with a note, if there are any);
-// resident: 我的缴费 shows the registration's refund; the detail again in care mode.
+//   was paid is refused (what is left shown) → a partial refund of ¥5, asked first (dismissed once: nothing
+//   sent), the form cleared after it → the other ¥15 → reconciliation of today (the exceptions, each
+//   resolved with a note, if there are any);
+// resident: 我的缴费 shows the registration's refunds; refunded in full, the registration reads 已取消 ·
+//   已退款 ¥20.00 in my appointments and on its page, without a check-in code; the fee again in care mode.
 import { launchBrowser, runFlow } from './lib/harness.mjs'
 import { makeIdNumber, randomChineseName } from './lib/idcard.mjs'
 import { assert, verifyRealName } from './lib/resident.mjs'
@@ -26,6 +28,14 @@ const STAFF_PASSWORD = 'palmcity-demo-2026'
 async function shotTop(hx, name) {
   await hx.page.evaluate(() => window.scrollTo(0, 0))
   await hx.screenshot(name)
+}
+
+/** Finance: type a refund in yuan with its reason and send it; the confirmation sheet shows the amount. */
+async function askRefund(s, amount, reason) {
+  await s.fill('refund-amount', amount)
+  await s.fill('refund-reason', reason)
+  await s.tap('refund-submit')
+  await s.waitText('refund-confirm-amount', `¥${Number(amount).toFixed(2)}`)
 }
 
 /** Scroll an element into view, then screenshot. */
@@ -131,8 +141,10 @@ await runFlow('payments', async (h) => {
     await h.tap('book-submit')
     await h.see('page-appointment-pay')
     await h.tap('pay-submit')
+    await h.tap('pay-confirm-confirm') // paying asks first (the amount in yuan)
     await h.see('page-appointment')
     await h.waitAttr('appointment-state', 'data-state', 'booked')
+    await h.see('checkin-code')
   })
 
   let registration
@@ -158,23 +170,41 @@ await runFlow('payments', async (h) => {
       await s.waitText('refundable', '¥20.00')
     })
 
-    await s.step('a refund above what was paid is refused, with what is left', async () => {
-      await s.fill('refund-amount', '25')
-      await s.fill('refund-reason', '误操作测试：超额退款')
-      await s.tap('refund-submit')
+    await s.step('a refund above what was paid asks first, then is refused, with what is left', async () => {
+      await askRefund(s, '25', '误操作测试：超额退款')
+      await s.tap('refund-confirm-confirm')
       await s.waitAttr('refund-refused', 'data-code', 'refund_exceeds_paid')
       await s.waitText('refund-refused', '¥20.00')
       await shotAt(s, 'refund-form', 'refund-refused')
     })
 
-    await s.step('a partial refund of ¥5: sent, ¥15 left', async () => {
-      await s.fill('refund-amount', '5')
-      await s.fill('refund-reason', '专家停诊，改为普通号，退差价')
+    await s.step('a partial refund of ¥5: asked first (dismissed, nothing sent), confirmed: sent, the form cleared, ¥15 left', async () => {
+      await askRefund(s, '5', '专家停诊，改为普通号，退差价')
+      await s.screenshot('refund-confirm')
+      await s.tap('refund-confirm-cancel')
+      await s.page.locator('[data-testid="refund-confirm"]').waitFor({ state: 'detached' })
+      assert((await s.page.locator('[data-testid="refunds-made"]').count()) === 0, 'a refund was sent without confirming')
       await s.tap('refund-submit')
+      await s.tap('refund-confirm-confirm')
       await s.page.waitForSelector('[data-testid="refunds-made"] [data-testid="refund"][data-amount="500"]')
       await s.waitText('refundable', '¥15.00')
-      await s.page.locator('[data-testid="refund-refused"]').waitFor({ state: 'detached' })
+      // the form is gone once the refund is made (not left filled in on the screen); 再退一笔 opens it empty
+      await s.page.locator('[data-testid="refund-form"]').waitFor({ state: 'detached' })
+      await s.see('refund-again')
       await shotAt(s, 'refunds-made', 'refund-made')
+      await s.tap('refund-again')
+      const typed = s.page.locator('[data-testid="refund-amount"] input, input[data-testid="refund-amount"]').first()
+      assert((await typed.inputValue()) === '', 'the amount of the last refund is still typed in')
+      assert((await s.page.locator('[data-testid="refund-reason"] textarea, textarea[data-testid="refund-reason"]').first().inputValue()) === '', 'the reason of the last refund is still typed in')
+    })
+
+    await s.step('the other ¥15: the registration is refunded in full, nothing left to refund', async () => {
+      await askRefund(s, '15', '医院停诊，全额退号')
+      await s.tap('refund-confirm-confirm')
+      await s.page.waitForSelector('[data-testid="refunds-made"] [data-testid="refund"][data-amount="1500"]')
+      await s.waitText('refundable', '¥0.00')
+      await s.page.locator('[data-testid="refund-form"]').waitFor({ state: 'detached' })
+      assert((await s.page.locator('[data-testid="refund-again"]').count()) === 0, 'another refund offered with nothing left')
     })
 
     await s.step("reconciliation: run today's statement; mismatches listed, each resolved with a note", async () => {
@@ -212,13 +242,40 @@ await runFlow('payments', async (h) => {
     await second.close()
   }
 
-  await h.step('resident: 我的缴费 shows the registration with its refund', async () => {
+  await h.step('resident: 我的缴费 shows the registration with its refunds', async () => {
     await h.reopen('/pages/payments/index')
     await h.see('page-payments')
     await page.locator(`[data-testid="payment"][data-number="${registration}"]`).click()
     await h.see('page-payment')
     await page.waitForSelector('[data-testid="refund"][data-amount="500"]')
+    await page.waitForSelector('[data-testid="refund"][data-amount="1500"]')
     await h.screenshot('registration-refund')
+  })
+
+  await h.step('refunded in full, the registration reads cancelled everywhere: my list and its page, no check-in code', async () => {
+    // The server cancels it when the outbox tells appointments of the refund (the e2e server runs no
+    // outbox worker with a Redis server); until then the app reads it as 已退款，取消中 without a code.
+    const CANCELLED = ['cancelled', 'cancelling']
+    await h.reopen('/pages/appointments/mine')
+    await h.see('page-my-appointments')
+    const row = page.locator(`[data-testid="appointment"][data-site="${HOSPITAL}"]`).first()
+    await row.waitFor({ state: 'visible' })
+    const badge = await row.locator('[data-testid="appointment-state"]').getAttribute('data-state')
+    assert(CANCELLED.includes(badge), `a registration refunded in full reads ${badge} in my list`)
+    assert((await row.getAttribute('data-money')) === 'refunded', `the list says the fee is ${await row.getAttribute('data-money')}`)
+    const line = await row.locator('[data-testid="appointment-money"]').innerText()
+    assert(line.includes('¥20.00'), `the list does not say the fee came back: ${line}`)
+    console.log(`    listed as ${await row.locator('[data-testid="appointment-state"]').innerText()} · ${line}`)
+    await h.screenshot('registration-cancelled-list')
+    await row.click()
+    await h.see('page-appointment')
+    await h.waitAttr('appointment-money', 'data-state', 'refunded')
+    const head = await page.locator('[data-testid="appointment-head"] [data-testid="appointment-state"]').getAttribute('data-state')
+    assert(CANCELLED.includes(head), `its page reads ${head}`)
+    assert((await page.locator('[data-testid="checkin-code"]').count()) === 0, 'a refunded registration still shows its check-in code')
+    assert((await page.locator('[data-testid="pass-show"]').count()) === 0, 'a refunded registration still offers its pass')
+    assert((await page.locator('[data-testid="appointment-cancel"]').count()) === 0, 'a refunded registration can still be cancelled')
+    await h.screenshot('registration-cancelled')
   })
 
   await h.step('care mode: the fee with its notice number in large type', async () => {

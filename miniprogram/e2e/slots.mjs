@@ -11,7 +11,8 @@
 //   its new time, still booked;
 // staff: 取消时段 on the day's last open slot of the self-service area that nobody booked: the dialog
 //   dismissed leaves it open; confirmed: cancelled, nobody to tell, listed as 已停约;
-// resident: her appointment shows the new time; her inbox shows 预约时间变更 when an outbox worker
+// resident: her appointment shows the new time; late in the day (the browser's clock at 23:45) today reads
+//   已结束 on the self-service area, not 休息; her inbox shows 预约时间变更 when an outbox worker
 //   delivered it (the e2e server runs none with a Redis server: then the flow logs SKIP).
 import { launchBrowser, runFlow } from './lib/harness.mjs'
 import { assert } from './lib/resident.mjs'
@@ -41,12 +42,10 @@ async function residentGet(page, path) {
   }, path)
 }
 
-/** Press OK (or Cancel) on Taro H5's modal (Taro.showModal). */
+/** Confirm (or dismiss) the page's confirmation sheet for moving or cancelling a slot. */
 async function answerModal(h, ok = true) {
-  const button = h.page.locator(`.taro__modal .taro-model__${ok ? 'confirm' : 'cancel'}`)
-  await button.waitFor({ state: 'visible' })
-  await button.click()
-  await h.page.locator('.taro__modal').first().waitFor({ state: 'hidden' }).catch(() => undefined)
+  await h.tap(`fslot-confirm-${ok ? 'confirm' : 'cancel'}`)
+  await h.page.locator('[data-testid="fslot-confirm"]').waitFor({ state: 'detached' })
 }
 
 /** The staff page's slot row that starts at `iso` (compared as instants). */
@@ -193,7 +192,7 @@ await runFlow('slots', async (h) => {
       await s.tap('fslot-action-cancel')
       await s.tap('fslot-submit') // no reason yet: a toast, nothing sent
       await s.page.getByText('请填写原因').first().waitFor({ state: 'visible' })
-      assert(!(await s.page.locator('.taro__modal .taro-model__confirm').isVisible()), 'a dialog without a reason')
+      assert((await s.page.locator('[data-testid="fslot-confirm"]').count()) === 0, 'a confirmation without a reason')
       await s.fill('fslot-reason', CANCEL_REASON)
       await s.tap('fslot-submit')
       await answerModal(s, false)
@@ -222,6 +221,33 @@ await runFlow('slots', async (h) => {
     await h.waitAttr('appointment-state', 'data-state', 'booked')
     await h.waitText('appointment-time', `${date} ${newTime}`)
     await h.screenshot('resident-moved')
+  })
+
+  await h.step("late in the day, today's slots all started: today reads 已结束, not 休息 (a rest day)", async () => {
+    // The browser's clock at 23:45 China time today (the self-service area's last slot starts at 23:00),
+    // the server's real clock unchanged: today has slots, all of them started.
+    const today = china(new Date().toISOString()).date
+    const late = Math.max(Date.now(), Date.parse(`${today}T23:45:00+08:00`))
+    const third = await launchBrowser()
+    try {
+      const l = h.forPage(third.page)
+      await third.page.clock.setFixedTime(late)
+      await l.reopen('/pages/appointments/index')
+      await l.see('page-appointments')
+      await openService(l, 'hall', HALL, SELF_SERVICE)
+      await third.page.waitForFunction(() => {
+        const days = document.querySelectorAll('[data-testid^="day-"]')
+        return days.length === 7 && !document.querySelector('[data-testid^="day-"][data-status="loading"]')
+      })
+      const day = third.page.locator(`[data-testid="day-${today}"]`)
+      const status = await day.getAttribute('data-status')
+      const text = await day.innerText()
+      assert(status === 'over', `today at 23:45 reads ${status} (${text})`)
+      assert(text.includes('已结束') && !text.includes('休息'), `today reads ${text}`)
+      await l.screenshot('today-over')
+    } finally {
+      await third.close()
+    }
   })
 
   await h.step('alice: her inbox tells her the time changed (when the outbox worker delivered it)', async () => {

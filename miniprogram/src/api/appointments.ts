@@ -70,6 +70,8 @@ export type TicketState = 'waiting' | 'called' | 'skipped' | 'served'
 export interface QueuePosition {
   label: string
   state: TicketState
+  /** the state's name in the caller's language */
+  state_label?: string
   window: string | null
   /** numbers waiting before mine */
   ahead: number
@@ -82,6 +84,8 @@ export interface QueuePosition {
  */
 export interface AppointmentMoney {
   state: 'awaiting' | 'paid' | 'refunding' | 'refunded' | 'closed'
+  /** the state's name in the caller's language */
+  state_label?: string
   paid_fen: number
   /** what comes back: due, on its way, or given back */
   refund_fen: number
@@ -95,8 +99,11 @@ export interface Appointment {
   id: number
   number: string
   state: AppointmentState
-  /** the site's code */
+  /** the state's name in the caller's language */
+  state_label?: string
+  /** the site's code (never shown: `site_label` is its name) */
   site: string
+  site_label?: string
   site_name: string
   service_id: number
   service_name: string
@@ -182,8 +189,8 @@ export async function bookAppointment(input: { service_id: number; slot_id: numb
   return made
 }
 
-export async function listAppointments(): Promise<Appointment[]> {
-  return (await request<{ items: Appointment[] }>(BASE)).items
+export async function listAppointments(opts: RequestOptions = {}): Promise<Appointment[]> {
+  return (await request<{ items: Appointment[] }>(BASE, opts)).items
 }
 
 export function getAppointment(id: number, opts: RequestOptions = {}): Promise<Appointment> {

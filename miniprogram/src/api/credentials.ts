@@ -39,13 +39,15 @@ export type HealthCardState = 'active' | 'frozen' | 'revoked'
 export interface HealthCard {
   id: number
   number: string
-  /** masked, e.g. 张* */
+  /** a family member's card: the name the guardian gave them; anyone else's masked, e.g. 张* */
   holder_name: string
   /** masked, e.g. 4418**********1234 */
   id_number: string
   /** set when the card is a family member's */
   family_member_id: number | null
   state: HealthCardState
+  /** the state's name in the caller's language */
+  state_label?: string
   /** whether the static code can be shown (it needs the PIN) */
   pin_set: boolean
   issued_at: string
@@ -58,6 +60,8 @@ export interface CardUse {
   id: number
   site_code: string
   site_name: string | null
+  /** the site's name (the same as site_name) */
+  site_label?: string | null
   purpose: CardPurpose | string
   used_at: string
 }

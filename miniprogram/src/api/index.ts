@@ -1,4 +1,4 @@
-import { request } from './client'
+import { request, type RequestOptions } from './client'
 import { clearSession, getTokens, setUser, storeTokenPair } from './session'
 import type { FamilyInvitation, FamilyMember, Relation, TokenPair, User } from './types'
 import type { Locale } from '../store/settings'
@@ -81,8 +81,8 @@ export async function completeIdentity(code: string, state: string): Promise<Use
 
 // ---- family ---------------------------------------------------------------------------------------
 
-export async function listFamily(): Promise<FamilyMember[]> {
-  const res = await request<{ items: FamilyMember[] }>('/api/v1/family')
+export async function listFamily(opts: RequestOptions = {}): Promise<FamilyMember[]> {
+  const res = await request<{ items: FamilyMember[] }>('/api/v1/family', opts)
   return res.items ?? []
 }
 

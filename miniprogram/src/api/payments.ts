@@ -21,6 +21,8 @@ export interface Refund {
   amount_fen: number
   reason: string
   state: RefundState
+  /** the state's name in the caller's language */
+  state_label?: string
   /** why the system refunded: `cancellation` or `late_payment`; null when finance asked */
   cause: 'cancellation' | 'late_payment' | null
   created_at: string
@@ -39,6 +41,8 @@ export interface PaymentOrder {
   /** the purpose's n-th order (a new one after the last closed unpaid) */
   attempt: number
   state: OrderState
+  /** the state's name in the caller's language */
+  state_label?: string
   /** closed unpaid: `deadline` or `cancelled` */
   closed_reason: 'deadline' | 'cancelled' | null
   paid_fen: number
@@ -83,8 +87,8 @@ export const refundable = (o: PaymentOrder) => Math.max(0, o.paid_fen - o.refund
 
 // ---- mine -------------------------------------------------------------------------------------------
 
-export async function listMyPayments(): Promise<PaymentOrder[]> {
-  return (await request<{ items: PaymentOrder[] }>('/api/v1/payments')).items
+export async function listMyPayments(opts: RequestOptions = {}): Promise<PaymentOrder[]> {
+  return (await request<{ items: PaymentOrder[] }>('/api/v1/payments', opts)).items
 }
 
 export function getPayment(id: number, opts: RequestOptions = {}): Promise<PaymentOrder> {
@@ -125,11 +129,14 @@ export async function payOrder(order: PaymentOrder): Promise<'paid' | 'opened'> 
 
 const STAFF = '/api/v1/staff/payments'
 
-export async function staffPayments(filter: { late?: boolean; state?: OrderState | '' } = {}): Promise<PaymentOrder[]> {
+export async function staffPayments(
+  filter: { late?: boolean; state?: OrderState | '' } = {},
+  opts: { silent?: boolean } = {},
+): Promise<PaymentOrder[]> {
   const q: string[] = []
   if (filter.late) q.push('late=true')
   if (filter.state) q.push(`state=${filter.state}`)
-  return (await request<{ items: PaymentOrder[] }>(`${STAFF}${q.length ? `?${q.join('&')}` : ''}`, { as: 'staff' })).items
+  return (await request<{ items: PaymentOrder[] }>(`${STAFF}${q.length ? `?${q.join('&')}` : ''}`, { as: 'staff', ...opts })).items
 }
 
 /**

@@ -9,6 +9,8 @@ export interface ConfirmOptions {
   /** the money moved, already in yuan ("¥10.00"), shown large */
   amount?: string
   confirmText?: string
+  /** the other button (default 取消); say 暂不 where 取消 would read as the action itself */
+  cancelText?: string
   /** a red confirm button: refunding, cancelling, revoking */
   danger?: boolean
   /** test id of the sheet (buttons: `<testId>-confirm`, `<testId>-cancel`) */
@@ -27,7 +29,7 @@ interface Props extends ConfirmOptions {
  * cancelling, revoking. A bottom sheet drawn by the page itself (the same on weapp and H5, and in care
  * mode), with the amount in yuan when money moves.
  */
-export default function ConfirmSheet({ open, title, body, amount, confirmText, danger, testId = 'confirm-sheet', onConfirm, onCancel, children }: Props) {
+export default function ConfirmSheet({ open, title, body, amount, confirmText, cancelText, danger, testId = 'confirm-sheet', onConfirm, onCancel, children }: Props) {
   const t = useT()
   if (!open) return null
   return (
@@ -46,7 +48,7 @@ export default function ConfirmSheet({ open, title, body, amount, confirmText, d
           {confirmText ?? t('common.confirm')}
         </View>
         <View className='btn btn--ghost btn--block' data-testid={`${testId}-cancel`} onClick={onCancel}>
-          {t('common.cancel')}
+          {cancelText ?? t('common.cancel')}
         </View>
       </View>
     </View>

@@ -1,11 +1,24 @@
 import { Text, View } from '@tarojs/components'
+import { bookableNow, type Slot } from '../api'
 import { useT, type MessageKey } from '../i18n'
 import { weekday } from '../utils/format'
 
 export interface DayInfo {
   date: string
-  /** open: some slot bookable; full: slots, none bookable; closed: no slots (holiday, weekend) */
-  status: 'open' | 'full' | 'closed' | 'loading'
+  /**
+   * open: some slot to come is bookable; full: slots to come, none bookable; over: the day had slots
+   * but all have started (a morning clinic in the afternoon: 今日已结束, not 休息); closed: no slots at
+   * all (a holiday, the weekend, the doctor's day off)
+   */
+  status: 'open' | 'full' | 'over' | 'closed' | 'loading'
+}
+
+/** How a day reads from its slots at `now` (ms). */
+export function dayStatus(slots: Slot[], now: number): DayInfo['status'] {
+  if (slots.length === 0) return 'closed'
+  const upcoming = slots.filter((s) => Date.parse(s.starts_at) > now)
+  if (upcoming.length === 0) return 'over'
+  return upcoming.some((s) => bookableNow(s, now)) ? 'open' : 'full'
 }
 
 interface Props {
@@ -26,7 +39,7 @@ export default function DayStrip({ days, value, onChange, today }: Props) {
         return (
           <View
             key={d.date}
-            className={`day day--${d.status} ${on ? 'day--on' : ''}`}
+            className={`day day--${d.status} ${d.status === 'over' ? 'day--closed' : ''} ${on ? 'day--on' : ''}`}
             data-testid={`day-${d.date}`}
             data-status={d.status}
             data-selected={on ? 'true' : 'false'}

@@ -1,8 +1,10 @@
 import { Text, View } from '@tarojs/components'
 import type { HealthCard } from '../api'
-import { useT, type MessageKey } from '../i18n'
+import { useT } from '../i18n'
+import { labelOf } from '../utils/labels'
 
-/** The card itself: 电子健康卡, the masked holder and ID number, the card number and its state. */
+/** The card itself: 电子健康卡, the holder (a family member's by the name their guardian gave them, anyone
+ *  else's masked), whose card it is (本人, 子女…), the masked ID number, the card number and its state. */
 export default function HealthCardFace({ card, who, onClick }: { card: HealthCard; who?: string; onClick?: () => void }) {
   const t = useT()
   return (
@@ -16,7 +18,7 @@ export default function HealthCardFace({ card, who, onClick }: { card: HealthCar
     >
       <View className='hcard__head'>
         <Text className='hcard__title'>{t('service.healthcard')}</Text>
-        <Text className='hcard__state' data-testid='health-card-state'>{t(`hc.state.${card.state}` as MessageKey)}</Text>
+        <Text className='hcard__state' data-testid='health-card-state'>{labelOf(t, card.state, card.state_label, 'hc.state')}</Text>
       </View>
       <Text className='hcard__holder block' data-testid='health-card-holder'>
         {card.holder_name}

@@ -1,8 +1,9 @@
 import { Text, View } from '@tarojs/components'
 import platform from '../platform'
 import type { PaymentOrder } from '../api'
-import { useT, type MessageKey } from '../i18n'
+import { useT } from '../i18n'
 import { chinaDateTime, yuan } from '../utils/format'
+import { labelOf } from '../utils/labels'
 import KV from './KV'
 import StateBadge from './StateBadge'
 
@@ -18,13 +19,12 @@ interface Props {
  */
 export default function PaymentCard({ order, title }: Props) {
   const t = useT()
-  const providerKey = `pay.provider.${order.provider}` as MessageKey
-  const provider = t(providerKey) === providerKey ? order.provider : t(providerKey)
+  const provider = labelOf(t, order.provider, undefined, 'pay.provider')
   return (
     <View className='card' data-testid='payment-card' data-id={order.id} data-state={order.state} data-provider={order.provider}>
       <View className='card__head card__head--top'>
         <Text className='item-title'>{title ?? order.description}</Text>
-        <StateBadge kind='payment' state={order.state} testId='payment-state' />
+        <StateBadge kind='payment' state={order.state} label={order.state_label} testId='payment-state' />
       </View>
       <Text className='payment__amount' data-testid='payment-amount'>¥{yuan(order.amount_fen)}</Text>
       {order.late_payment && (

@@ -34,7 +34,7 @@ export default function PaymentRow({ order, onTap, testId = 'payment' }: Props) 
       </View>
       <View className='payment-row__side'>
         <Text className='payment-row__amount' data-testid={`${testId}-amount`}>¥{yuan(order.amount_fen)}</Text>
-        <StateBadge kind='payment' state={order.state} testId={`${testId}-state`} />
+        <StateBadge kind='payment' state={order.state} label={order.state_label} testId={`${testId}-state`} />
       </View>
     </View>
   )

@@ -19,7 +19,7 @@ export default function RefundList({ refunds }: { refunds: Refund[] }) {
               <Text className='mono'>{r.number}</Text> · {chinaDateTime(r.finished_at ?? r.created_at)}
             </Text>
           </View>
-          <StateBadge kind='refund' state={r.state} testId='refund-state' />
+          <StateBadge kind='refund' state={r.state} label={r.state_label} testId='refund-state' />
         </View>
       ))}
     </View>

@@ -2,7 +2,7 @@ import Taro, { useDidShow, useRouter } from '@tarojs/taro'
 import { Text, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
-import DayStrip, { type DayInfo } from '../../components/DayStrip'
+import DayStrip, { dayStatus, type DayInfo } from '../../components/DayStrip'
 import SlotGrid from '../../components/SlotGrid'
 import { bookableNow, getSite, getSlots, type BookableService, type Slot, type SiteDetail } from '../../api'
 import { useT } from '../../i18n'
@@ -40,10 +40,7 @@ export default function AppointmentSlots() {
     const byDay: Record<string, Slot[]> = {}
     const info: DayInfo[] = dates.map((date, i) => {
       byDay[date] = found[i]
-      // closed: no slots, or all of today's have started; full: slots to come, none with a place
-      const upcoming = found[i].filter((s) => Date.parse(s.starts_at) > Date.now())
-      const status = upcoming.length === 0 ? 'closed' : upcoming.some((s) => bookableNow(s)) ? 'open' : 'full'
-      return { date, status }
+      return { date, status: dayStatus(found[i], Date.now()) }
     })
     setSlotsByDay(byDay)
     setDays(info)

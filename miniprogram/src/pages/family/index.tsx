@@ -1,8 +1,10 @@
-import Taro, { useDidShow, useRouter } from '@tarojs/taro'
+import Taro, { useRouter } from '@tarojs/taro'
 import { Input, Text, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
 import FamilyList from '../../components/FamilyList'
+import LoadState, { useLoad } from '../../components/LoadState'
+import { useConfirm } from '../../components/ConfirmSheet'
 import Segmented from '../../components/Segmented'
 import { requireLogin } from '../../components/auth'
 import platform from '../../platform'
@@ -25,27 +27,26 @@ import { isValidIdNumber, normaliseIdNumber } from '../../utils/idcard'
 export default function Family() {
   const t = useT()
   const router = useRouter()
-  const [members, setMembers] = useState<FamilyMember[] | null>(null)
-  const [invitations, setInvitations] = useState<FamilyInvitation[]>([])
+  // the members decide the page (a failure says so, with 重试, never 还没有家庭成员); invitations are extra
+  const load = useLoad(
+    async () => {
+      if (!requireLogin('/pages/family/index')) return new Promise<never>(() => undefined)
+      const [members, invitations] = await Promise.all([
+        listFamily({ silent: true }),
+        listInvitations().catch(() => [] as FamilyInvitation[]),
+      ])
+      return { members, invitations }
+    },
+    { when: 'show' },
+  )
+  const invitations = load.data?.invitations ?? []
+  const reload = () => load.reload()
+  const [sheet, ask] = useConfirm()
   const [showForm, setShowForm] = useState(router.params.add === '1')
   const [relation, setRelation] = useState<Relation>('child')
   const [name, setName] = useState('')
   const [idNumber, setIdNumber] = useState('')
   const [busy, setBusy] = useState(false)
-
-  async function reload() {
-    const [m, inv] = await Promise.all([
-      listFamily().catch(() => [] as FamilyMember[]),
-      listInvitations().catch(() => [] as FamilyInvitation[]),
-    ])
-    setMembers(m)
-    setInvitations(inv)
-  }
-
-  useDidShow(() => {
-    if (!requireLogin('/pages/family/index')) return
-    reload()
-  })
 
   async function submit() {
     if (busy) return
@@ -73,13 +74,15 @@ export default function Family() {
   }
 
   async function remove(m: FamilyMember) {
-    const res = await Taro.showModal({
-      title: t('family.remove'),
-      content: t('family.removeConfirm'),
-      cancelText: t('common.cancel'),
-      confirmText: t('common.confirm'),
+    const ok = await ask({
+      title: `${t('family.remove')} ${m.name}`,
+      body: t('family.removeConfirm'),
+      confirmText: t('family.remove'),
+      cancelText: t('common.notNow'),
+      danger: true,
+      testId: 'family-remove-confirm',
     })
-    if (!res.confirm) return
+    if (!ok) return
     try {
       await removeFamilyMember(m.id)
       Taro.showToast({ title: t('family.removed'), icon: 'success' })
@@ -130,6 +133,7 @@ export default function Family() {
 
   return (
     <PageShell testId='page-family' title={t('family.title')}>
+      {sheet}
       {invitations.length > 0 && (
         <View className='card' data-testid='invitations'>
           <Text className='card__title'>{t('family.invitations')}</Text>
@@ -155,13 +159,9 @@ export default function Family() {
             </Text>
           )}
         </View>
-        {members === null ? (
-          <Text className='body muted block'>{t('common.loading')}</Text>
-        ) : members.length === 0 ? (
-          <Text className='body muted block' data-testid='family-empty'>{t('family.empty')}</Text>
-        ) : (
-          <FamilyList items={members} onRemove={remove} onCheck={check} onUpload={upload} />
-        )}
+        <LoadState load={load} testId='family' card={false} isEmpty={(d) => d.members.length === 0} empty={t('family.empty')}>
+          {(d) => <FamilyList items={d.members} onRemove={remove} onCheck={check} onUpload={upload} />}
+        </LoadState>
       </View>
 
       {showForm && (

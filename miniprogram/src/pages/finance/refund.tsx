@@ -1,11 +1,13 @@
-import Taro, { useDidShow, useRouter } from '@tarojs/taro'
-import { Input, Text, Textarea, View } from '@tarojs/components'
+import Taro, { useRouter } from '@tarojs/taro'
+import { Text, Textarea, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
 import PaymentCard from '../../components/PaymentCard'
 import RefundList from '../../components/RefundList'
+import MoneyInput from '../../components/MoneyInput'
+import LoadState, { useLoad } from '../../components/LoadState'
+import { useConfirm } from '../../components/ConfirmSheet'
 import { requireStaff } from '../../components/staffAuth'
-import { parseYuan } from '../../components/finance'
 import { ApiError, refundable, refundPayment, staffPayments, type PaymentOrder, type Refund } from '../../api'
 import { useT } from '../../i18n'
 import { yuan } from '../../utils/format'
@@ -18,37 +20,33 @@ interface Refused {
 }
 
 /**
- * Refund all or part of a payment (finance of its merchant): amount in yuan and a reason. The
- * server's refusals are shown on the page: more than can still be refunded (with what is left), an
- * order that is unpaid or closed.
+ * Refund all or part of a payment (finance of its merchant): the amount in yuan and a reason, asked
+ * once more in a confirmation sheet with the amount. A refund made closes the form (what was refunded
+ * and what is left are shown; 再退一笔 opens an empty form again). The server's refusals are shown on
+ * the page: more than can still be refunded (with what is left), an order unpaid or closed.
  */
 export default function FinanceRefund() {
   const t = useT()
   const id = Number(useRouter().params.id)
-  const [order, setOrder] = useState<PaymentOrder | null>(null)
-  const [missing, setMissing] = useState(false)
-  const [amount, setAmount] = useState('')
+  // the staff API has no single-order read: the order comes from the list of the merchants in scope
+  const load = useLoad(
+    async (): Promise<PaymentOrder | null> => {
+      if (!requireStaff(`/pages/finance/refund?id=${id}`)) return new Promise<never>(() => undefined)
+      return (await staffPayments({}, { silent: true })).find((o) => o.id === id) ?? null
+    },
+    { when: 'show' },
+  )
+  const [fen, setFen] = useState<number | undefined>(undefined)
   const [reason, setReason] = useState('')
   const [busy, setBusy] = useState(false)
   const [refused, setRefused] = useState<Refused | null>(null)
   const [made, setMade] = useState<Refund[]>([])
+  const [formOpen, setFormOpen] = useState(true)
+  const [sheet, ask] = useConfirm()
 
-  async function reload() {
-    // the staff API has no single-order read: the order comes from the list of the merchants in scope
-    const found = (await staffPayments()).find((o) => o.id === id) ?? null
-    setOrder(found)
-    setMissing(found === null)
-  }
-
-  useDidShow(() => {
-    if (!requireStaff(`/pages/finance/refund?id=${id}`)) return
-    reload().catch(() => setMissing(true))
-  })
-
-  async function submit() {
-    if (busy || !order) return
-    const fen = parseYuan(amount)
-    if (fen === null) {
+  async function submit(order: PaymentOrder) {
+    if (busy) return
+    if (fen === undefined || fen <= 0) {
       Taro.showToast({ title: t('fin.amountInvalid'), icon: 'none' })
       return
     }
@@ -56,15 +54,26 @@ export default function FinanceRefund() {
       Taro.showToast({ title: t('fin.reasonRequired'), icon: 'none' })
       return
     }
+    const whole = fen >= refundable(order)
+    const ok = await ask({
+      title: t('fin.refundConfirm'),
+      amount: `¥${yuan(fen)}`,
+      body: `${order.description} · ${t(whole ? 'fin.refundConfirmAll' : 'fin.refundConfirmPart', { fee: yuan(refundable(order) - fen) })}`,
+      confirmText: t('fin.refundSubmit'),
+      danger: true,
+      testId: 'refund-confirm',
+    })
+    if (!ok) return
     setBusy(true)
     setRefused(null)
     try {
       const refund = await refundPayment(order.id, { amount_fen: fen, reason: reason.trim() })
       setMade((prev) => [refund, ...prev])
-      setAmount('')
+      setFen(undefined)
       setReason('')
+      setFormOpen(false)
       Taro.showToast({ title: t('fin.refundDone', { fee: yuan(refund.amount_fen) }), icon: 'success' })
-      await reload()
+      await load.reload()
     } catch (err) {
       if (err instanceof ApiError && err.status > 0) {
         const left = (err.details as { refundable?: number } | undefined)?.refundable
@@ -81,60 +90,57 @@ export default function FinanceRefund() {
     }
   }
 
-  if (!order) {
-    return (
-      <PageShell testId='page-finance-refund' title={t('fin.refundTitle')} className='staff'>
-        <View className='card'>
-          <Text className='body muted'>{missing ? t('fin.none') : t('common.loading')}</Text>
-        </View>
-      </PageShell>
-    )
-  }
-
   return (
     <PageShell testId='page-finance-refund' title={t('fin.refundTitle')} className='staff'>
-      <PaymentCard order={order} />
-      <View className='card' data-testid='refund-form'>
-        <Text className='card__title'>{t('fin.refundTitle')}</Text>
-        <Text className='body block' data-testid='refundable'>{t('fin.refundable', { fee: yuan(refundable(order)) })}</Text>
-        <View className='refund-form'>
-          <Text className='field__label'>{t('fin.refundAmount')}</Text>
-          <View className='field'>
-            <Input
-              className='field__input'
-              data-testid='refund-amount'
-              type='digit'
-              value={amount}
-              placeholder={yuan(refundable(order))}
-              maxlength={10}
-              onInput={(e) => setAmount(e.detail.value)}
-            />
-          </View>
-          <Text className='field__label'>{t('fin.refundReason')}</Text>
-          <View className='field field--area'>
-            <Textarea
-              className='field__textarea'
-              data-testid='refund-reason'
-              value={reason}
-              maxlength={200}
-              placeholder={t('fin.refundReasonPlaceholder')}
-              onInput={(e) => setReason(e.detail.value)}
-            />
-          </View>
-        </View>
-        {refused && (
-          <View className='refund-refused' data-testid='refund-refused' data-code={refused.code}>
-            <Text className='card__title'>{t('fin.refused')}</Text>
-            <Text className='body block'>{refused.message}</Text>
-          </View>
+      {sheet}
+      <LoadState load={load} testId='refund-order' isEmpty={(order) => order === null} empty={t('fin.none')}>
+        {(order) => order && (
+          <>
+            <PaymentCard order={order} />
+            <View className='card' data-testid='refund-card'>
+              <Text className='card__title'>{t('fin.refundTitle')}</Text>
+              <Text className='body block' data-testid='refundable'>{t('fin.refundable', { fee: yuan(refundable(order)) })}</Text>
+              {formOpen && refundable(order) > 0 ? (
+                <View data-testid='refund-form'>
+                  <View className='refund-form'>
+                    <Text className='field__label'>{t('fin.refundAmount')}</Text>
+                    <MoneyInput fen={fen} onChange={setFen} testId='refund-amount' placeholder={yuan(refundable(order))} />
+                    <Text className='field__label'>{t('fin.refundReason')}</Text>
+                    <View className='field field--area'>
+                      <Textarea
+                        className='field__textarea'
+                        data-testid='refund-reason'
+                        value={reason}
+                        maxlength={200}
+                        placeholder={t('fin.refundReasonPlaceholder')}
+                        onInput={(e) => setReason(e.detail.value)}
+                      />
+                    </View>
+                  </View>
+                  {refused && (
+                    <View className='refund-refused' data-testid='refund-refused' data-code={refused.code}>
+                      <Text className='card__title'>{t('fin.refused')}</Text>
+                      <Text className='body block'>{refused.message}</Text>
+                    </View>
+                  )}
+                  <View className={`btn btn--primary btn--block ${busy ? 'btn--busy' : ''}`} data-testid='refund-submit' onClick={() => submit(order)}>
+                    {t('fin.refundSubmit')}
+                  </View>
+                </View>
+              ) : (
+                refundable(order) > 0 && (
+                  <View className='btn btn--ghost btn--block' data-testid='refund-again' onClick={() => setFormOpen(true)}>
+                    {t('fin.refundAgain')}
+                  </View>
+                )
+              )}
+            </View>
+          </>
         )}
-        <View className={`btn btn--primary btn--block ${busy ? 'btn--busy' : ''}`} data-testid='refund-submit' onClick={submit}>
-          {t('fin.refundSubmit')}
-        </View>
-      </View>
+      </LoadState>
       {made.length > 0 && (
         <View className='card' data-testid='refunds-made'>
-          <Text className='card__title'>{t('pay.refunds')}</Text>
+          <Text className='card__title'>{t('fin.refundsMade')}</Text>
           <RefundList refunds={made} />
         </View>
       )}

@@ -6,6 +6,7 @@ import StaffHero from '../../components/StaffHero'
 import Segmented from '../../components/Segmented'
 import ChipSelect from '../../components/ChipSelect'
 import AppointmentRow from '../../components/AppointmentRow'
+import { useConfirm } from '../../components/ConfirmSheet'
 import { requireStaff } from '../../components/staffAuth'
 import { chooseSite, chosenSite, frontlineSites } from '../../components/frontline'
 import {
@@ -81,6 +82,7 @@ export default function FrontlineSlots() {
   const [time, setTime] = useState<string>('')
   const [reason, setReason] = useState('')
   const [busy, setBusy] = useState(false)
+  const [sheet, ask] = useConfirm()
   const [refused, setRefused] = useState<Refused | null>(null)
   const [done, setDone] = useState<Done | null>(null)
 
@@ -190,13 +192,15 @@ export default function FrontlineSlots() {
     }
     const from = chinaParts(slot.starts_at).time
     const n = bookedOn(slot).length
-    const ok = await Taro.showModal({
+    const ok = await ask({
       title: action === 'move' ? t('fslot.move') : t('fslot.cancel'),
-      content: action === 'move' ? t('fslot.moveConfirm', { from, to: time, n }) : t('fslot.cancelConfirm', { time: from, n }),
-      cancelText: t('common.cancel'),
-      confirmText: t('common.confirm'),
+      body: action === 'move' ? t('fslot.moveConfirm', { from, to: time, n }) : t('fslot.cancelConfirm', { time: from, n }),
+      confirmText: action === 'move' ? t('fslot.move') : t('fslot.cancel'),
+      cancelText: t('common.notNow'),
+      danger: action === 'cancel',
+      testId: 'fslot-confirm',
     })
-    if (!ok.confirm) return
+    if (!ok) return
     setBusy(true)
     setRefused(null)
     try {
@@ -220,6 +224,7 @@ export default function FrontlineSlots() {
 
   return (
     <PageShell testId='page-frontline-slots' title={t('fslot.title')} className='staff'>
+      {sheet}
       <StaffHero hint={detail?.name ?? t('fslot.title')} hintTestId='fslot-site' back='/pages/frontline/slots' />
 
       {sites.length > 1 && (

@@ -1,8 +1,9 @@
-import Taro, { useDidShow } from '@tarojs/taro'
+import Taro from '@tarojs/taro'
 import { Text, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
 import HealthCardFace from '../../components/HealthCardFace'
+import LoadState, { useLoad } from '../../components/LoadState'
 import { requireLogin } from '../../components/auth'
 import {
   ApiError,
@@ -16,6 +17,7 @@ import {
 } from '../../api'
 import { t as translateNow, useT, type MessageKey } from '../../i18n'
 import { formatDateTime } from '../../utils/format'
+import { labelOf } from '../../utils/labels'
 import '../office/office.css'
 import './healthcards.css'
 
@@ -51,23 +53,22 @@ async function explainIssueRefusal(err: unknown): Promise<void> {
 /** 我的电子健康卡: my card and my family members' cards; issue one for anyone who has none. */
 export default function HealthCards() {
   const t = useT()
-  const [cards, setCards] = useState<HealthCard[] | null>(null)
-  const [family, setFamily] = useState<FamilyMember[]>([])
+  // the cards decide the page (a failure says so, with 重试); without the family list only my own shows
+  const load = useLoad(
+    async () => {
+      if (!requireLogin('/pages/healthcards/index')) return new Promise<never>(() => undefined)
+      const [cards, family] = await Promise.all([
+        listHealthCards({ silent: true }),
+        listFamily().catch(() => [] as FamilyMember[]),
+      ])
+      return { cards, family }
+    },
+    { when: 'show' },
+  )
+  const reload = () => load.reload()
+  const cards = load.data?.cards ?? null
+  const family = load.data?.family ?? []
   const [busy, setBusy] = useState<string | null>(null)
-
-  async function reload() {
-    const [c, f] = await Promise.all([
-      listHealthCards().catch(() => [] as HealthCard[]),
-      listFamily().catch(() => [] as FamilyMember[]),
-    ])
-    setCards(c)
-    setFamily(f)
-  }
-
-  useDidShow(() => {
-    if (!requireLogin('/pages/healthcards/index')) return
-    reload()
-  })
 
   const people: Person[] = [
     { key: 'self', memberId: null, label: t('hc.self') },
@@ -75,9 +76,10 @@ export default function HealthCards() {
   ]
   const liveCard = (p: Person) =>
     (cards ?? []).find((c) => (c.family_member_id ?? null) === p.memberId && c.state !== 'revoked')
+  // the face names the holder already: beside it, whose card it is (本人, 子女…)
   const whoOf = (c: HealthCard) => {
     const m = family.find((f) => Number(f.id) === c.family_member_id)
-    return m ? memberLabel(m) : c.family_member_id ? '' : t('hc.self')
+    return m ? t(`family.relation.${m.relation}` as MessageKey) : c.family_member_id ? '' : t('hc.self')
   }
   const revoked = (cards ?? []).filter((c) => c.state === 'revoked')
   const open = (c: HealthCard) => Taro.navigateTo({ url: `/pages/healthcards/card?id=${c.id}` })
@@ -105,80 +107,78 @@ export default function HealthCards() {
         <Text className='hc-hero__hint'>{t('hc.hint')}</Text>
       </View>
 
-      {cards === null ? (
-        <View className='card card--overlap'>
-          <Text className='body muted'>{t('common.loading')}</Text>
-        </View>
-      ) : (
-        <>
-          <View className='card card--overlap' data-testid='hc-people'>
-            <Text className='card__title'>{t('hc.people')}</Text>
-            {people.map((p) => {
-              const card = liveCard(p)
-              return (
-                <View key={p.key} className='hc-person' data-testid={`hc-person-${p.key}`} data-has-card={card ? 'true' : 'false'}>
-                  <View className='list__main list__main--flush'>
-                    <Text className='list__title block'>{p.label}</Text>
-                    <Text className='caption muted block'>
-                      {card
-                        ? `${t(`hc.state.${card.state}` as MessageKey)} · ${card.number}`
-                        : p.member && p.member.status !== 'active'
-                          ? t('hc.memberPending')
-                          : p.member && !canActFor(p.member)
-                            ? t('hc.memberUnproven')
-                            : t('hc.noCard')}
-                    </Text>
-                  </View>
-                  {card ? (
-                    <View className='btn btn--ghost btn--small' data-testid={`hc-open-${p.key}`} onClick={() => open(card)}>
-                      {t('hc.show')}
-                    </View>
-                  ) : (
-                    <View
-                      className={`btn btn--primary btn--small ${busy === p.key ? 'btn--busy' : ''}`}
-                      data-testid={`hc-issue-${p.key}`}
-                      onClick={() => issue(p)}
-                    >
-                      {t('hc.issue')}
-                    </View>
-                  )}
-                </View>
-              )
-            })}
-          </View>
-
-          <View className='hcards' data-testid='health-cards'>
-            {(cards ?? [])
-              .filter((c) => c.state !== 'revoked')
-              .map((c) => (
-                <HealthCardFace key={c.id} card={c} who={whoOf(c)} onClick={() => open(c)} />
-              ))}
-          </View>
-
-          {revoked.length > 0 && (
-            <View className='card' data-testid='hc-revoked'>
-              <Text className='card__title'>{t('hc.revokedCards')}</Text>
-              <View className='list'>
-                {revoked.map((c) => (
-                  <View key={c.id} className='list__row'>
+      <LoadState load={load} testId='health-cards-load'>
+        {() => (
+          <>
+            <View className='card card--overlap' data-testid='hc-people'>
+              <Text className='card__title'>{t('hc.people')}</Text>
+              {people.map((p) => {
+                const card = liveCard(p)
+                return (
+                  <View key={p.key} className='hc-person' data-testid={`hc-person-${p.key}`} data-has-card={card ? 'true' : 'false'}>
                     <View className='list__main list__main--flush'>
-                      <Text className='list__title block mono'>{c.number}</Text>
+                      <Text className='list__title block'>{p.label}</Text>
                       <Text className='caption muted block'>
-                        {c.holder_name} · {formatDateTime(c.issued_at)}
+                        {card
+                          ? `${labelOf(t, card.state, card.state_label, 'hc.state')} · ${card.number}`
+                          : p.member && p.member.status !== 'active'
+                            ? t('hc.memberPending')
+                            : p.member && !canActFor(p.member)
+                              ? t('hc.memberUnproven')
+                              : t('hc.noCard')}
                       </Text>
                     </View>
-                    <Text className='chip chip--muted'>{t('hc.state.revoked')}</Text>
+                    {card ? (
+                      <View className='btn btn--ghost btn--small' data-testid={`hc-open-${p.key}`} onClick={() => open(card)}>
+                        {t('hc.show')}
+                      </View>
+                    ) : (
+                      <View
+                        className={`btn btn--primary btn--small ${busy === p.key ? 'btn--busy' : ''}`}
+                        data-testid={`hc-issue-${p.key}`}
+                        onClick={() => issue(p)}
+                      >
+                        {t('hc.issue')}
+                      </View>
+                    )}
                   </View>
-                ))}
-              </View>
+                )
+              })}
             </View>
-          )}
 
-          <View className='card'>
-            <Text className='caption muted block'>{t('hc.issueHint')}</Text>
-          </View>
-        </>
-      )}
+            <View className='hcards' data-testid='health-cards'>
+              {(cards ?? [])
+                .filter((c) => c.state !== 'revoked')
+                .map((c) => (
+                  <HealthCardFace key={c.id} card={c} who={whoOf(c)} onClick={() => open(c)} />
+                ))}
+            </View>
+
+            {revoked.length > 0 && (
+              <View className='card' data-testid='hc-revoked'>
+                <Text className='card__title'>{t('hc.revokedCards')}</Text>
+                <View className='list'>
+                  {revoked.map((c) => (
+                    <View key={c.id} className='list__row'>
+                      <View className='list__main list__main--flush'>
+                        <Text className='list__title block mono'>{c.number}</Text>
+                        <Text className='caption muted block'>
+                          {c.holder_name} · {formatDateTime(c.issued_at)}
+                        </Text>
+                      </View>
+                      <Text className='chip chip--muted'>{labelOf(t, c.state, c.state_label, 'hc.state')}</Text>
+                    </View>
+                  ))}
+                </View>
+              </View>
+            )}
+
+            <View className='card'>
+              <Text className='caption muted block'>{t('hc.issueHint')}</Text>
+            </View>
+          </>
+        )}
+      </LoadState>
     </PageShell>
   )
 }

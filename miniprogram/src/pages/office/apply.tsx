@@ -3,7 +3,7 @@ import { Text, View } from '@tarojs/components'
 import { useEffect, useState } from 'react'
 import PageShell from '../../components/PageShell'
 import ChipSelect from '../../components/ChipSelect'
-import { whoForOptions } from '../../components/whoFor'
+import { memberOf, whoForOptions, withMemberAnswers } from '../../components/whoFor'
 import FormRenderer, { defaultAnswers } from '../../components/FormRenderer'
 import EnterpriseNotice, { forEnterprises } from '../../components/EnterpriseNotice'
 import MaterialsPanel from '../../components/MaterialsPanel'
@@ -117,6 +117,13 @@ export default function Apply() {
   const editable = EDITABLE.includes(state)
   const supplement = state === 'supplement_requested'
 
+  /** Who it is for; a family member's name fills the fields that ask for it (the guardian reads it in full). */
+  function choose(value: string) {
+    const member = (id: number | null) => (id === null ? null : members.find((m) => Number(m.id) === id) ?? null)
+    setValues((v) => withMemberAnswers(d.form.fields, v, member(memberOf(value)), member(memberOf(applicant))))
+    setApplicant(value)
+  }
+
   function change(key: string, value: Scalar | undefined) {
     setValues((v) => {
       const next = { ...v }
@@ -214,7 +221,7 @@ export default function Apply() {
           <ChipSelect
             testIdPrefix='applicant'
             value={applicant}
-            onChange={(v) => !app && setApplicant(v)}
+            onChange={(v) => !app && choose(v)}
             options={app ? options.filter((o) => o.value === applicant) : options}
           />
         )}
