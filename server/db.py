@@ -28,6 +28,7 @@ MODEL_MODULES = [
     "domain.credentials.models",
     "domain.health_cards.models",
     "domain.scanning.models",
+    "domain.tourism.models",
 ]
 
 

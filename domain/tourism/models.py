@@ -1,0 +1,117 @@
+"""Scenic spots and venues (景区, 博物馆, 公园), the days they open for entry, and each entry's day place.
+
+A spot is a capacity resource of the engine (``owner="ticket"``): its entry slots (e.g. one hour)
+carry the per-slot limit under the policy cap and the walk-in share. The **day's** limit (the
+published daily maximum under the same cap, LB/T 034-2014 and the 2020 75 % rule) is a counter row
+per spot and day (:class:`SpotDay`), taken in the same transaction as the slot's place, with a CHECK
+in migration 0015 refusing any write beyond it. :class:`DayPlace` records which reservation holds a
+day place, so that giving it back happens once however often the report of a lapse is delivered.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class SpotKind(StrEnum):
+    SCENIC = "scenic"  # a scenic area (景区)
+    MUSEUM = "museum"
+    PARK = "park"
+
+
+class Spot(Model):
+    id = fields.BigIntField(primary_key=True)
+    code = fields.CharField(max_length=40, unique=True)
+    kind = fields.CharEnumField(SpotKind, max_length=16)
+    region_code = fields.CharField(max_length=12, db_index=True)  # domain.org Region.code
+    name_zh_hans = fields.CharField(max_length=120)
+    name_zh_hant = fields.CharField(max_length=120)
+    name_en = fields.CharField(max_length=120)
+    intro_zh_hans = fields.TextField(default="")
+    intro_zh_hant = fields.TextField(default="")
+    intro_en = fields.TextField(default="")
+    address = fields.CharField(max_length=200, default="")
+    latitude = fields.FloatField(null=True)
+    longitude = fields.FloatField(null=True)
+    opens_minute = fields.SmallIntField()  # minutes after local midnight (China time)
+    closes_minute = fields.SmallIntField()
+    # Published as the law asks (Tourism Law art. 45; LB/T 034-2014): visitors a day, and at once.
+    daily_max = fields.IntField()
+    instant_max = fields.IntField()
+    policy_percent = fields.SmallIntField(default=100)  # of either maximum, the share sold (75)
+    walk_in_percent = fields.SmallIntField(default=0)  # of what is sold, kept for the window
+    slot_minutes = fields.SmallIntField(default=60)
+    slot_entries = fields.IntField()  # entries per slot before the policy cap
+    # Booking by default; a day may differ (the 2024 rules: optional where demand is low).
+    booking_required = fields.BooleanField(default=True)
+    prices: dict[str, object] = fields.JSONField(default=dict)  # domain.tourism.pricing.PriceList, as data
+    resource_id = fields.BigIntField(unique=True)  # its capacity resource
+    demo = fields.BooleanField(default=False)  # loaded by server.demo: not a real spot's figures
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "tourism_spot"
+
+    def name_in(self, locale: str) -> str:
+        return str({"zh_Hant": self.name_zh_hant, "en": self.name_en}.get(locale, self.name_zh_hans))
+
+    def intro_in(self, locale: str) -> str:
+        return str({"zh_Hant": self.intro_zh_hant, "en": self.intro_en}.get(locale, self.intro_zh_hans))
+
+
+class Advisory(Model):
+    """A notice on a spot's page for a span of days (the seasonal forest-fire ban of seed 000)."""
+
+    id = fields.BigIntField(primary_key=True)
+    spot: fields.ForeignKeyRelation[Spot] = fields.ForeignKeyField(
+        "palmcity.Spot", related_name="advisories", on_delete=fields.CASCADE
+    )
+    spot_id: int
+    text_zh_hans = fields.TextField()
+    text_zh_hant = fields.TextField()
+    text_en = fields.TextField()
+    first_day = fields.DateField()
+    last_day = fields.DateField()
+
+    class Meta:
+        table = "tourism_advisory"
+
+    def text_in(self, locale: str) -> str:
+        return str({"zh_Hant": self.text_zh_hant, "en": self.text_en}.get(locale, self.text_zh_hans))
+
+
+class SpotDay(Model):
+    """A day a spot opens for entry: the day's limit and the places taken against it."""
+
+    id = fields.BigIntField(primary_key=True)
+    spot: fields.ForeignKeyRelation[Spot] = fields.ForeignKeyField(
+        "palmcity.Spot", related_name="days", on_delete=fields.CASCADE
+    )
+    spot_id: int
+    day = fields.DateField()
+    booking_required = fields.BooleanField()
+    capacity = fields.IntField()  # daily maximum × policy
+    walk_in_reserved = fields.IntField(default=0)  # of capacity, only for the manual window
+    taken = fields.IntField(default=0)  # held or confirmed entries of the day
+
+    class Meta:
+        table = "tourism_spot_day"
+        unique_together = (("spot", "day"),)
+
+
+class DayPlace(Model):
+    """The day place one reservation took, marked returned when it is given back (exactly once)."""
+
+    id = fields.BigIntField(primary_key=True)
+    reservation_id = fields.BigIntField(unique=True)
+    spot_day: fields.ForeignKeyRelation[SpotDay] = fields.ForeignKeyField(
+        "palmcity.SpotDay", related_name="places", on_delete=fields.CASCADE
+    )
+    spot_day_id: int
+    returned = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "tourism_day_place"

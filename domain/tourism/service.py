@@ -1,0 +1,264 @@
+"""Spots on the capacity engine: creating them, opening their days, and taking an entry under both
+the slot's and the day's limit in one transaction.
+
+A spot is a capacity resource owned by ``ticket``: its slots hold the per-slot limit under the
+policy cap, with the walk-in share kept back (the engine's own arithmetic, ``capacity.derive``).
+The day's limit (daily maximum × policy) is a :class:`SpotDay` counter taken by a conditional
+UPDATE inside the engine's booking transaction (``capacity.book``'s ``then``), so a booking either
+takes both places or neither; a CHECK in migration 0015 refuses an oversell from any other path.
+Lock order is always day row, then slot row, for every entry, so two bookings cannot deadlock.
+
+A lapsed hold gives its slot place back in the engine at once and its day place when the engine's
+``capacity.hold_expired`` report reaches the owner (``jobs.py``, within the minute of the sweep):
+until then the day counts one place too many, which can only undersell, never oversell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from domain.capacity import service as capacity
+from domain.capacity.errors import SlotNotFound
+from domain.capacity.gate import Gate
+from domain.capacity.models import CapacityResource, CapacitySlot, Reservation, ResourceKind
+from domain.capacity.service import Availability
+from domain.shared import clock
+from domain.shared.clock import china_day, china_midnight
+from domain.tourism.errors import DayFull, DayNotOpen, SpotInvalid, SpotNotFound
+from domain.tourism.models import DayPlace, Spot, SpotDay, SpotKind
+from domain.tourism.pricing import price_list
+
+# The capacity owner of every spot's resource (``domain.capacity.owners``; registered in jobs.py).
+CAPACITY_OWNER = "ticket"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SpotSettings:
+    """What a spot publishes and how it sells (validated by :func:`create_spot`)."""
+
+    daily_max: int
+    instant_max: int
+    opens_minute: int
+    closes_minute: int
+    slot_entries: int
+    slot_minutes: int = 60
+    policy_percent: int = 100
+    walk_in_percent: int = 0
+    booking_required: bool = True
+
+    def check(self) -> None:
+        ranges = {
+            "daily_max": (1, capacity.MAX_PLACES),
+            "instant_max": (1, capacity.MAX_PLACES),
+            "slot_entries": (1, capacity.MAX_PLACES),
+            "slot_minutes": (5, 24 * 60),
+            "policy_percent": (1, 100),
+            "walk_in_percent": (0, 100),
+            "opens_minute": (0, 24 * 60 - 1),
+            "closes_minute": (1, 24 * 60),
+        }
+        for name, (low, high) in ranges.items():
+            if not low <= getattr(self, name) <= high:
+                raise SpotInvalid(details={name: getattr(self, name)})
+        if self.closes_minute - self.opens_minute < self.slot_minutes:
+            raise SpotInvalid(details={"closes_minute": self.closes_minute})
+
+
+async def create_spot(
+    code: str,
+    kind: SpotKind,
+    names: dict[str, str],
+    settings: SpotSettings,
+    *,
+    region_code: str,
+    prices: dict[str, Any],
+    intros: dict[str, str] | None = None,
+    address: str = "",
+    location: tuple[float, float] | None = None,
+    demo: bool = False,
+) -> Spot:
+    settings.check()
+    price_list(prices)  # refused here, not on a visitor's page
+    intros = intros or {}
+    async with in_transaction() as conn:
+        resource = await capacity.create_resource(
+            f"spot:{code}",
+            ResourceKind.SCENIC,
+            owner=CAPACITY_OWNER,
+            scope=code,
+            policy_percent=settings.policy_percent,
+            walk_in_percent=settings.walk_in_percent,
+            using_db=conn,
+        )
+        return await Spot.create(
+            code=code,
+            kind=kind,
+            region_code=region_code,
+            name_zh_hans=names["zh_Hans"],
+            name_zh_hant=names["zh_Hant"],
+            name_en=names["en"],
+            intro_zh_hans=intros.get("zh_Hans", ""),
+            intro_zh_hant=intros.get("zh_Hant", ""),
+            intro_en=intros.get("en", ""),
+            address=address,
+            latitude=location[0] if location else None,
+            longitude=location[1] if location else None,
+            opens_minute=settings.opens_minute,
+            closes_minute=settings.closes_minute,
+            daily_max=settings.daily_max,
+            instant_max=settings.instant_max,
+            policy_percent=settings.policy_percent,
+            walk_in_percent=settings.walk_in_percent,
+            slot_minutes=settings.slot_minutes,
+            slot_entries=settings.slot_entries,
+            booking_required=settings.booking_required,
+            prices=prices,
+            resource_id=resource.id,
+            demo=demo,
+            created_at=clock.now(),
+            using_db=conn,
+        )
+
+
+async def spot_by_code(code: str) -> Spot:
+    spot = await Spot.get_or_none(code=code)
+    if spot is None:
+        raise SpotNotFound()
+    return spot
+
+
+async def open_day(spot: Spot, day: dt.date, *, booking_required: bool | None = None) -> SpotDay:
+    """The spot's entries on ``day``: its day limit and one slot per ``slot_minutes`` within the
+    opening hours. Opening a day again changes nothing (returns the day as it is)."""
+    found = await SpotDay.get_or_none(spot_id=spot.id, day=day)
+    if found is not None:
+        return found
+    resource = await CapacityResource.get(id=spot.resource_id)
+    cap, walk_in = capacity.derive(spot.daily_max, spot.policy_percent, spot.walk_in_percent)
+    midnight = china_midnight(day)
+    async with in_transaction() as conn:
+        opened = await SpotDay.create(
+            spot_id=spot.id,
+            day=day,
+            booking_required=spot.booking_required if booking_required is None else booking_required,
+            capacity=cap or 0,
+            walk_in_reserved=walk_in,
+            using_db=conn,
+        )
+        for start in range(spot.opens_minute, spot.closes_minute - spot.slot_minutes + 1, spot.slot_minutes):
+            await capacity.add_slot(
+                resource,
+                starts_at=midnight + dt.timedelta(minutes=start),
+                ends_at=midnight + dt.timedelta(minutes=start + spot.slot_minutes),
+                max_places=spot.slot_entries,
+                using_db=conn,
+            )
+    return opened
+
+
+# -- entries ---------------------------------------------------------------------------------------
+
+
+def day_left(day: SpotDay, *, walk_in: bool = False) -> int:
+    limit = day.capacity if walk_in else day.capacity - day.walk_in_reserved
+    return max(limit - day.taken, 0)
+
+
+async def _count_day(conn: BaseDBAsyncClient, day_id: int, reservation_id: int, walk_in: bool) -> None:
+    """Take one of the day's places (the conditional UPDATE), or refuse ``spot_day_full``."""
+    limit = F("capacity") if walk_in else F("capacity") - F("walk_in_reserved")
+    taken = await SpotDay.filter(id=day_id, taken__lt=limit).using_db(conn).update(taken=F("taken") + 1)
+    if not taken:
+        raise DayFull()
+    await DayPlace.create(reservation_id=reservation_id, spot_day_id=day_id, using_db=conn)
+
+
+async def take_entry(
+    gate: Gate | None,
+    spot: Spot,
+    slot_id: int,
+    holder_key: str,
+    then: Callable[[BaseDBAsyncClient, Reservation], Awaitable[T]],
+    *,
+    hold_for: dt.timedelta | None = None,
+    walk_in: bool = False,
+) -> T:
+    """An entry to ``spot`` in ``slot_id`` for ``holder_key``: the slot's place and the day's, with
+    ``then`` (the ticket's row) in the same transaction, or nothing. Refusals: ``spot_day_full``,
+    ``spot_day_not_open``, and the engine's (``slot_full``, ``slot_closed``, ``already_reserved``)."""
+    slot = await CapacitySlot.get_or_none(id=slot_id)
+    if slot is None or slot.resource_id != spot.resource_id:
+        raise SlotNotFound()
+    day = await SpotDay.get_or_none(spot_id=spot.id, day=china_day(slot.starts_at))
+    if day is None:
+        raise DayNotOpen(details={"day": china_day(slot.starts_at).isoformat()})
+    if not day_left(day, walk_in=walk_in):
+        raise DayFull()  # read without a lock: a full day's crowd does not queue on its row
+
+    async def both(conn: BaseDBAsyncClient, reservation: Reservation) -> T:
+        await _count_day(conn, day.id, reservation.id, walk_in)
+        return await then(conn, reservation)
+
+    return await capacity.book(gate, slot_id, holder_key, both, hold_for=hold_for, walk_in=walk_in, slot=slot)
+
+
+async def return_day_place(conn: BaseDBAsyncClient, reservation_id: int) -> bool:
+    """Give the reservation's day place back, once (False: already given back, or none taken)."""
+    place = await DayPlace.filter(reservation_id=reservation_id, returned=False).using_db(conn).first()
+    if place is None:
+        return False
+    if not await DayPlace.filter(id=place.id, returned=False).using_db(conn).update(returned=True):
+        return False  # a concurrent return won
+    await SpotDay.filter(id=place.spot_day_id).using_db(conn).update(taken=F("taken") - 1)
+    return True
+
+
+async def give_back_entry(conn: BaseDBAsyncClient, reservation_id: int) -> Reservation:
+    """Release a hold or cancel an entry: its slot place and its day place, in the caller's
+    transaction (the caller then calls ``gate.forget`` after commit)."""
+    reservation = await capacity.give_back(conn, reservation_id)
+    await return_day_place(conn, reservation_id)
+    return reservation
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayView:
+    day: dt.date
+    booking_required: bool
+    capacity: int
+    left: int  # online
+    slots: list[Availability]
+
+
+async def day_view(spot: Spot, day: dt.date) -> DayView:
+    found = await SpotDay.get_or_none(spot_id=spot.id, day=day)
+    if found is None:
+        raise DayNotOpen(details={"day": day.isoformat()})
+    start = china_midnight(day)
+    slots = await capacity.availability(spot.resource_id, start, start + dt.timedelta(days=1))
+    online = found.capacity - found.walk_in_reserved
+    return DayView(day, found.booking_required, online, day_left(found), slots)
+
+
+async def spots(region_code: str | None = None) -> list[tuple[Spot, SpotDay | None]]:
+    """Every spot (of a region, and the regions under it by code prefix), with today's day if open."""
+    query = Spot.all().order_by("code")
+    if region_code:
+        query = query.filter(region_code__startswith=region_code)
+    found = await query
+    days = {
+        d.spot_id: d
+        for d in await SpotDay.filter(spot_id__in=[s.id for s in found], day=clock.today_in_china())
+    }
+    return [(spot, days.get(spot.id)) for spot in found]
