@@ -8,6 +8,7 @@ RFC 7636, OIDC Core).
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import logging
 import re
 from typing import Any
@@ -40,6 +41,8 @@ class OidcIdentityProvider:
         name_claim: str = "name",
         id_number_claim: str = "id_number",
         level_claim: str = "acr",
+        document_kind_claim: str = "id_type",
+        birth_date_claim: str = "birthdate",
         timeout_seconds: float = 10.0,
     ) -> None:
         self._client_id = client_id
@@ -51,6 +54,8 @@ class OidcIdentityProvider:
         self._name_claim = name_claim
         self._id_number_claim = id_number_claim
         self._level_claim = level_claim
+        self._document_kind_claim = document_kind_claim
+        self._birth_date_claim = birth_date_claim
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: aiohttp.ClientSession | None = None
 
@@ -92,6 +97,10 @@ class OidcIdentityProvider:
             id_number=str(id_number),
             level=_level(claims.get(self._level_claim)),
             nonce=nonce if isinstance(nonce, str) else None,
+            # No kind claim: a platform that only verifies ID cards. An unknown kind is passed on
+            # for the domain to refuse by its code.
+            document_kind=str(claims.get(self._document_kind_claim) or "resident_id"),
+            birth_date=_birth_date(claims.get(self._birth_date_claim)),
         )
 
     async def aclose(self) -> None:
@@ -168,3 +177,11 @@ def _level(value: object) -> int:
     """``"L3"``, ``"3"`` or ``3`` → 3; anything unreadable counts as self-declared (L2)."""
     match = _LEVEL.match(str(value).strip()) if value is not None else None
     return max(int(match.group(1)), 2) if match else 2
+
+
+def _birth_date(value: object) -> dt.date | None:
+    """OIDC Core §5.1 ``birthdate``: ``YYYY-MM-DD``; anything else counts as not given."""
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None

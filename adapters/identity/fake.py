@@ -1,7 +1,8 @@
 """The sandbox identity platform: a form anyone can fill in, with the real protocol's checks.
 
 Its authorize page (``/sandbox/identity/authorize``, served only when the sandbox is on) asks for
-a name, an ID number and a level, then issues a code through :meth:`issue_code`. Codes are
+a name, a document (any kind PalmCity accepts, with a birth date for those whose number holds
+none) and a level, then issues a code through :meth:`issue_code`. Codes are
 single-use, live five minutes, and are bound to the PKCE challenge, the redirect URI and the
 nonce exactly as a real provider binds them, so the flow is exercised end to end. With a Redis
 client the codes are shared by all workers; without one they live in this process.
@@ -10,6 +11,7 @@ client the codes are shared by all workers; without one they live in this proces
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -65,11 +67,15 @@ class SandboxIdentityProvider:
         code_challenge: str,
         redirect_uri: str,
         nonce: str,
+        document_kind: str = "resident_id",
+        birth_date: dt.date | None = None,
     ) -> str:
         code = "sandbox-" + secrets.token_urlsafe(24)
         grant = {
             "name": name,
             "id_number": id_number,
+            "document_kind": document_kind,
+            "birth_date": birth_date.isoformat() if birth_date else None,
             "level": level,
             "code_challenge": code_challenge,
             "redirect_uri": redirect_uri,
@@ -98,6 +104,8 @@ class SandboxIdentityProvider:
             id_number=grant["id_number"],
             level=int(grant["level"]),
             nonce=grant["nonce"],
+            document_kind=grant.get("document_kind") or "resident_id",
+            birth_date=dt.date.fromisoformat(grant["birth_date"]) if grant.get("birth_date") else None,
         )
 
     async def aclose(self) -> None:

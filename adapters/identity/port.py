@@ -7,6 +7,7 @@ The platform's onboarding spec is not public (tech-facts §6): claim names live 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -15,9 +16,14 @@ from typing import Protocol, runtime_checkable
 class VerifiedIdentity:
     subject: str  # the platform's stable id for this person
     name: str = field(repr=False)
-    id_number: str = field(repr=False)
+    id_number: str = field(repr=False)  # the number of the document below, as the platform gives it
     level: int  # assurance level 2..5 (L3 = name + ID number checked, L4 = face, ...)
     nonce: str | None
+    # Which document the person proved themselves with (``domain.identity.documents.DocumentKind``
+    # values); platforms that only know ID cards leave it out.
+    document_kind: str = "resident_id"
+    # The platform's birth date: permits and passports do not carry one in their number.
+    birth_date: dt.date | None = field(default=None, repr=False)
 
 
 class IdentityProviderError(Exception):
@@ -57,4 +63,6 @@ class SandboxIdentityDesk(Protocol):
         code_challenge: str,
         redirect_uri: str,
         nonce: str,
+        document_kind: str = "resident_id",
+        birth_date: dt.date | None = None,
     ) -> str: ...

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from domain.accounts.models import User
+from domain.identity.documents import DocumentKind, mask_number
 from domain.identity.models import level_label
 from domain.shared import pii
 
@@ -50,7 +51,12 @@ class UserOut(BaseModel):
     identity_level: Literal["L1", "L2", "L3", "L4", "L5"]
     real_name_verified: bool
     name: str | None = Field(description="Masked, e.g. 张**.")
-    id_number: str | None = Field(description="Masked, e.g. 4418**********1234.")
+    id_number: str | None = Field(
+        description="Masked, e.g. 4418**********1234, or H1*******01 for a Home Return Permit."
+    )
+    id_document_kind: DocumentKind | None = Field(
+        description="Which identity document the resident verified with; null before verification."
+    )
     locale: Locale
     care_mode: bool
 
@@ -63,7 +69,8 @@ class UserOut(BaseModel):
             identity_level=level_label(user.identity_level),
             real_name_verified=user.real_name_verified,
             name=pii.mask_name(user.real_name),
-            id_number=pii.mask_id_number(user.id_number),
+            id_number=mask_number(user.id_document_kind, user.id_number),
+            id_document_kind=DocumentKind(user.id_document_kind or "resident_id") if user.id_number else None,
             locale=user.locale,
             care_mode=user.care_mode,
         )

@@ -7,6 +7,7 @@ bound to the PKCE challenge, the redirect URI and the nonce.
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
 from typing import Any
 
@@ -24,11 +25,12 @@ from api.identity.routes import redirect_uri as our_redirect_uri
 from api.payments.routes import providers_of
 from api.sandbox.schemas import AuthorizeForm, AuthorizeQuery, SeatChildIn
 from domain.family import guardianship
-from domain.identity.errors import IdNumberInvalid, NameInvalid
-from domain.identity.service import append_query, normalize_id_number, normalize_name
+from domain.identity.documents import DocumentKind, document
+from domain.identity.errors import NameInvalid
+from domain.identity.service import append_query, normalize_name
 from domain.payments import service as payments
 from domain.shared import clock
-from domain.shared.errors import NotFound
+from domain.shared.errors import DomainError, NotFound
 from domain.shared.i18n import _
 
 _PAGE = """<!doctype html>
@@ -60,8 +62,12 @@ Test environment: nothing is checked for real; do not enter real personal data.<
 {hidden}
 <label for="name">姓名 · Name</label>
 <input id="name" name="name" autocomplete="off" maxlength="64" required value="{name}">
-<label for="id_number">居民身份证号码 · Resident ID number</label>
+<label for="document_kind">证件类型 · Document</label>
+<select id="document_kind" name="document_kind">{kinds}</select>
+<label for="id_number">证件号码 · Document number</label>
 <input id="id_number" name="id_number" autocomplete="off" maxlength="32" required value="{id_number}">
+<label for="birth_date">出生日期（身份证、居住证免填） · Date of birth (not for ID cards)</label>
+<input id="birth_date" name="birth_date" type="date" value="{birth_date}">
 <label for="level">认证级别 · Assurance level</label>
 <select id="level" name="level">{levels}</select>
 {error}
@@ -103,11 +109,19 @@ def _page(
         f'<option value="{value}"{" selected" if value == chosen else ""}>{escape(label)}</option>'
         for value, label in _LEVELS.items()
     )
+    kind = form.document_kind if form else DocumentKind.RESIDENT_ID.value
+    kinds = "".join(
+        f'<option value="{k.value}"{" selected" if k.value == kind else ""}>'
+        f"{escape(k.label.render('zh_Hans'))} · {escape(k.label.render('en'))}</option>"
+        for k in DocumentKind
+    )
     return _PAGE.format(
         action=escape(request.path),
         hidden=hidden,
         name=escape(form.name) if form else "",
+        kinds=kinds,
         id_number=escape(form.id_number) if form else "",
+        birth_date=escape(form.birth_date) if form else "",
         levels=levels,
         error=f'<p class="error" id="error" role="alert">{escape(error)}</p>' if error else "",
     )
@@ -119,6 +133,14 @@ def _refusal(message: str, status: int = 400) -> HTTPResponse:
         f'<body><h1>无法继续 · Cannot continue</h1><p id="error">{escape(message)}</p></body></html>'
     )
     return html(body, status=status)
+
+
+def _birth_date(raw: str) -> dt.date | None:
+    try:
+        born = dt.date.fromisoformat(raw)
+    except ValueError:
+        return None
+    return born if born <= clock.today_in_china() else None
 
 
 def _params(source: Any, names: tuple[str, ...]) -> dict[str, str]:
@@ -138,7 +160,7 @@ async def authorize_page(request: Request) -> HTTPResponse:
 
 @openapi.exclude()
 async def authorize_submit(request: Request) -> HTTPResponse:
-    names = (*_PROTOCOL_FIELDS, "action", "name", "id_number", "level")
+    names = (*_PROTOCOL_FIELDS, "action", "name", "document_kind", "id_number", "birth_date", "level")
     try:
         form = AuthorizeForm.model_validate(_params(request.form, names))
     except ValidationError:
@@ -149,18 +171,25 @@ async def authorize_submit(request: Request) -> HTTPResponse:
         return redirect(append_query(form.redirect_uri, {"error": "access_denied", "state": form.state}))
     try:
         name = normalize_name(form.name)
-        id_number = normalize_id_number(form.id_number)
+        proven = document(form.document_kind, form.id_number)
     except NameInvalid:
         return html(_page(request, form, form=form, error="请填写姓名。 Please enter a name."), status=422)
-    except IdNumberInvalid:
-        message = "身份证号码无效。 This is not a valid resident ID number."
+    except DomainError as exc:
+        message = f"{exc.message.render('zh_Hans')} {exc.message.render('en')}"
+        return html(_page(request, form, form=form, error=message), status=422)
+    # Like the real platform, the sandbox answers a birth date for documents whose number has none.
+    born = proven.birth_date or _birth_date(form.birth_date)
+    if born is None:
+        message = "请填写出生日期。 Please enter the date of birth."
         return html(_page(request, form, form=form, error=message), status=422)
     desk = request.app.ctx.runtime.adapters.identity
     if not isinstance(desk, SandboxIdentityDesk):
         return _refusal("此环境未使用沙箱身份平台。 The sandbox identity platform is not in use.", status=404)
     code = await desk.issue_code(
         name=name,
-        id_number=id_number,
+        id_number=proven.number,
+        document_kind=proven.kind.value,
+        birth_date=born,
         level=int(form.level[1]),
         code_challenge=form.code_challenge,
         redirect_uri=form.redirect_uri,

@@ -26,6 +26,8 @@ class AuthorizeForm(AuthorizeQuery):
     action: Literal["submit", "cancel"] = "submit"
     name: str = Field(default="", max_length=64)
     id_number: str = Field(default="", max_length=32)
+    document_kind: str = Field(default="resident_id", max_length=32)
+    birth_date: str = Field(default="", max_length=10)  # <input type="date">: YYYY-MM-DD or empty
     level: Literal["L2", "L3", "L4", "L5"] = "L3"
 
 

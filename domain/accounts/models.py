@@ -22,6 +22,10 @@ class User(Model):
     real_name = EncryptedField(null=True)
     id_number = EncryptedField(null=True)
     id_number_index = fields.CharField(max_length=64, null=True, unique=True)
+    # Which document ``id_number`` is (``domain.identity.documents.DocumentKind``); the index is on
+    # (kind, person key). The birth date is kept as a date (see docs/identity.md) for eligibility.
+    id_document_kind = fields.CharField(max_length=24, null=True)
+    birth_date = fields.DateField(null=True)
     identity_subject = fields.CharField(max_length=128, null=True)
     identity_level = fields.SmallIntField(default=1)  # 1 = WeChat only, 2..5 from the platform
     verified_at = fields.DatetimeField(null=True)

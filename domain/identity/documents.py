@@ -63,6 +63,7 @@ _KIND_LABELS = {
     DocumentKind.PASSPORT: _("Passport"),
 }
 _GB11643_KINDS = frozenset({DocumentKind.RESIDENT_ID, DocumentKind.RESIDENCE_PERMIT})
+NUMBERS_WITH_BIRTH_DATE = tuple(kind.value for kind in _GB11643_KINDS)
 _RESIDENCE_PERMIT_REGIONS = ("81", "82", "83")
 _HOME_RETURN = re.compile(r"^[HM]\d{10}$")
 _TAIWAN = re.compile(r"^\d{8}(?:[0-9A-Z]{1,2})?$")
@@ -108,14 +109,23 @@ class IdentityDocument:
 
     @property
     def masked(self) -> str:
-        """ID card and residence permit as today (4 + 4 kept); the shorter numbers keep 2 + 2."""
-        if self.kind in _GB11643_KINDS:
-            return pii.mask_id_number(self.number) or ""
-        return self.number[:2] + "*" * (len(self.number) - 4) + self.number[-2:]
+        return mask_number(self.kind, self.number) or ""
 
     @property
     def birth_date(self) -> dt.date | None:
         return ric.get_birth_date(self.number) if self.kind in _GB11643_KINDS else None
+
+
+def mask_number(kind: str | None, number: str | None) -> str | None:
+    """ID card and residence permit as today (4 + 4 kept); the shorter numbers keep 2 + 2.
+
+    Takes a stored number as it is (rows from before documents had kinds have no kind: ID cards).
+    """
+    if not number:
+        return None
+    if kind in (None, *_GB11643_KINDS):
+        return pii.mask_id_number(number)
+    return number[:2] + "*" * max(len(number) - 4, 0) + number[-2:]
 
 
 def document(kind: DocumentKind | str, raw_number: str) -> IdentityDocument:
@@ -154,4 +164,4 @@ def _check_gb11643(kind: DocumentKind, number: str) -> None:
         raise DocumentNumberFormatInvalid(details={**details, "reason": "birth_date_in_future"})
 
 
-__all__ = ["DocumentKind", "IdentityDocument", "document", "parse_kind"]
+__all__ = ["DocumentKind", "IdentityDocument", "document", "mask_number", "parse_kind"]

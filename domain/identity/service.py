@@ -36,6 +36,7 @@ from domain.accounts.errors import UserNotFound
 from domain.accounts.models import User
 from domain.accounts.service import publish_level
 from domain.audit import service as audit
+from domain.identity import documents
 from domain.identity.errors import (
     IdentityAlreadyBound,
     IdentityAssuranceTooLow,
@@ -87,6 +88,16 @@ def birth_date_of(id_number: str) -> dt.date:
     if born > today():
         raise IdNumberInvalid(details={"reason": "birth_date_in_future"})
     return born
+
+
+def birth_date_of_user(user: User) -> dt.date | None:
+    """The verified birth date: the platform's, else the number's (ID cards verified before
+    documents had kinds have it only there); ``None`` for an unverified account."""
+    if user.birth_date is not None:
+        return user.birth_date
+    if not user.id_number or user.id_document_kind not in (None, *documents.NUMBERS_WITH_BIRTH_DATE):
+        return None
+    return ric.get_birth_date(user.id_number)
 
 
 def age_on(born: dt.date, day: dt.date) -> int:
@@ -207,9 +218,9 @@ async def complete_verification(
         raise IdentityNonceMismatch()
     if identity.level < IdentityLevel.REAL_NAME:
         raise IdentityAssuranceTooLow(details={"level": level_label(identity.level)})
-    id_number = normalize_id_number(identity.id_number)
+    proven = documents.document(identity.document_kind, identity.id_number)
     name = normalize_name(identity.name)
-    index = id_number_index(id_number)
+    index = proven.index
     try:
         async with in_transaction() as conn:
             user = await User.filter(id=actor.id).using_db(conn).select_for_update().first()
@@ -221,8 +232,10 @@ async def complete_verification(
                 raise IdentityAlreadyBound()
             before = {"identity_level": level_label(user.identity_level)}
             user.real_name = name
-            user.id_number = id_number
+            user.id_number = proven.number
             user.id_number_index = index
+            user.id_document_kind = proven.kind.value
+            user.birth_date = proven.birth_date or identity.birth_date or user.birth_date
             user.identity_subject = identity.subject
             user.identity_level = max(user.identity_level, min(identity.level, IdentityLevel.STRONG))
             user.verified_at = clock.now()
@@ -236,7 +249,8 @@ async def complete_verification(
                 after={
                     "identity_level": level_label(user.identity_level),
                     "name": pii.mask_name(name),
-                    "id_number": pii.mask_id_number(id_number),
+                    "document_kind": proven.kind.value,
+                    "id_number": proven.masked,
                 },
                 using_db=conn,
             )
@@ -281,6 +295,7 @@ __all__ = [
     "age_on",
     "append_query",
     "birth_date_of",
+    "birth_date_of_user",
     "check_return_to",
     "complete_verification",
     "id_number_index",

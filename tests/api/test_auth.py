@@ -48,6 +48,7 @@ async def test_first_login_creates_a_resident_at_level_one(client: httpx.AsyncCl
         "real_name_verified": False,
         "name": None,
         "id_number": None,
+        "id_document_kind": None,
         "locale": "zh_Hans",
         "care_mode": False,
     }

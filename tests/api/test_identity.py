@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import uuid
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -10,6 +13,7 @@ import jwt
 import pytest
 from asgi_lifespan import LifespanManager
 from sanic import HTTPResponse, Request, json
+from stdnum.cn import ric
 from tortoise import connections
 
 from adapters.identity.fake import SandboxIdentityProvider
@@ -19,13 +23,14 @@ from api._access import requires_level
 from domain.accounts.models import User
 from domain.audit.models import AuditRecord
 from domain.identity.errors import IdentityReturnToInvalid
-from domain.identity.service import append_query, check_return_to
+from domain.identity.service import append_query, birth_date_of_user, check_return_to
 from server.bootstrap import Adapters
 from server.settings import Settings
 from tests.support import environment
 from tests.support.apps import client_for, error_code, running
 from tests.support.residents import (
     RETURN_TO,
+    Resident,
     code_and_state,
     fill_sandbox_form,
     login,
@@ -55,7 +60,12 @@ async def test_verifying_through_the_sandbox_pages_raises_the_level(client: http
     audit = await AuditRecord.get(action="identity.verified")
     assert audit.actor_id == alice.id
     assert audit.before == {"identity_level": "L1"}
-    assert audit.after == {"identity_level": "L4", "name": "张**", "id_number": user["id_number"]}
+    assert audit.after == {
+        "identity_level": "L4",
+        "name": "张**",
+        "document_kind": "resident_id",
+        "id_number": user["id_number"],
+    }
 
 
 async def test_name_and_id_number_are_encrypted_at_rest(client: httpx.AsyncClient) -> None:
@@ -142,6 +152,127 @@ async def test_sandbox_pages_do_not_exist_without_the_sandbox(settings: Settings
     async with running(settings, sandbox=False) as app, client_for(app) as c:
         r = await c.get("/sandbox/identity/authorize")
         assert r.status_code == 404 and error_code(r) == "route_not_found"
+
+
+# -- identity documents: every kind through the sandbox ------------------------------------------
+
+
+def _residence_permit(region: str = "810000", born: str = "19880512") -> str:
+    body = f"{region}{born}123"
+    return body + ric.calc_check_digit(body + "0")
+
+
+DOCUMENTS = [
+    # kind, number typed, masked, birth date typed on the sandbox page, birth date kept
+    ("residence_permit", _residence_permit(), "8100**********" + _residence_permit()[-4:], "", "1988-05-12"),
+    ("home_return_permit", "H12345678 02", "H1*******02", "1975-03-09", "1975-03-09"),
+    ("taiwan_permit", "01234567", "01****67", "2001-11-30", "2001-11-30"),
+    ("passport", "E98765432", "E9*****32", "1990-01-31", "1990-01-31"),
+]
+
+
+@pytest.mark.parametrize(("kind", "number", "masked", "typed_birth", "born"), DOCUMENTS)
+async def test_each_document_kind_verifies_through_the_sandbox(
+    client: httpx.AsyncClient, kind: str, number: str, masked: str, typed_birth: str, born: str
+) -> None:
+    alice = await login(client, "alice")
+    code, state = await code_and_state(
+        client, alice, name="陈大文", id_number=number, document_kind=kind, birth_date=typed_birth
+    )
+    r = await client.post(CALLBACK, json={"code": code, "state": state}, headers=alice.headers)
+    assert r.status_code == 200, r.text
+    user = r.json()
+    assert user["identity_level"] == "L3" and user["real_name_verified"] is True
+    assert (user["id_document_kind"], user["id_number"]) == (kind, masked)
+    stored = await User.get(id=alice.id)
+    assert (stored.id_document_kind, str(stored.birth_date)) == (kind, born)
+    assert birth_date_of_user(stored) == dt.date.fromisoformat(born)
+    audit = await AuditRecord.get(action="identity.verified", target_id=str(alice.id))
+    assert audit.after["document_kind"] == kind and audit.after["id_number"] == masked
+    assert number.replace(" ", "") not in str(audit.after)
+
+
+async def test_a_renewed_home_return_permit_is_the_same_person(client: httpx.AsyncClient) -> None:
+    first = await login(client, "alice")
+    permit = {"document_kind": "home_return_permit", "birth_date": "1980-06-01"}
+    await verify_with(client, first, "H8765432100", **permit)
+    # The same person on another phone with the renewed permit: one person, one account.
+    second = await login(client, "alice-second-phone")
+    code, state = await code_and_state(client, second, name="陈大文", id_number="H8765432101", **permit)
+    r = await client.post(CALLBACK, json={"code": code, "state": state}, headers=second.headers)
+    assert r.status_code == 409 and error_code(r) == "identity_already_bound"
+    # On the first account the renewed permit is the same person: it replaces the old number.
+    renewed = await verify_with(client, first, "H8765432101", **permit)
+    assert renewed["id_number"] == "H8*******01"
+
+
+async def verify_with(
+    client: httpx.AsyncClient, resident: Resident, number: str, **document: str
+) -> dict[str, Any]:
+    code, state = await code_and_state(client, resident, name="陈大文", id_number=number, **document)
+    r = await client.post(CALLBACK, json={"code": code, "state": state}, headers=resident.headers)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+async def test_the_sandbox_page_offers_every_kind_and_refuses_bad_numbers_by_their_check(
+    client: httpx.AsyncClient,
+) -> None:
+    alice = await login(client, "alice")
+    authorize_url = await start_verification(client, alice)
+    page = await client.get(authorize_url)
+    for kind in ("resident_id", "residence_permit", "home_return_permit", "taiwan_permit", "passport"):
+        assert f'value="{kind}"' in page.text
+    assert "港澳居民来往内地通行证" in page.text
+    bad = [
+        ("home_return_permit", "H123456780", "证件号码的格式与该类证件不符"),
+        ("residence_permit", _residence_permit()[:17] + "Y", "证件号码的格式与该类证件不符"),
+        ("residence_permit", _residence_permit("820000")[:17] + "0", "校验位"),
+        ("driving_licence", "E12345678", "不支持这种身份证件"),
+    ]
+    for kind, number, message in bad:
+        if kind == "residence_permit" and number.endswith("0") and _residence_permit("820000").endswith("0"):
+            continue  # the right digit happens to be 0: nothing to refuse
+        r = await fill_sandbox_form(
+            client,
+            authorize_url,
+            name="陈大文",
+            id_number=number,
+            document_kind=kind,
+            birth_date="1980-01-01",
+        )
+        assert r.status_code == 422 and message in r.text, (kind, number)
+
+
+async def test_a_permit_needs_the_platforms_birth_date(client: httpx.AsyncClient) -> None:
+    alice = await login(client, "alice")
+    authorize_url = await start_verification(client, alice)
+    for typed in ("", "2999-01-01", "1980-02-30"):
+        r = await fill_sandbox_form(
+            client,
+            authorize_url,
+            name="陈大文",
+            id_number="M1234567800",
+            document_kind="home_return_permit",
+            birth_date=typed,
+        )
+        assert r.status_code == 422 and "出生日期" in r.text, typed
+
+
+async def test_id_card_users_verified_before_kinds_are_unaffected(client: httpx.AsyncClient) -> None:
+    alice = await login(client, "alice")
+    number = new_id_number(born=dt.date(1950, 7, 1))
+    await verify(client, alice, name="张三", id_number=number)
+    # A row as the data migration leaves one from before: kind marked, no birth date stored.
+    await User.filter(id=alice.id).update(id_document_kind="resident_id", birth_date=None)
+    stored = await User.get(id=alice.id)
+    assert birth_date_of_user(stored) == dt.date(1950, 7, 1)
+    me = (await client.get("/api/v1/me", headers=alice.headers)).json()
+    assert me["id_document_kind"] == "resident_id"
+    assert me["id_number"] == number[:4] + "*" * 10 + number[-4:]
+    # The index is today's, so the same card verifies again (a higher level) on the same account.
+    upgraded = await verify(client, alice, name="张三", id_number=number, level="L4")
+    assert upgraded["identity_level"] == "L4"
 
 
 # -- refusals ------------------------------------------------------------------------------------
@@ -249,31 +380,39 @@ async def test_a_self_declared_identity_is_not_a_real_name_verification(client: 
     assert (await User.get(id=alice.id)).id_number is None
 
 
-class WrongNonceProvider(SandboxIdentityProvider):
-    """A provider whose answer belongs to another authorization request."""
+class AlteredAnswerProvider(SandboxIdentityProvider):
+    """A provider whose answer differs from what its page issued by ``changes``."""
+
+    def __init__(self, *, base_url: str, **changes: str) -> None:
+        super().__init__(base_url=base_url)
+        self._changes = changes
 
     async def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> VerifiedIdentity:
         identity = await super().exchange_code(
             code=code, code_verifier=code_verifier, redirect_uri=redirect_uri
         )
-        return VerifiedIdentity(
-            subject=identity.subject,
-            name=identity.name,
-            id_number=identity.id_number,
-            level=identity.level,
-            nonce="other",
-        )
+        return dataclasses.replace(identity, **self._changes)  # type: ignore[arg-type]
 
 
-async def test_an_answer_with_another_nonce_is_refused(settings: Settings) -> None:
-    adapters = Adapters(
-        wechat=SandboxWeChat(), identity=WrongNonceProvider(base_url=settings.public_base_url)
-    )
-    async with running(settings, adapters) as app, client_for(app) as c:
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"nonce": "other"}, "identity_nonce_mismatch"),  # the answer to another request
+        ({"document_kind": "military_id"}, "document_kind_unknown"),  # a kind PalmCity does not know
+    ],
+)
+async def test_an_answer_the_request_did_not_ask_for_is_refused(
+    settings: Settings, changes: dict[str, str], code: str
+) -> None:
+    provider = AlteredAnswerProvider(base_url=settings.public_base_url, **changes)
+    async with (
+        running(settings, Adapters(wechat=SandboxWeChat(), identity=provider)) as app,
+        client_for(app) as c,
+    ):
         alice = await login(c, "alice")
-        code, state = await code_and_state(c, alice, name="张三", id_number=new_id_number())
-        r = await c.post(CALLBACK, json={"code": code, "state": state}, headers=alice.headers)
-        assert r.status_code == 422 and error_code(r) == "identity_nonce_mismatch"
+        code_, state = await code_and_state(c, alice, name="张三", id_number=new_id_number())
+        r = await c.post(CALLBACK, json={"code": code_, "state": state}, headers=alice.headers)
+        assert r.status_code == 422 and error_code(r) == code
         assert (await User.get(id=alice.id)).identity_level == 1
 
 

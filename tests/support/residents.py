@@ -84,22 +84,39 @@ async def start_verification(
 
 
 async def fill_sandbox_form(
-    client: httpx.AsyncClient, authorize_url: str, *, name: str, id_number: str, level: str = "L3"
+    client: httpx.AsyncClient,
+    authorize_url: str,
+    *,
+    name: str,
+    id_number: str,
+    level: str = "L3",
+    **document: str,
 ) -> httpx.Response:
-    """Open the sandbox authorize page and submit it, as a tester would; returns the POST's answer."""
+    """Open the sandbox authorize page and submit it, as a tester would; returns the POST's answer.
+
+    ``document`` may name another document than the ID card (``document_kind``, ``birth_date``).
+    """
     page = await client.get(authorize_url)
     assert page.status_code == 200, page.text
     hidden = {k: html.unescape(v) for k, v in _HIDDEN.findall(page.text)}
-    form = {**hidden, "name": name, "id_number": id_number, "level": level, "action": "submit"}
+    form = {**hidden, **document, "name": name, "id_number": id_number, "level": level, "action": "submit"}
     return await client.post(urlsplit(authorize_url).path, data=form)
 
 
 async def code_and_state(
-    client: httpx.AsyncClient, resident: Resident, *, name: str, id_number: str, level: str = "L3"
+    client: httpx.AsyncClient,
+    resident: Resident,
+    *,
+    name: str,
+    id_number: str,
+    level: str = "L3",
+    **document: str,
 ) -> tuple[str, str]:
     """Run the browser part: start, fill the sandbox page, follow the redirects back to the app page."""
     authorize_url = await start_verification(client, resident)
-    submitted = await fill_sandbox_form(client, authorize_url, name=name, id_number=id_number, level=level)
+    submitted = await fill_sandbox_form(
+        client, authorize_url, name=name, id_number=id_number, level=level, **document
+    )
     assert submitted.status_code == 302, submitted.text
     bounced = await client.get(submitted.headers["location"])
     assert bounced.status_code == 302, bounced.text
