@@ -250,6 +250,10 @@ class ChecklistLineOut(BaseModel):
 
 
 class CaseOut(ApplicationOut):
+    prefilled: list[str] = Field(
+        description="The form's fields filled by the server from the verified record of the person the "
+        "case is for (or of the applicant); shown read-only, and a value sent for them is ignored."
+    )
     timeline: list[TransitionOut]
     materials: list[MaterialOut]
     fee_fen: int = Field(description="The item's fee; 0 = free.")
@@ -273,6 +277,7 @@ class CaseOut(ApplicationOut):
         base = ApplicationOut.of(v.request, staff=staff, names=v.names)
         return cls(
             **dict(base),  # its fields as they are: a model_dump() would turn the labels into dicts
+            prefilled=v.prefilled,
             timeline=[TransitionOut.of(t, for_staff=staff is not None) for t in v.transitions],
             materials=[MaterialOut.of(m) for m in v.materials],
             rating=v.rating,

@@ -8,7 +8,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from domain.applications import catalog, service
+from domain.applications import catalog, prefill, service
 from domain.applications.errors import ApplicantKindNotAllowed
 from domain.applications.models import ServiceRequest
 from domain.audit import service as audit
@@ -37,7 +37,8 @@ async def create_draft(
         raise ApplicantKindNotAllowed(details={"allowed": list(document.applicant_kinds)})
     acting = actor if on_behalf_of is None else await family.acting_for(actor, on_behalf_of)
     workflow = engine.get(document.workflow)
-    plain, secret = service.split_form(document, form or {})
+    record = await prefill.record_of(actor.id, acting.on_behalf_of)
+    plain, secret = service.split_form(document, prefill.fill(document, form or {}, record))
     now = clock.now()
     for _attempt in range(3):
         try:
@@ -77,7 +78,9 @@ async def update_form(actor: Actor, request_id: int, form: dict[str, Any]) -> Se
         req = await service.load(actor, request_id, using_db=conn)
         service.require_editable(req)
         document = await catalog.item_version(req.item_version_id)
-        req.form_data, req.form_secrets = service.split_form(document, service.unmasked(req, form))
+        record = await prefill.record_of(req.applicant_id, req.on_behalf_of_id)
+        answers = prefill.fill(document, service.unmasked(req, form), record)
+        req.form_data, req.form_secrets = service.split_form(document, answers)
         req.updated_at = clock.now()
         await req.save(using_db=conn, update_fields=["form_data", "form_secrets", "updated_at"])
         await audit.record(

@@ -17,7 +17,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
-from domain.applications import catalog, fees, outcomes
+from domain.applications import catalog, fees, outcomes, prefill
 from domain.applications.checklist import Line, lines_of
 from domain.applications.errors import ApplicationNotEditable, ApplicationNotFound, MaterialNotFound
 from domain.applications.models import Material, ServiceRequest, Transition
@@ -105,6 +105,7 @@ class CaseView:
     fee: fees.FeeStatus  # what happens to the fee: due, closed (pay again), paid, coming back
     checklist: list[Line] | None  # the 秒批 record in words; None without 秒批 rules
     names: catalog.CaseNames  # the item's and the department's names
+    prefilled: list[str]  # the form fields filled from verified records, not typed (shown read-only)
 
 
 async def view(actor: Actor, request_id: int) -> CaseView:
@@ -123,6 +124,7 @@ async def view(actor: Actor, request_id: int) -> CaseView:
         fee=await fees.status_of(req, fee_fen, payment),
         checklist=lines_of(req.rule_results, document),
         names=await catalog.names_of([req]),
+        prefilled=sorted(prefill.marked(document)),
     )
 
 

@@ -8,7 +8,7 @@ from tortoise.transactions import in_transaction
 
 from domain.accounts.models import User
 from domain.aid.items import derived_form
-from domain.applications import catalog, fees, service, steps
+from domain.applications import catalog, fees, prefill, service, steps
 from domain.applications.errors import MaterialsMissing
 from domain.applications.models import Material, ServiceRequest
 from domain.applications.rules import RuleResult, evaluate
@@ -48,7 +48,9 @@ async def submit(actor: Actor, request_id: int) -> ServiceRequest:
     engine.check(engine.get(req.workflow_code), req.state, "submit", actor)
     document = await catalog.item_version(req.item_version_id)
     # The catalogue's check: each bad answer listed with its own code (InvalidInput, 422).
-    form = catalog.validate_form(document, service.form_of(req))
+    # The marked fields again from the records as they are now (a name may have been corrected).
+    record = await prefill.record_of(req.applicant_id, req.on_behalf_of_id)
+    form = catalog.validate_form(document, prefill.fill(document, service.form_of(req), record))
     present = {m.material_code for m in await Material.filter(request_id=req.id).only("id", "material_code")}
     missing = [m.code for m in document.materials if m.required and not m.tolerated and m.code not in present]
     if missing:

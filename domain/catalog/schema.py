@@ -31,6 +31,25 @@ MAX_DEPTH = 12  # nesting of a whole document; conditions are the only part that
 FieldType = Literal["text", "number", "money", "date", "select", "boolean", "id_number", "phone"]
 # Answers of these types are personal data: kept encrypted and shown masked.
 PERSONAL_FIELD_TYPES = frozenset({"id_number", "phone"})
+# Where a field's answer comes from instead of the resident (``domain.applications.prefill``): the
+# verified record of the person the application is for (``subject``: the family member acted for, or
+# the resident applying for themself) or of the resident filing it (``applicant``).
+Prefill = Literal[
+    "subject.name",
+    "subject.id_number",
+    "subject.birth_date",
+    "subject.sex",
+    "applicant.name",
+    "applicant.id_number",
+]
+# The field type each record value fits; sex is a select offering these two values.
+PREFILL_TYPES: dict[str, str] = {
+    "name": "text",
+    "id_number": "id_number",
+    "birth_date": "date",
+    "sex": "select",
+}
+SEX_VALUES = frozenset({"male", "female"})
 ApplicantKind = Literal["self", "family_member", "enterprise"]
 DeliveryMode = Literal["e_certificate", "post", "pickup"]
 RegionLevel = Literal["province", "city", "county", "town"]
@@ -112,9 +131,13 @@ class FormField(_Part):
     # boolean: the answer preselected on a new form, for a question nearly everyone answers the same
     # way (an exclusion such as "caused by one's own illegal act?"); None leaves the choice to the resident.
     default: bool | None = None
+    # Filled by the server from a verified record, never from what the client sends.
+    prefill: Prefill | None = None
 
     @model_validator(mode="after")
     def _fits_type(self) -> FormField:
+        if self.prefill is not None:
+            _check_prefill(self.prefill, self.type, self.options)
         if self.options is not None and self.type != "select":
             raise _refuse("options_not_allowed", _("Only a select field has options."))
         if self.default is not None and self.type != "boolean":
@@ -138,6 +161,12 @@ class FormField(_Part):
         if self.min is not None and self.max is not None and _ordered(self.min) > _ordered(self.max):
             raise _refuse("bounds_inverted", _("The minimum is above the maximum."))
         return self
+
+
+def _check_prefill(prefill: str, kind: str, options: list[Option] | None) -> None:
+    fact = prefill.split(".")[1]
+    if PREFILL_TYPES[fact] != kind or (kind == "select" and {o.value for o in options or []} != SEX_VALUES):
+        raise _refuse("prefill_type_mismatch", _("This field's type cannot hold the value filled in for it."))
 
 
 def _bound_fits(kind: str, bound: float | str) -> bool:
