@@ -64,7 +64,7 @@ export default function Home() {
           </View>
         </View>
       )}
-      <SearchBar onSearch={setQ} />
+      <SearchBar searched={q} onSearch={setQ} />
     </View>
   )
   const results = q ? <SearchResults q={q} onClear={() => setQ('')} /> : null

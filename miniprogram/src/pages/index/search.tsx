@@ -1,5 +1,5 @@
 import { Input, Text, View } from '@tarojs/components'
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import ItemRow from '../../components/ItemRow'
 import LoadState, { useLoad } from '../../components/LoadState'
 import { searchItems, type ItemPage } from '../../api'
@@ -7,10 +7,13 @@ import { useT } from '../../i18n'
 import { useLocale } from '../../store/settings'
 
 /** The home page's search: the catalogue's (synonyms and abbreviations included), results below it.
- *  The input is left uncontrolled: Taro's H5 input, given `value`, came back empty once results showed. */
-export function SearchBar({ onSearch }: { onSearch: (q: string) => void }) {
+ *  `searched` is the search the page shows; once it is cleared (清除) the box empties too. */
+export function SearchBar({ searched, onSearch }: { searched: string; onSearch: (q: string) => void }) {
   const t = useT()
   const [q, setQ] = useState('')
+  useEffect(() => {
+    if (!searched) setQ('')
+  }, [searched])
   const submit = () => onSearch(q.trim())
   return (
     <View className='search home-search'>
@@ -20,6 +23,7 @@ export function SearchBar({ onSearch }: { onSearch: (q: string) => void }) {
         placeholder={t('home.search.placeholder')}
         confirmType='search'
         maxlength={64}
+        value={q}
         onInput={(e) => {
           setQ(e.detail.value)
           if (!e.detail.value.trim()) onSearch('')
