@@ -7,7 +7,8 @@ import CertificateCard from '../../components/CertificateCard'
 import AppointmentRow from '../../components/AppointmentRow'
 import LoadState, { useLoad, type Load } from '../../components/LoadState'
 import { loginFirst } from '../../components/auth'
-import { listAppointments, listCertificates, listFamily, listHealthCards, type FamilyMember } from '../../api'
+import { beingRefunded } from '../../components/appointmentMoney'
+import { listAppointments, listCertificates, listFamily, listHealthCards, type Appointment, type FamilyMember } from '../../api'
 import { useT, type MessageKey } from '../../i18n'
 import { useLocale } from '../../store/settings'
 import '../healthcards/healthcards.css'
@@ -15,8 +16,10 @@ import './wallet.css'
 
 const SELF = '/pages/wallet/index'
 const go = (url: string) => Taro.navigateTo({ url })
-// a pass is worth showing while it can still be used at the site
+// a pass is worth showing while it can still be used at the site: not once its fee is being (or
+// was) given back in full, which cancels the booking a moment later (the site refuses the pass)
 const PASS_STATES = ['booked', 'checked_in']
+const usablePass = (a: Appointment) => PASS_STATES.includes(a.state) && !beingRefunded(a)
 
 /** One kind of card: its title, and its own loading / failed-with-retry / empty states. */
 function Section<T>({ title, testId, load, empty, emptyAction, children }: {
@@ -57,7 +60,7 @@ export default function CardWallet() {
   }, show)
   const passes = useLoad(async () => {
     await loginFirst(SELF)
-    return (await listAppointments({ silent: true })).filter((a) => PASS_STATES.includes(a.state))
+    return (await listAppointments({ silent: true })).filter(usablePass)
   }, show)
   const certificates = useLoad(async () => {
     await loginFirst(SELF)
