@@ -30,6 +30,7 @@ def build_api(*, with_sandbox: bool) -> BlueprintGroup:
         sandbox,
         scanning,
         staff,
+        tourism,
     )
 
     versioned = Blueprint.group(
@@ -50,6 +51,7 @@ def build_api(*, with_sandbox: bool) -> BlueprintGroup:
         credentials.build(),
         health_cards.build(),
         scanning.build(),
+        tourism.build(),
         version=1,
         version_prefix="/api/v",
     )

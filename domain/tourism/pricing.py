@@ -136,3 +136,29 @@ def price_line(
             percent=percent,
         )
     return PriceLine(category, percent, amount, age, proof, explanation)
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    """One line of a spot's published price table."""
+
+    category: str
+    percent: int
+    amount_cents: int
+    first_age: int | None  # an age band's; None for a claim
+    last_age: int | None
+    proof: LazyText | None  # a claim's
+
+
+def price_table(prices: PriceList) -> list[PriceRow]:
+    """The full price, each age band and each claim, as a spot's page lists them."""
+    rows = [PriceRow(ADULT, 100, prices.full_cents, None, None, None)]
+    rows += [
+        PriceRow(b.category, b.percent, prices.full_cents * b.percent // 100, b.first_age, b.last_age, None)
+        for b in prices.bands
+    ]
+    rows += [
+        PriceRow(claim, percent, prices.full_cents * percent // 100, None, None, PROOF[claim])
+        for claim, percent in sorted(prices.claims.items())
+    ]
+    return rows

@@ -32,7 +32,7 @@ from domain.capacity.service import Availability
 from domain.shared import clock
 from domain.shared.clock import china_day, china_midnight
 from domain.tourism.errors import DayFull, DayNotOpen, SpotInvalid, SpotNotFound
-from domain.tourism.models import DayPlace, Spot, SpotDay, SpotKind
+from domain.tourism.models import Advisory, DayPlace, Spot, SpotDay, SpotKind
 from domain.tourism.pricing import price_list
 
 # The capacity owner of every spot's resource (``domain.capacity.owners``; registered in jobs.py).
@@ -249,6 +249,20 @@ async def day_view(spot: Spot, day: dt.date) -> DayView:
     slots = await capacity.availability(spot.resource_id, start, start + dt.timedelta(days=1))
     online = found.capacity - found.walk_in_reserved
     return DayView(day, found.booking_required, online, day_left(found), slots)
+
+
+@dataclass(frozen=True)
+class SpotPage:
+    today: SpotDay | None
+    advisories: list[Advisory]  # in force today
+
+
+async def spot_page(spot: Spot) -> SpotPage:
+    today = clock.today_in_china()
+    advisories = await Advisory.filter(spot_id=spot.id, first_day__lte=today, last_day__gte=today).order_by(
+        "id"
+    )
+    return SpotPage(await SpotDay.get_or_none(spot_id=spot.id, day=today), list(advisories))
 
 
 async def spots(region_code: str | None = None) -> list[tuple[Spot, SpotDay | None]]:

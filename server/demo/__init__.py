@@ -15,6 +15,7 @@ from domain.org.models import Department, Region, RegionLevel
 from domain.shared.i18n import _
 from server.demo.appointments import load_appointments
 from server.demo.catalog import load_catalog
+from server.demo.tourism import load_tourism
 from server.settings import Settings
 
 log = logging.getLogger("palmcity.demo")
@@ -49,6 +50,7 @@ async def load_all(settings: Settings) -> None:
     items = await load_catalog()
     residents = await load_residents(settings)
     slots = await load_appointments()
+    spots = await load_tourism()
     log.info(
         "demo data loaded",
         extra={
@@ -57,6 +59,7 @@ async def load_all(settings: Settings) -> None:
             "items": items,
             "residents_verified": residents,
             "slots_added": slots,
+            "spots_created": spots,
         },
     )
 
