@@ -35,3 +35,9 @@ class PricesInvalid(DomainError):
     code = "spot_prices_invalid"
     kind = ErrorKind.INVALID
     message = _("The scenic spot's price list is not valid.")
+
+
+class RulesInvalid(DomainError):
+    code = "spot_rules_invalid"
+    kind = ErrorKind.INVALID
+    message = _("The scenic spot's refund or booking rules are not valid.")
