@@ -59,9 +59,19 @@ class OidcIdentityProvider:
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: aiohttp.ClientSession | None = None
 
-    def authorize_url(self, *, state: str, nonce: str, code_challenge: str, redirect_uri: str) -> str:
+    def authorize_url(
+        self,
+        *,
+        state: str,
+        nonce: str,
+        code_challenge: str,
+        redirect_uri: str,
+        document_kind: str | None = None,
+    ) -> str:
         query = urlencode(
             {
+                # The document chosen in the app, as a hint under the same name as the kind claim.
+                **({self._document_kind_claim: document_kind} if document_kind else {}),
                 "response_type": "code",
                 "client_id": self._client_id,
                 "redirect_uri": redirect_uri,

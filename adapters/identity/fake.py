@@ -44,7 +44,15 @@ class SandboxIdentityProvider:
         self._keys = keys
         self._codes: dict[str, tuple[float, dict[str, Any]]] = {}
 
-    def authorize_url(self, *, state: str, nonce: str, code_challenge: str, redirect_uri: str) -> str:
+    def authorize_url(
+        self,
+        *,
+        state: str,
+        nonce: str,
+        code_challenge: str,
+        redirect_uri: str,
+        document_kind: str | None = None,
+    ) -> str:
         query = urlencode(
             {
                 "response_type": "code",
@@ -54,6 +62,7 @@ class SandboxIdentityProvider:
                 "nonce": nonce,
                 "code_challenge": code_challenge,
                 "code_challenge_method": "S256",
+                **({"id_type": document_kind} if document_kind else {}),
             }
         )
         return f"{self._base_url}{AUTHORIZE_PATH}?{query}"

@@ -39,8 +39,16 @@ class IdentityUnavailable(IdentityProviderError):
 
 
 class IdentityProvider(Protocol):
-    def authorize_url(self, *, state: str, nonce: str, code_challenge: str, redirect_uri: str) -> str:
-        """Where to send the person to prove who they are."""
+    def authorize_url(
+        self,
+        *,
+        state: str,
+        nonce: str,
+        code_challenge: str,
+        redirect_uri: str,
+        document_kind: str | None = None,
+    ) -> str:
+        """Where to send the person to prove who they are (with the document they chose, if any)."""
         ...
 
     async def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> VerifiedIdentity:

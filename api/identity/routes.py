@@ -8,8 +8,16 @@ from sanic_ext import openapi
 from api._access import actor_of, requires
 from api._kit import body, documented, parse, respond
 from api.accounts.schemas import UserOut
-from api.identity.schemas import CallbackIn, ReturnQuery, SessionIn, SessionOut
+from api.identity.schemas import (
+    CallbackIn,
+    DocumentKindOut,
+    DocumentKindsOut,
+    ReturnQuery,
+    SessionIn,
+    SessionOut,
+)
 from domain.identity import service
+from domain.identity.documents import DocumentKind
 
 # Registered with the identity platform as our only redirect URI (exact match).
 RETURN_PATH = "/api/v1/identity/return"
@@ -23,7 +31,8 @@ def redirect_uri(request: Request) -> str:
 @openapi.summary("Start real-name verification: get the identity platform's page to open")
 @openapi.description(
     "`return_to` must be a path or a URL of this site (`identity_return_to_invalid` otherwise). "
-    "The verification must be completed within 10 minutes."
+    "The verification must be completed within 10 minutes. An unknown `document_kind` is refused "
+    "by the body's validation."
 )
 @openapi.tag("identity")
 @documented(SessionOut, 201)
@@ -40,8 +49,20 @@ async def start(request: Request) -> HTTPResponse:
         public_base_url=runtime.settings.public_base_url,
         redis=runtime.redis,
         keys=runtime.keys,
+        document_kind=data.document_kind,
     )
     return respond(SessionOut(authorize_url=url, expires_in=service.STATE_TTL_SECONDS), status=201)
+
+
+@openapi.summary("The identity documents residents can verify with, in the caller's language")
+@openapi.description(
+    "Resident ID card, residence permit for Hong Kong, Macau and Taiwan residents, Home Return "
+    "Permit, Taiwan permit and passport, in the order the start page offers them."
+)
+@openapi.tag("identity")
+@documented(DocumentKindsOut)
+async def document_kinds(request: Request) -> HTTPResponse:
+    return respond(DocumentKindsOut(items=[DocumentKindOut.of(kind) for kind in DocumentKind]))
 
 
 @openapi.summary("Where the identity platform sends the browser back (redirect URI)")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api._labels import LabelText
+from domain.identity.documents import DocumentKind
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -16,11 +19,32 @@ class SessionIn(_Body):
         description="The app page to come back to: a path (`/h5/#/pages/identity/callback`) or a URL of "
         "this site. `code` and `state` are appended.",
     )
+    document_kind: DocumentKind | None = Field(
+        default=None,
+        description="The identity document the resident chose (`GET /identity/document-kinds`); the "
+        "platform's page opens on it. Left out: the platform asks.",
+    )
 
 
 class SessionOut(BaseModel):
     authorize_url: str = Field(description="Open this page (in a web-view in the mini-program).")
     expires_in: int = Field(description="Seconds left to finish the verification.")
+
+
+class DocumentKindOut(BaseModel):
+    kind: DocumentKind
+    label: LabelText
+    birth_date_in_number: bool = Field(
+        description="The number holds the birth date; for the others the platform answers it."
+    )
+
+    @classmethod
+    def of(cls, kind: DocumentKind) -> DocumentKindOut:
+        return cls(kind=kind, label=kind.label, birth_date_in_number=kind.carries_birth_date)
+
+
+class DocumentKindsOut(BaseModel):
+    items: list[DocumentKindOut]
 
 
 class CallbackIn(_Body):

@@ -109,7 +109,7 @@ def _page(
         f'<option value="{value}"{" selected" if value == chosen else ""}>{escape(label)}</option>'
         for value, label in _LEVELS.items()
     )
-    kind = form.document_kind if form else DocumentKind.RESIDENT_ID.value
+    kind = form.document_kind if form else query.id_type
     kinds = "".join(
         f'<option value="{k.value}"{" selected" if k.value == kind else ""}>'
         f"{escape(k.label.render('zh_Hans'))} · {escape(k.label.render('en'))}</option>"
@@ -150,7 +150,7 @@ def _params(source: Any, names: tuple[str, ...]) -> dict[str, str]:
 @openapi.exclude()
 async def authorize_page(request: Request) -> HTTPResponse:
     try:
-        query = AuthorizeQuery.model_validate(_params(request.args, _PROTOCOL_FIELDS))
+        query = AuthorizeQuery.model_validate(_params(request.args, (*_PROTOCOL_FIELDS, "id_type")))
     except ValidationError:
         return _refusal("授权请求不完整或有误。 The authorization request is incomplete or wrong.")
     if query.redirect_uri != our_redirect_uri(request):

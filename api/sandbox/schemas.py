@@ -20,6 +20,7 @@ class AuthorizeQuery(BaseModel):
     nonce: str = Field(min_length=1, max_length=256)
     code_challenge: str = Field(min_length=43, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
     code_challenge_method: Literal["S256"]
+    id_type: str = Field(default="resident_id", max_length=32)  # the document chosen in the app
 
 
 class AuthorizeForm(AuthorizeQuery):

@@ -155,10 +155,16 @@ async def start_verification(
     public_base_url: str,
     redis: Redis,
     keys: Keys,
+    document_kind: str | None = None,
 ) -> str:
-    """Begin verifying ``actor``'s real name; returns the provider URL to open."""
+    """Begin verifying ``actor``'s real name; returns the provider URL to open.
+
+    ``document_kind`` is the document the resident chose in the app: the platform gets it as a
+    hint; what counts is the kind its answer names.
+    """
     if actor.id is None:
         raise UserNotFound()
+    kind = documents.parse_kind(document_kind) if document_kind is not None else None
     pending = PendingVerification(
         user_id=actor.id,
         nonce=secrets.token_urlsafe(24),
@@ -172,6 +178,7 @@ async def start_verification(
         nonce=pending.nonce,
         code_challenge=_s256(pending.code_verifier),
         redirect_uri=redirect_uri,
+        document_kind=kind.value if kind else None,
     )
 
 

@@ -125,12 +125,16 @@ def mask_plate(value: str | None) -> str | None:
     return value[:2] + "*" * max(len(value) - 4, 0) + value[-2:]
 
 
-# What a log line must never carry in clear: 18-character ID numbers and mainland mobile numbers.
+# What a log line must never carry in clear: 18-character ID numbers (and residence permits),
+# Home Return Permit numbers and mainland mobile numbers. Taiwan permits and passports have no
+# shape of their own to find them by: never log a document number.
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{4})\d{10}(\d{3}[\dXx])(?![0-9A-Za-z])")
+_HOME_RETURN_RE = re.compile(r"(?<![0-9A-Za-z])([HMhm]\d)\d{7}(\d{2})(?![0-9A-Za-z])")
 _PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
 
 def scrub(text: str) -> str:
-    """Mask ID numbers and phones wherever they appear in free text (log lines)."""
+    """Mask ID numbers, Home Return Permits and phones wherever they appear in free text (logs)."""
     text = _ID_RE.sub(lambda m: m.group(1) + "*" * 10 + m.group(2), text)
+    text = _HOME_RETURN_RE.sub(lambda m: m.group(1) + "*" * 7 + m.group(2), text)
     return _PHONE_RE.sub(lambda m: m.group(1) + "****" + m.group(2), text)

@@ -244,6 +244,39 @@ async def test_the_sandbox_page_offers_every_kind_and_refuses_bad_numbers_by_the
         assert r.status_code == 422 and message in r.text, (kind, number)
 
 
+async def test_the_start_page_lists_the_documents_in_the_callers_language(client: httpx.AsyncClient) -> None:
+    for language, permit in (("zh-CN", "港澳居民来往内地通行证"), ("zh-TW", "港澳居民來往內地通行證")):
+        r = await client.get("/api/v1/identity/document-kinds", headers={"Accept-Language": language})
+        assert r.status_code == 200
+        items = r.json()["items"]
+        assert [i["kind"] for i in items] == [
+            "resident_id",
+            "residence_permit",
+            "home_return_permit",
+            "taiwan_permit",
+            "passport",
+        ]
+        assert items[2]["label"] == permit
+        assert [i["birth_date_in_number"] for i in items] == [True, True, False, False, False]
+
+
+async def test_the_chosen_document_opens_the_platforms_page_on_it(client: httpx.AsyncClient) -> None:
+    alice = await login(client, "alice")
+    r = await client.post(
+        SESSIONS, json={"return_to": RETURN_TO, "document_kind": "taiwan_permit"}, headers=alice.headers
+    )
+    assert r.status_code == 201, r.text
+    authorize_url = r.json()["authorize_url"]
+    assert parse_qs(urlsplit(authorize_url).query)["id_type"] == ["taiwan_permit"]
+    page = await client.get(authorize_url)
+    assert '<option value="taiwan_permit" selected>' in page.text
+    unknown = await client.post(
+        SESSIONS, json={"return_to": RETURN_TO, "document_kind": "military_id"}, headers=alice.headers
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["details"]["fields"][0]["field"] == "document_kind"
+
+
 async def test_a_permit_needs_the_platforms_birth_date(client: httpx.AsyncClient) -> None:
     alice = await login(client, "alice")
     authorize_url = await start_verification(client, alice)

@@ -177,3 +177,9 @@ def test_only_the_gb11643_kinds_carry_the_birth_date() -> None:
 def test_every_kind_has_a_translated_label() -> None:
     for kind in DocumentKind:
         assert kind.label.render("zh_Hans") != kind.label.render("en")
+
+
+def test_log_lines_mask_home_return_permits_as_responses_do() -> None:
+    line = "verify H1234567801 for m8765432100 (ref XH12345678012)"
+    assert pii.scrub(line) == "verify H1*******01 for m8*******00 (ref XH12345678012)"
+    assert document("home_return_permit", "H1234567801").masked in pii.scrub(line)
