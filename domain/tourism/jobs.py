@@ -1,4 +1,4 @@
-"""Tourism's part of the engines' protocols: the capacity owner of every spot's places.
+"""Tourism's jobs: the rolling window of open days, and the capacity owner of every spot's places.
 
 A lapsed hold (a ticket left unpaid) gave its slot place back in the engine; its day place comes
 back here, once however often the report is delivered (``service.return_day_place``).
@@ -6,11 +6,24 @@ back here, once however often the report is delivered (``service.return_day_plac
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tortoise.transactions import in_transaction
 
 from domain.capacity.owners import capacity_owners
-from domain.outbox.jobs import Job
+from domain.outbox.jobs import Job, handler, schedule
 from domain.tourism import service
+
+OPEN_DAYS_TOPIC = "tourism.open_days"
+
+
+@handler(OPEN_DAYS_TOPIC)
+async def open_days(job: Job) -> None:
+    """Every spot takes entries for the coming ``service.BOOKING_DAYS`` days (missing days opened)."""
+    await service.open_coming_days()
+
+
+schedule(OPEN_DAYS_TOPIC, every=timedelta(hours=1))
 
 
 class TicketPlaces:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -37,6 +38,7 @@ from domain.tourism.pricing import price_list
 
 # The capacity owner of every spot's resource (``domain.capacity.owners``; registered in jobs.py).
 CAPACITY_OWNER = "ticket"
+BOOKING_DAYS = 7  # days ahead a spot takes entries, today included
 T = TypeVar("T")
 
 
@@ -137,30 +139,51 @@ async def spot_by_code(code: str) -> Spot:
 
 async def open_day(spot: Spot, day: dt.date, *, booking_required: bool | None = None) -> SpotDay:
     """The spot's entries on ``day``: its day limit and one slot per ``slot_minutes`` within the
-    opening hours. Opening a day again changes nothing (returns the day as it is)."""
+    opening hours. Opening a day again changes nothing (returns the day as it is), also when two
+    processes open it at once (the unique (spot, day) lets one of them)."""
     found = await SpotDay.get_or_none(spot_id=spot.id, day=day)
     if found is not None:
         return found
     resource = await CapacityResource.get(id=spot.resource_id)
     cap, walk_in = capacity.derive(spot.daily_max, spot.policy_percent, spot.walk_in_percent)
     midnight = china_midnight(day)
-    async with in_transaction() as conn:
-        opened = await SpotDay.create(
-            spot_id=spot.id,
-            day=day,
-            booking_required=spot.booking_required if booking_required is None else booking_required,
-            capacity=cap or 0,
-            walk_in_reserved=walk_in,
-            using_db=conn,
-        )
-        for start in range(spot.opens_minute, spot.closes_minute - spot.slot_minutes + 1, spot.slot_minutes):
-            await capacity.add_slot(
-                resource,
-                starts_at=midnight + dt.timedelta(minutes=start),
-                ends_at=midnight + dt.timedelta(minutes=start + spot.slot_minutes),
-                max_places=spot.slot_entries,
+    try:
+        async with in_transaction() as conn:
+            opened = await SpotDay.create(
+                spot_id=spot.id,
+                day=day,
+                booking_required=spot.booking_required if booking_required is None else booking_required,
+                capacity=cap or 0,
+                walk_in_reserved=walk_in,
                 using_db=conn,
             )
+            for start in range(
+                spot.opens_minute, spot.closes_minute - spot.slot_minutes + 1, spot.slot_minutes
+            ):
+                await capacity.add_slot(
+                    resource,
+                    starts_at=midnight + dt.timedelta(minutes=start),
+                    ends_at=midnight + dt.timedelta(minutes=start + spot.slot_minutes),
+                    max_places=spot.slot_entries,
+                    using_db=conn,
+                )
+    except IntegrityError:
+        return await SpotDay.get(spot_id=spot.id, day=day)  # opened by another process meanwhile
+    return opened
+
+
+async def open_coming_days(days: int = BOOKING_DAYS) -> int:
+    """Every spot's days from today for ``days`` days, those not open yet; returns how many opened
+    (the hourly ``tourism.open_days`` job keeps the booking window rolling)."""
+    today = clock.today_in_china()
+    wanted = [today + dt.timedelta(days=offset) for offset in range(days)]
+    opened = 0
+    for spot in await Spot.all().order_by("id"):
+        have = set(await SpotDay.filter(spot_id=spot.id, day__in=wanted).values_list("day", flat=True))
+        for day in wanted:
+            if day not in have:
+                await open_day(spot, day)
+                opened += 1
     return opened
 
 

@@ -16,7 +16,6 @@ from domain.tourism import service
 from domain.tourism.models import Advisory, Spot, SpotKind
 from domain.tourism.service import SpotSettings
 
-DAYS_OPEN = 7
 SHENZHEN_BANDS: list[list[Any]] = [
     [0, 6, "child", 0],
     [7, 18, "minor", 50],
@@ -159,6 +158,5 @@ async def load_tourism() -> int:
                     last_day=last,
                 )
             created += 1
-        for offset in range(DAYS_OPEN):
-            await service.open_day(spot, today + dt.timedelta(days=offset))
+    await service.open_coming_days()
     return created

@@ -25,7 +25,7 @@ from domain.shared import clock
 from domain.shared.kv import Keys
 from domain.tourism import service
 from domain.tourism.errors import DayFull, DayNotOpen, SpotInvalid
-from domain.tourism.jobs import TicketPlaces
+from domain.tourism.jobs import TicketPlaces, open_days
 from domain.tourism.models import DayPlace, Spot, SpotDay, SpotKind
 from domain.tourism.service import SpotSettings
 from server.redis import connect
@@ -97,6 +97,26 @@ async def test_a_spot_is_a_ticket_resource_and_its_day_has_one_hour_slots_under_
         view = await service.day_view(s, DAY)
     assert (view.capacity, view.left, len(view.slots)) == (68, 68, 4)
     assert view.slots[0].left == 27
+
+
+async def test_the_hourly_job_keeps_a_week_of_days_open_for_every_spot(db: str) -> None:
+    first, second = await spot(), await spot()
+    today = clock.today_in_china()
+    await service.open_day(first, today + dt.timedelta(days=2))
+    await open_days(cast(Job, None))
+    assert await service.open_coming_days() == 0  # again: nothing missing
+    for s in (first, second):
+        days = await SpotDay.filter(spot_id=s.id).order_by("day").values_list("day", flat=True)
+        assert days == [today + dt.timedelta(days=n) for n in range(service.BOOKING_DAYS)]
+    assert await CapacitySlot.filter(resource_id=first.resource_id).count() == 4 * service.BOOKING_DAYS
+
+
+@pytest.mark.postgres
+async def test_two_processes_opening_one_day_at_once_open_it_once(db: str) -> None:
+    s = await spot()
+    days = await asyncio.gather(*(service.open_day(s, DAY) for _ in range(4)))
+    assert len({d.id for d in days}) == 1
+    assert await CapacitySlot.filter(resource_id=s.resource_id).count() == 4
 
 
 async def test_booking_may_be_optional_on_a_day(db: str) -> None:
