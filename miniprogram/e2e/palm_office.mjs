@@ -119,11 +119,16 @@ await runFlow('palm_office', async (h) => {
     const own = await page.locator('[data-testid="applicant-self"]').count()
     assert(own === 0, 'the item is for a family member only, but "myself" is offered')
     await page.locator('[data-testid^="applicant-m"]').first().click()
-    // the child's name comes from the family member chosen (the guardian reads it in full)
-    const prefilled = await page.locator('[data-testid="field-child_name"] input, input[data-testid="field-child_name"]').first().inputValue()
-    assert(prefilled === childName, `the child's name is not filled in from the family member: "${prefilled}"`)
-    await h.fill('field-child_name', childName)
-    await h.fill('field-child_id_number', childId)
+    // the child's name and ID number come from the child's record: shown, not asked again (the
+    // guardian reads the name in full, the number masked), with "由登记信息自动填写"
+    const shownName = await h.text('field-child_name')
+    assert(shownName === childName, `the child's name is not filled in from the record: "${shownName}"`)
+    const shownId = await h.text('field-child_id_number')
+    assert(shownId === `${childId.slice(0, 4)}${'*'.repeat(10)}${childId.slice(-4)}`, `the child's ID number is not shown masked: "${shownId}"`)
+    assert((await page.locator('[data-testid="field-child_name"] input, input[data-testid="field-child_name"]').count()) === 0, "the child's name can still be typed")
+    await h.see('field-prefilled-child_id_number')
+    await page.locator('[data-testid="form-field-child_id_number"]').scrollIntoViewIfNeeded()
+    await h.screenshot('apply-prefilled')
     await h.tap('field-disability_type-hearing')
     await h.tap('field-residence-hukou')
     await h.tap('field-has_disability_certificate-false')
@@ -139,6 +144,8 @@ await runFlow('palm_office', async (h) => {
     await h.tap('apply-save')
     await h.see('apply-materials')
     await h.waitText('apply-number', /\d{8}/)
+    const saved = await h.text('field-child_id_number') // now the server's own value, masked
+    assert(saved === `${childId.slice(0, 4)}${'*'.repeat(10)}${childId.slice(-4)}`, `the saved ID number is not the child's, masked: "${saved}"`)
   })
 
   await h.step('upload the required materials (PNG, PNG, PDF)', async () => {

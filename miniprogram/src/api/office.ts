@@ -61,6 +61,8 @@ export interface FormField {
   show_if: Condition | null
   /** boolean: the answer preselected on a new form (null: the resident chooses) */
   default?: boolean | null
+  /** filled by the server from a verified record (`subject.id_number`…): shown read-only, never sent */
+  prefill?: string | null
 }
 
 export interface ItemMaterial {
@@ -254,6 +256,8 @@ export interface Case extends Application {
   /** 秒批 as a readable checklist in the caller's language; null when the item has none */
   checklist?: ChecklistLine[] | null
   materials: Material[]
+  /** the form's fields the server filled from the verified record (the person's name, ID number…) */
+  prefilled?: string[]
   /** the item's fee (收费事项); 0 = free */
   fee_fen?: number
   /** the fee's payment order, once asked for (POST /applications/{id}/payment); null before */

@@ -27,6 +27,9 @@ const INPUT_TYPE: Partial<Record<FormField['type'], 'text' | 'number' | 'idcard'
  * An item's form, rendered from its document: text, number, money (typed in yuan, kept in fen),
  * date, select, boolean (是/否), id_number and phone fields, with `show_if` conditions hiding fields
  * exactly as the server does. A new form starts from `defaultAnswers` (the document's defaults).
+ * A field with `prefill` is filled by the server from the verified record: shown read-only (its value
+ * as the page has it, an ID number masked) with "由登记信息自动填写"; `recordAnswers` and
+ * `withoutRecordAnswers` keep such values out of what the page sends.
  * Test ids: `form-field-<key>` (wrapper), `field-<key>` (input, or `field-<key>-<value>` chips),
  * `field-error-<key>`.
  */
@@ -34,7 +37,20 @@ export default function FormRenderer({ fields, values, onChange, errors = {}, re
   const t = useT()
   const { shown } = visibleForm(fields, values)
 
+  /** A field the server fills from the verified record: its value as shown (an ID number masked), not editable. */
+  function filled(f: FormField) {
+    const value = values[f.key]
+    const text = value === undefined || value === null ? '' : String(value)
+    const shown = f.type === 'select' ? (f.options ?? []).find((o) => o.value === text)?.label ?? text : text
+    return (
+      <View className='field field--readonly' data-testid={`field-${f.key}`} data-prefilled={f.prefill}>
+        <Text className={`field__text ${f.type === 'id_number' ? 'mono' : ''} ${shown ? '' : 'muted'}`}>{shown || '—'}</Text>
+      </View>
+    )
+  }
+
   function control(f: FormField) {
+    if (f.prefill) return filled(f)
     const value = values[f.key]
     switch (f.type) {
       case 'boolean':
@@ -102,7 +118,12 @@ export default function FormRenderer({ fields, values, onChange, errors = {}, re
             {control(f)}
             {f.help && <Text className='caption muted block'>{f.help}</Text>}
             {range && <Text className='caption muted block'>{range}</Text>}
-            {reenter.includes(f.key) && <Text className='caption muted block'>{t('apply.reenter')}</Text>}
+            {f.prefill && (
+              <Text className='caption muted block' data-testid={`field-prefilled-${f.key}`}>
+                {t('form.prefilled')}
+              </Text>
+            )}
+            {reenter.includes(f.key) && !f.prefill && <Text className='caption muted block'>{t('apply.reenter')}</Text>}
             {error && (
               <Text className='form__error block' data-testid={`field-error-${f.key}`}>
                 {error}
@@ -120,4 +141,15 @@ export function defaultAnswers(fields: FormField[]): FormValues {
   const out: FormValues = {}
   for (const f of fields) if (f.type === 'boolean' && typeof f.default === 'boolean') out[f.key] = f.default
   return out
+}
+
+/** The record-filled answers of a case's form (as the server shows them, ID numbers masked). */
+export function recordAnswers(fields: FormField[], form: FormValues): FormValues {
+  return Object.fromEntries(fields.filter((f) => f.prefill && f.key in form).map((f) => [f.key, form[f.key]]))
+}
+
+/** The answers to send: without the fields the server fills (it would ignore them anyway). */
+export function withoutRecordAnswers(fields: FormField[], answers: FormValues): FormValues {
+  const filled = new Set(fields.filter((f) => f.prefill).map((f) => f.key))
+  return Object.fromEntries(Object.entries(answers).filter(([k]) => !filled.has(k)))
 }

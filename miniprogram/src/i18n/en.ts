@@ -252,6 +252,7 @@ const en: Messages = {
   'apply.fixErrors': 'Please correct the answers marked below',
   'apply.chooseMember': 'Choose who you are applying for',
   'apply.reenter': 'For privacy, ID and phone numbers are not shown again: please type them again',
+  'form.prefilled': 'Filled in from the registered record',
   'form.select': 'Choose',
   'form.placeholder': 'Type here',
   'form.pickDate': 'Pick a date',

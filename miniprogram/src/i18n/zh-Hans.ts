@@ -251,6 +251,7 @@ const zhHans = {
   'apply.fixErrors': '请按提示修改后再提交',
   'apply.chooseMember': '请选择为谁申请',
   'apply.reenter': '为保护隐私，已填写的证件号和手机号不会回显，修改时请重新填写',
+  'form.prefilled': '由登记信息自动填写',
   'form.select': '请选择',
   'form.placeholder': '请输入',
   'form.pickDate': '选择日期',

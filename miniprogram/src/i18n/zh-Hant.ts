@@ -253,6 +253,7 @@ const zhHant: Messages = {
   'apply.fixErrors': '請按提示修改後再提交',
   'apply.chooseMember': '請選擇為誰申請',
   'apply.reenter': '為保護隱私，已填寫的證件號和手機號不會回顯，修改時請重新填寫',
+  'form.prefilled': '由登記資訊自動填寫',
   'form.select': '請選擇',
   'form.placeholder': '請輸入',
   'form.pickDate': '選擇日期',

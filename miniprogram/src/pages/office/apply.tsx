@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react'
 import PageShell from '../../components/PageShell'
 import ChipSelect from '../../components/ChipSelect'
 import { memberOf, whoForOptions, withMemberAnswers } from '../../components/whoFor'
-import FormRenderer, { defaultAnswers } from '../../components/FormRenderer'
+import FormRenderer, { defaultAnswers, recordAnswers, withoutRecordAnswers } from '../../components/FormRenderer'
 import EnterpriseNotice, { forEnterprises } from '../../components/EnterpriseNotice'
 import MaterialsPanel from '../../components/MaterialsPanel'
 import { requireLogin } from '../../components/auth'
@@ -68,8 +68,10 @@ export default function Apply() {
           const c = await reloadCase(Number(params.id))
           code = c.item_code
           const it = await getItem(code)
-          // ID numbers and phones come back masked: they must be typed again (PATCH replaces all answers).
-          const secret = it.document.form.fields.filter((f) => SECRET_TYPES.includes(f.type)).map((f) => f.key)
+          // ID numbers and phones come back masked: they must be typed again (PATCH replaces all answers),
+          // except those the server fills from the record, which are shown as they are and never sent.
+          const fields = it.document.form.fields
+          const secret = fields.filter((f) => SECRET_TYPES.includes(f.type) && !f.prefill).map((f) => f.key)
           setReenter(secret.filter((k) => k in c.form))
           setValues(Object.fromEntries(Object.entries(c.form).filter(([k]) => !secret.includes(k))))
           setApplicant(c.on_behalf_of ? `m${c.on_behalf_of}` : 'self')
@@ -117,10 +119,25 @@ export default function Apply() {
   const editable = EDITABLE.includes(state)
   const supplement = state === 'supplement_requested'
 
-  /** Who it is for; a family member's name fills the fields that ask for it (the guardian reads it in full). */
+  /**
+   * Who it is for; a family member's name fills the fields that ask for it (the guardian reads it in full).
+   * Fields the server fills from the record show the member's name and masked ID number until the
+   * draft exists (then the server's own values); for oneself they stay blank until then.
+   */
   function choose(value: string) {
     const member = (id: number | null) => (id === null ? null : members.find((m) => Number(m.id) === id) ?? null)
-    setValues((v) => withMemberAnswers(d.form.fields, v, member(memberOf(value)), member(memberOf(applicant))))
+    const chosen = member(memberOf(value))
+    const preview: Record<string, string | undefined> = { 'subject.name': chosen?.name, 'subject.id_number': chosen?.id_number }
+    setValues((v) => {
+      const next = withMemberAnswers(d.form.fields, v, chosen, member(memberOf(applicant)))
+      for (const f of d.form.fields) {
+        if (!f.prefill) continue
+        const known = preview[f.prefill]
+        if (known) next[f.key] = known
+        else delete next[f.key]
+      }
+      return next
+    })
     setApplicant(value)
   }
 
@@ -134,9 +151,15 @@ export default function Apply() {
     if (errors[key]) setErrors((e) => ({ ...e, [key]: '' }))
   }
 
+  /** The server's record-filled values (masked) replace the page's preview once the case is saved. */
+  function withRecord(c: Case): Case {
+    setValues((v) => ({ ...v, ...recordAnswers(d.form.fields, c.form) }))
+    return c
+  }
+
   /** Create the draft or save the answers; true when saved. Field errors land beside the fields. */
   async function save(): Promise<Case | null> {
-    const { answers } = visibleForm(d.form.fields, values)
+    const answers = withoutRecordAnswers(d.form.fields, visibleForm(d.form.fields, values).answers)
     if (!applicant) {
       Taro.showToast({ title: t('apply.chooseMember'), icon: 'none' })
       return null
@@ -145,14 +168,14 @@ export default function Apply() {
       if (app) {
         await updateApplication(app.id, answers)
         setReenter([])
-        return await reloadCase(app.id)
+        return withRecord(await reloadCase(app.id))
       }
       const created = await createApplication({
         item_code: item!.code,
         on_behalf_of: applicant === 'self' ? null : Number(applicant.slice(1)),
         form: answers,
       })
-      return await reloadCase(created.id)
+      return withRecord(await reloadCase(created.id))
     } catch (err) {
       const fe = fieldErrors(err)
       if (Object.keys(fe).length) {
