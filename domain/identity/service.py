@@ -90,6 +90,16 @@ def birth_date_of(id_number: str) -> dt.date:
     return born
 
 
+def document_of(user: User) -> documents.IdentityDocument | None:
+    """The document ``user`` verified with, for rules that name the resident (a ticket for
+    oneself keys on its index); ``None`` before verification. Rows from before documents had
+    kinds are ID cards."""
+    if not user.id_number:
+        return None
+    kind = documents.DocumentKind(user.id_document_kind or documents.DocumentKind.RESIDENT_ID)
+    return documents.IdentityDocument(kind, user.id_number)
+
+
 def birth_date_of_user(user: User) -> dt.date | None:
     """The verified birth date: the platform's, else the number's (ID cards verified before
     documents had kinds have it only there); ``None`` for an unverified account."""
@@ -303,6 +313,7 @@ __all__ = [
     "append_query",
     "birth_date_of",
     "birth_date_of_user",
+    "document_of",
     "check_return_to",
     "complete_verification",
     "id_number_index",

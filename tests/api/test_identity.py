@@ -23,7 +23,7 @@ from api._access import requires_level
 from domain.accounts.models import User
 from domain.audit.models import AuditRecord
 from domain.identity.errors import IdentityReturnToInvalid
-from domain.identity.service import append_query, birth_date_of_user, check_return_to
+from domain.identity.service import append_query, birth_date_of_user, check_return_to, document_of
 from server.bootstrap import Adapters
 from server.settings import Settings
 from tests.support import environment
@@ -187,6 +187,8 @@ async def test_each_document_kind_verifies_through_the_sandbox(
     stored = await User.get(id=alice.id)
     assert (stored.id_document_kind, str(stored.birth_date)) == (kind, born)
     assert birth_date_of_user(stored) == dt.date.fromisoformat(born)
+    proven = document_of(stored)
+    assert proven is not None and proven.index == stored.id_number_index and proven.masked == masked
     audit = await AuditRecord.get(action="identity.verified", target_id=str(alice.id))
     assert audit.after["document_kind"] == kind and audit.after["id_number"] == masked
     assert number.replace(" ", "") not in str(audit.after)
@@ -300,6 +302,9 @@ async def test_id_card_users_verified_before_kinds_are_unaffected(client: httpx.
     await User.filter(id=alice.id).update(id_document_kind="resident_id", birth_date=None)
     stored = await User.get(id=alice.id)
     assert birth_date_of_user(stored) == dt.date(1950, 7, 1)
+    proven = document_of(stored)
+    assert proven is not None and proven.index == stored.id_number_index
+    assert document_of(await User.get(id=(await login(client, "bob")).id)) is None
     me = (await client.get("/api/v1/me", headers=alice.headers)).json()
     assert me["id_document_kind"] == "resident_id"
     assert me["id_number"] == number[:4] + "*" * 10 + number[-4:]
