@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import secrets
 from collections.abc import AsyncIterator
@@ -189,6 +190,44 @@ async def test_levels_are_read_leniently_and_never_above_what_is_said(
         code=state.grant(verifier, "n"), code_verifier=verifier, redirect_uri=REDIRECT
     )
     assert identity.level == level
+
+
+@pytest.mark.parametrize(
+    ("claims", "kind", "born"),
+    [
+        ({}, "resident_id", None),  # a platform that only knows ID cards
+        ({"id_type": "home_return_permit", "birthdate": "1975-03-09"}, "home_return_permit", "1975-03-09"),
+        ({"id_type": "passport", "birthdate": "1975-3-9"}, "passport", None),  # not OIDC's form
+        ({"id_type": "passport", "birthdate": "1975-02-30"}, "passport", None),
+        ({"id_type": "passport", "birthdate": 19750309}, "passport", None),
+    ],
+)
+async def test_the_document_kind_and_birth_date_come_from_their_claims(
+    provider: tuple[Provider, OidcIdentityProvider], claims: dict[str, Any], kind: str, born: str | None
+) -> None:
+    state, client = provider
+    state.userinfo = {**state.userinfo, **claims}
+    verifier = secrets.token_urlsafe(48)
+    identity = await client.exchange_code(
+        code=state.grant(verifier, "n"), code_verifier=verifier, redirect_uri=REDIRECT
+    )
+    assert identity.document_kind == kind
+    assert identity.birth_date == (dt.date.fromisoformat(born) if born else None)
+
+
+def test_the_chosen_document_goes_to_the_platform_as_a_hint() -> None:
+    client = OidcIdentityProvider(
+        client_id=CLIENT_ID,
+        client_secret=SECRET,
+        authorize_url="https://idp.example/oauth/authorize",
+        token_url="https://idp.example/t",
+        userinfo_url="https://idp.example/u",
+        document_kind_claim="cert_type",
+    )
+    url = client.authorize_url(
+        state="st", nonce="no", code_challenge="ch", redirect_uri=REDIRECT, document_kind="taiwan_permit"
+    )
+    assert parse_qs(urlsplit(url).query)["cert_type"] == ["taiwan_permit"]
 
 
 async def test_a_provider_that_is_down_is_unavailable(
