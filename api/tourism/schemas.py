@@ -76,7 +76,10 @@ class SpotsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     region: str | None = Field(
-        None, max_length=12, pattern=r"^[0-9]+$", description="A region code or its prefix."
+        None,
+        max_length=12,
+        pattern=r"^[0-9]+$",
+        description="A region code (a city lists its counties too) or a code prefix.",
     )
 
 

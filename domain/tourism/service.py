@@ -288,11 +288,20 @@ async def spot_page(spot: Spot) -> SpotPage:
     return SpotPage(await SpotDay.get_or_none(spot_id=spot.id, day=today), list(advisories))
 
 
+def region_prefix(code: str) -> str:
+    """What the codes of a region and those under it start with: a city's 441800 → 4418 (its
+    counties 4418xx, their towns 4418xxxxx), a province's 440000 → 44; other codes as given."""
+    if len(code) == 6:
+        while code.endswith("00") and len(code) > 2:
+            code = code[:-2]
+    return code
+
+
 async def spots(region_code: str | None = None) -> list[tuple[Spot, SpotDay | None]]:
-    """Every spot (of a region, and the regions under it by code prefix), with today's day if open."""
+    """Every spot (of a region and the regions under it), with today's day if open."""
     query = Spot.all().order_by("code")
     if region_code:
-        query = query.filter(region_code__startswith=region_code)
+        query = query.filter(region_code__startswith=region_prefix(region_code))
     found = await query
     days = {
         d.spot_id: d

@@ -38,9 +38,14 @@ async def test_the_list_shows_each_spot_with_today_s_entries_left(client: httpx.
     assert (listed[open_today.code]["daily_max"], listed[open_today.code]["policy_percent"]) == (100, 75)
     assert listed[closed_today.code]["today"] is None
 
-    r = await client.get(SPOTS, params={"region": "4418"})
-    assert [s["code"] for s in r.json()["spots"]] == [open_today.code]
+    open_today.region_code = "441803"  # a county of Qingyuan (441800)
+    await open_today.save()
+    for region in ("441800", "4418", "441803", "440000"):
+        r = await client.get(SPOTS, params={"region": region})
+        expected = [open_today.code] if region != "440000" else sorted([open_today.code, closed_today.code])
+        assert [s["code"] for s in r.json()["spots"]] == expected, region
     assert r.json()["spots"][0]["name"] == NAMES["zh_Hans"]
+    assert (await client.get(SPOTS, params={"region": "441802"})).json()["spots"] == []
     assert error_code(await client.get(SPOTS, params={"region": "x"})) == "invalid_input"
 
 
