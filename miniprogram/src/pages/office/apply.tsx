@@ -19,6 +19,7 @@ import {
   showError,
   submitApplication,
   updateApplication,
+  useUser,
   type Case,
   type Certificate,
   type FamilyMember,
@@ -50,6 +51,7 @@ export default function Apply() {
   const [reenter, setReenter] = useState<string[]>([])
   const [missing, setMissing] = useState<string[]>([])
   const [busy, setBusy] = useState(false)
+  const user = useUser()
 
   const self = `/pages/office/apply?${params.id ? `id=${params.id}` : `code=${params.code ?? ''}`}`
 
@@ -121,13 +123,19 @@ export default function Apply() {
 
   /**
    * Who it is for; a family member's name fills the fields that ask for it (the guardian reads it in full).
-   * Fields the server fills from the record show the member's name and masked ID number until the
-   * draft exists (then the server's own values); for oneself they stay blank until then.
+   * Fields the server fills from the record show the member's (or one's own) name and masked ID number
+   * until the draft exists, then the server's own values.
    */
   function choose(value: string) {
     const member = (id: number | null) => (id === null ? null : members.find((m) => Number(m.id) === id) ?? null)
     const chosen = member(memberOf(value))
-    const preview: Record<string, string | undefined> = { 'subject.name': chosen?.name, 'subject.id_number': chosen?.id_number }
+    const subject = chosen ?? (value === 'self' ? user : null)
+    const preview: Record<string, string | null | undefined> = {
+      'subject.name': subject?.name,
+      'subject.id_number': subject?.id_number,
+      'applicant.name': user?.name,
+      'applicant.id_number': user?.id_number,
+    }
     setValues((v) => {
       const next = withMemberAnswers(d.form.fields, v, chosen, member(memberOf(applicant)))
       for (const f of d.form.fields) {
