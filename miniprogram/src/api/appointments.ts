@@ -165,12 +165,12 @@ const BASE = '/api/v1/appointments'
 
 // ---- browsing (public) ------------------------------------------------------------------------------
 
-export async function listSites(kind?: SiteKind): Promise<Site[]> {
-  return (await request<{ items: Site[] }>(`${BASE}/sites${kind ? `?kind=${kind}` : ''}`, { auth: false })).items
+export async function listSites(kind?: SiteKind, opts: RequestOptions = {}): Promise<Site[]> {
+  return (await request<{ items: Site[] }>(`${BASE}/sites${kind ? `?kind=${kind}` : ''}`, { ...opts, auth: false })).items
 }
 
-export function getSite(code: string): Promise<SiteDetail> {
-  return request<SiteDetail>(`${BASE}/sites/${encodeURIComponent(code)}`, { auth: false })
+export function getSite(code: string, opts: RequestOptions = {}): Promise<SiteDetail> {
+  return request<SiteDetail>(`${BASE}/sites/${encodeURIComponent(code)}`, { ...opts, auth: false })
 }
 
 export function getSlots(serviceId: number, date: string, opts: RequestOptions = {}): Promise<Slots> {
@@ -297,9 +297,9 @@ export function walkIn(serviceId: number) {
   return request<Ticket>(`${STAFF}/walk-ins`, { method: 'POST', as: 'staff', data: { service_id: serviceId } })
 }
 
-export async function queueTickets(site: string, businessType: string): Promise<Ticket[]> {
+export async function queueTickets(site: string, businessType: string, opts: RequestOptions = {}): Promise<Ticket[]> {
   const q = `site=${encodeURIComponent(site)}&business_type=${encodeURIComponent(businessType)}`
-  return (await request<{ items: Ticket[] }>(`${STAFF}/queue?${q}`, { as: 'staff' })).items
+  return (await request<{ items: Ticket[] }>(`${STAFF}/queue?${q}`, { ...opts, as: 'staff' })).items
 }
 
 /** The window finishes its number and calls the next; null when nobody waits. */

@@ -176,8 +176,8 @@ export function staffMe(): Promise<StaffAccount & { scan_kinds?: string[] }> {
   return request('/api/v1/staff/me', { as: 'staff' })
 }
 
-export async function listScannerDevices(): Promise<ScannerDevice[]> {
-  return (await request<{ items: ScannerDevice[] }>(DEVICES, { as: 'staff' })).items
+export async function listScannerDevices(opts: { silent?: boolean } = {}): Promise<ScannerDevice[]> {
+  return (await request<{ items: ScannerDevice[] }>(DEVICES, { ...opts, as: 'staff' })).items
 }
 
 export function registerScannerDevice(site: string, name: string): Promise<ScannerDevice> {

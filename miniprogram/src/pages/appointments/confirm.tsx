@@ -1,9 +1,10 @@
-import Taro, { useDidShow, useRouter } from '@tarojs/taro'
+import Taro, { useRouter } from '@tarojs/taro'
 import { Text, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
 import ChipSelect from '../../components/ChipSelect'
 import KV from '../../components/KV'
+import LoadState, { useLoad } from '../../components/LoadState'
 import { requireLogin } from '../../components/auth'
 import { memberOf, whoForOptions } from '../../components/whoFor'
 import {
@@ -13,11 +14,9 @@ import {
   getSlots,
   listFamily,
   type FamilyMember,
-  type SiteDetail,
-  type Slot,
 } from '../../api'
 import { useT, type MessageKey } from '../../i18n'
-import { chinaRange, fenToYuan } from '../../utils/format'
+import { chinaRange, yuan } from '../../utils/format'
 import '../office/office.css'
 import './appointments.css'
 
@@ -36,22 +35,23 @@ export default function AppointmentConfirm() {
   const slotId = Number(params.slot)
   const date = params.date ?? ''
   const self = `/pages/appointments/confirm?site=${encodeURIComponent(siteCode)}&service=${serviceId}&date=${date}&slot=${slotId}`
-  const [site, setSite] = useState<SiteDetail | null>(null)
-  const [slot, setSlot] = useState<Slot | null>(null)
-  const [family, setFamily] = useState<FamilyMember[]>([])
   const [who, setWho] = useState<string>('self')
   const [busy, setBusy] = useState(false)
   const [refusal, setRefusal] = useState<Refusal | null>(null)
+  // the site and the slot together: the page is nothing without them (loading, failed with 重试)
+  const booking = useLoad(
+    async () => {
+      if (!requireLogin(self)) return new Promise<never>(() => undefined)
+      const [site, slots] = await Promise.all([getSite(siteCode, { silent: true }), getSlots(serviceId, date, { silent: true })])
+      return { site, slot: slots.slots.find((s) => s.slot_id === slotId) ?? null }
+    },
+    { when: 'show' },
+  )
+  // family members only add choices: without them the resident books for themself
+  const family = useLoad(() => (requireLogin(self) ? listFamily({ silent: true }).catch(() => [] as FamilyMember[]) : Promise.resolve([])), { when: 'show' })
 
-  useDidShow(() => {
-    if (!requireLogin(self)) return
-    getSite(siteCode).then(setSite).catch(() => undefined)
-    getSlots(serviceId, date)
-      .then((r) => setSlot(r.slots.find((s) => s.slot_id === slotId) ?? null))
-      .catch(() => undefined)
-    listFamily().then(setFamily).catch(() => undefined)
-  })
-
+  const site = booking.data?.site
+  const slot = booking.data?.slot ?? null
   const service = site?.services.find((s) => s.id === serviceId)
 
   async function book() {
@@ -80,22 +80,26 @@ export default function AppointmentConfirm() {
 
   return (
     <PageShell testId='page-appointment-confirm' title={t('appt.confirm')} className='page--action'>
-      <View className='card' data-testid='confirm-summary'>
-        <Text className='item-title block'>{service?.name ?? '…'}</Text>
-        <View className='kv'>
-          <KV k={t('appt.site')}>{site?.name ?? '…'}</KV>
-          {service?.department && <KV k={t('appt.department')}>{`${service.department}${service.doctor_title ? ` · ${service.doctor_title}` : ''}`}</KV>}
-          <KV k={t('appt.time')} testId='confirm-time'>{slot ? chinaRange(slot.starts_at, slot.ends_at) : '…'}</KV>
-          <KV k={t('appt.fee')} testId='confirm-fee'>
-            {service ? (service.fee_fen > 0 ? `¥${fenToYuan(service.fee_fen)}` : t('appt.free')) : '…'}
-          </KV>
-        </View>
-        {service && service.fee_fen > 0 && <Text className='caption muted block'>{t('appt.payNote')}</Text>}
-      </View>
+      <LoadState load={booking} testId='confirm'>
+        {() => (
+          <View className='card' data-testid='confirm-summary'>
+            <Text className='item-title block'>{service?.name ?? '…'}</Text>
+            <View className='kv'>
+              <KV k={t('appt.site')}>{site?.name ?? '…'}</KV>
+              {service?.department && <KV k={t('appt.department')}>{`${service.department}${service.doctor_title ? ` · ${service.doctor_title}` : ''}`}</KV>}
+              <KV k={t('appt.time')} testId='confirm-time'>{slot ? chinaRange(slot.starts_at, slot.ends_at) : '…'}</KV>
+              <KV k={t('appt.fee')} testId='confirm-fee'>
+                {service ? (service.fee_fen > 0 ? `¥${yuan(service.fee_fen)}` : t('appt.free')) : '…'}
+              </KV>
+            </View>
+            {service && service.fee_fen > 0 && <Text className='caption muted block'>{t('appt.payNote')}</Text>}
+          </View>
+        )}
+      </LoadState>
 
       <View className='card' data-testid='confirm-who'>
         <Text className='card__title'>{t('appt.for')}</Text>
-        <ChipSelect testIdPrefix='who' value={who} onChange={setWho} options={whoForOptions(family, true)} />
+        <ChipSelect testIdPrefix='who' value={who} onChange={setWho} options={whoForOptions(family.data ?? [], true)} />
         <Text className='caption muted block'>{t('appt.forHint')}</Text>
       </View>
 
@@ -114,7 +118,7 @@ export default function AppointmentConfirm() {
 
       <View className='action-bar'>
         <View className={`btn btn--primary btn--block ${busy || !slot ? 'btn--busy' : ''}`} data-testid='book-submit' onClick={book}>
-          {service && service.fee_fen > 0 ? t('appt.bookAndPay', { fee: fenToYuan(service.fee_fen) }) : t('appt.book')}
+          {service && service.fee_fen > 0 ? t('appt.bookAndPay', { fee: yuan(service.fee_fen) }) : t('appt.book')}
         </View>
       </View>
     </PageShell>

@@ -1,10 +1,11 @@
-import Taro, { useDidShow } from '@tarojs/taro'
+import Taro from '@tarojs/taro'
 import { Text, View } from '@tarojs/components'
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import PageShell from '../../components/PageShell'
 import Segmented from '../../components/Segmented'
 import StandingNote from '../../components/StandingNote'
-import { getStanding, isLoggedIn, listSites, SITE_KINDS, type Site, type SiteKind, type Standing } from '../../api'
+import LoadState, { useLoad } from '../../components/LoadState'
+import { getStanding, isLoggedIn, listSites, SITE_KINDS, type SiteKind } from '../../api'
 import { useT } from '../../i18n'
 import { useLocale } from '../../store/settings'
 import { load, save } from '../../store/storage'
@@ -16,19 +17,9 @@ export default function Appointments() {
   const t = useT()
   const locale = useLocale()
   const [kind, setKind] = useState<SiteKind>(load<SiteKind>('apptKind', 'hall'))
-  const [sites, setSites] = useState<Site[] | null>(null)
-  const [standing, setStanding] = useState<Standing | null>(null)
-
-  useEffect(() => {
-    setSites(null)
-    listSites(kind)
-      .then(setSites)
-      .catch(() => setSites([]))
-  }, [kind, locale])
-
-  useDidShow(() => {
-    if (isLoggedIn()) getStanding({ silent: true }).then(setStanding).catch(() => undefined)
-  })
+  // a failed list says so with 重试 (it once read as "no sites"); the standing is a note, silent if it fails
+  const sites = useLoad(() => listSites(kind, { silent: true }), { deps: [kind, locale] })
+  const standing = useLoad(() => getStanding({ silent: true }), { when: 'show', skip: !isLoggedIn() })
 
   function pick(k: SiteKind) {
     setKind(k)
@@ -52,35 +43,33 @@ export default function Appointments() {
         </View>
         <Text className='list__arrow'>›</Text>
       </View>
-      <StandingNote standing={standing} />
+      <StandingNote standing={standing.data} />
       <View className='card'>
         <Segmented testIdPrefix='site-kind' value={kind} onChange={pick} options={SITE_KINDS.map((k) => ({ value: k, label: t(`appt.kind.${k}`) }))} />
-        {sites === null ? (
-          <Text className='body muted block queue-note'>{t('common.loading')}</Text>
-        ) : sites.length === 0 ? (
-          <Text className='body muted block queue-note' data-testid='sites-empty'>{t('appt.noSites')}</Text>
-        ) : (
-          <View className='list' data-testid='sites'>
-            {sites.map((s) => (
-              <View
-                key={s.code}
-                className='list__row list__row--tap'
-                data-testid='site'
-                data-code={s.code}
-                onClick={() => Taro.navigateTo({ url: `/pages/appointments/site?code=${encodeURIComponent(s.code)}` })}
-              >
-                <View className={`site__icon ${s.kind === 'hospital' ? 'site__icon--hospital' : ''}`}>
-                  <Text>{s.kind === 'hospital' ? '医' : '厅'}</Text>
+        <LoadState load={sites} testId='sites' card={false} isEmpty={(list) => list.length === 0} empty={t('appt.noSites')}>
+          {(list) => (
+            <View className='list' data-testid='sites'>
+              {list.map((s) => (
+                <View
+                  key={s.code}
+                  className='list__row list__row--tap'
+                  data-testid='site'
+                  data-code={s.code}
+                  onClick={() => Taro.navigateTo({ url: `/pages/appointments/site?code=${encodeURIComponent(s.code)}` })}
+                >
+                  <View className={`site__icon ${s.kind === 'hospital' ? 'site__icon--hospital' : ''}`}>
+                    <Text>{s.kind === 'hospital' ? '医' : '厅'}</Text>
+                  </View>
+                  <View className='list__main'>
+                    <Text className='list__title block'>{s.name}</Text>
+                    <Text className='caption muted block'>{s.address}</Text>
+                  </View>
+                  <Text className='list__arrow'>›</Text>
                 </View>
-                <View className='list__main'>
-                  <Text className='list__title block'>{s.name}</Text>
-                  <Text className='caption muted block'>{s.address}</Text>
-                </View>
-                <Text className='list__arrow'>›</Text>
-              </View>
-            ))}
-          </View>
-        )}
+              ))}
+            </View>
+          )}
+        </LoadState>
       </View>
     </PageShell>
   )

@@ -1,11 +1,11 @@
 import Taro, { useRouter } from '@tarojs/taro'
 import { Text, View } from '@tarojs/components'
-import { useEffect, useState } from 'react'
 import PageShell from '../../components/PageShell'
+import LoadState, { useLoad } from '../../components/LoadState'
 import { getSite, type BookableService, type SiteDetail } from '../../api'
 import { useT } from '../../i18n'
 import { useLocale } from '../../store/settings'
-import { fenToYuan } from '../../utils/format'
+import { yuan } from '../../utils/format'
 import '../office/office.css'
 import './appointments.css'
 
@@ -14,22 +14,20 @@ export default function AppointmentSite() {
   const t = useT()
   const locale = useLocale()
   const code = decodeURIComponent(useRouter().params.code ?? '')
-  const [site, setSite] = useState<SiteDetail | null>(null)
+  const site = useLoad(() => getSite(code, { silent: true }), { deps: [code, locale] })
 
-  useEffect(() => {
-    getSite(code).then(setSite).catch(() => undefined)
-  }, [code, locale])
+  return (
+    <PageShell testId='page-appointment-site' title={site.data?.name ?? t('service.appointment')}>
+      <LoadState load={site} testId='site'>
+        {(found) => <SiteServices site={found} />}
+      </LoadState>
+    </PageShell>
+  )
+}
 
-  if (!site) {
-    return (
-      <PageShell testId='page-appointment-site' title={t('service.appointment')}>
-        <View className='card'>
-          <Text className='body muted'>{t('common.loading')}</Text>
-        </View>
-      </PageShell>
-    )
-  }
-
+/** The site's head and what it offers. */
+function SiteServices({ site }: { site: SiteDetail }) {
+  const t = useT()
   const open = (s: BookableService) =>
     Taro.navigateTo({ url: `/pages/appointments/slots?site=${encodeURIComponent(site.code)}&service=${s.id}` })
   // hospitals: doctors under their departments, in the order the site lists them
@@ -42,7 +40,7 @@ export default function AppointmentSite() {
   }
 
   return (
-    <PageShell testId='page-appointment-site' title={site.name}>
+    <>
       <View className='card' data-testid='site-head' data-code={site.code}>
         <Text className='item-title block'>{site.name}</Text>
         <Text className='caption muted block'>{site.address}</Text>
@@ -65,7 +63,7 @@ export default function AppointmentSite() {
                   </View>
                   <View className='list__side'>
                     <Text className={`caption fee ${s.fee_fen > 0 ? '' : 'fee--free'}`} data-testid='service-fee'>
-                      {s.fee_fen > 0 ? `¥${fenToYuan(s.fee_fen)}` : t('appt.free')}
+                      {s.fee_fen > 0 ? `¥${yuan(s.fee_fen)}` : t('appt.free')}
                     </Text>
                   </View>
                   <Text className='list__arrow'>›</Text>
@@ -75,6 +73,6 @@ export default function AppointmentSite() {
           </View>
         ))}
       </View>
-    </PageShell>
+    </>
   )
 }

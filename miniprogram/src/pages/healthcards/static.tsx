@@ -1,8 +1,9 @@
-import Taro, { useDidShow, useRouter } from '@tarojs/taro'
+import Taro, { useRouter } from '@tarojs/taro'
 import { Input, Text, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
 import CredentialQr from '../../components/CredentialQr'
+import LoadState, { useLoad } from '../../components/LoadState'
 import { requireLogin } from '../../components/auth'
 import { ApiError, getHealthCard, setHealthCardPin, showError, type HealthCard } from '../../api'
 import { useT } from '../../i18n'
@@ -16,19 +17,15 @@ import './healthcards.css'
 export default function StaticCode() {
   const t = useT()
   const id = Number(useRouter().params.id)
-  const [card, setCard] = useState<HealthCard | null>(null)
+  const card = useLoad(
+    () => (requireLogin(`/pages/healthcards/static?id=${id}`) ? getHealthCard(id, { silent: true }) : new Promise<never>(() => undefined)),
+    { when: 'show' },
+  )
   const [editing, setEditing] = useState(false)
   const [pin, setPin] = useState('')
   const [again, setAgain] = useState('')
   const [refusal, setRefusal] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
-
-  useDidShow(() => {
-    if (!requireLogin(`/pages/healthcards/static?id=${id}`)) return
-    getHealthCard(id)
-      .then(setCard)
-      .catch(() => undefined)
-  })
 
   async function submit() {
     if (busy) return
@@ -48,7 +45,7 @@ export default function StaticCode() {
       setPin('')
       setAgain('')
       setEditing(false)
-      setCard(await getHealthCard(id))
+      await card.reload()
     } catch (err) {
       if (err instanceof ApiError && err.status > 0) setRefusal(err.message)
       else showError(err)
@@ -65,74 +62,73 @@ export default function StaticCode() {
     return false
   }
 
-  if (!card) {
+  return (
+    <PageShell testId='page-health-card-static' title={t('hc.staticCode')}>
+      <LoadState load={card} testId='hc-static'>
+        {(found) => (editing || !found.pin_set ? pinForm(found) : staticCode(found))}
+      </LoadState>
+    </PageShell>
+  )
+
+  function pinForm(card: HealthCard) {
     return (
-      <PageShell testId='page-health-card-static' title={t('hc.staticCode')}>
-        <View className='card'>
-          <Text className='body muted'>{t('common.loading')}</Text>
+      <View className='card hc-pin' data-testid='hc-pin-form'>
+        <Text className='card__title'>{card.pin_set ? t('hc.pinChange') : t('hc.pinSet')}</Text>
+        <Text className='caption muted block'>{t('hc.pinHint')}</Text>
+        <Text className='field__label'>{t('hc.pin')}</Text>
+        <View className='field'>
+          <Input
+            className='field__input'
+            data-testid='hc-pin'
+            type='number'
+            password
+            maxlength={6}
+            value={pin}
+            placeholder={t('hc.pinPlaceholder')}
+            onInput={(e) => setPin(e.detail.value)}
+          />
         </View>
-      </PageShell>
+        <Text className='field__label'>{t('hc.pinAgain')}</Text>
+        <View className='field'>
+          <Input
+            className='field__input'
+            data-testid='hc-pin-again'
+            type='number'
+            password
+            maxlength={6}
+            value={again}
+            placeholder={t('hc.pinPlaceholder')}
+            onInput={(e) => setAgain(e.detail.value)}
+            onConfirm={submit}
+          />
+        </View>
+        {refusal && (
+          <View className='card--warn timeline__reasons' data-testid='hc-pin-refused'>
+            <Text className='body block'>{refusal}</Text>
+          </View>
+        )}
+        <View className={`btn btn--primary btn--block ${busy ? 'btn--busy' : ''}`} data-testid='hc-pin-submit' onClick={submit}>
+          {t('common.save')}
+        </View>
+        {card.pin_set && (
+          <View className='btn btn--ghost btn--block' data-testid='hc-pin-cancel' onClick={() => setEditing(false)}>
+            {t('common.cancel')}
+          </View>
+        )}
+      </View>
     )
   }
 
-  const askPin = editing || !card.pin_set
-  return (
-    <PageShell testId='page-health-card-static' title={t('hc.staticCode')}>
-      {askPin ? (
-        <View className='card hc-pin' data-testid='hc-pin-form'>
-          <Text className='card__title'>{card.pin_set ? t('hc.pinChange') : t('hc.pinSet')}</Text>
-          <Text className='caption muted block'>{t('hc.pinHint')}</Text>
-          <Text className='field__label'>{t('hc.pin')}</Text>
-          <View className='field'>
-            <Input
-              className='field__input'
-              data-testid='hc-pin'
-              type='number'
-              password
-              maxlength={6}
-              value={pin}
-              placeholder={t('hc.pinPlaceholder')}
-              onInput={(e) => setPin(e.detail.value)}
-            />
-          </View>
-          <Text className='field__label'>{t('hc.pinAgain')}</Text>
-          <View className='field'>
-            <Input
-              className='field__input'
-              data-testid='hc-pin-again'
-              type='number'
-              password
-              maxlength={6}
-              value={again}
-              placeholder={t('hc.pinPlaceholder')}
-              onInput={(e) => setAgain(e.detail.value)}
-              onConfirm={submit}
-            />
-          </View>
-          {refusal && (
-            <View className='card--warn timeline__reasons' data-testid='hc-pin-refused'>
-              <Text className='body block'>{refusal}</Text>
-            </View>
-          )}
-          <View className={`btn btn--primary btn--block ${busy ? 'btn--busy' : ''}`} data-testid='hc-pin-submit' onClick={submit}>
-            {t('common.save')}
-          </View>
-          {card.pin_set && (
-            <View className='btn btn--ghost btn--block' data-testid='hc-pin-cancel' onClick={() => setEditing(false)}>
-              {t('common.cancel')}
-            </View>
-          )}
+  function staticCode(card: HealthCard) {
+    return (
+      <View className='card' data-testid='hc-static-card'>
+        <Text className='card__title'>{t('hc.staticCode')}</Text>
+        <CredentialQr kind='health_card' id={card.id} static testId='hc-static-qr' onRefused={onRefused} />
+        <Text className='caption muted block center'>{t('hc.staticWarning')}</Text>
+        <View className='btn btn--ghost btn--block' data-testid='hc-pin-edit' onClick={() => setEditing(true)}>
+          {t('hc.pinChange')}
         </View>
-      ) : (
-        <View className='card' data-testid='hc-static-card'>
-          <Text className='card__title'>{t('hc.staticCode')}</Text>
-          <CredentialQr kind='health_card' id={card.id} static testId='hc-static-qr' onRefused={onRefused} />
-          <Text className='caption muted block center'>{t('hc.staticWarning')}</Text>
-          <View className='btn btn--ghost btn--block' data-testid='hc-pin-edit' onClick={() => setEditing(true)}>
-            {t('hc.pinChange')}
-          </View>
-        </View>
-      )}
-    </PageShell>
-  )
+      </View>
+    )
+  }
 }
