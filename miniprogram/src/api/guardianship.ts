@@ -38,8 +38,8 @@ export interface CertificateToCheck {
   submitted_at: string
 }
 
-export async function listCertificatesToCheck(): Promise<CertificateToCheck[]> {
-  return (await request<{ items: CertificateToCheck[] }>(PROOFS, { as: 'staff' })).items
+export async function listCertificatesToCheck(opts: { silent?: boolean } = {}): Promise<CertificateToCheck[]> {
+  return (await request<{ items: CertificateToCheck[] }>(PROOFS, { ...opts, as: 'staff' })).items
 }
 
 export function openCertificate(id: number) {

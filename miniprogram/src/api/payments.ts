@@ -179,8 +179,8 @@ export function runReconciliation(day: string): Promise<ReconciliationRun> {
   return request<ReconciliationRun>(`${STAFF}/reconciliation/runs`, { method: 'POST', as: 'staff', idempotent: false, data: { day } })
 }
 
-export async function reconciliationExceptions(): Promise<ReconciliationException[]> {
-  return (await request<{ items: ReconciliationException[] }>(`${STAFF}/reconciliation/exceptions`, { as: 'staff' })).items
+export async function reconciliationExceptions(opts: { silent?: boolean } = {}): Promise<ReconciliationException[]> {
+  return (await request<{ items: ReconciliationException[] }>(`${STAFF}/reconciliation/exceptions`, { ...opts, as: 'staff' })).items
 }
 
 export function resolveException(id: number, note: string): Promise<ReconciliationException> {

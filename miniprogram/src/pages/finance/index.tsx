@@ -1,12 +1,13 @@
-import Taro, { useDidShow } from '@tarojs/taro'
+import Taro from '@tarojs/taro'
 import { Text, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
 import StaffHero from '../../components/StaffHero'
 import Segmented from '../../components/Segmented'
 import PaymentRow from '../../components/PaymentRow'
+import LoadState, { useLoad } from '../../components/LoadState'
 import { requireStaff } from '../../components/staffAuth'
-import { staffPayments, type OrderState, type PaymentOrder } from '../../api'
+import { staffPayments, type OrderState } from '../../api'
 import { useT, type MessageKey } from '../../i18n'
 import { load, save } from '../../store/storage'
 import '../office/office.css'
@@ -22,30 +23,20 @@ const FILTERS: Filter[] = ['all', 'late', 'paid', 'partially_refunded', 'refunde
 export default function FinanceDesk() {
   const t = useT()
   const [filter, setFilter] = useState<Filter>(load<Filter>('financeFilter', 'all'))
-  const [items, setItems] = useState<PaymentOrder[] | null>(null)
-
-  async function reload(f: Filter = filter) {
-    setItems(null)
-    try {
-      const found = await staffPayments(f === 'all' ? {} : f === 'late' ? { late: true } : { state: f })
+  const items = useLoad(
+    async () => {
+      if (!requireStaff('/pages/finance/index')) return new Promise<never>(() => undefined)
+      const found = await staffPayments(filter === 'all' ? {} : filter === 'late' ? { late: true } : { state: filter }, { silent: true })
       // late payments first: they wait for a refund
-      setItems([...found.filter((o) => o.late_payment), ...found.filter((o) => !o.late_payment)])
-    } catch {
-      setItems([])
-    }
-  }
-
-  useDidShow(() => {
-    if (!requireStaff('/pages/finance/index')) return
-    reload()
-  })
+      return [...found.filter((o) => o.late_payment), ...found.filter((o) => !o.late_payment)]
+    },
+    { when: 'show', deps: [filter] },
+  )
 
   function pick(f: Filter) {
     setFilter(f)
     save('financeFilter', f)
-    reload(f)
   }
-
 
   return (
     <PageShell testId='page-finance' title={t('fin.title')} className='staff'>
@@ -75,22 +66,20 @@ export default function FinanceDesk() {
           onChange={pick}
           options={FILTERS.map((f) => ({ value: f, label: t(`fin.filter.${f}` as MessageKey) }))}
         />
-        {items === null ? (
-          <Text className='body muted block queue-note'>{t('common.loading')}</Text>
-        ) : items.length === 0 ? (
-          <Text className='body muted block queue-note' data-testid='finance-empty'>{t('fin.none')}</Text>
-        ) : (
-          <View className='list' data-testid='finance-list'>
-            {items.map((o) => (
-              <PaymentRow
-                key={o.id}
-                order={o}
-                testId='finance-payment'
-                onTap={() => Taro.navigateTo({ url: `/pages/finance/refund?id=${o.id}` })}
-              />
-            ))}
-          </View>
-        )}
+        <LoadState load={items} testId='finance' card={false} isEmpty={(list) => list.length === 0} empty={t('fin.none')}>
+          {(list) => (
+            <View className='list' data-testid='finance-list'>
+              {list.map((o) => (
+                <PaymentRow
+                  key={o.id}
+                  order={o}
+                  testId='finance-payment'
+                  onTap={() => Taro.navigateTo({ url: `/pages/finance/refund?id=${o.id}` })}
+                />
+              ))}
+            </View>
+          )}
+        </LoadState>
       </View>
     </PageShell>
   )

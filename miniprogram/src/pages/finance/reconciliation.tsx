@@ -1,7 +1,8 @@
-import Taro, { useDidShow } from '@tarojs/taro'
+import Taro from '@tarojs/taro'
 import { Input, Text, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
+import LoadState, { useLoad } from '../../components/LoadState'
 import { requireStaff } from '../../components/staffAuth'
 import {
   reconciliationExceptions,
@@ -10,21 +11,32 @@ import {
   type ReconciliationException,
   type ReconciliationRun,
 } from '../../api'
-import { useT, type MessageKey } from '../../i18n'
+import { useT } from '../../i18n'
 import { chinaToday, yuan } from '../../utils/format'
+import { labelOf, serverLabel } from '../../utils/labels'
 import '../office/office.css'
 import '../payments/payments.css'
 
 const KIND_TONE: Record<string, string> = { missing: 'bad', extra: 'warn', amount_differs: 'bad', state_differs: 'warn' }
 
-/** One side of a mismatch (ours or the provider's statement line) in a line of text. */
-function side(v: Record<string, unknown> | null): string {
+type Translate = ReturnType<typeof useT>
+
+/**
+ * One side of a mismatch (ours or the provider's statement line) in a line of words: the amount in
+ * yuan, the state by its name (an order's, a refund's or the provider's), late payments said so and
+ * the provider's transaction number; never the record's keys.
+ */
+function side(t: Translate, v: Record<string, unknown> | null): string {
   if (!v) return '—'
   const parts: string[] = []
   if (typeof v.amount_fen === 'number') parts.push(`¥${yuan(v.amount_fen)}`)
-  for (const [k, value] of Object.entries(v)) {
-    if (k !== 'amount_fen' && value !== null && value !== undefined && value !== false) parts.push(`${k}: ${String(value)}`)
+  if (typeof v.state === 'string') {
+    const state = v.state
+    const label = serverLabel(v, 'state') ?? ['pay.state', 'refund.state', 'fin.side'].map((prefix) => labelOf(t, state, null, prefix)).find((l) => l !== state)
+    parts.push(label ?? state)
   }
+  if (v.late_payment === true) parts.push(t('fin.lateBadge'))
+  if (typeof v.transaction_id === 'string' && v.transaction_id) parts.push(t('fin.side.transaction', { id: v.transaction_id }))
   return parts.join(' · ')
 }
 
@@ -37,21 +49,12 @@ export default function Reconciliation() {
   const [day, setDay] = useState(chinaToday())
   const [run, setRun] = useState<ReconciliationRun | null>(null)
   const [busy, setBusy] = useState(false)
-  const [items, setItems] = useState<ReconciliationException[] | null>(null)
+  const items = useLoad(
+    () => (requireStaff('/pages/finance/reconciliation') ? reconciliationExceptions({ silent: true }) : new Promise<never>(() => undefined)),
+    { when: 'show' },
+  )
+  const reload = items.reload
   const [notes, setNotes] = useState<Record<number, string>>({})
-
-  async function reload() {
-    try {
-      setItems(await reconciliationExceptions())
-    } catch {
-      setItems([])
-    }
-  }
-
-  useDidShow(() => {
-    if (!requireStaff('/pages/finance/reconciliation')) return
-    reload()
-  })
 
   async function start() {
     if (busy) return
@@ -118,17 +121,14 @@ export default function Reconciliation() {
       </View>
       <View className='card' data-testid='exceptions-card'>
         <Text className='card__title'>{t('fin.exceptions')}</Text>
-        {items === null ? (
-          <Text className='body muted'>{t('common.loading')}</Text>
-        ) : items.length === 0 ? (
-          <Text className='body muted block' data-testid='exceptions-empty'>{t('fin.noExceptions')}</Text>
-        ) : (
+        <LoadState load={items} testId='exceptions' card={false} isEmpty={(list) => list.length === 0} empty={t('fin.noExceptions')}>
+          {(list) => (
           <View data-testid='exceptions'>
-            {items.map((e) => (
+            {list.map((e) => (
               <View key={e.id} className='recon-exception' data-testid='exception' data-id={e.id} data-kind={e.kind}>
                 <View className='card__head'>
                   <Text className={`chip chip--${KIND_TONE[e.kind] ?? 'muted'}`}>
-                    {t(`fin.kind.${e.kind}` as MessageKey) === `fin.kind.${e.kind}` ? e.kind : t(`fin.kind.${e.kind}` as MessageKey)}
+                    {labelOf(t, e.kind, serverLabel(e, 'kind'), 'fin.kind')}
                   </Text>
                   <Text className='caption muted'>{e.day}</Text>
                 </View>
@@ -136,11 +136,11 @@ export default function Reconciliation() {
                 <View className='recon-sides'>
                   <View className='recon-side'>
                     <Text className='caption muted block'>{t('fin.ours')}</Text>
-                    <Text>{side(e.ours)}</Text>
+                    <Text>{side(t, e.ours)}</Text>
                   </View>
                   <View className='recon-side'>
                     <Text className='caption muted block'>{t('fin.theirs')}</Text>
-                    <Text>{side(e.theirs)}</Text>
+                    <Text>{side(t, e.theirs)}</Text>
                   </View>
                 </View>
                 <View className='resolve-form'>
@@ -162,6 +162,7 @@ export default function Reconciliation() {
             ))}
           </View>
         )}
+        </LoadState>
       </View>
     </PageShell>
   )

@@ -3,6 +3,8 @@ import { Input, Text, View } from '@tarojs/components'
 import { useEffect, useRef, useState } from 'react'
 import PageShell from '../../components/PageShell'
 import StateBadge from '../../components/StateBadge'
+import LoadState, { useLoad } from '../../components/LoadState'
+import { useConfirm } from '../../components/ConfirmSheet'
 import { requireStaff } from '../../components/staffAuth'
 import { myWindow, setMyWindow, siteName } from '../../components/frontline'
 import { callNext, queueTickets, recallTicket, serveTicket, skipTicket, type Ticket } from '../../api'
@@ -24,22 +26,21 @@ export default function Calling() {
   const site = decodeURIComponent(params.site ?? '')
   const type = decodeURIComponent(params.type ?? '')
   const [win, setWin] = useState(myWindow())
-  const [tickets, setTickets] = useState<Ticket[] | null>(null)
+  const self = `/pages/frontline/calling?site=${encodeURIComponent(site)}&type=${encodeURIComponent(type)}`
+  // the queue: a failed load says so with 重试 (it once read as "nobody waiting"); the timer refreshes it
+  const tickets = useLoad(() => (requireStaff(self) ? queueTickets(site, type, { silent: true }) : new Promise<never>(() => undefined)), {
+    when: 'show',
+    deps: [site, type],
+  })
+  const [sheet, ask] = useConfirm()
   const [busy, setBusy] = useState(false)
   const [nobody, setNobody] = useState(false)
   const [visible, setVisible] = useState(true)
   const timer = useRef<ReturnType<typeof setInterval> | null>(null)
 
-  const reload = () =>
-    queueTickets(site, type)
-      .then(setTickets)
-      .catch(() => undefined)
+  const reload = tickets.reload
 
-  useDidShow(() => {
-    if (!requireStaff(`/pages/frontline/calling?site=${encodeURIComponent(site)}&type=${encodeURIComponent(type)}`)) return
-    setVisible(true)
-    reload()
-  })
+  useDidShow(() => setVisible(true))
   useDidHide(() => setVisible(false))
   useEffect(() => {
     if (!visible) return undefined
@@ -53,7 +54,7 @@ export default function Calling() {
     if (timer.current) clearInterval(timer.current)
   })
 
-  const list = tickets ?? []
+  const list = tickets.data ?? []
   // the number called to this window most recently
   const current = list
     .filter((x) => x.state === 'called' && x.window === win)
@@ -84,6 +85,12 @@ export default function Calling() {
       const called = await callNext(site, type, win.trim())
       setNobody(called === null)
     })
+
+  // a skipped number leaves the queue: ask first (it can be recalled, but the person may be gone)
+  async function skip(x: Ticket) {
+    if (!(await ask({ title: t('front.skipAsk', { label: x.label }), body: t('front.skipAskBody'), confirmText: t('front.skip'), danger: true }))) return
+    await run(() => skipTicket(x.id))
+  }
 
   return (
     <PageShell testId='page-calling' title={t('front.callingTitle', { type })} className='staff'>
@@ -125,7 +132,7 @@ export default function Calling() {
             </View>
           )}
           {current && (
-            <View className='btn btn--ghost' data-testid='call-skip' onClick={() => run(() => skipTicket(current.id))}>
+            <View className='btn btn--ghost' data-testid='call-skip' onClick={() => skip(current)}>
               {t('front.skip')}
             </View>
           )}
@@ -142,17 +149,15 @@ export default function Calling() {
           <Text className='card__title'>{t('front.waiting', { n: waiting.length })}</Text>
           <Text className='link' onClick={() => reload()}>{t('front.refresh')}</Text>
         </View>
-        {tickets === null ? (
-          <Text className='body muted'>{t('common.loading')}</Text>
-        ) : waiting.length === 0 ? (
-          <Text className='body muted'>{t('front.noneWaiting')}</Text>
-        ) : (
-          <View className='list'>
-            {waiting.map((x) => (
-              <TicketRow key={x.id} x={x} />
-            ))}
-          </View>
-        )}
+        <LoadState load={tickets} testId='calling-queue' card={false} isEmpty={() => waiting.length === 0} empty={t('front.noneWaiting')}>
+          {() => (
+            <View className='list'>
+              {waiting.map((x) => (
+                <TicketRow key={x.id} x={x} />
+              ))}
+            </View>
+          )}
+        </LoadState>
       </View>
 
       {(skipped.length > 0 || elsewhere.length > 0) && (
@@ -171,6 +176,7 @@ export default function Calling() {
           </View>
         </View>
       )}
+      {sheet}
     </PageShell>
   )
 }

@@ -5,6 +5,7 @@ import PageShell from '../../components/PageShell'
 import StaffHero from '../../components/StaffHero'
 import Segmented from '../../components/Segmented'
 import AppointmentRow from '../../components/AppointmentRow'
+import LoadState, { useLoad } from '../../components/LoadState'
 import { requireStaff } from '../../components/staffAuth'
 import { chooseSite, chosenSite, frontlineSites } from '../../components/frontline'
 import platform from '../../platform'
@@ -43,7 +44,8 @@ export default function Frontline() {
   const [sites, setSites] = useState<Site[]>([])
   const [site, setSite] = useState<string | null>(null)
   const [detail, setDetail] = useState<SiteDetail | null>(null)
-  const [day, setDay] = useState<Appointment[] | null>(null)
+  // the site's day: loading, failed with 重试 (it once read as "none today") or the bookings
+  const day = useLoad(() => siteDay(site ?? '', undefined, { silent: true }), { when: 'show', deps: [site], skip: !site })
   const [code, setCode] = useState('')
   const [busy, setBusy] = useState(false)
   const [result, setResult] = useState<CheckInResult | null>(null)
@@ -53,10 +55,6 @@ export default function Frontline() {
     setSite(code)
     chooseSite(code)
     getSite(code).then(setDetail).catch(() => undefined)
-    setDay(null)
-    siteDay(code)
-      .then(setDay)
-      .catch(() => setDay([]))
   }
 
   useDidShow(() => {
@@ -83,7 +81,7 @@ export default function Frontline() {
       const done = await checkIn(value)
       setResult({ ticket: done.ticket, appointment: done.appointment })
       setCode('')
-      if (site) siteDay(site).then(setDay).catch(() => undefined)
+      if (site) day.reload()
     } catch (err) {
       if (err instanceof ApiError && err.status > 0) {
         const d = (err.details ?? {}) as { opens_at?: string; closes_at?: string }
@@ -243,26 +241,24 @@ export default function Frontline() {
         <View className='card' data-testid='site-day'>
           <View className='card__head'>
             <Text className='card__title'>{t('front.today')}</Text>
-            <Text className='link' data-testid='site-day-refresh' onClick={() => open(site)}>
+            <Text className='link' data-testid='site-day-refresh' onClick={() => day.reload()}>
               {t('front.refresh')}
             </Text>
           </View>
-          {day === null ? (
-            <Text className='body muted'>{t('common.loading')}</Text>
-          ) : day.length === 0 ? (
-            <Text className='body muted' data-testid='site-day-empty'>{t('front.noneToday')}</Text>
-          ) : (
-            <View className='list'>
-              {day.map((a) => (
-                <AppointmentRow
-                  key={a.id}
-                  a={a}
-                  testId='site-appointment'
-                  extra={`${a.number}${a.queue ? ` · ${a.queue.label}` : ''} · ${serviceName(a.service_id) || a.service_name}`}
-                />
-              ))}
-            </View>
-          )}
+          <LoadState load={day} testId='site-day' card={false} isEmpty={(list) => list.length === 0} empty={t('front.noneToday')}>
+            {(list) => (
+              <View className='list'>
+                {list.map((a) => (
+                  <AppointmentRow
+                    key={a.id}
+                    a={a}
+                    testId='site-appointment'
+                    extra={`${a.number}${a.queue ? ` · ${a.queue.label}` : ''} · ${serviceName(a.service_id) || a.service_name}`}
+                  />
+                ))}
+              </View>
+            )}
+          </LoadState>
         </View>
       )}
       {staff && staff.roles.some((r) => r !== 'scanner') && (

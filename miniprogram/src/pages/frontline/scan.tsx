@@ -6,6 +6,7 @@ import StaffHero from '../../components/StaffHero'
 import ChipSelect from '../../components/ChipSelect'
 import Segmented from '../../components/Segmented'
 import KV from '../../components/KV'
+import LoadState, { useLoad } from '../../components/LoadState'
 import { requireStaff } from '../../components/staffAuth'
 import platform from '../../platform'
 import {
@@ -24,7 +25,6 @@ import {
   type CertificateShown,
   type HealthCardShown,
   type ScanResult,
-  type ScannerDevice,
   type StaffAccount,
 } from '../../api'
 import { useT, type MessageKey } from '../../i18n'
@@ -54,7 +54,20 @@ export default function Scan() {
   const locale = useLocale()
   const staff = useStaff()
   const [account, setAccount] = useState<StaffAccount | null>(staffStore.get())
-  const [devices, setDevices] = useState<ScannerDevice[] | null>(null)
+  // the registered scanners: a failed load says so with 重试 (it once offered to register one)
+  const devices = useLoad(
+    async () => {
+      if (!requireStaff('/pages/frontline/scan')) return new Promise<never>(() => undefined)
+      const me = staffStore.get()
+      const list = await listScannerDevices({ silent: true })
+      const saved = load<string>(deviceKey(me), '')
+      const chosen = list.find((d) => d.code === saved)?.code ?? list[0]?.code ?? ''
+      setDevice(chosen)
+      if (chosen) save(deviceKey(me), chosen)
+      return list
+    },
+    { when: 'show' },
+  )
   const [device, setDevice] = useState<string>('')
   const [siteNames, setSiteNames] = useState<Record<string, string>>({})
   const [regSite, setRegSite] = useState<string | null>(null)
@@ -67,23 +80,8 @@ export default function Scan() {
   const [admitted, setAdmitted] = useState<ScanResult | null>(null)
   const [refused, setRefused] = useState<Refused | null>(null)
 
-  async function loadDevices(me: StaffAccount | null) {
-    try {
-      const list = await listScannerDevices()
-      setDevices(list)
-      const saved = load<string>(deviceKey(me), '')
-      const chosen = list.find((d) => d.code === saved)?.code ?? list[0]?.code ?? ''
-      setDevice(chosen)
-      if (chosen) save(deviceKey(me), chosen)
-    } catch {
-      setDevices([])
-    }
-  }
-
   useDidShow(() => {
     if (!requireStaff('/pages/frontline/scan')) return
-    const cached = staffStore.get()
-    loadDevices(cached)
     staffMe()
       .then((me) => setAccount(me))
       .catch(() => undefined)
@@ -111,7 +109,7 @@ export default function Scan() {
     setBusy(true)
     try {
       const made = await registerScannerDevice(site, name.slice(0, 64))
-      setDevices([...(devices ?? []), made])
+      devices.update((list) => [...list, made])
       pickDevice(made.code)
       setRegName('')
       Taro.showToast({ title: t('scan.deviceRegistered'), icon: 'success' })
@@ -184,17 +182,19 @@ export default function Scan() {
     if (seen?.static) setNeedsPin(true)
   }
 
-  const current = devices?.find((d) => d.code === device) ?? null
+  const current = devices.data?.find((d) => d.code === device) ?? null
 
   return (
     <PageShell testId='page-scan' title={t('scan.title')} className='staff'>
       <StaffHero hint={current ? `${siteLabel(current.site)} · ${current.name}` : t('scan.title')} hintTestId='scan-site' back='/pages/frontline/scan' />
 
-      {devices === null ? (
+      {devices.data === null ? (
         <View className='card card--overlap'>
-          <Text className='body muted'>{t('common.loading')}</Text>
+          <LoadState load={devices} testId='scan-devices' card={false}>
+            {() => null}
+          </LoadState>
         </View>
-      ) : devices.length === 0 || !current ? (
+      ) : devices.data.length === 0 || !current ? (
         <View className='card card--overlap' data-testid='scan-register'>
           <Text className='card__title'>{t('scan.registerTitle')}</Text>
           <Text className='caption muted block'>{t('scan.registerHint')}</Text>
@@ -229,12 +229,12 @@ export default function Scan() {
       ) : (
         <>
           <View className='card card--overlap' data-testid='scan-desk' data-device={device}>
-            {devices.length > 1 && (
+            {devices.data.length > 1 && (
               <Segmented
                 testIdPrefix='scan-device'
                 value={device}
                 onChange={pickDevice}
-                options={devices.map((d) => ({ value: d.code, label: `${siteLabel(d.site)} · ${d.name}` }))}
+                options={devices.data.map((d) => ({ value: d.code, label: `${siteLabel(d.site)} · ${d.name}` }))}
               />
             )}
             <Text className='caption muted block' data-testid='scan-device-code'>

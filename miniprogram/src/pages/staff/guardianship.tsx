@@ -1,8 +1,9 @@
-import Taro, { useDidShow } from '@tarojs/taro'
+import Taro from '@tarojs/taro'
 import { Text, Textarea, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
 import StaffHero from '../../components/StaffHero'
+import LoadState, { useLoad } from '../../components/LoadState'
 import { requireStaff } from '../../components/staffAuth'
 import {
   approveCertificate,
@@ -22,22 +23,12 @@ import '../office/office.css'
  */
 export default function GuardianshipProofs() {
   const t = useT()
-  const [items, setItems] = useState<CertificateToCheck[] | null>(null)
+  const items = useLoad(
+    () => (requireStaff('/pages/staff/guardianship') ? listCertificatesToCheck({ silent: true }) : new Promise<never>(() => undefined)),
+    { when: 'show' },
+  )
   const [reasons, setReasons] = useState<Record<number, string>>({})
   const [busy, setBusy] = useState<number | null>(null)
-
-  async function reload() {
-    try {
-      setItems(await listCertificatesToCheck())
-    } catch {
-      setItems([])
-    }
-  }
-
-  useDidShow(() => {
-    if (!requireStaff('/pages/staff/guardianship')) return
-    reload()
-  })
 
   async function decide(c: CertificateToCheck, approve: boolean) {
     if (busy) return
@@ -51,7 +42,7 @@ export default function GuardianshipProofs() {
       if (approve) await approveCertificate(c.id)
       else await refuseCertificate(c.id, reason)
       Taro.showToast({ title: t(approve ? 'gp.approved' : 'gp.refused'), icon: 'success' })
-      await reload()
+      await items.reload()
     } catch {
       /* toast shown by the client */
     } finally {
@@ -64,13 +55,10 @@ export default function GuardianshipProofs() {
       <StaffHero />
       <View className='card card--overlap'>
         <Text className='card__title'>{t('gp.title')}</Text>
-        {items === null ? (
-          <Text className='body muted block'>{t('common.loading')}</Text>
-        ) : items.length === 0 ? (
-          <Text className='body muted block' data-testid='proofs-empty'>{t('gp.empty')}</Text>
-        ) : (
+        <LoadState load={items} testId='proofs' card={false} isEmpty={(list) => list.length === 0} empty={t('gp.empty')}>
+          {(list) => (
           <View className='list' data-testid='proofs-list'>
-            {items.map((c) => (
+            {list.map((c) => (
               <View key={c.id} className='list__row' data-testid='proof' data-id={c.id}>
                 <View className='list__main list__main--flush'>
                   <Text className='list__title block'>
@@ -117,6 +105,7 @@ export default function GuardianshipProofs() {
             ))}
           </View>
         )}
+        </LoadState>
       </View>
     </PageShell>
   )
