@@ -276,6 +276,14 @@ await runFlow('payments', async (h) => {
     assert((await page.locator('[data-testid="pass-show"]').count()) === 0, 'a refunded registration still offers its pass')
     assert((await page.locator('[data-testid="appointment-cancel"]').count()) === 0, 'a refunded registration can still be cancelled')
     await h.screenshot('registration-cancelled')
+    // 卡包 holds no pass for it either (the site would refuse it)
+    const id = await page.locator('[data-testid="appointment-head"]').getAttribute('data-id')
+    await h.reopen('/pages/wallet/index')
+    await h.see('page-cards')
+    await page.locator('[data-testid="cards-passes-empty"], [data-testid="cards-pass"]').first().waitFor({ state: 'visible' })
+    const passes = page.locator(`[data-testid="cards-pass"][data-id="${id}"]`)
+    assert((await passes.count()) === 0, "the card wallet still holds the refunded registration's pass")
+    await h.screenshot('card-wallet-no-refunded-pass')
   })
 
   await h.step('care mode: the fee with its notice number in large type', async () => {
