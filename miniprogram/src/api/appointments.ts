@@ -236,6 +236,8 @@ export interface Ticket {
   label: string
   business_type: string
   state: TicketState
+  /** the state's name in the caller's language */
+  state_label?: string
   window: string | null
   /** null: a walk-in */
   appointment_id: number | null

@@ -192,7 +192,7 @@ function TicketRow({ x, children }: { x: Ticket; children?: React.ReactNode }) {
           {x.window ? ` · ${t('front.windowN', { window: x.window })}` : ''}
         </Text>
       </View>
-      {children ?? <StateBadge kind='ticket' state={x.state} testId='ticket-state' />}
+      {children ?? <StateBadge kind='ticket' state={x.state} label={x.state_label} testId='ticket-state' />}
     </View>
   )
 }

@@ -31,6 +31,7 @@ import { useT, type MessageKey } from '../../i18n'
 import { useLocale } from '../../store/settings'
 import { load, save } from '../../store/storage'
 import { formatDateTime } from '../../utils/format'
+import { labelOf, serverLabel } from '../../utils/labels'
 import '../office/office.css'
 import '../appointments/appointments.css'
 import './scan.css'
@@ -335,9 +336,9 @@ function Admitted({ result, locale }: { result: ScanResult; locale: string }) {
         <KV k={t('scan.holder')} testId='scan-shown-holder'>{h.holder}</KV>
         <KV k={t('scan.idNumber')}>{h.id_number}</KV>
         <KV k={t('scan.cardNumber')} testId='scan-shown-card'>{h.card_number}</KV>
-        <KV k={t('scan.cardState')}>{t(`hc.state.${h.state}` as MessageKey)}</KV>
-        <KV k={t('scan.purpose')} testId='scan-shown-purpose'>{t(`hc.purpose.${h.purpose}` as MessageKey)}</KV>
-        <KV k={t('scan.allowed')}>{(h.allowed_actions ?? []).map((a) => t(`hc.purpose.${a}` as MessageKey)).join(' / ')}</KV>
+        <KV k={t('scan.cardState')}>{labelOf(t, h.state, serverLabel(h, 'state'), 'hc.state')}</KV>
+        <KV k={t('scan.purpose')} testId='scan-shown-purpose'>{labelOf(t, h.purpose, serverLabel(h, 'purpose'), 'hc.purpose')}</KV>
+        <KV k={t('scan.allowed')}>{(h.allowed_actions ?? []).map((a) => labelOf(t, a, null, 'hc.purpose')).join(' / ')}</KV>
       </>
     )
   } else if (result.kind === 'appointment_pass') {
@@ -362,7 +363,7 @@ function Admitted({ result, locale }: { result: ScanResult; locale: string }) {
         <KV k={t('wallet.number')} testId='scan-shown-number'>{c.number}</KV>
         <KV k={t('wallet.type')}>{c.type}</KV>
         <KV k={t('wallet.holder')}>{c.holder}</KV>
-        <KV k={t('scan.validity')}>{t(`validity.${c.validity}` as MessageKey)}</KV>
+        <KV k={t('scan.validity')}>{labelOf(t, c.validity, serverLabel(c, 'validity'), 'validity')}</KV>
         <KV k={t('wallet.validity')}>{t('wallet.range', { from: c.valid_from, until: c.valid_until })}</KV>
         <KV k={t('wallet.issuer')}>{c.issuer}</KV>
         {Object.entries(c.data ?? {}).map(([k, v]) => (
