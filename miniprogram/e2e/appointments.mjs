@@ -48,6 +48,19 @@ await runFlow('appointments', async (h) => {
     await h.screenshot('appointments-halls')
   })
 
+  await h.step('预约 with the sites API down says it failed and offers 重试, never "no sites"', async () => {
+    const down = (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"unavailable","message":"服务暂不可用"}}' })
+    const sites = /\/api\/v1\/appointments\/sites\?kind=/
+    await page.route(sites, down)
+    await h.reopen('/pages/appointments/index')
+    await h.see('sites-error')
+    assert((await page.locator('[data-testid="sites-empty"]').count()) === 0, 'a failure shown as an empty list')
+    await h.screenshot('appointments-sites-failed')
+    await page.unroute(sites, down)
+    await h.tap('sites-retry')
+    await page.waitForSelector(`[data-testid="site"][data-code="${HALL}"]`)
+  })
+
   await h.step('the hall lists its business types; the self-service area shows the next 7 days', async () => {
     await h.tap('site-kind-hall')
     await page.locator(`[data-testid="site"][data-code="${HALL}"]`).click()

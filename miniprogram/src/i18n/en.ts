@@ -444,6 +444,8 @@ const en: Messages = {
   'appt.mineHint': 'Check-in codes, your place in the queue, cancelling',
   'appt.kind.hall': 'Service halls',
   'appt.kind.hospital': 'Hospitals',
+  'appt.glyph.hall': 'H',
+  'appt.glyph.hospital': '+',
   'appt.noSites': 'No places take appointments yet',
   'appt.businessTypes': 'Choose a service',
   'appt.doctors': 'Choose a department and doctor',

@@ -443,6 +443,8 @@ const zhHans = {
   'appt.mineHint': '签到码、排队进度、取消预约',
   'appt.kind.hall': '政务大厅',
   'appt.kind.hospital': '医院挂号',
+  'appt.glyph.hall': '厅',
+  'appt.glyph.hospital': '医',
   'appt.noSites': '暂无可预约的场所',
   'appt.businessTypes': '选择业务',
   'appt.doctors': '选择科室和医生',

@@ -445,6 +445,8 @@ const zhHant: Messages = {
   'appt.mineHint': '簽到碼、排隊進度、取消預約',
   'appt.kind.hall': '政務大廳',
   'appt.kind.hospital': '醫院掛號',
+  'appt.glyph.hall': '廳',
+  'appt.glyph.hospital': '醫',
   'appt.noSites': '暫無可預約的場所',
   'appt.businessTypes': '選擇業務',
   'appt.doctors': '選擇科室和醫生',

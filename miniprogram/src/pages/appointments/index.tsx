@@ -58,7 +58,7 @@ export default function Appointments() {
                   onClick={() => Taro.navigateTo({ url: `/pages/appointments/site?code=${encodeURIComponent(s.code)}` })}
                 >
                   <View className={`site__icon ${s.kind === 'hospital' ? 'site__icon--hospital' : ''}`}>
-                    <Text>{s.kind === 'hospital' ? '医' : '厅'}</Text>
+                    <Text>{t(s.kind === 'hospital' ? 'appt.glyph.hospital' : 'appt.glyph.hall')}</Text>
                   </View>
                   <View className='list__main'>
                     <Text className='list__title block'>{s.name}</Text>
