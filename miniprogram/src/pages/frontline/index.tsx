@@ -1,6 +1,6 @@
-import Taro, { useDidShow } from '@tarojs/taro'
+import Taro from '@tarojs/taro'
 import { Input, Text, View } from '@tarojs/components'
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import PageShell from '../../components/PageShell'
 import StaffHero from '../../components/StaffHero'
 import Segmented from '../../components/Segmented'
@@ -18,7 +18,6 @@ import {
   useStaff,
   walkIn,
   type Appointment,
-  type Site,
   type SiteDetail,
   type Ticket,
 } from '../../api'
@@ -41,7 +40,6 @@ interface CheckInResult {
 export default function Frontline() {
   const t = useT()
   const staff = useStaff()
-  const [sites, setSites] = useState<Site[]>([])
   const [site, setSite] = useState<string | null>(null)
   const [detail, setDetail] = useState<SiteDetail | null>(null)
   // the site's day: loading, failed with 重试 (it once read as "none today") or the bookings
@@ -57,17 +55,18 @@ export default function Frontline() {
     getSite(code).then(setDetail).catch(() => undefined)
   }
 
-  useDidShow(() => {
-    if (!requireStaff('/pages/frontline/index')) return
-    listSites()
-      .then((all) => {
-        const mine = frontlineSites(all)
-        setSites(mine)
-        const chosen = site ?? chosenSite(mine)
-        if (chosen) open(chosen)
-      })
-      .catch(() => undefined)
-  })
+  // the officer's sites: loading and a failure (with 重试) are not "no site" (it once said so while loading)
+  const siteList = useLoad(
+    async () => (requireStaff('/pages/frontline/index') ? frontlineSites(await listSites(undefined, { silent: true })) : new Promise<never>(() => undefined)),
+    { when: 'show' },
+  )
+  const sites = siteList.data ?? []
+  useEffect(() => {
+    if (!siteList.data) return
+    const chosen = site ?? chosenSite(siteList.data)
+    if (chosen) open(chosen)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [siteList.data])
 
   async function submit(raw: string = code) {
     const value = raw.trim().toUpperCase()
@@ -126,7 +125,9 @@ export default function Frontline() {
       )}
       {sites.length === 0 && (
         <View className='card card--overlap'>
-          <Text className='body muted' data-testid='frontline-no-site'>{t('front.noSite')}</Text>
+          <LoadState load={siteList} testId='frontline-sites' card={false}>
+            {() => <Text className='body muted' data-testid='frontline-no-site'>{t('front.noSite')}</Text>}
+          </LoadState>
         </View>
       )}
 
