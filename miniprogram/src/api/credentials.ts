@@ -172,8 +172,8 @@ export interface ScanResult {
 const DEVICES = '/api/v1/staff/scanner-devices'
 
 /** The signed-in officer's account, fresh (scopes and scan kinds change). */
-export function staffMe(): Promise<StaffAccount & { scan_kinds?: string[] }> {
-  return request('/api/v1/staff/me', { as: 'staff' })
+export function staffMe(opts: { silent?: boolean } = {}): Promise<StaffAccount & { scan_kinds?: string[] }> {
+  return request('/api/v1/staff/me', { ...opts, as: 'staff' })
 }
 
 export async function listScannerDevices(opts: { silent?: boolean } = {}): Promise<ScannerDevice[]> {

@@ -55,6 +55,10 @@ export interface StaffAccount {
   scopes: string[]
   /** scanners: the kinds of code they may scan */
   scan_kinds?: string[]
+  /** roles and scopes by name, in the language of `labels_locale` (the server's labels) */
+  roles_labels?: string[]
+  scopes_labels?: string[]
+  labels_locale?: string
 }
 
 interface StaffPair {
@@ -82,6 +86,14 @@ export function storeStaffPair(pair: StaffPair): void {
     save('staff', pair.account)
     staffStore.set(pair.account)
   }
+}
+
+/** The signed-in account as the server now describes it (its labels in the current language). */
+export function updateStaffAccount(account: StaffAccount): void {
+  const current = staffStore.get()
+  if (!current || current.id !== account.id) return // signed out or someone else meanwhile
+  save('staff', account)
+  staffStore.set(account)
 }
 
 export function clearStaffSession(): void {

@@ -2,7 +2,7 @@ import Taro from '@tarojs/taro'
 import { Text, View } from '@tarojs/components'
 import { staffLogout, useStaff } from '../api'
 import { useT } from '../i18n'
-import { useRoleNames } from './staffAuth'
+import { useRoleNames, useStaffLabelsInLocale } from './staffAuth'
 
 /**
  * The staff pages' header: who is signed in, their roles by name, a sign-out link, and a hint line
@@ -12,8 +12,9 @@ import { useRoleNames } from './staffAuth'
 export default function StaffHero({ hint, hintTestId, back }: { hint?: string; hintTestId?: string; back?: string }) {
   const t = useT()
   const staff = useStaff()
+  useStaffLabelsInLocale()
   const roles = useRoleNames(staff)
-  const scopes = (staff as (typeof staff & { scopes_labels?: string[] }) | null)?.scopes_labels ?? []
+  const scopes = staff?.scopes_labels ?? []
   const line = hint ?? scopes.join(' · ')
 
   async function logout() {

@@ -25,7 +25,7 @@ export function chosenSite(sites: Site[]): string | null {
 
 /** A site the officer works at, by name: the account's scope names (`scopes_labels`), never the code. */
 export function siteName(code: string): string {
-  const account = staffStore.get() as (StaffAccount & { scopes_labels?: string[] }) | null
+  const account = staffStore.get()
   const i = account?.scopes.indexOf(code) ?? -1
   return (i >= 0 ? account?.scopes_labels?.[i] : undefined) ?? ''
 }

@@ -1,6 +1,6 @@
 import Taro from '@tarojs/taro'
 import { useEffect, useState } from 'react'
-import { staffRoles, staffStore, type StaffAccount } from '../api'
+import { staffMe, staffRoles, staffStore, updateStaffAccount, useStaff, type StaffAccount } from '../api'
 import { useLocale } from '../store/settings'
 import { STAFF_LOGIN_PAGE } from '../api/client'
 
@@ -16,6 +16,23 @@ export function isCaseOfficer(account: StaffAccount | null): boolean {
   return !!account && account.roles.includes('case_officer')
 }
 
+/**
+ * The account's role and scope names come from the server in the language of the moment they were
+ * fetched (the login). After the language changes, ask for the account again, once per language, so
+ * the staff header never shows 办件人员 on an English page.
+ */
+export function useStaffLabelsInLocale(): void {
+  const locale = useLocale()
+  const account = useStaff()
+  const stale = !!account && account.labels_locale !== locale
+  useEffect(() => {
+    if (!stale) return
+    staffMe({ silent: true })
+      .then((fresh) => updateStaffAccount({ ...fresh, labels_locale: locale }))
+      .catch(() => undefined) // the names in the old language stay; the next page asks again
+  }, [stale, locale])
+}
+
 const roleNames = new Map<string, Promise<Record<string, string>>>()
 
 /**
@@ -25,7 +42,7 @@ const roleNames = new Map<string, Promise<Record<string, string>>>()
 export function useRoleNames(account: StaffAccount | null): string[] {
   const locale = useLocale()
   const [names, setNames] = useState<Record<string, string>>({})
-  const sent = (account as (StaffAccount & { roles_labels?: string[] }) | null)?.roles_labels
+  const sent = account?.roles_labels
   useEffect(() => {
     if (!account || sent) return
     let found = roleNames.get(locale)
