@@ -41,3 +41,28 @@ class RulesInvalid(DomainError):
     code = "spot_rules_invalid"
     kind = ErrorKind.INVALID
     message = _("The scenic spot's refund or booking rules are not valid.")
+
+
+class TicketNotFound(NotFound):
+    code = "ticket_not_found"
+    message = _("There is no such ticket.")
+
+
+class TicketBirthDateNeeded(DomainError):
+    """details: ``visitor`` (its position in the order). The document does not carry the birth date."""
+
+    code = "ticket_birth_date_needed"
+    kind = ErrorKind.INVALID
+    message = _("The visitor's date of birth is needed for this document.")
+
+
+class TicketPersonTaken(Conflict):
+    """details: ``visitor``."""
+
+    code = "ticket_person_taken"
+    message = _("This visitor already has a ticket for the scenic spot on that day.")
+
+
+class TicketNotActive(Conflict):
+    code = "ticket_not_active"
+    message = _("The ticket has already ended.")

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from domain.capacity.owners import capacity_owners
 from domain.outbox.jobs import Job, handler, schedule
-from domain.tourism import service
+from domain.tourism import service, tickets
 
 OPEN_DAYS_TOPIC = "tourism.open_days"
 
@@ -30,6 +30,7 @@ class TicketPlaces:
     async def hold_expired(self, reservation_id: int, job: Job) -> None:
         async with in_transaction() as conn:
             await service.return_day_place(conn, reservation_id)
+            await tickets.hold_lapsed(conn, reservation_id)
 
 
 capacity_owners.add(service.CAPACITY_OWNER, TicketPlaces())

@@ -15,6 +15,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from domain.shared.pii import EncryptedField
+
 
 class SpotKind(StrEnum):
     SCENIC = "scenic"  # a scenic area (景区)
@@ -115,3 +117,60 @@ class DayPlace(Model):
 
     class Meta:
         table = "tourism_day_place"
+
+
+class TicketState(StrEnum):
+    HELD = "held"  # its place is held until paid
+    CONFIRMED = "confirmed"  # paid (or free): the visitor may enter
+    LAPSED = "lapsed"  # not paid in time: the place went back
+    CANCELLED = "cancelled"  # cancelled by the resident: the place went back, money by the policy
+
+
+class TicketOrder(Model):
+    """A resident's order for one spot, day and slot: one ticket per visitor."""
+
+    id = fields.BigIntField(primary_key=True)
+    user_id = fields.BigIntField(db_index=True)
+    spot: fields.ForeignKeyRelation[Spot] = fields.ForeignKeyField(
+        "palmcity.Spot", related_name="ticket_orders", on_delete=fields.RESTRICT
+    )
+    spot_id: int
+    day = fields.DateField()
+    slot_id = fields.BigIntField()
+    starts_at = fields.DatetimeField()  # the slot's start, for the refund tiers
+    # The spot's refund rules as they were when ordered (rules.refund_rules data; None: the default).
+    refund_rules: dict[str, object] | None = fields.JSONField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "tourism_ticket_order"
+
+
+class Ticket(Model):
+    """One visitor's ticket, its own payment purpose (``ticket:<id>``) and its own place.
+
+    ``person_index`` (the document's blind index) is cleared when the ticket ends, so the unique
+    (spot, day, person_index) holds one live ticket per person and day (NULLs never collide)."""
+
+    id = fields.BigIntField(primary_key=True)
+    code = fields.CharField(max_length=24, unique=True)
+    order: fields.ForeignKeyRelation[TicketOrder] = fields.ForeignKeyField(
+        "palmcity.TicketOrder", related_name="tickets", on_delete=fields.CASCADE
+    )
+    order_id: int
+    spot_id = fields.BigIntField()
+    day = fields.DateField()
+    person_index = fields.CharField(max_length=64, null=True)
+    document_kind = fields.CharField(max_length=24)
+    document_number = EncryptedField()
+    document_masked = fields.CharField(max_length=32)
+    category = fields.CharField(max_length=24)
+    percent = fields.SmallIntField()
+    amount_fen = fields.IntField()
+    reservation_id = fields.BigIntField(unique=True)
+    state = fields.CharEnumField(TicketState, max_length=16)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "tourism_ticket"
+        unique_together = (("spot_id", "day", "person_index"),)

@@ -1,0 +1,350 @@
+"""Real-name ticket orders: one ticket per visitor, each its own place and its own payment.
+
+An order names one spot, day and slot and one or more visitors: the resident, or companions given
+by document kind and number (the document's blind index keys the person; a Home Return Permit on
+its first 9 characters). Each ticket is priced by ``pricing.price_line`` at the VISIT day, holds
+its place through ``service.take_entry(..., hold_for=PAY_WITHIN)`` and is paid by its own payment
+order (purpose ``ticket:<id>``): payments settles a cancellation per purpose and at most once per
+order, so a group's partial refund is the cancellation of one ticket's purpose (docs/tourism.md).
+A free ticket (price 0) is confirmed at once: payments refuses an amount of 0.
+
+Payments asks, tickets answer (:class:`TicketPayments`): standing while held and not lapsed or
+confirmed; paid → confirmed; closed → the place goes back; policy → the spot's refund tiers as
+saved on the order; a closed order never reopens (the place went with its hold).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from domain.accounts.models import User
+from domain.audit.service import record
+from domain.capacity import service as capacity
+from domain.capacity.errors import AlreadyReserved, HoldExpired, ReservationNotActive
+from domain.capacity.gate import Gate
+from domain.capacity.models import CapacitySlot, Reservation, ReservationState
+from domain.identity.documents import IdentityDocument
+from domain.identity.service import birth_date_of_user, document_of
+from domain.payments import service as payments
+from domain.payments.models import PaymentOrder
+from domain.payments.owners import PaymentOwnerBase, RefundPolicy, payment_owners
+from domain.shared import clock
+from domain.shared.actor import Actor
+from domain.shared.clock import china_day
+from domain.tourism import rules, service
+from domain.tourism.errors import (
+    TicketBirthDateNeeded,
+    TicketNotActive,
+    TicketNotFound,
+    TicketPersonTaken,
+)
+from domain.tourism.models import Spot, Ticket, TicketOrder, TicketState
+from domain.tourism.pricing import PriceLine, price_line, price_list
+
+if TYPE_CHECKING:
+    from tortoise.backends.base.client import BaseDBAsyncClient
+
+    from domain.outbox.jobs import Job
+
+PURPOSE_KIND = "ticket"
+PAY_WITHIN = dt.timedelta(minutes=15)
+LIVE = (TicketState.HELD, TicketState.CONFIRMED)
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who a ticket names: a document, the birth date where the document does not carry it (only
+    the ID card and the residence permit do), and claims that need proof (``student``…)."""
+
+    document: IdentityDocument
+    born: dt.date | None = None
+    claims: frozenset[str] = frozenset()
+
+
+def resident_visitor(user: User, claims: frozenset[str] = frozenset()) -> Visitor | None:
+    """The resident as a visitor, from their verified document (None before verification)."""
+    found = document_of(user)
+    return None if found is None else Visitor(found, birth_date_of_user(user), claims)
+
+
+def born_of(visitor: Visitor, position: int) -> dt.date:
+    born = visitor.document.birth_date or visitor.born
+    if born is None:
+        raise TicketBirthDateNeeded(details={"visitor": position})
+    return born
+
+
+def quote(spot: Spot, day: dt.date, visitors: list[Visitor]) -> list[PriceLine]:
+    """Each visitor's explained price on the visit day (refusals before anything is taken)."""
+    prices = price_list(spot.prices)
+    return [price_line(prices, born_of(v, i), day, v.claims) for i, v in enumerate(visitors)]
+
+
+def purpose_of(ticket: Ticket) -> str:
+    return f"{PURPOSE_KIND}:{ticket.id}"
+
+
+def ticket_id_of(purpose: str) -> int:
+    return int(purpose.split(":", 1)[1])
+
+
+@dataclass(frozen=True)
+class Ordered:
+    order: TicketOrder
+    tickets: list[Ticket]
+    payments: list[PaymentOrder]  # one per ticket with a price; none for free tickets
+
+
+async def create_order(
+    actor: Actor, spot: Spot, slot_id: int, visitors: list[Visitor], gate: Gate | None
+) -> Ordered:
+    """Hold one place per visitor in ``slot_id`` and open a payment per priced ticket. Either every
+    visitor gets a ticket or none does (places already taken for the order are given back)."""
+    assert actor.id is not None
+    slot = await CapacitySlot.get(id=slot_id)
+    day = china_day(slot.starts_at)
+    lines = quote(spot, day, visitors)
+    now = clock.now()
+    order = await TicketOrder.create(
+        user_id=actor.id,
+        spot_id=spot.id,
+        day=day,
+        slot_id=slot_id,
+        starts_at=slot.starts_at,
+        refund_rules=(spot.prices.get("refunds") if isinstance(spot.prices.get("refunds"), dict) else None),
+        created_at=now,
+    )
+    tickets: list[Ticket] = []
+    try:
+        for position, (visitor, line) in enumerate(zip(visitors, lines, strict=True)):
+            tickets.append(await _take(actor, spot, order, slot_id, visitor, line, position, gate))
+    except BaseException:
+        await _give_back_all(tickets, gate, reason="order incomplete")
+        raise
+    paid = []
+    for ticket in tickets:
+        if ticket.amount_fen:
+            paid.append(
+                await payments.create_order(
+                    payer_id=actor.id,
+                    purpose=purpose_of(ticket),
+                    amount_fen=ticket.amount_fen,
+                    description=f"{spot.name_zh_hans} {day.isoformat()}",
+                    merchant_code=spot.code,
+                    pay_within=PAY_WITHIN,
+                )
+            )
+    return Ordered(order, tickets, paid)
+
+
+async def _take(
+    actor: Actor,
+    spot: Spot,
+    order: TicketOrder,
+    slot_id: int,
+    visitor: Visitor,
+    line: PriceLine,
+    position: int,
+    gate: Gate | None,
+) -> Ticket:
+    document = visitor.document
+    free = line.amount_cents == 0
+
+    async def write(conn: BaseDBAsyncClient, reservation: Reservation) -> Ticket:
+        ticket = await Ticket.create(
+            code=secrets.token_hex(8).upper(),
+            order_id=order.id,
+            spot_id=spot.id,
+            day=order.day,
+            person_index=document.index,
+            document_kind=document.kind.value,
+            document_number=document.number,
+            document_masked=document.masked,
+            category=line.category,
+            percent=line.percent,
+            amount_fen=line.amount_cents,
+            reservation_id=reservation.id,
+            state=TicketState.CONFIRMED if free else TicketState.HELD,
+            updated_at=clock.now(),
+            using_db=conn,
+        )
+        await record(
+            actor,
+            "tourism.ticket_taken",
+            target_type="ticket",
+            target_id=ticket.id,
+            after={"order": order.id, "category": line.category, "amount_fen": line.amount_cents},
+            using_db=conn,
+        )
+        return ticket
+
+    try:
+        # A free ticket is confirmed at once (hold_for None): there is nothing to pay.
+        return await service.take_entry(
+            gate, spot, slot_id, document.index, write, hold_for=None if free else PAY_WITHIN
+        )
+    except (IntegrityError, AlreadyReserved) as exc:
+        # The unique (spot, day, person_index), or the engine's one place per holder and slot.
+        raise TicketPersonTaken(details={"visitor": position}) from exc
+
+
+async def _end(conn: BaseDBAsyncClient, ticket: Ticket, state: TicketState) -> bool:
+    """End a live ticket (conditional: once however often asked); its person may book again."""
+    ended = (
+        await Ticket.filter(id=ticket.id, state__in=LIVE)
+        .using_db(conn)
+        .update(state=state, person_index=None, updated_at=clock.now())
+    )
+    return bool(ended)
+
+
+async def _give_back_all(tickets: list[Ticket], gate: Gate | None, *, reason: str) -> None:
+    for ticket in tickets:
+        async with in_transaction() as conn:
+            if await _end(conn, ticket, TicketState.CANCELLED):
+                await service.give_back_entry(conn, ticket.reservation_id)
+        await _forget(gate, ticket)
+
+
+async def _forget(gate: Gate | None, ticket: Ticket) -> None:
+    if gate is None:
+        return
+    reservation = await Reservation.get(id=ticket.reservation_id)
+    slot = await CapacitySlot.get(id=reservation.slot_id)
+    await gate.forget(slot.id, slot.resource_id)
+
+
+# -- the resident's ------------------------------------------------------------------------------
+
+
+async def my_orders(actor: Actor) -> list[tuple[TicketOrder, list[Ticket]]]:
+    orders = await TicketOrder.filter(user_id=actor.id).order_by("-id").limit(50)
+    tickets = await Ticket.filter(order_id__in=[o.id for o in orders]).order_by("id")
+    return [(o, [t for t in tickets if t.order_id == o.id]) for o in orders]
+
+
+async def own_ticket(actor: Actor, ticket_id: int) -> Ticket:
+    ticket = await Ticket.get_or_none(id=ticket_id).select_related("order")
+    if ticket is None or ticket.order.user_id != actor.id:
+        raise TicketNotFound()
+    return ticket
+
+
+async def cancel_ticket(actor: Actor, ticket_id: int, gate: Gate | None) -> Ticket:
+    """The resident cancels one ticket: its place goes back, its money by the spot's tiers (payments
+    settles ``ticket:<id>`` with :meth:`TicketPayments.policy`)."""
+    ticket = await own_ticket(actor, ticket_id)
+    async with in_transaction() as conn:
+        if not await _end(conn, ticket, TicketState.CANCELLED):
+            raise TicketNotActive()
+        await service.give_back_entry(conn, ticket.reservation_id)
+        await record(
+            actor,
+            "tourism.ticket_cancelled",
+            target_type="ticket",
+            target_id=ticket.id,
+            before={"state": ticket.state.value},
+            using_db=conn,
+        )
+        if ticket.amount_fen:
+            await payments.purpose_cancelled(conn, purpose_of(ticket), actor=actor, reason="cancelled")
+    await _forget(gate, ticket)
+    return await Ticket.get(id=ticket.id)
+
+
+async def cancel_order(actor: Actor, order_id: int, gate: Gate | None) -> list[Ticket]:
+    """Every live ticket of the order, each as :func:`cancel_ticket`."""
+    order = await TicketOrder.get_or_none(id=order_id, user_id=actor.id)
+    if order is None:
+        raise TicketNotFound()
+    live = await Ticket.filter(order_id=order.id, state__in=LIVE).order_by("id")
+    if not live:
+        raise TicketNotActive()
+    return [await cancel_ticket(actor, t.id, gate) for t in live]
+
+
+# -- payments and the capacity engine ask ----------------------------------------------------------
+
+
+async def hold_lapsed(conn: BaseDBAsyncClient, reservation_id: int) -> None:
+    """The engine let the ticket's hold lapse (``capacity.hold_expired``): the ticket lapses."""
+    ticket = await Ticket.get_or_none(reservation_id=reservation_id, using_db=conn)
+    if ticket is not None and ticket.state == TicketState.HELD:
+        await _end(conn, ticket, TicketState.LAPSED)
+
+
+async def _lapse(conn: BaseDBAsyncClient, ticket: Ticket) -> None:
+    """A held ticket whose money will not come: it lapses and its place goes back (the engine's
+    sweep may have released the slot place already: then only the day place is returned)."""
+    await _end(conn, ticket, TicketState.LAPSED)
+    reservation = await Reservation.get(id=ticket.reservation_id, using_db=conn)
+    if reservation.state == ReservationState.HELD:
+        await service.give_back_entry(conn, reservation.id)
+    else:
+        await service.return_day_place(conn, reservation.id)
+
+
+async def _confirm(conn: BaseDBAsyncClient, ticket: Ticket) -> bool:
+    """The money came for a held ticket: confirmed, or False when its hold lapsed first."""
+    try:
+        await capacity.confirm(conn, ticket.reservation_id)
+    except (HoldExpired, ReservationNotActive):
+        await _lapse(conn, ticket)
+        return False
+    await (
+        Ticket.filter(id=ticket.id).using_db(conn).update(state=TicketState.CONFIRMED, updated_at=clock.now())
+    )
+    return True
+
+
+class TicketPayments(PaymentOwnerBase):
+    """The owner of ``ticket:<id>`` orders (registered below)."""
+
+    reopens = False  # the place went with its hold
+
+    async def standing(self, order: PaymentOrder, conn: BaseDBAsyncClient) -> bool:
+        ticket = (
+            await Ticket.filter(id=ticket_id_of(order.purpose)).using_db(conn).select_for_update().first()
+        )
+        if ticket is None or ticket.state not in LIVE:
+            return False
+        if ticket.state == TicketState.CONFIRMED:
+            return True
+        reservation = await Reservation.get(id=ticket.reservation_id, using_db=conn)
+        return reservation.expires_at is None or reservation.expires_at > clock.now()
+
+    async def paid(self, order: PaymentOrder, job: Job) -> None:
+        async with in_transaction() as conn:
+            ticket = (
+                await Ticket.filter(id=ticket_id_of(order.purpose)).using_db(conn).select_for_update().first()
+            )
+            if ticket is None or ticket.state == TicketState.CONFIRMED:
+                return
+            if ticket.state == TicketState.HELD and await _confirm(conn, ticket):
+                return
+            # Ended before the money came: it all goes back (keyed by purpose: settled once).
+            await payments.purpose_cancelled(
+                conn, order.purpose, actor=Actor.system(), reason="paid after the ticket ended", by_site=True
+            )
+
+    async def closed(self, order: PaymentOrder, job: Job) -> None:
+        async with in_transaction() as conn:
+            ticket = await Ticket.get_or_none(id=ticket_id_of(order.purpose), using_db=conn)
+            if ticket is not None and ticket.state == TicketState.HELD:
+                await _lapse(conn, ticket)
+
+    async def policy(self, order: PaymentOrder, at: dt.datetime) -> RefundPolicy:
+        ticket = await Ticket.get(id=ticket_id_of(order.purpose)).select_related("order")
+        tiers = rules.refund_rules(ticket.order.refund_rules)
+        return rules.refund_policy(tiers, order.paid_fen, ticket.order.starts_at, at, used=False)
+
+
+# Registered where the orders are made (as appointments' fees): the app imports it through the
+# tourism API, every worker through ``jobs.py``.
+payment_owners.add(PURPOSE_KIND, TicketPayments())
