@@ -66,3 +66,21 @@ class TicketPersonTaken(Conflict):
 class TicketNotActive(Conflict):
     code = "ticket_not_active"
     message = _("The ticket has already ended.")
+
+
+class CrowdLadderInvalid(DomainError):
+    code = "spot_crowd_ladder_invalid"
+    kind = ErrorKind.INVALID
+    message = _("The scenic spot's crowd level ladder is not valid.")
+
+
+class SpotAtInstantMax(Conflict):
+    """An entry scan at the instantaneous limit: one out, one in (details: ``inside``, ``limit``)."""
+
+    code = "spot_at_instant_max"
+    message = _("The scenic spot is full right now: the next visitor may enter when one leaves.")
+
+
+class StopSelling(Conflict):
+    code = "spot_stop_selling"
+    message = _("The scenic spot is too crowded today: no more entries are sold.")

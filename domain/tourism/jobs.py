@@ -10,9 +10,15 @@ from datetime import timedelta
 
 from tortoise.transactions import in_transaction
 
+from adapters.wechat.port import WeChat
 from domain.capacity.owners import capacity_owners
+from domain.notifications.service import Notice, deliver
 from domain.outbox.jobs import Job, handler, schedule
-from domain.tourism import service, tickets
+from domain.shared.i18n import _
+from domain.shared.labels import Names
+from domain.tourism import crowd, service, tickets
+from domain.tourism.models import CrowdSubscription, Spot
+from domain.tourism.occupancy import CROWD_CHANGED_TOPIC
 
 OPEN_DAYS_TOPIC = "tourism.open_days"
 
@@ -34,3 +40,36 @@ class TicketPlaces:
 
 
 capacity_owners.add(service.CAPACITY_OWNER, TicketPlaces())
+
+
+CROWD_NOTICE_KIND = "tourism_crowd"
+LEVEL_LABELS = {
+    crowd.Level.COMFORTABLE: _("comfortable"),
+    crowd.Level.YELLOW: _("busy (yellow)"),
+    crowd.Level.ORANGE: _("very busy (orange)"),
+    crowd.Level.RED: _("full (red): no more entries sold today"),
+}
+
+
+@handler(CROWD_CHANGED_TOPIC)
+async def crowd_changed(job: Job) -> None:
+    """Tell the spot's subscribers its new crowd level, once each (the inbox keys on job and user)."""
+    spot = await Spot.get_or_none(id=int(job.payload["spot_id"]))
+    if spot is None:
+        return
+    level = crowd.Level(job.payload["to"])
+    wechat: WeChat = job.context.adapters.wechat
+    for subscription in await CrowdSubscription.filter(spot_id=spot.id).order_by("id"):
+        user_id = subscription.user_id
+        notice = Notice(
+            user_id=user_id,
+            kind=CROWD_NOTICE_KIND,
+            title=_("Crowd level changed"),
+            body=_(
+                "{spot}: now {level}.",
+                spot=Names(spot.name_zh_hans, spot.name_zh_hant, spot.name_en),
+                level=LEVEL_LABELS[level],
+            ),
+            link=f"/pages/tourism/spot?code={spot.code}",
+        )
+        await deliver(notice, source_key=f"{job.topic}:{job.id}:{user_id}", wechat=wechat)

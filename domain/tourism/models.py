@@ -50,6 +50,7 @@ class Spot(Model):
     # Booking by default; a day may differ (the 2024 rules: optional where demand is low).
     booking_required = fields.BooleanField(default=True)
     prices: dict[str, object] = fields.JSONField(default=dict)  # domain.tourism.pricing.PriceList, as data
+    crowd_ladder: list[object] = fields.JSONField(default=list)  # domain.tourism.crowd.ladder, as data
     resource_id = fields.BigIntField(unique=True)  # its capacity resource
     demo = fields.BooleanField(default=False)  # loaded by server.demo: not a real spot's figures
     created_at = fields.DatetimeField()
@@ -98,6 +99,7 @@ class SpotDay(Model):
     capacity = fields.IntField()  # daily maximum × policy
     walk_in_reserved = fields.IntField(default=0)  # of capacity, only for the manual window
     taken = fields.IntField(default=0)  # held or confirmed entries of the day
+    stop_selling = fields.BooleanField(default=False)  # the crowd level is red (domain.tourism.crowd)
 
     class Meta:
         table = "tourism_spot_day"
@@ -117,6 +119,47 @@ class DayPlace(Model):
 
     class Meta:
         table = "tourism_day_place"
+
+
+class Occupancy(Model):
+    """Who is inside a spot on a day, and its crowd level.
+
+    Live occupancy from the gates' entry and exit scans: ``inside`` is moved only by conditional
+    UPDATEs (``domain.tourism.occupancy``); the CHECK of migration 0017 (``0 <= inside <= limit``)
+    refuses any other write beyond the instantaneous limit.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    spot: fields.ForeignKeyRelation[Spot] = fields.ForeignKeyField(
+        "palmcity.Spot", related_name="occupancies", on_delete=fields.CASCADE
+    )
+    spot_id: int
+    day = fields.DateField()
+    limit = fields.IntField()  # instantaneous maximum × policy, when the day's row was made
+    inside = fields.IntField(default=0)
+    entered = fields.IntField(default=0)
+    exited = fields.IntField(default=0)
+    level = fields.CharField(max_length=16, default="comfortable")  # domain.tourism.crowd.Level
+
+    class Meta:
+        table = "tourism_occupancy"
+        unique_together = (("spot", "day"),)
+
+
+class CrowdSubscription(Model):
+    """A resident who asked to be told when a spot's crowd level changes."""
+
+    id = fields.BigIntField(primary_key=True)
+    spot: fields.ForeignKeyRelation[Spot] = fields.ForeignKeyField(
+        "palmcity.Spot", related_name="crowd_subscriptions", on_delete=fields.CASCADE
+    )
+    spot_id: int
+    user_id = fields.BigIntField(db_index=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "tourism_crowd_subscription"
+        unique_together = (("spot", "user_id"),)
 
 
 class TicketState(StrEnum):

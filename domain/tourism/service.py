@@ -32,7 +32,7 @@ from domain.capacity.models import CapacityResource, CapacitySlot, Reservation, 
 from domain.capacity.service import Availability
 from domain.shared import clock
 from domain.shared.clock import china_day, china_midnight
-from domain.tourism.errors import DayFull, DayNotOpen, SpotInvalid, SpotNotFound
+from domain.tourism.errors import DayFull, DayNotOpen, SpotInvalid, SpotNotFound, StopSelling
 from domain.tourism.models import Advisory, DayPlace, Spot, SpotDay, SpotKind
 from domain.tourism.pricing import price_list
 
@@ -225,6 +225,8 @@ async def take_entry(
         raise DayNotOpen(details={"day": china_day(slot.starts_at).isoformat()})
     if not day_left(day, walk_in=walk_in):
         raise DayFull()  # read without a lock: a full day's crowd does not queue on its row
+    if day.stop_selling:
+        raise StopSelling()  # the crowd level is red (domain.tourism.crowd)
 
     async def both(conn: BaseDBAsyncClient, reservation: Reservation) -> T:
         await _count_day(conn, day.id, reservation.id, walk_in)

@@ -1,0 +1,111 @@
+"""Live occupancy: entry and exit scans at any number of a spot's gates, never above its
+instantaneous limit, and the crowd level they move.
+
+One :class:`Occupancy` row per spot and day is moved by conditional UPDATEs, as the capacity
+engine takes a slot: an entry only while ``inside < limit`` (at the limit "one out, one in": the
+entry is refused with ``spot_at_instant_max`` until an exit), an exit only while ``inside > 0``.
+Concurrent gates serialise on that row; the CHECK of migration 0017 is the last guard. The level
+is recomputed in the same transaction; a change is written once (conditional on the level read)
+and announced through the outbox (``tourism.crowd_changed``, handled in ``jobs.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from domain.outbox.service import enqueue
+from domain.shared import clock
+from domain.shared.actor import Actor
+from domain.staff.roles import Role, authorize
+from domain.tourism import crowd
+from domain.tourism.errors import SpotAtInstantMax
+from domain.tourism.models import CrowdSubscription, Occupancy, Spot, SpotDay
+
+CROWD_CHANGED_TOPIC = "tourism.crowd_changed"
+
+
+def instant_limit(spot: Spot) -> int:
+    """The instantaneous maximum under the spot's policy cap (at least one)."""
+    return max(int(spot.instant_max) * int(spot.policy_percent) // 100, 1)
+
+
+async def occupancy_of(spot: Spot, day: dt.date) -> Occupancy:
+    """The spot's row for ``day``, made on the first scan (two gates making it at once: one wins)."""
+    found = await Occupancy.get_or_none(spot_id=spot.id, day=day)
+    if found is not None:
+        return found
+    try:
+        return await Occupancy.create(spot_id=spot.id, day=day, limit=instant_limit(spot))
+    except IntegrityError:
+        return await Occupancy.get(spot_id=spot.id, day=day)
+
+
+@dataclass(frozen=True)
+class Count:
+    inside: int
+    limit: int
+    level: crowd.Level
+    counted: bool  # False: an exit with nobody inside, not counted
+
+
+async def _relevel(conn: BaseDBAsyncClient, spot: Spot, row_id: int) -> crowd.Level:
+    """The level from the row as this transaction now sees it; a change written and announced once."""
+    row = await Occupancy.filter(id=row_id).using_db(conn).get()
+    day = await SpotDay.filter(spot_id=spot.id, day=row.day).using_db(conn).first()
+    sold, capacity = (day.taken, day.capacity) if day else (0, 0)
+    level = crowd.level_at(
+        crowd.ladder(spot.crowd_ladder), crowd.fullness(sold, capacity, row.inside, row.limit)
+    )
+    if level == row.level:
+        return level
+    if await Occupancy.filter(id=row.id, level=row.level).using_db(conn).update(level=level.value):
+        if day is not None:
+            await SpotDay.filter(id=day.id).using_db(conn).update(stop_selling=level == crowd.Level.RED)
+        await enqueue(
+            CROWD_CHANGED_TOPIC,
+            {"spot_id": spot.id, "day": row.day.isoformat(), "from": row.level, "to": level.value},
+            using_db=conn,
+        )
+    return level
+
+
+async def scan(actor: Actor, spot: Spot, *, entering: bool) -> Count:
+    """An entry or exit scan at one of the spot's gates, by staff with the ``scanner`` role for the
+    spot (its code is the scope). Refuses an entry at the limit with ``spot_at_instant_max``."""
+    authorize(actor, Role.SCANNER, spot.code)
+    row = await occupancy_of(spot, clock.today_in_china())
+    async with in_transaction() as conn:
+        if entering:
+            moved = await (
+                Occupancy.filter(id=row.id, inside__lt=F("limit"))
+                .using_db(conn)
+                .update(inside=F("inside") + 1, entered=F("entered") + 1)
+            )
+            if not moved:
+                raise SpotAtInstantMax(details={"limit": row.limit})
+        else:
+            moved = await (
+                Occupancy.filter(id=row.id, inside__gt=0)
+                .using_db(conn)
+                .update(inside=F("inside") - 1, exited=F("exited") + 1)
+            )
+        level = await _relevel(conn, spot, row.id)
+        inside = (await Occupancy.filter(id=row.id).using_db(conn).get()).inside
+    return Count(inside, row.limit, level, bool(moved))
+
+
+async def subscribe(user_id: int, spot: Spot) -> CrowdSubscription:
+    """A resident asks to be told when the spot's crowd level changes (asking again changes nothing)."""
+    try:
+        found, _ = await CrowdSubscription.get_or_create(
+            spot_id=spot.id, user_id=user_id, defaults={"created_at": clock.now()}
+        )
+    except IntegrityError:  # the same resident twice at once
+        found = await CrowdSubscription.get(spot_id=spot.id, user_id=user_id)
+    return found
