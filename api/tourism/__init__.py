@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from api.tourism import routes
+from api.tourism import crowd, routes
 
 
 def build() -> Blueprint:
@@ -15,4 +15,11 @@ def build() -> Blueprint:
     bp.add_route(routes.get_spot, f"{spots}/<code:str>", methods=["GET"], name="spot")
     bp.add_route(routes.spot_day, f"{spots}/<code:str>/days/<day:ymd>", methods=["GET"], name="day")
     bp.add_route(routes.quote, f"{spots}/<code:str>/price", methods=["GET"], name="price")
+    bp.add_route(crowd.board, "/tourism/crowd", methods=["GET"], name="crowd")
+    bp.add_route(
+        crowd.subscribe, f"{spots}/<code:str>/crowd/subscription", methods=["PUT"], name="crowd_subscribe"
+    )
+    gates = "/staff/tourism/spots/<code:str>"
+    bp.add_route(crowd.enter, f"{gates}/entries", methods=["POST"], name="gate_entry")
+    bp.add_route(crowd.leave, f"{gates}/exits", methods=["POST"], name="gate_exit")
     return bp

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
+from domain.shared.i18n import _
 from domain.tourism.errors import CrowdLadderInvalid
 
 
@@ -24,6 +25,12 @@ class Level(StrEnum):
 
 
 ORDER = list(Level)
+LABELS = {
+    Level.COMFORTABLE: _("comfortable"),
+    Level.YELLOW: _("busy (yellow)"),
+    Level.ORANGE: _("very busy (orange)"),
+    Level.RED: _("full (red): no more entries sold today"),
+}
 DEFAULT_LADDER: tuple[tuple[int, Level], ...] = ((80, Level.YELLOW), (90, Level.ORANGE), (100, Level.RED))
 
 

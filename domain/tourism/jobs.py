@@ -43,12 +43,6 @@ capacity_owners.add(service.CAPACITY_OWNER, TicketPlaces())
 
 
 CROWD_NOTICE_KIND = "tourism_crowd"
-LEVEL_LABELS = {
-    crowd.Level.COMFORTABLE: _("comfortable"),
-    crowd.Level.YELLOW: _("busy (yellow)"),
-    crowd.Level.ORANGE: _("very busy (orange)"),
-    crowd.Level.RED: _("full (red): no more entries sold today"),
-}
 
 
 @handler(CROWD_CHANGED_TOPIC)
@@ -68,7 +62,7 @@ async def crowd_changed(job: Job) -> None:
             body=_(
                 "{spot}: now {level}.",
                 spot=Names(spot.name_zh_hans, spot.name_zh_hant, spot.name_en),
-                level=LEVEL_LABELS[level],
+                level=crowd.LABELS[level],
             ),
             link=f"/pages/tourism/spot?code={spot.code}",
         )

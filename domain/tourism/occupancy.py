@@ -12,6 +12,7 @@ and announced through the outbox (``tourism.crowd_changed``, handled in ``jobs.p
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -23,11 +24,13 @@ from domain.outbox.service import enqueue
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.staff.roles import Role, authorize
-from domain.tourism import crowd
+from domain.tourism import crowd, service
 from domain.tourism.errors import SpotAtInstantMax
 from domain.tourism.models import CrowdSubscription, Occupancy, Spot, SpotDay
 
 CROWD_CHANGED_TOPIC = "tourism.crowd_changed"
+DIVERSIONS = 3  # nearby spots suggested beside a crowded one
+EARTH_RADIUS_KM = 6371.0
 
 
 def instant_limit(spot: Spot) -> int:
@@ -109,3 +112,52 @@ async def subscribe(user_id: int, spot: Spot) -> CrowdSubscription:
     except IntegrityError:  # the same resident twice at once
         found = await CrowdSubscription.get(spot_id=spot.id, user_id=user_id)
     return found
+
+
+# -- the public crowd board ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpotCrowd:
+    spot: Spot
+    level: crowd.Level
+    inside: int
+    limit: int
+    sold: int  # today's entries sold (held or confirmed)
+    capacity: int  # today's day limit (0: the spot takes no entries today)
+    diversions: list[tuple[Spot, crowd.Level, float]]  # nearby spots with a lower level, km, nearest first
+
+
+def distance_km(a: Spot, b: Spot) -> float | None:
+    """Great-circle distance between two spots, None when either has no location."""
+    if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
+        return None
+    lat1, lon1, lat2, lon2 = (math.radians(x) for x in (a.latitude, a.longitude, b.latitude, b.longitude))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+async def crowd_board(region_code: str | None = None) -> list[SpotCrowd]:
+    """Every spot's level now (of a region and those under it), from today's sales and who is
+    inside, with up to ``DIVERSIONS`` nearby spots of a lower level (within the same region)."""
+    today = clock.today_in_china()
+    found = await service.spots(region_code)
+    rows = {o.spot_id: o for o in await Occupancy.filter(spot_id__in=[s.id for s, _ in found], day=today)}
+    levels: list[tuple[Spot, crowd.Level, int, int, int, int]] = []
+    for spot, day in found:
+        row = rows.get(spot.id)
+        inside, limit = (row.inside, row.limit) if row else (0, instant_limit(spot))
+        sold, capacity = (day.taken, day.capacity) if day else (0, 0)
+        level = crowd.level_at(crowd.ladder(spot.crowd_ladder), crowd.fullness(sold, capacity, inside, limit))
+        levels.append((spot, level, inside, limit, sold, capacity))
+    board = []
+    for spot, level, inside, limit, sold, capacity in levels:
+        rank = crowd.ORDER.index(level)
+        near = [
+            (other, other_level, km)
+            for other, other_level, *_ in levels
+            if crowd.ORDER.index(other_level) < rank and (km := distance_km(spot, other)) is not None
+        ]
+        near.sort(key=lambda n: n[2])
+        board.append(SpotCrowd(spot, level, inside, limit, sold, capacity, near[:DIVERSIONS]))
+    return board
