@@ -20,6 +20,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from domain.audit.service import record
 from domain.outbox.service import enqueue
 from domain.shared import clock
 from domain.shared.actor import Actor
@@ -57,7 +58,7 @@ class Count:
     counted: bool  # False: an exit with nobody inside, not counted
 
 
-async def _relevel(conn: BaseDBAsyncClient, spot: Spot, row_id: int) -> crowd.Level:
+async def _relevel(conn: BaseDBAsyncClient, actor: Actor, spot: Spot, row_id: int) -> crowd.Level:
     """The level from the row as this transaction now sees it; a change written and announced once."""
     row = await Occupancy.filter(id=row_id).using_db(conn).get()
     day = await SpotDay.filter(spot_id=spot.id, day=row.day).using_db(conn).first()
@@ -70,6 +71,15 @@ async def _relevel(conn: BaseDBAsyncClient, spot: Spot, row_id: int) -> crowd.Le
     if await Occupancy.filter(id=row.id, level=row.level).using_db(conn).update(level=level.value):
         if day is not None:
             await SpotDay.filter(id=day.id).using_db(conn).update(stop_selling=level == crowd.Level.RED)
+        await record(
+            actor,
+            "tourism.crowd_level_changed",
+            target_type="spot",
+            target_id=spot.id,
+            before={"level": row.level, "day": row.day.isoformat()},
+            after={"level": level.value, "inside": row.inside, "sold": sold},
+            using_db=conn,
+        )
         await enqueue(
             CROWD_CHANGED_TOPIC,
             {"spot_id": spot.id, "day": row.day.isoformat(), "from": row.level, "to": level.value},
@@ -98,7 +108,7 @@ async def scan(actor: Actor, spot: Spot, *, entering: bool) -> Count:
                 .using_db(conn)
                 .update(inside=F("inside") - 1, exited=F("exited") + 1)
             )
-        level = await _relevel(conn, spot, row.id)
+        level = await _relevel(conn, actor, spot, row.id)
         inside = (await Occupancy.filter(id=row.id).using_db(conn).get()).inside
     return Count(inside, row.limit, level, bool(moved))
 

@@ -15,6 +15,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from adapters.wechat.fake import SandboxWeChat
 from domain.accounts.models import User
+from domain.audit.models import AuditRecord
 from domain.capacity.models import CapacitySlot, Reservation
 from domain.notifications.models import InboxMessage
 from domain.outbox.jobs import Job, JobContext, handler_for
@@ -157,6 +158,8 @@ async def test_a_level_change_alerts_each_subscriber_once(db: str) -> None:
         assert (await scans(s, 1)).level == Level.YELLOW  # no change, no second alert
     messages = await OutboxMessage.filter(topic=occupancy.CROWD_CHANGED_TOPIC)
     assert [(m.payload["from"], m.payload["to"]) for m in messages] == [("comfortable", "yellow")]
+    audited = await AuditRecord.filter(action="tourism.crowd_level_changed").values_list("before", "after")
+    assert [(b["level"], a["level"]) for b, a in audited] == [("comfortable", "yellow")]
     await run_crowd_jobs()
     await run_crowd_jobs()  # delivered twice: one inbox message each
     assert sorted(await InboxMessage.all().values_list("user_id", flat=True)) == sorted(
