@@ -15,6 +15,7 @@ from domain.shared.pii import EncryptedField
 class TargetType(StrEnum):
     SERVICE_REQUEST = "service_request"  # an application (办件), rated online
     COUNTER_SERVICE = "counter_service"  # a service at a hall window
+    SPOT_VISIT = "spot_visit"  # a visit to a scenic spot (a used ticket order), rated online
 
 
 class EvaluationLevel(StrEnum):

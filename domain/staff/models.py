@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -27,3 +29,23 @@ class StaffAccount(Model):
     class Meta:
         table = "staff_account"
         ordering = ["id"]
+
+
+class StaffAlert(Model):
+    """An alert to the staff of a scope (a site or spot code) holding a role, e.g. a spot's crowd
+    level changed. Stored as message ids and parameters, like residents' inbox messages, so each
+    reader gets their language; read by any staff account with that role and scope."""
+
+    id = fields.BigIntField(primary_key=True)
+    scope = fields.CharField(max_length=40, db_index=True)
+    role = fields.CharField(max_length=32)
+    kind = fields.CharField(max_length=32)
+    title_msgid = fields.CharField(max_length=200)
+    body_msgid = fields.CharField(max_length=500)
+    params: Any = fields.JSONField(default=dict)
+    link = fields.CharField(max_length=200, null=True)
+    source_key = fields.CharField(max_length=120, unique=True)  # a redelivered job writes it once
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "staff_alert"

@@ -16,7 +16,17 @@ from domain.notifications.service import Notice, deliver
 from domain.outbox.jobs import Job, handler, schedule
 from domain.shared.i18n import _
 from domain.shared.labels import Names
-from domain.tourism import crowd, service, tickets
+
+# admission, complaints, waitlist and window register their jobs and owners on import.
+from domain.tourism import (  # noqa: F401
+    admission,
+    complaints,
+    crowd,
+    service,
+    tickets,
+    waitlist,
+    window,
+)
 from domain.tourism.models import CrowdSubscription, Spot
 from domain.tourism.occupancy import CROWD_CHANGED_TOPIC
 

@@ -50,6 +50,9 @@ class Spot(Model):
     # Booking by default; a day may differ (the 2024 rules: optional where demand is low).
     booking_required = fields.BooleanField(default=True)
     prices: dict[str, object] = fields.JSONField(default=dict)  # domain.tourism.pricing.PriceList, as data
+    # Fair-use rules as data (domain.tourism.rules): refund tiers, cancellation quotas, the no-show
+    # lock, the waitlist's payment window. Empty: the defaults. Snapshotted on each order.
+    rules: dict[str, object] = fields.JSONField(default=dict)
     crowd_ladder: list[object] = fields.JSONField(default=list)  # domain.tourism.crowd.ladder, as data
     resource_id = fields.BigIntField(unique=True)  # its capacity resource
     demo = fields.BooleanField(default=False)  # loaded by server.demo: not a real spot's figures
@@ -167,6 +170,14 @@ class TicketState(StrEnum):
     CONFIRMED = "confirmed"  # paid (or free): the visitor may enter
     LAPSED = "lapsed"  # not paid in time: the place went back
     CANCELLED = "cancelled"  # cancelled by the resident: the place went back, money by the policy
+    USED = "used"  # admitted at a gate: nothing comes back
+    NO_SHOW = "no_show"  # the day passed, never admitted (counts toward the no-show lock)
+
+
+class SaleChannel(StrEnum):
+    ONLINE = "online"  # the resident, in the app
+    WINDOW = "window"  # the manual ticket window, sold by staff from the walk-in share first
+    WAITLIST = "waitlist"  # made for a waitlist entry when places came back
 
 
 class TicketOrder(Model):
@@ -183,6 +194,9 @@ class TicketOrder(Model):
     starts_at = fields.DatetimeField()  # the slot's start, for the refund tiers
     # The spot's refund rules as they were when ordered (rules.refund_rules data; None: the default).
     refund_rules: dict[str, object] | None = fields.JSONField(null=True)
+    channel = fields.CharEnumField(SaleChannel, max_length=16, default=SaleChannel.ONLINE)
+    seller_id = fields.IntField(null=True)  # the staff account that sold it at the window
+    paid_by = fields.CharField(max_length=16, null=True)  # the window's "cash"; None: payments
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -204,6 +218,11 @@ class Ticket(Model):
     spot_id = fields.BigIntField()
     day = fields.DateField()
     person_index = fields.CharField(max_length=64, null=True)
+    # The same blind index, kept after the ticket ends: no-shows and quotas count by person. Set on
+    # every ticket; the default only fills tickets made before migration 0018 (it copies theirs).
+    person = fields.CharField(max_length=64, db_index=True, default="")
+    member_id = fields.BigIntField(null=True)  # the family member it names (domain.family), if any
+    name_masked = fields.CharField(max_length=32, default="")  # the visitor's name as the gate shows it
     document_kind = fields.CharField(max_length=24)
     document_number = EncryptedField()
     document_masked = fields.CharField(max_length=32)
@@ -212,8 +231,91 @@ class Ticket(Model):
     amount_fen = fields.IntField()
     reservation_id = fields.BigIntField(unique=True)
     state = fields.CharEnumField(TicketState, max_length=16)
+    used_at = fields.DatetimeField(null=True)  # admitted at a gate
+    cancelled_at = fields.DatetimeField(null=True)  # cancellation quotas count these
     updated_at = fields.DatetimeField()
 
     class Meta:
         table = "tourism_ticket"
         unique_together = (("spot_id", "day", "person_index"),)
+
+
+class CrowdChange(Model):
+    """A spot's crowd level changing (the dashboard's level over time), written with the change."""
+
+    id = fields.BigIntField(primary_key=True)
+    spot_id = fields.BigIntField()
+    day = fields.DateField()
+    at = fields.DatetimeField()
+    level_from = fields.CharField(max_length=16)
+    level_to = fields.CharField(max_length=16)
+    inside = fields.IntField()
+    sold = fields.IntField()
+
+    class Meta:
+        table = "tourism_crowd_change"
+        indexes = (("spot_id", "day"),)
+
+
+class WaitlistState(StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"  # places came back: an order was made for it, to be paid within the window
+    FILLED = "filled"  # the offered order was paid (or was free)
+    LAPSED = "lapsed"  # the offer was not paid in time
+    CANCELLED = "cancelled"  # the resident left the waitlist
+
+
+class WaitlistEntry(Model):
+    """A resident waiting for places in one slot (候补), served in the order they asked (``id``)."""
+
+    id = fields.BigIntField(primary_key=True)
+    user_id = fields.BigIntField(db_index=True)
+    spot_id = fields.BigIntField()
+    slot_id = fields.BigIntField(db_index=True)
+    day = fields.DateField()
+    size = fields.SmallIntField()  # places wanted (its visitors)
+    # The visitors as the order will need them (documents, birth dates, claims, member ids): JSON,
+    # sealed like any ID number (domain.shared.pii).
+    visitors = EncryptedField()
+    state = fields.CharEnumField(WaitlistState, max_length=16, default=WaitlistState.WAITING)
+    order_id = fields.BigIntField(null=True)  # the order made when offered
+    offer_expires_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "tourism_waitlist_entry"
+        indexes = (("slot_id", "state"),)
+
+
+class ComplaintState(StrEnum):
+    SUBMITTED = "submitted"  # to be accepted or refused within 5 working days
+    ACCEPTED = "accepted"  # the operator answers within 10 days; closed within 60 days
+    REFUSED = "refused"
+    ANSWERED = "answered"  # the operator's written answer is in
+    CLOSED = "closed"
+
+
+class Complaint(Model):
+    """A tourism complaint linked to a ticket order, on the clocks of 《旅游投诉处理办法》."""
+
+    id = fields.BigIntField(primary_key=True)
+    user_id = fields.BigIntField(db_index=True)
+    order_id = fields.BigIntField(db_index=True)
+    spot_id = fields.BigIntField(db_index=True)
+    visit_day = fields.DateField()
+    matter = fields.TextField()
+    # 4 or more complainants on the same matter form a joint complaint (their count, the filer included).
+    complainants = fields.SmallIntField(default=1)
+    state = fields.CharEnumField(ComplaintState, max_length=16, default=ComplaintState.SUBMITTED)
+    received_on = fields.DateField()
+    accept_by = fields.DateField()  # 5 working days after received
+    answer_by = fields.DateField(null=True)  # 10 days after accepted
+    close_by = fields.DateField(null=True)  # 60 days after accepted
+    outcome = fields.TextField(default="")  # the refusal's reason, the answer, the decision
+    handled_by = fields.IntField(null=True)  # the staff account that last moved it
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "tourism_complaint"

@@ -30,6 +30,7 @@ from domain.capacity.errors import SlotNotFound
 from domain.capacity.gate import Gate
 from domain.capacity.models import CapacityResource, CapacitySlot, Reservation, ResourceKind
 from domain.capacity.service import Availability
+from domain.outbox.service import enqueue
 from domain.shared import clock
 from domain.shared.clock import china_day, china_midnight
 from domain.tourism.errors import DayFull, DayNotOpen, SpotInvalid, SpotNotFound, StopSelling
@@ -39,6 +40,8 @@ from domain.tourism.pricing import price_list
 # The capacity owner of every spot's resource (``domain.capacity.owners``; registered in jobs.py).
 CAPACITY_OWNER = "ticket"
 BOOKING_DAYS = 7  # days ahead a spot takes entries, today included
+# An entry's places came back (handled by the waitlist, ``domain.tourism.waitlist``).
+PLACE_RETURNED_TOPIC = "tourism.place_returned"
 T = TypeVar("T")
 
 
@@ -236,13 +239,22 @@ async def take_entry(
 
 
 async def return_day_place(conn: BaseDBAsyncClient, reservation_id: int) -> bool:
-    """Give the reservation's day place back, once (False: already given back, or none taken)."""
+    """Give the reservation's day place back, once (False: already given back, or none taken).
+
+    Every way an entry ends comes through here (a cancellation, a hold released or lapsed), so this
+    is where ``tourism.place_returned`` is enqueued for the waitlist, in the same transaction."""
     place = await DayPlace.filter(reservation_id=reservation_id, returned=False).using_db(conn).first()
     if place is None:
         return False
     if not await DayPlace.filter(id=place.id, returned=False).using_db(conn).update(returned=True):
         return False  # a concurrent return won
     await SpotDay.filter(id=place.spot_day_id).using_db(conn).update(taken=F("taken") - 1)
+    reservation = await Reservation.get(id=reservation_id, using_db=conn)
+    await enqueue(
+        PLACE_RETURNED_TOPIC,
+        {"slot_id": reservation.slot_id, "spot_day_id": place.spot_day_id},
+        using_db=conn,
+    )
     return True
 
 

@@ -44,7 +44,7 @@ from domain.tourism.errors import (
     TicketNotFound,
     TicketPersonTaken,
 )
-from domain.tourism.models import Spot, Ticket, TicketOrder, TicketState
+from domain.tourism.models import SaleChannel, Spot, Ticket, TicketOrder, TicketState
 from domain.tourism.pricing import PriceLine, price_line, price_list
 
 if TYPE_CHECKING:
@@ -65,6 +65,8 @@ class Visitor:
     document: IdentityDocument
     born: dt.date | None = None
     claims: frozenset[str] = frozenset()
+    member_id: int | None = None  # a family member of the resident (domain.family), if it is one
+    name_masked: str = ""  # the visitor's name as the gate shows it (张*)
 
 
 def resident_visitor(user: User, claims: frozenset[str] = frozenset()) -> Visitor | None:
@@ -101,11 +103,32 @@ class Ordered:
     payments: list[PaymentOrder]  # one per ticket with a price; none for free tickets
 
 
+@dataclass(frozen=True)
+class Sale:
+    """How an order is sold: online by the resident (the default), at the window by staff (from the
+    walk-in share first, ``walk_in=True``), or for a waitlist entry (its own payment window)."""
+
+    channel: SaleChannel = SaleChannel.ONLINE
+    pay_within: dt.timedelta = PAY_WITHIN
+    walk_in: bool = False
+    seller_id: int | None = None  # the staff account at the window
+    paid_by: str | None = None  # "cash": taken at the window, confirmed at once, no payment order
+
+
+ONLINE = Sale()
+
+
 async def create_order(
-    actor: Actor, spot: Spot, slot_id: int, visitors: list[Visitor], gate: Gate | None
+    actor: Actor,
+    spot: Spot,
+    slot_id: int,
+    visitors: list[Visitor],
+    gate: Gate | None,
+    sale: Sale = ONLINE,
 ) -> Ordered:
     """Hold one place per visitor in ``slot_id`` and open a payment per priced ticket. Either every
-    visitor gets a ticket or none does (places already taken for the order are given back)."""
+    visitor gets a ticket or none does (places already taken for the order are given back).
+    ``actor`` is whom the order belongs to (the resident; at the window, the staff member)."""
     assert actor.id is not None
     slot = await CapacitySlot.get(id=slot_id)
     day = china_day(slot.starts_at)
@@ -118,18 +141,21 @@ async def create_order(
         slot_id=slot_id,
         starts_at=slot.starts_at,
         refund_rules=(spot.prices.get("refunds") if isinstance(spot.prices.get("refunds"), dict) else None),
+        channel=sale.channel,
+        seller_id=sale.seller_id,
+        paid_by=sale.paid_by,
         created_at=now,
     )
     tickets: list[Ticket] = []
     try:
         for position, (visitor, line) in enumerate(zip(visitors, lines, strict=True)):
-            tickets.append(await _take(actor, spot, order, slot_id, visitor, line, position, gate))
+            tickets.append(await _take(actor, spot, order, slot_id, visitor, line, position, gate, sale))
     except BaseException:
         await _give_back_all(tickets, gate, reason="order incomplete")
         raise
     paid = []
     for ticket in tickets:
-        if ticket.amount_fen:
+        if ticket.amount_fen and sale.paid_by is None:
             paid.append(
                 await payments.create_order(
                     payer_id=actor.id,
@@ -137,7 +163,7 @@ async def create_order(
                     amount_fen=ticket.amount_fen,
                     description=f"{spot.name_zh_hans} {day.isoformat()}",
                     merchant_code=spot.code,
-                    pay_within=PAY_WITHIN,
+                    pay_within=sale.pay_within,
                 )
             )
     return Ordered(order, tickets, paid)
@@ -152,9 +178,11 @@ async def _take(
     line: PriceLine,
     position: int,
     gate: Gate | None,
+    sale: Sale,
 ) -> Ticket:
     document = visitor.document
-    free = line.amount_cents == 0
+    # Nothing to pay (free, or cash taken at the window): confirmed at once.
+    free = line.amount_cents == 0 or sale.paid_by is not None
 
     async def write(conn: BaseDBAsyncClient, reservation: Reservation) -> Ticket:
         ticket = await Ticket.create(
@@ -163,6 +191,9 @@ async def _take(
             spot_id=spot.id,
             day=order.day,
             person_index=document.index,
+            person=document.index,
+            member_id=visitor.member_id,
+            name_masked=visitor.name_masked,
             document_kind=document.kind.value,
             document_number=document.number,
             document_masked=document.masked,
@@ -187,7 +218,13 @@ async def _take(
     try:
         # A free ticket is confirmed at once (hold_for None): there is nothing to pay.
         return await service.take_entry(
-            gate, spot, slot_id, document.index, write, hold_for=None if free else PAY_WITHIN
+            gate,
+            spot,
+            slot_id,
+            document.index,
+            write,
+            hold_for=None if free else sale.pay_within,
+            walk_in=sale.walk_in,
         )
     except (IntegrityError, AlreadyReserved) as exc:
         # The unique (spot, day, person_index), or the engine's one place per holder and slot.

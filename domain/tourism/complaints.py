@@ -1,0 +1,1 @@
+"""Tourism complaints linked to an order, on the statutory clocks (strand A5)."""

@@ -1,0 +1,1 @@
+"""A spot's dashboard for its staff: today's sold, inside, and the level over time (strand A4)."""
