@@ -1,19 +1,54 @@
-"""A spot's fair-use rules as data: what a cancelled ticket gives back, and when no-shows lock booking.
+"""A spot's fair-use rules as data (``Spot.rules``): what a cancelled ticket gives back and until
+when it may be cancelled, how many cancellations an account may make per period, when no-shows lock
+booking, and how long a waitlist offer waits for its money.
 
-Pure functions, no database; the ticket order (next step) asks them. Sources
-(next-modules.md §2.3): refunds "free until a cut-off, time-tiered after, none once used" (the
-national rules were not found: each spot sets its own, snapshotted with the order, as revel-backend
-#370 does); no-shows as at the Chairman Mao Memorial Hall, 2 in 120 days lock booking for 120 days.
+One validated shape, every part optional (absent: the default)::
+
+    {"refunds": {"tiers": [[1440, 0], [0, 10]], "fee_percent_after_start": 100, "cutoff_minutes": 10},
+     "cancel_quota": {"day": 2, "week": 4, "month": 6, "year": 12},
+     "no_show": {"count": 2, "window_days": 120, "lock_days": 120},
+     "waitlist_pay_minutes": 30}
+
+Pure functions, no database: the ticket order (``tickets.py``) reads the rows and asks these.
+Sources (next-modules.md §2.3): refunds "free until a cut-off, time-tiered after, none once used"
+(no national rule was found: each spot sets its own, snapshotted with the order as revel-backend
+#370 does); the cancellation cut-off (10 minutes before the slot), the quotas (2 a day, 4 a week,
+6 a month, 12 a year) and the no-show lock (2 in 120 days lock booking for 120 days) are the
+Chairman Mao Memorial Hall's, the defaults here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from domain.payments.owners import NO_REFUND, RefundKind, RefundPolicy
+from domain.shared.errors import Conflict
+from domain.shared.i18n import _
+from domain.shared.labels import LabelTable
 from domain.tourism.errors import RulesInvalid
+
+
+class BookingLocked(Conflict):
+    """details: ``visitor`` (its position in the order), ``locked_until`` (the first day they may book)."""
+
+    code = "ticket_booking_locked"
+    message = _("This visitor missed too many visits at this scenic spot and may not book until a later day.")
+
+
+class CancelQuotaReached(Conflict):
+    """details: ``period`` (day, week, month or year), ``allowed``, ``used``."""
+
+    code = "ticket_cancel_quota_reached"
+    message = _("You have cancelled as many tickets for this scenic spot as its rules allow in this period.")
+
+
+class CancelCutoffPassed(Conflict):
+    """details: ``cutoff_minutes`` (before the slot starts)."""
+
+    code = "ticket_cancel_cutoff_passed"
+    message = _("It is too late to cancel this ticket: its entry time is too close or has passed.")
 
 
 @dataclass(frozen=True)
@@ -28,22 +63,41 @@ class RefundTier:
 class RefundRules:
     tiers: tuple[RefundTier, ...]  # the earliest first
     fee_percent_after_start: int = 100  # cancelled once the slot began, unused (100: nothing back)
+    cutoff_minutes: int = 10  # the resident may not cancel later than this before the slot starts
 
 
 # Free until the day before, 10 % kept within the last 24 hours, nothing once the slot began.
 DEFAULT_REFUNDS = RefundRules((RefundTier(24 * 60, 0), RefundTier(0, 10)))
+_REFUND_KEYS = {"tiers", "fee_percent_after_start", "cutoff_minutes"}
+
+
+def _whole(value: Any, where: str) -> int | None:
+    """A whole number or null (a JSON true is not a number here)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise RulesInvalid(details={where: "a whole number"})
+    return value if value is None else int(value)
+
+
+def _ints(data: Any, defaults: dict[str, int | None], section: str) -> dict[str, int | None]:
+    """``data``'s values for the keys of ``defaults`` (absent: the default); unknown keys refused."""
+    if not isinstance(data, dict) or set(data) - set(defaults):
+        raise RulesInvalid(details={section: "unknown keys"})
+    return {key: _whole(data.get(key, default), f"{section}.{key}") for key, default in defaults.items()}
 
 
 def refund_rules(data: dict[str, Any] | None) -> RefundRules:
-    """Rules from data: ``{"tiers": [[minutes_before, fee_percent], …], "fee_percent_after_start": 100}``
-    (tiers from the earliest cut-off); None: the default."""
+    """Rules from data: ``{"tiers": [[minutes_before, fee_percent], …], "fee_percent_after_start": 100,
+    "cutoff_minutes": 10}`` (tiers from the earliest cut-off); None: the default."""
     if data is None:
         return DEFAULT_REFUNDS
     try:
         tiers = tuple(RefundTier(int(m), int(p)) for m, p in data["tiers"])
         after = int(data.get("fee_percent_after_start", 100))
+        cutoff = int(data.get("cutoff_minutes", DEFAULT_REFUNDS.cutoff_minutes))
     except (KeyError, TypeError, ValueError) as exc:
         raise RulesInvalid() from exc
+    if set(data) - _REFUND_KEYS:
+        raise RulesInvalid(details={"refunds": "unknown keys"})
     minutes = [t.minutes_before for t in tiers]
     if (
         any(m < 0 for m in minutes)
@@ -53,7 +107,18 @@ def refund_rules(data: dict[str, Any] | None) -> RefundRules:
         raise RulesInvalid(details={"tiers": "from the earliest cut-off, each once, none negative"})
     if any(not 0 <= p <= 100 for p in [t.fee_percent for t in tiers] + [after]):
         raise RulesInvalid(details={"fee_percent": "0 to 100"})
-    return RefundRules(tiers, after)
+    if not 0 <= cutoff <= 7 * 24 * 60:
+        raise RulesInvalid(details={"cutoff_minutes": "0 to a week"})
+    return RefundRules(tiers, after, cutoff)
+
+
+def refunds_data(rules: RefundRules) -> dict[str, Any]:
+    """The rules as data again (what an order snapshots)."""
+    return {
+        "tiers": [[t.minutes_before, t.fee_percent] for t in rules.tiers],
+        "fee_percent_after_start": rules.fee_percent_after_start,
+        "cutoff_minutes": rules.cutoff_minutes,
+    }
 
 
 def _kept(fee_percent: int, paid_fen: int) -> RefundPolicy:
@@ -78,6 +143,81 @@ def refund_policy(
         if before >= dt.timedelta(minutes=tier.minutes_before):
             return _kept(tier.fee_percent, paid_fen)
     return _kept(rules.fee_percent_after_start, paid_fen)  # before the last tier's cut-off: as after start
+
+
+def check_cutoff(rules: RefundRules, starts_at: dt.datetime, at: dt.datetime) -> None:
+    """Refuse a resident's cancellation later than the cut-off (it would dodge a no-show too)."""
+    if starts_at - at < dt.timedelta(minutes=rules.cutoff_minutes):
+        raise CancelCutoffPassed(details={"cutoff_minutes": rules.cutoff_minutes})
+
+
+refund_kind_label = LabelTable(
+    "refund kind",
+    {
+        RefundKind.FULL.value: _("Everything paid comes back"),
+        RefundKind.FEE_KEPT.value: _("All but the cancellation fee comes back"),
+        RefundKind.NONE.value: _("Nothing comes back"),
+    },
+)
+
+
+# -- cancellation quotas ---------------------------------------------------------------------------
+
+PERIODS = ("day", "week", "month", "year")
+period_label = LabelTable(
+    "quota period",
+    {"day": _("Today"), "week": _("This week"), "month": _("This month"), "year": _("This year")},
+)
+
+
+@dataclass(frozen=True)
+class CancelQuota:
+    """Cancellations an account may make per calendar period in China (None: no limit)."""
+
+    day: int | None = 2
+    week: int | None = 4
+    month: int | None = 6
+    year: int | None = 12
+
+    def allowed(self, period: str) -> int | None:
+        value: int | None = getattr(self, period)
+        return value
+
+
+def period_start(period: str, today: dt.date) -> dt.date:
+    """The first day of the calendar ``period`` holding ``today`` (weeks start on Monday)."""
+    if period == "day":
+        return today
+    if period == "week":
+        return today - dt.timedelta(days=today.weekday())
+    if period == "month":
+        return today.replace(day=1)
+    return today.replace(month=1, day=1)
+
+
+@dataclass(frozen=True)
+class QuotaUse:
+    period: str
+    used: int
+    allowed: int | None
+
+
+def quota_use(quota: CancelQuota, cancel_days: list[dt.date], today: dt.date) -> list[QuotaUse]:
+    """Each period's cancellations (one per cancelling: a whole order counts once) against its limit."""
+    return [
+        QuotaUse(p, sum(1 for d in cancel_days if period_start(p, today) <= d <= today), quota.allowed(p))
+        for p in PERIODS
+    ]
+
+
+def check_quota(quota: CancelQuota, cancel_days: list[dt.date], today: dt.date) -> None:
+    """Refuse one more cancellation when any period's limit is used up."""
+    for use in quota_use(quota, cancel_days, today):
+        if use.allowed is not None and use.used >= use.allowed:
+            raise CancelQuotaReached(details={"period": use.period, "allowed": use.allowed, "used": use.used})
+
+
+# -- no-shows --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -110,3 +250,52 @@ def standing(rule: NoShowRule, no_show_days: list[dt.date], today: dt.date) -> S
             if until > today:
                 locked_until = until if locked_until is None else max(locked_until, until)
     return Standing(len(recent), locked_until)
+
+
+# -- a spot's rules as a whole ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpotRules:
+    refunds: RefundRules = DEFAULT_REFUNDS
+    cancel_quota: CancelQuota = field(default_factory=CancelQuota)
+    no_show: NoShowRule = field(default_factory=NoShowRule)
+    waitlist_pay_minutes: int = 30  # an offered waitlist order waits this long for its money
+
+    @property
+    def waitlist_pay_within(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.waitlist_pay_minutes)
+
+
+DEFAULT_RULES = SpotRules()
+_KEYS = {"refunds", "cancel_quota", "no_show", "waitlist_pay_minutes"}
+
+
+def spot_rules(data: dict[str, Any] | None) -> SpotRules:
+    """A spot's rules from ``Spot.rules`` (empty or None: every default), or ``spot_rules_invalid``."""
+    if not data:
+        return DEFAULT_RULES
+    if not isinstance(data, dict) or set(data) - _KEYS:
+        raise RulesInvalid(details={"rules": "unknown keys"})
+    refunds = refund_rules(data["refunds"]) if "refunds" in data else DEFAULT_REFUNDS
+    q = _ints(data.get("cancel_quota", {}), asdict(DEFAULT_RULES.cancel_quota), "cancel_quota")
+    if any(v is not None and v < 0 for v in q.values()):
+        raise RulesInvalid(details={"cancel_quota": "none negative"})
+    n = _ints(data.get("no_show", {}), asdict(DEFAULT_RULES.no_show), "no_show")
+    count, window, lock = n["count"], n["window_days"], n["lock_days"]
+    if count is None or window is None or lock is None or count < 1 or window < 1 or not 0 <= lock <= 3660:
+        raise RulesInvalid(details={"no_show": "count and window_days at least 1, lock_days 0 to 3660"})
+    pay = _whole(data.get("waitlist_pay_minutes", DEFAULT_RULES.waitlist_pay_minutes), "waitlist_pay_minutes")
+    if pay is None or not 1 <= pay <= 24 * 60:
+        raise RulesInvalid(details={"waitlist_pay_minutes": "1 to 1440"})
+    return SpotRules(refunds, CancelQuota(**q), NoShowRule(count, window, lock), pay)
+
+
+def rules_data(rules: SpotRules) -> dict[str, Any]:
+    """The rules as data, every part spelled out (what a spot stores once validated)."""
+    return {
+        "refunds": refunds_data(rules.refunds),
+        "cancel_quota": asdict(rules.cancel_quota),
+        "no_show": asdict(rules.no_show),
+        "waitlist_pay_minutes": rules.waitlist_pay_minutes,
+    }

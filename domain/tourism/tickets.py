@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -133,6 +133,7 @@ async def create_order(
     slot = await CapacitySlot.get(id=slot_id)
     day = china_day(slot.starts_at)
     lines = quote(spot, day, visitors)
+    fair_use = rules.spot_rules(spot.rules)
     now = clock.now()
     order = await TicketOrder.create(
         user_id=actor.id,
@@ -140,7 +141,8 @@ async def create_order(
         day=day,
         slot_id=slot_id,
         starts_at=slot.starts_at,
-        refund_rules=(spot.prices.get("refunds") if isinstance(spot.prices.get("refunds"), dict) else None),
+        # What the visitor agreed to: later changes of the spot's rules do not reach this order.
+        refund_rules=rules.refunds_data(fair_use.refunds),
         channel=sale.channel,
         seller_id=sale.seller_id,
         paid_by=sale.paid_by,
@@ -255,6 +257,26 @@ async def _forget(gate: Gate | None, ticket: Ticket) -> None:
     reservation = await Reservation.get(id=ticket.reservation_id)
     slot = await CapacitySlot.get(id=reservation.slot_id)
     await gate.forget(slot.id, slot.resource_id)
+
+
+async def set_rules(actor: Actor, spot: Spot, data: dict[str, Any]) -> Spot:
+    """Replace the spot's fair-use rules (validated: ``spot_rules_invalid``), stored spelled out;
+    orders made before keep the refund rules they were made under."""
+    checked = rules.rules_data(rules.spot_rules(data))
+    async with in_transaction() as conn:
+        before = spot.rules
+        spot.rules = checked
+        await spot.save(update_fields=["rules"], using_db=conn)
+        await record(
+            actor,
+            "tourism.spot_rules_set",
+            target_type="spot",
+            target_id=spot.id,
+            before=before,
+            after=checked,
+            using_db=conn,
+        )
+    return spot
 
 
 # -- the resident's ------------------------------------------------------------------------------

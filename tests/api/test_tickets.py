@@ -35,8 +35,9 @@ from tests.api.test_payments import deliver, fake_of
 from tests.support.residents import login
 
 NAMES = {"zh_Hans": "测试景区", "zh_Hant": "測試景區", "en": "Test spot"}
+PRICES = {"full_cents": 8000}
 # Free until 48 h before the slot, 20 % kept within them (tomorrow's first slot is always within).
-PRICES = {"full_cents": 8000, "refunds": {"tiers": [[2880, 0], [0, 20]]}}
+RULES = {"refunds": {"tiers": [[2880, 0], [0, 20]]}}
 
 
 def id_card(born: dt.date, serial: str = "001") -> str:
@@ -59,6 +60,7 @@ async def open_spot(days_ahead: int = 3) -> tuple[Spot, CapacitySlot]:
         region_code="441800",
         prices=PRICES,
     )
+    await tickets.set_rules(Actor.system(), spot, RULES)
     day = clock.today_in_china() + dt.timedelta(days=days_ahead)
     await service.open_day(spot, day)
     slot = await CapacitySlot.filter(resource_id=spot.resource_id).order_by("starts_at").first()

@@ -1,5 +1,6 @@
 """A spot's fair-use rules: refunds free until a cut-off, tiered after, none once used or begun;
-no-shows that lock booking (2 in 120 days → 120 days), with the counts shown."""
+cancellations refused near the slot and beyond each period's quota; no-shows that lock booking
+(2 in 120 days → 120 days), with the counts shown; the rules as one validated shape with defaults."""
 
 from __future__ import annotations
 
@@ -10,7 +11,22 @@ import pytest
 
 from domain.payments.owners import RefundKind
 from domain.tourism.errors import RulesInvalid
-from domain.tourism.rules import DEFAULT_REFUNDS, NoShowRule, refund_policy, refund_rules, standing
+from domain.tourism.rules import (
+    DEFAULT_REFUNDS,
+    DEFAULT_RULES,
+    CancelCutoffPassed,
+    CancelQuota,
+    CancelQuotaReached,
+    NoShowRule,
+    check_cutoff,
+    check_quota,
+    quota_use,
+    refund_policy,
+    refund_rules,
+    rules_data,
+    spot_rules,
+    standing,
+)
 
 STARTS = dt.datetime(2026, 5, 1, 1, 0, tzinfo=dt.UTC)  # 09:00 in China
 TIERED = refund_rules({"tiers": [[2 * 24 * 60, 0], [24 * 60, 20], [120, 50]], "fee_percent_after_start": 100})
@@ -98,3 +114,93 @@ def test_no_shows_lock_booking_and_the_count_is_shown(
 ) -> None:
     seen = standing(NoShowRule(), no_shows, TODAY)
     assert (seen.no_shows, seen.locked_until) == (count, locked_until)
+
+
+# -- the cancellation cut-off and quotas -----------------------------------------------------------
+
+
+def test_cancelling_is_refused_within_the_cut_off_ten_minutes_by_default() -> None:
+    check_cutoff(DEFAULT_REFUNDS, STARTS, STARTS - dt.timedelta(minutes=10))  # the cut-off itself: allowed
+    with pytest.raises(CancelCutoffPassed) as refused:
+        check_cutoff(DEFAULT_REFUNDS, STARTS, STARTS - dt.timedelta(minutes=9, seconds=59))
+    assert refused.value.code == "ticket_cancel_cutoff_passed"
+    assert refused.value.details == {"cutoff_minutes": 10}
+    day_before = refund_rules(
+        {"tiers": [[0, 0]], "cutoff_minutes": 7 * 60}
+    )  # 17:00 the day before a 00:00 slot
+    with pytest.raises(CancelCutoffPassed):
+        check_cutoff(day_before, STARTS, STARTS - dt.timedelta(hours=6))
+
+
+# Friday 1 May 2026: its week began on Monday 27 April, its month on the 1st, its year on 1 January.
+FRIDAY = dt.date(2026, 5, 1)
+
+
+def test_quotas_count_cancellations_per_calendar_period_in_china() -> None:
+    days = [FRIDAY, dt.date(2026, 4, 27), dt.date(2026, 4, 26), dt.date(2026, 1, 1), dt.date(2025, 12, 31)]
+    used = {u.period: (u.used, u.allowed) for u in quota_use(CancelQuota(), days, FRIDAY)}
+    assert used == {"day": (1, 2), "week": (2, 4), "month": (1, 6), "year": (4, 12)}
+
+
+@pytest.mark.parametrize(
+    ("days", "period", "used"),
+    [
+        ([FRIDAY, FRIDAY], "day", 2),  # 2 a day
+        ([dt.date(2026, 4, 27 + i) for i in range(4)], "week", 4),  # 4 a week (Monday to Thursday)
+        (
+            [dt.date(2026, 4, 1), dt.date(2026, 4, 2), *[dt.date(2026, 4, 20 + i) for i in range(4)]],
+            "year",
+            6,
+        ),
+    ],
+)
+def test_one_cancellation_beyond_a_quota_is_refused(days: list[dt.date], period: str, used: int) -> None:
+    quota = CancelQuota(day=2, week=4, month=None, year=6)
+    with pytest.raises(CancelQuotaReached) as refused:
+        check_quota(quota, days, FRIDAY)
+    assert refused.value.code == "ticket_cancel_quota_reached"
+    assert refused.value.details == {"period": period, "allowed": quota.allowed(period), "used": used}
+    check_quota(CancelQuota(None, None, None, None), days, FRIDAY)  # no limits: never refused
+
+
+# -- the rules as data -----------------------------------------------------------------------------
+
+
+def test_absent_rules_are_the_memorial_hall_s_and_given_parts_keep_the_defaults_of_the_rest() -> None:
+    assert spot_rules({}) == spot_rules(None) == DEFAULT_RULES
+    assert DEFAULT_RULES.cancel_quota == CancelQuota(2, 4, 6, 12)
+    assert DEFAULT_RULES.no_show == NoShowRule(2, 120, 120)
+    assert DEFAULT_RULES.refunds.cutoff_minutes == 10 and DEFAULT_RULES.waitlist_pay_minutes == 30
+    mine = spot_rules({"cancel_quota": {"day": 1, "year": None}, "no_show": {"lock_days": 30}})
+    assert mine.cancel_quota == CancelQuota(1, 4, 6, None)
+    assert mine.no_show == NoShowRule(2, 120, 30)
+    assert spot_rules(rules_data(mine)) == mine  # stored spelled out, read back the same
+    assert rules_data(DEFAULT_RULES)["refunds"] == {
+        "tiers": [[1440, 0], [0, 10]],
+        "fee_percent_after_start": 100,
+        "cutoff_minutes": 10,
+    }
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"refund": {"tiers": []}},  # a misspelt part
+        {"refunds": {"tiers": [[60, 0]], "cut_off": 5}},
+        {"refunds": {"tiers": [[60, 0]], "cutoff_minutes": -1}},
+        {"cancel_quota": {"days": 2}},
+        {"cancel_quota": {"day": -1}},
+        {"cancel_quota": {"day": "2"}},
+        {"cancel_quota": {"day": True}},
+        {"cancel_quota": [2, 4]},
+        {"no_show": {"count": 0}},
+        {"no_show": {"window_days": None}},
+        {"no_show": {"lock_days": 5000}},
+        {"waitlist_pay_minutes": 0},
+        {"waitlist_pay_minutes": 1.5},
+    ],
+)
+def test_invalid_spot_rules_are_refused(data: dict[str, Any]) -> None:
+    with pytest.raises(RulesInvalid) as refused:
+        spot_rules(data)
+    assert refused.value.code == "spot_rules_invalid"
