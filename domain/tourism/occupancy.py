@@ -27,7 +27,7 @@ from domain.shared.actor import Actor
 from domain.staff.roles import Role, authorize
 from domain.tourism import crowd, service
 from domain.tourism.errors import SpotAtInstantMax
-from domain.tourism.models import CrowdSubscription, Occupancy, Spot, SpotDay
+from domain.tourism.models import CrowdChange, CrowdSubscription, Occupancy, Spot, SpotDay
 
 CROWD_CHANGED_TOPIC = "tourism.crowd_changed"
 DIVERSIONS = 3  # nearby spots suggested beside a crowded one
@@ -40,12 +40,16 @@ def instant_limit(spot: Spot) -> int:
 
 
 async def occupancy_of(spot: Spot, day: dt.date) -> Occupancy:
-    """The spot's row for ``day``, made on the first scan (two gates making it at once: one wins)."""
+    """The spot's row for ``day``, made on the first scan (two gates making it at once: one wins).
+
+    Also inside a caller's transaction (a ticket's scan): the insert runs in its own savepoint
+    there, so the losing gate's unique violation does not abort the caller's transaction."""
     found = await Occupancy.get_or_none(spot_id=spot.id, day=day)
     if found is not None:
         return found
     try:
-        return await Occupancy.create(spot_id=spot.id, day=day, limit=instant_limit(spot))
+        async with in_transaction():
+            return await Occupancy.create(spot_id=spot.id, day=day, limit=instant_limit(spot))
     except IntegrityError:
         return await Occupancy.get(spot_id=spot.id, day=day)
 
@@ -58,8 +62,9 @@ class Count:
     counted: bool  # False: an exit with nobody inside, not counted
 
 
-async def _relevel(conn: BaseDBAsyncClient, actor: Actor, spot: Spot, row_id: int) -> crowd.Level:
-    """The level from the row as this transaction now sees it; a change written and announced once."""
+async def _relevel(conn: BaseDBAsyncClient, actor: Actor, spot: Spot, row_id: int) -> tuple[crowd.Level, int]:
+    """The level and who is inside, from the row as this transaction now sees it; a change of
+    level written and announced once."""
     row = await Occupancy.filter(id=row_id).using_db(conn).get()
     day = await SpotDay.filter(spot_id=spot.id, day=row.day).using_db(conn).first()
     sold, capacity = (day.taken, day.capacity) if day else (0, 0)
@@ -67,7 +72,7 @@ async def _relevel(conn: BaseDBAsyncClient, actor: Actor, spot: Spot, row_id: in
         crowd.ladder(spot.crowd_ladder), crowd.fullness(sold, capacity, row.inside, row.limit)
     )
     if level == row.level:
-        return level
+        return level, row.inside
     if await Occupancy.filter(id=row.id, level=row.level).using_db(conn).update(level=level.value):
         if day is not None:
             await SpotDay.filter(id=day.id).using_db(conn).update(stop_selling=level == crowd.Level.RED)
@@ -80,12 +85,61 @@ async def _relevel(conn: BaseDBAsyncClient, actor: Actor, spot: Spot, row_id: in
             after={"level": level.value, "inside": row.inside, "sold": sold},
             using_db=conn,
         )
+        # The dashboard's level over time: one row a change, written with it.
+        await CrowdChange.create(
+            spot_id=spot.id,
+            day=row.day,
+            at=clock.now(),
+            level_from=row.level,
+            level_to=level.value,
+            inside=row.inside,
+            sold=sold,
+            using_db=conn,
+        )
         await enqueue(
             CROWD_CHANGED_TOPIC,
             {"spot_id": spot.id, "day": row.day.isoformat(), "from": row.level, "to": level.value},
             using_db=conn,
         )
-    return level
+    return level, row.inside
+
+
+async def enter(conn: BaseDBAsyncClient, actor: Actor, spot: Spot, row: Occupancy) -> Count:
+    """One entry counted in the caller's transaction (a gate's scan, or a ticket admitted with it):
+    at the limit refused with ``spot_at_instant_max``, which rolls the caller's work back too."""
+    moved = await (
+        Occupancy.filter(id=row.id, inside__lt=F("limit"))
+        .using_db(conn)
+        .update(inside=F("inside") + 1, entered=F("entered") + 1)
+    )
+    if not moved:
+        raise SpotAtInstantMax(details={"limit": row.limit})
+    return await _counted(conn, actor, spot, row, counted=True)
+
+
+async def leave(conn: BaseDBAsyncClient, actor: Actor, spot: Spot, row: Occupancy) -> Count:
+    """One exit counted in the caller's transaction; with nobody inside, nothing changes."""
+    moved = await (
+        Occupancy.filter(id=row.id, inside__gt=0)
+        .using_db(conn)
+        .update(inside=F("inside") - 1, exited=F("exited") + 1)
+    )
+    return await _counted(conn, actor, spot, row, counted=bool(moved))
+
+
+async def entered_earlier(conn: BaseDBAsyncClient, row: Occupancy) -> Count:
+    """An entry a gate admitted offline, uploaded later: counted among the day's entries, not
+    inside (who is inside now is not known, and the limit was the gate's to keep then)."""
+    await Occupancy.filter(id=row.id).using_db(conn).update(entered=F("entered") + 1)
+    now = await Occupancy.filter(id=row.id).using_db(conn).get()
+    return Count(now.inside, now.limit, crowd.Level(now.level), counted=True)
+
+
+async def _counted(
+    conn: BaseDBAsyncClient, actor: Actor, spot: Spot, row: Occupancy, *, counted: bool
+) -> Count:
+    level, inside = await _relevel(conn, actor, spot, row.id)
+    return Count(inside, row.limit, level, counted)
 
 
 async def scan(actor: Actor, spot: Spot, *, entering: bool) -> Count:
@@ -94,23 +148,7 @@ async def scan(actor: Actor, spot: Spot, *, entering: bool) -> Count:
     authorize(actor, Role.SCANNER, spot.code)
     row = await occupancy_of(spot, clock.today_in_china())
     async with in_transaction() as conn:
-        if entering:
-            moved = await (
-                Occupancy.filter(id=row.id, inside__lt=F("limit"))
-                .using_db(conn)
-                .update(inside=F("inside") + 1, entered=F("entered") + 1)
-            )
-            if not moved:
-                raise SpotAtInstantMax(details={"limit": row.limit})
-        else:
-            moved = await (
-                Occupancy.filter(id=row.id, inside__gt=0)
-                .using_db(conn)
-                .update(inside=F("inside") - 1, exited=F("exited") + 1)
-            )
-        level = await _relevel(conn, actor, spot, row.id)
-        inside = (await Occupancy.filter(id=row.id).using_db(conn).get()).inside
-    return Count(inside, row.limit, level, bool(moved))
+        return await (enter if entering else leave)(conn, actor, spot, row)
 
 
 async def subscribe(user_id: int, spot: Spot) -> CrowdSubscription:

@@ -26,7 +26,7 @@ from domain.staff.errors import StaffRoleRequired, StaffScopeRequired
 from domain.tourism import crowd, jobs, occupancy, service
 from domain.tourism.crowd import Level
 from domain.tourism.errors import CrowdLadderInvalid, SpotAtInstantMax, StopSelling
-from domain.tourism.models import Occupancy, Spot, SpotDay, SpotKind
+from domain.tourism.models import CrowdChange, Occupancy, Spot, SpotDay, SpotKind
 from domain.tourism.service import SpotSettings
 
 DAY = dt.date(2026, 5, 1)
@@ -160,6 +160,9 @@ async def test_a_level_change_alerts_each_subscriber_once(db: str) -> None:
     assert [(m.payload["from"], m.payload["to"]) for m in messages] == [("comfortable", "yellow")]
     audited = await AuditRecord.filter(action="tourism.crowd_level_changed").values_list("before", "after")
     assert [(b["level"], a["level"]) for b, a in audited] == [("comfortable", "yellow")]
+    # The dashboard's history: one row per change, with who was inside then.
+    history = await CrowdChange.filter(spot_id=s.id).values_list("day", "level_from", "level_to", "inside")
+    assert history == [(DAY, "comfortable", "yellow", 16)]
     await run_crowd_jobs()
     await run_crowd_jobs()  # delivered twice: one inbox message each
     assert sorted(await InboxMessage.all().values_list("user_id", flat=True)) == sorted(
@@ -210,3 +213,5 @@ async def test_gates_admitting_at_once_never_pass_the_instantaneous_maximum(db: 
     assert admitted == row.inside == row.entered == 40
     assert row.level == Level.RED
     assert await OutboxMessage.filter(topic=occupancy.CROWD_CHANGED_TOPIC).count() == 3  # one per step
+    steps = await CrowdChange.filter(spot_id=s.id).order_by("id").values_list("level_to", "inside")
+    assert steps == [("yellow", 32), ("orange", 36), ("red", 40)]
