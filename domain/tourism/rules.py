@@ -4,7 +4,7 @@ booking, and how long a waitlist offer waits for its money.
 
 One validated shape, every part optional (absent: the default)::
 
-    {"refunds": {"tiers": [[1440, 0], [0, 10]], "fee_percent_after_start": 100, "cutoff_minutes": 10},
+    {"refunds": {"tiers": [[1440, 0], [0, 10]], "fee_percent_after_start": 100, "cutoff_minutes": null},
      "cancel_quota": {"day": 2, "week": 4, "month": 6, "year": 12},
      "no_show": {"count": 2, "window_days": 120, "lock_days": 120},
      "waitlist_pay_minutes": 30}
@@ -12,9 +12,10 @@ One validated shape, every part optional (absent: the default)::
 Pure functions, no database: the ticket order (``tickets.py``) reads the rows and asks these.
 Sources (next-modules.md §2.3): refunds "free until a cut-off, time-tiered after, none once used"
 (no national rule was found: each spot sets its own, snapshotted with the order as revel-backend
-#370 does); the cancellation cut-off (10 minutes before the slot), the quotas (2 a day, 4 a week,
-6 a month, 12 a year) and the no-show lock (2 in 120 days lock booking for 120 days) are the
-Chairman Mao Memorial Hall's, the defaults here.
+#370 does); the quotas (2 a day, 4 a week, 6 a month, 12 a year) and the no-show lock (2 in 120
+days lock booking for 120 days) are the Chairman Mao Memorial Hall's, the defaults here; its
+cancellation cut-off (10 minutes before the slot) is a spot's choice (no cut-off by default: a
+ticket is cancellable while live, and what comes back after the start is the spot's).
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ class RefundTier:
 class RefundRules:
     tiers: tuple[RefundTier, ...]  # the earliest first
     fee_percent_after_start: int = 100  # cancelled once the slot began, unused (100: nothing back)
-    cutoff_minutes: int = 10  # the resident may not cancel later than this before the slot starts
+    # The resident may not cancel later than this before the slot starts (the Memorial Hall: 10);
+    # None: while the ticket is live (what comes back after the start is ``fee_percent_after_start``).
+    cutoff_minutes: int | None = None
 
 
 # Free until the day before, 10 % kept within the last 24 hours, nothing once the slot began.
@@ -93,7 +96,7 @@ def refund_rules(data: dict[str, Any] | None) -> RefundRules:
     try:
         tiers = tuple(RefundTier(int(m), int(p)) for m, p in data["tiers"])
         after = int(data.get("fee_percent_after_start", 100))
-        cutoff = int(data.get("cutoff_minutes", DEFAULT_REFUNDS.cutoff_minutes))
+        cutoff = _whole(data.get("cutoff_minutes"), "refunds.cutoff_minutes")
     except (KeyError, TypeError, ValueError) as exc:
         raise RulesInvalid() from exc
     if set(data) - _REFUND_KEYS:
@@ -107,7 +110,7 @@ def refund_rules(data: dict[str, Any] | None) -> RefundRules:
         raise RulesInvalid(details={"tiers": "from the earliest cut-off, each once, none negative"})
     if any(not 0 <= p <= 100 for p in [t.fee_percent for t in tiers] + [after]):
         raise RulesInvalid(details={"fee_percent": "0 to 100"})
-    if not 0 <= cutoff <= 7 * 24 * 60:
+    if cutoff is not None and not 0 <= cutoff <= 7 * 24 * 60:
         raise RulesInvalid(details={"cutoff_minutes": "0 to a week"})
     return RefundRules(tiers, after, cutoff)
 
@@ -147,7 +150,7 @@ def refund_policy(
 
 def check_cutoff(rules: RefundRules, starts_at: dt.datetime, at: dt.datetime) -> None:
     """Refuse a resident's cancellation later than the cut-off (it would dodge a no-show too)."""
-    if starts_at - at < dt.timedelta(minutes=rules.cutoff_minutes):
+    if rules.cutoff_minutes is not None and starts_at - at < dt.timedelta(minutes=rules.cutoff_minutes):
         raise CancelCutoffPassed(details={"cutoff_minutes": rules.cutoff_minutes})
 
 

@@ -29,15 +29,20 @@ from domain.capacity import service as capacity
 from domain.capacity.errors import AlreadyReserved, HoldExpired, ReservationNotActive
 from domain.capacity.gate import Gate
 from domain.capacity.models import CapacitySlot, Reservation, ReservationState
-from domain.identity.documents import IdentityDocument
-from domain.identity.service import birth_date_of_user, document_of
+from domain.family import service as family
+from domain.family.models import FamilyMember
+from domain.identity.documents import DocumentKind, IdentityDocument, document
+from domain.identity.errors import IdentityLevelRequired
+from domain.identity.service import birth_date_of_user, document_of, normalize_name
 from domain.payments import service as payments
 from domain.payments.models import PaymentOrder
 from domain.payments.owners import PaymentOwnerBase, RefundPolicy, payment_owners
-from domain.shared import clock
+from domain.shared import clock, pii
 from domain.shared.actor import Actor
-from domain.shared.clock import china_day
-from domain.tourism import rules, service
+from domain.shared.clock import china_day, china_midnight
+from domain.shared.errors import DomainError, ErrorKind
+from domain.shared.i18n import _
+from domain.tourism import eligibility, rules, service
 from domain.tourism.errors import (
     TicketBirthDateNeeded,
     TicketNotActive,
@@ -67,12 +72,115 @@ class Visitor:
     claims: frozenset[str] = frozenset()
     member_id: int | None = None  # a family member of the resident (domain.family), if it is one
     name_masked: str = ""  # the visitor's name as the gate shows it (张*)
+    # The visitor's own account, which proves their claims (eligibility.prove_claims): the
+    # resident's, a family member's linked account; None for a companion.
+    account_id: int | None = None
 
 
 def resident_visitor(user: User, claims: frozenset[str] = frozenset()) -> Visitor | None:
     """The resident as a visitor, from their verified document (None before verification)."""
     found = document_of(user)
-    return None if found is None else Visitor(found, birth_date_of_user(user), claims)
+    if found is None:
+        return None
+    return Visitor(
+        found, birth_date_of_user(user), claims, None, pii.mask_name(user.real_name) or "", user.id
+    )
+
+
+@dataclass(frozen=True)
+class VisitorSpec:
+    """How an order names a visitor: the resident (``myself``), a family member (``member_id``),
+    or a companion by document kind and number, with their name (masked on the ticket) and, for
+    documents without a birth date, ``born``. Nothing else is asked of them (the 2024 rule: collect
+    as little as possible)."""
+
+    myself: bool = False
+    member_id: int | None = None
+    document_kind: str | None = None
+    document_number: str | None = None
+    name: str | None = None
+    born: dt.date | None = None
+    claims: frozenset[str] = frozenset()
+
+
+class TicketVisitorInvalid(DomainError):
+    """details: ``visitor`` (its position), ``reason``: ``one_of`` (exactly one of self, member_id,
+    or a document), ``name`` (a companion's name is needed), ``born`` (a birth date in the future)."""
+
+    code = "ticket_visitor_invalid"
+    kind = ErrorKind.INVALID
+    message = _("Name each visitor once: yourself, a family member, or a companion's document and name.")
+
+
+async def resolve_visitors(actor: Actor, specs: list[VisitorSpec]) -> list[Visitor]:
+    """The visitors an order names, each checked: the resident verified, the family member one the
+    resident may act for (``family.acting_for``: refuses an unproven child), the companion's
+    document valid. Refusals carry ``details.visitor``, the position in the order."""
+    found = []
+    for position, spec in enumerate(specs):
+        try:
+            found.append(await _resolve(actor, spec, position))
+        except DomainError as exc:
+            exc.details = {**exc.details, "visitor": position}
+            raise
+    return found
+
+
+async def _resolve(actor: Actor, spec: VisitorSpec, position: int) -> Visitor:
+    named = [spec.myself, spec.member_id is not None, spec.document_number is not None]
+    if sum(named) != 1 or (spec.document_number is not None) != (spec.document_kind is not None):
+        raise TicketVisitorInvalid(details={"reason": "one_of"})
+    if spec.myself:
+        user = await User.get_or_none(id=actor.id)
+        found = None if user is None else resident_visitor(user, spec.claims)
+        if found is None:
+            raise IdentityLevelRequired()
+        return found
+    if spec.member_id is not None:
+        await family.acting_for(actor, spec.member_id)
+        member = await FamilyMember.get(id=spec.member_id)
+        return Visitor(
+            IdentityDocument(DocumentKind.RESIDENT_ID, member.id_number),  # family takes ID cards only
+            member.birth_date,
+            spec.claims,
+            member.id,
+            pii.mask_name(member.name) or "",
+            member.member_user_id,
+        )
+    assert spec.document_kind is not None and spec.document_number is not None
+    proven = document(spec.document_kind, spec.document_number)
+    if not spec.name:
+        raise TicketVisitorInvalid(details={"reason": "name"})
+    born = proven.birth_date or spec.born  # the number's own birth date wins over a typed one
+    if born is not None and born > clock.today_in_china():
+        raise TicketVisitorInvalid(details={"reason": "born"})
+    return Visitor(proven, born, spec.claims, None, pii.mask_name(normalize_name(spec.name)) or "")
+
+
+def visitor_data(visitor: Visitor) -> dict[str, Any]:
+    """A visitor as JSON (to be sealed: it holds the document number), for orders made later
+    (the waitlist's)."""
+    return {
+        "document_kind": visitor.document.kind.value,
+        "document_number": visitor.document.number,
+        "born": visitor.born.isoformat() if visitor.born else None,
+        "claims": sorted(visitor.claims),
+        "member_id": visitor.member_id,
+        "name_masked": visitor.name_masked,
+        "account_id": visitor.account_id,
+    }
+
+
+def visitor_of(data: dict[str, Any]) -> Visitor:
+    """:func:`visitor_data` read back."""
+    return Visitor(
+        IdentityDocument(DocumentKind(data["document_kind"]), str(data["document_number"])),
+        dt.date.fromisoformat(data["born"]) if data.get("born") else None,
+        frozenset(data.get("claims", ())),
+        data.get("member_id"),
+        str(data.get("name_masked", "")),
+        data.get("account_id"),
+    )
 
 
 def born_of(visitor: Visitor, position: int) -> dt.date:
@@ -134,6 +242,11 @@ async def create_order(
     day = china_day(slot.starts_at)
     lines = quote(spot, day, visitors)
     fair_use = rules.spot_rules(spot.rules)
+    _each_once(visitors)
+    if sale.channel != SaleChannel.WINDOW:
+        # Booking's fair use: the window sells to walk-ins, whose claims staff see on paper.
+        await _not_locked(spot, fair_use.no_show, visitors)
+        await _prove(spot, visitors)
     now = clock.now()
     order = await TicketOrder.create(
         user_id=actor.id,
@@ -169,6 +282,42 @@ async def create_order(
                 )
             )
     return Ordered(order, tickets, paid)
+
+
+def _each_once(visitors: list[Visitor]) -> None:
+    """One person, one ticket: the same person twice in one order is refused before anything is taken."""
+    seen: set[str] = set()
+    for position, visitor in enumerate(visitors):
+        if visitor.document.index in seen:
+            raise TicketPersonTaken(details={"visitor": position})
+        seen.add(visitor.document.index)
+
+
+async def _not_locked(spot: Spot, rule: rules.NoShowRule, visitors: list[Visitor]) -> None:
+    """Refuse a visitor whose no-shows at this spot lock booking (``ticket_booking_locked``)."""
+    missed = await Ticket.filter(
+        spot_id=spot.id, person__in=[v.document.index for v in visitors], state=TicketState.NO_SHOW
+    ).values_list("person", "day")
+    today = clock.today_in_china()
+    for position, visitor in enumerate(visitors):
+        days = [day for person, day in missed if person == visitor.document.index]
+        locked_until = rules.standing(rule, days, today).locked_until
+        if locked_until is not None:
+            raise rules.BookingLocked(details={"visitor": position, "locked_until": locked_until.isoformat()})
+
+
+async def _prove(spot: Spot, visitors: list[Visitor]) -> None:
+    """Claims the spot prices go through their proof, by the visitor's own account."""
+    priced = price_list(spot.prices).claims.keys()
+    for position, visitor in enumerate(visitors):
+        claims = visitor.claims & priced
+        if not claims:
+            continue
+        try:
+            await eligibility.prove_claims(visitor.account_id, frozenset(claims))
+        except DomainError as exc:
+            exc.details = {**exc.details, "visitor": position}
+            raise
 
 
 async def _take(
@@ -233,12 +382,15 @@ async def _take(
         raise TicketPersonTaken(details={"visitor": position}) from exc
 
 
-async def _end(conn: BaseDBAsyncClient, ticket: Ticket, state: TicketState) -> bool:
-    """End a live ticket (conditional: once however often asked); its person may book again."""
+async def _end(
+    conn: BaseDBAsyncClient, ticket: Ticket, state: TicketState, *, cancelled_at: dt.datetime | None = None
+) -> bool:
+    """End a live ticket (conditional: once however often asked); its person may book again.
+    ``cancelled_at``: the resident cancelled it (what the cancellation quotas count)."""
     ended = (
         await Ticket.filter(id=ticket.id, state__in=LIVE)
         .using_db(conn)
-        .update(state=state, person_index=None, updated_at=clock.now())
+        .update(state=state, person_index=None, updated_at=clock.now(), cancelled_at=cancelled_at)
     )
     return bool(ended)
 
@@ -296,36 +448,72 @@ async def own_ticket(actor: Actor, ticket_id: int) -> Ticket:
 
 
 async def cancel_ticket(actor: Actor, ticket_id: int, gate: Gate | None) -> Ticket:
-    """The resident cancels one ticket: its place goes back, its money by the spot's tiers (payments
-    settles ``ticket:<id>`` with :meth:`TicketPayments.policy`)."""
+    """The resident cancels one ticket: its place goes back, its money by the order's refund rules
+    (payments settles ``ticket:<id>`` with :meth:`TicketPayments.policy`)."""
     ticket = await own_ticket(actor, ticket_id)
-    async with in_transaction() as conn:
-        if not await _end(conn, ticket, TicketState.CANCELLED):
-            raise TicketNotActive()
-        await service.give_back_entry(conn, ticket.reservation_id)
-        await record(
-            actor,
-            "tourism.ticket_cancelled",
-            target_type="ticket",
-            target_id=ticket.id,
-            before={"state": ticket.state.value},
-            using_db=conn,
-        )
-        if ticket.amount_fen:
-            await payments.purpose_cancelled(conn, purpose_of(ticket), actor=actor, reason="cancelled")
-    await _forget(gate, ticket)
+    await _cancel(actor, ticket.order, [ticket], gate)
     return await Ticket.get(id=ticket.id)
 
 
 async def cancel_order(actor: Actor, order_id: int, gate: Gate | None) -> list[Ticket]:
-    """Every live ticket of the order, each as :func:`cancel_ticket`."""
+    """Every live ticket of the order, in one cancellation (it counts once against the quotas)."""
     order = await TicketOrder.get_or_none(id=order_id, user_id=actor.id)
     if order is None:
         raise TicketNotFound()
     live = await Ticket.filter(order_id=order.id, state__in=LIVE).order_by("id")
-    if not live:
+    await _cancel(actor, order, live, gate)
+    return list(await Ticket.filter(id__in=[t.id for t in live]).order_by("id"))
+
+
+async def _cancel(actor: Actor, order: TicketOrder, tickets: list[Ticket], gate: Gate | None) -> None:
+    """One cancellation by the resident: refused once used or ended (``ticket_not_active``), past
+    the order's cut-off, or beyond the spot's quotas for the account; else every ticket ends, its
+    places go back and its payment is settled, in one transaction."""
+    if not any(t.state in LIVE for t in tickets):
         raise TicketNotActive()
-    return [await cancel_ticket(actor, t.id, gate) for t in live]
+    now = clock.now()
+    rules.check_cutoff(rules.refund_rules(order.refund_rules), order.starts_at, now)
+    spot = await Spot.get(id=order.spot_id)
+    quota = rules.spot_rules(spot.rules).cancel_quota
+    ended = []
+    async with in_transaction() as conn:
+        # One account's cancellations one at a time: two at once cannot both take a quota's last one.
+        await User.filter(id=actor.id).using_db(conn).select_for_update().first()
+        rules.check_quota(quota, await _cancel_days(conn, actor, spot.id, now), china_day(now))
+        for ticket in tickets:
+            if not await _end(conn, ticket, TicketState.CANCELLED, cancelled_at=now):
+                continue  # ended meanwhile (used at a gate, lapsed)
+            ended.append(ticket)
+            await service.give_back_entry(conn, ticket.reservation_id)
+            await record(
+                actor,
+                "tourism.ticket_cancelled",
+                target_type="ticket",
+                target_id=ticket.id,
+                before={"state": ticket.state.value},
+                using_db=conn,
+            )
+            if ticket.amount_fen:
+                await payments.purpose_cancelled(conn, purpose_of(ticket), actor=actor, reason="cancelled")
+        if not ended:
+            raise TicketNotActive()
+    for ticket in ended:
+        await _forget(gate, ticket)
+
+
+async def _cancel_days(
+    conn: BaseDBAsyncClient, actor: Actor, spot_id: int, now: dt.datetime
+) -> list[dt.date]:
+    """The China days of the account's cancellations at the spot since the longest period began;
+    an order's tickets cancelled together count once (they share ``cancelled_at``)."""
+    today = china_day(now)
+    since = min(rules.period_start(p, today) for p in rules.PERIODS)
+    found = await (
+        Ticket.filter(order__user_id=actor.id, spot_id=spot_id, cancelled_at__gte=china_midnight(since))
+        .using_db(conn)
+        .values_list("order_id", "cancelled_at")
+    )
+    return [china_day(at) for _order, at in set(found)]
 
 
 # -- payments and the capacity engine ask ----------------------------------------------------------

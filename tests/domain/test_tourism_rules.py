@@ -119,10 +119,12 @@ def test_no_shows_lock_booking_and_the_count_is_shown(
 # -- the cancellation cut-off and quotas -----------------------------------------------------------
 
 
-def test_cancelling_is_refused_within_the_cut_off_ten_minutes_by_default() -> None:
-    check_cutoff(DEFAULT_REFUNDS, STARTS, STARTS - dt.timedelta(minutes=10))  # the cut-off itself: allowed
+def test_cancelling_is_refused_within_the_spot_s_cut_off() -> None:
+    check_cutoff(DEFAULT_REFUNDS, STARTS, STARTS + dt.timedelta(hours=1))  # none by default: while live
+    memorial_hall = refund_rules({"tiers": [[0, 0]], "cutoff_minutes": 10})
+    check_cutoff(memorial_hall, STARTS, STARTS - dt.timedelta(minutes=10))  # the cut-off itself: allowed
     with pytest.raises(CancelCutoffPassed) as refused:
-        check_cutoff(DEFAULT_REFUNDS, STARTS, STARTS - dt.timedelta(minutes=9, seconds=59))
+        check_cutoff(memorial_hall, STARTS, STARTS - dt.timedelta(minutes=9, seconds=59))
     assert refused.value.code == "ticket_cancel_cutoff_passed"
     assert refused.value.details == {"cutoff_minutes": 10}
     day_before = refund_rules(
@@ -170,7 +172,7 @@ def test_absent_rules_are_the_memorial_hall_s_and_given_parts_keep_the_defaults_
     assert spot_rules({}) == spot_rules(None) == DEFAULT_RULES
     assert DEFAULT_RULES.cancel_quota == CancelQuota(2, 4, 6, 12)
     assert DEFAULT_RULES.no_show == NoShowRule(2, 120, 120)
-    assert DEFAULT_RULES.refunds.cutoff_minutes == 10 and DEFAULT_RULES.waitlist_pay_minutes == 30
+    assert DEFAULT_RULES.refunds.cutoff_minutes is None and DEFAULT_RULES.waitlist_pay_minutes == 30
     mine = spot_rules({"cancel_quota": {"day": 1, "year": None}, "no_show": {"lock_days": 30}})
     assert mine.cancel_quota == CancelQuota(1, 4, 6, None)
     assert mine.no_show == NoShowRule(2, 120, 30)
@@ -178,7 +180,7 @@ def test_absent_rules_are_the_memorial_hall_s_and_given_parts_keep_the_defaults_
     assert rules_data(DEFAULT_RULES)["refunds"] == {
         "tiers": [[1440, 0], [0, 10]],
         "fee_percent_after_start": 100,
-        "cutoff_minutes": 10,
+        "cutoff_minutes": None,
     }
 
 
