@@ -1,1 +1,241 @@
-"""Gate admission: the ticket credential (kind ``ticket``) and admission by ID number (strand A2)."""
+"""Gate admission: a ticket's QR code (credential kind ``ticket``) or its visitor's ID number lets
+one visitor in, and tickets never admitted become no-shows when their day is over.
+
+Admitting is one transaction: the ticket is marked ``used`` by a conditional UPDATE (``confirmed``
+→ ``used``: a second gate, a cancellation or a refund racing it finds nothing to change) and the
+entry is counted (``occupancy.enter``: inside + 1 under the instantaneous limit). Either both or
+neither: at the limit ("one out, one in") the admission is refused with ``spot_at_instant_max``
+and the ticket stays unused. ``tourism.ticket_used`` is enqueued and the admission audited in the
+same transaction. A QR scan runs in the scanning engine's transaction (its scan row, the spent
+code and its audit commit with it); admission by ID number, for elderly visitors without phones
+(the 2024 rules, next-modules §2.3), runs in its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from domain.audit.service import record
+from domain.credentials import service as credentials
+from domain.credentials.kinds import Kind
+from domain.identity.documents import DocumentKind, document
+from domain.outbox.jobs import Job, handler, schedule
+from domain.outbox.service import enqueue
+from domain.scanning import registry
+from domain.scanning.errors import ScanWrongSite
+from domain.shared import clock
+from domain.shared.actor import Actor
+from domain.shared.clock import china_day
+from domain.shared.errors import Conflict
+from domain.shared.i18n import SUPPORTED_LOCALES, _
+from domain.shared.labels import Label, Names
+from domain.staff.roles import Role, authorize
+from domain.tourism import crowd, occupancy, pricing, tickets
+from domain.tourism.errors import TicketNotFound
+from domain.tourism.models import Spot, Ticket, TicketState
+
+TICKET_USED_TOPIC = "tourism.ticket_used"  # {ticket_id}: the visit may be rated (another strand's)
+NO_SHOWS_TOPIC = "tourism.no_shows"
+NO_SHOWS_BATCH = 200  # tickets marked per transaction
+
+
+class TicketNotToday(Conflict):
+    """details: ``day``, the ticket's."""
+
+    code = "ticket_not_today"
+    message = _("This ticket is for another day.")
+
+
+class TicketAlreadyUsed(Conflict):
+    """details: ``used_at``."""
+
+    code = "ticket_already_used"
+    message = _("This ticket has already been used to enter.")
+
+
+class TicketNotAdmissible(Conflict):
+    """details: ``state`` (held: not paid yet; lapsed, cancelled, no_show: ended)."""
+
+    code = "ticket_not_admissible"
+    message = _("This ticket does not let anyone in: it is not paid, or it has ended.")
+
+
+def check_admissible(ticket: Ticket) -> None:
+    """Refuse, with the reason, a ticket that is not confirmed."""
+    if ticket.state == TicketState.USED:
+        used_at = ticket.used_at.isoformat() if ticket.used_at else None
+        raise TicketAlreadyUsed(details={"used_at": used_at})
+    if ticket.state != TicketState.CONFIRMED:
+        raise TicketNotAdmissible(details={"state": ticket.state.value})
+
+
+# -- the credential: who may show a ticket's code ---------------------------------------------------
+
+
+@credentials.holder(Kind.TICKET)
+async def held(actor: Actor, ticket_id: int) -> credentials.Held:
+    """The resident's own ticket, confirmed and not for a day gone (a future day's code may be
+    shown: the gate refuses it until its day)."""
+    ticket = await tickets.own_ticket(actor, ticket_id)
+    check_admissible(ticket)
+    if ticket.day < clock.today_in_china():
+        raise TicketNotToday(details={"day": ticket.day.isoformat()})
+    return credentials.Held(object_id=ticket.id, holder_user_id=ticket.order.user_id)
+
+
+# -- admitting ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Admitted:
+    ticket: Ticket
+    spot: Spot
+    count: occupancy.Count
+
+
+async def _admit(
+    conn: BaseDBAsyncClient,
+    actor: Actor,
+    spot: Spot,
+    ticket: Ticket,
+    *,
+    at: dt.datetime,
+    by: str,
+    offline: bool,
+) -> Admitted:
+    """Mark the ticket used and count its entry, in ``conn``'s transaction (or neither)."""
+    if ticket.day != china_day(at):
+        raise TicketNotToday(details={"day": ticket.day.isoformat()})
+    check_admissible(ticket)  # the reason, read before; the conditional UPDATE decides
+    used = (
+        await Ticket.filter(id=ticket.id, state=TicketState.CONFIRMED)
+        .using_db(conn)
+        .update(state=TicketState.USED, used_at=at, updated_at=clock.now())
+    )
+    if not used:  # another gate, or a cancellation, changed it since it was read
+        check_admissible(await Ticket.filter(id=ticket.id).using_db(conn).get())
+        raise TicketNotAdmissible(details={"state": ticket.state.value})
+    row = await occupancy.occupancy_of(spot, ticket.day)
+    if offline:
+        count = await occupancy.entered_earlier(conn, row)
+    else:
+        count = await occupancy.enter(conn, actor, spot, row)
+    await record(
+        actor,
+        "tourism.ticket_used",
+        target_type="ticket",
+        target_id=ticket.id,
+        before={"state": TicketState.CONFIRMED.value},
+        after={"state": TicketState.USED.value, "by": by, "spot": spot.code, "inside": count.inside},
+        using_db=conn,
+    )
+    await enqueue(TICKET_USED_TOPIC, {"ticket_id": ticket.id}, using_db=conn)
+    return Admitted(await Ticket.filter(id=ticket.id).using_db(conn).get(), spot, count)
+
+
+def _in_every_locale(label: Label) -> dict[str, str]:
+    """A label as the scan row keeps it: the scanner's page picks its language."""
+    return {locale: label.render(locale) for locale in SUPPORTED_LOCALES}
+
+
+def shown(admitted: Admitted) -> dict[str, Any]:
+    """What the gate sees: enough to match the visitor and their discount, masked."""
+    ticket, count = admitted.ticket, admitted.count
+    return {
+        "ticket": ticket.code,
+        "spot": admitted.spot.code,
+        "spot_name": Names.of(admitted.spot).as_dict(),
+        "day": ticket.day.isoformat(),
+        "name_masked": ticket.name_masked,
+        "document_kind": ticket.document_kind,
+        "document_kind_label": _in_every_locale(DocumentKind(ticket.document_kind).label),
+        "document_masked": ticket.document_masked,
+        "category": ticket.category,
+        "category_label": _in_every_locale(pricing.category_label(ticket.category)),
+        "percent": ticket.percent,
+        "inside": count.inside,
+        "limit": count.limit,
+        "level": count.level.value,
+        "level_label": _in_every_locale(crowd.LABELS[count.level]),
+    }
+
+
+@registry.action(Kind.TICKET)
+async def scanned(context: registry.ScanContext, conn: BaseDBAsyncClient) -> registry.Outcome:
+    """A ticket's QR code at a gate: the device must stand at the ticket's spot (its site code is
+    the spot's code, and the scanning engine checked it is in the scanner's scope)."""
+    ticket = await Ticket.filter(id=context.object_id).using_db(conn).first()
+    if ticket is None:
+        raise TicketNotFound()
+    spot = await Spot.filter(id=ticket.spot_id).using_db(conn).get()
+    if context.device.site_code != spot.code:
+        raise ScanWrongSite(details={"site": spot.code})
+    admitted = await _admit(
+        conn, context.actor, spot, ticket, at=context.at, by="qr", offline=context.offline
+    )
+    return registry.Outcome(action="tourism.ticket_used", shown=shown(admitted))
+
+
+async def admit_by_document(actor: Actor, spot: Spot, kind: str, number: str) -> Admitted:
+    """Admit the visitor whose document this is: their live ticket for today at this spot, found
+    by the document's blind index (a Home Return Permit by its first 9 characters, so a renewed
+    card finds it). ``ticket_not_found`` when there is none."""
+    authorize(actor, Role.SCANNER, spot.code)
+    today = clock.today_in_china()
+    person = document(kind, number).index
+    # person_index is kept on a used ticket (one person, one ticket a day): a second try says so.
+    ticket = await Ticket.get_or_none(spot_id=spot.id, day=today, person_index=person)
+    if ticket is None:
+        raise TicketNotFound()
+    await occupancy.occupancy_of(spot, today)  # made before the transaction, as a gate's scan does
+    async with in_transaction() as conn:
+        return await _admit(conn, actor, spot, ticket, at=clock.now(), by="document", offline=False)
+
+
+# -- no-shows ---------------------------------------------------------------------------------------
+
+
+async def mark_no_shows() -> int:
+    """Tickets still confirmed after their day ended (China time) become no-shows, each audited;
+    nothing is given back (the day is over). Conditional per ticket: run twice, marked once."""
+    today, system, marked = clock.today_in_china(), Actor.system(), 0
+    while True:
+        due = await (
+            Ticket.filter(state=TicketState.CONFIRMED, day__lt=today)
+            .order_by("id")
+            .limit(NO_SHOWS_BATCH)
+            .values_list("id", flat=True)
+        )
+        if not due:
+            return marked
+        async with in_transaction() as conn:
+            for ticket_id in due:
+                if await (
+                    Ticket.filter(id=ticket_id, state=TicketState.CONFIRMED)
+                    .using_db(conn)
+                    .update(state=TicketState.NO_SHOW, updated_at=clock.now())
+                ):
+                    marked += 1
+                    await record(
+                        system,
+                        "tourism.ticket_no_show",
+                        target_type="ticket",
+                        target_id=ticket_id,
+                        before={"state": TicketState.CONFIRMED.value},
+                        after={"state": TicketState.NO_SHOW.value},
+                        using_db=conn,
+                    )
+
+
+@handler(NO_SHOWS_TOPIC)
+async def no_shows(job: Job) -> None:
+    await mark_no_shows()
+
+
+# Just after China midnight; a worker that was down then enqueues the missed day when it starts.
+schedule(NO_SHOWS_TOPIC, every=dt.timedelta(days=1), at=dt.time(0, 5))

@@ -1,0 +1,258 @@
+"""Gate admission in the domain: by ID number (a renewed Home Return Permit too), once; at the
+instantaneous limit refused with the ticket left unused; a ticket not paid refused; an offline QR
+scan uploaded later; and tickets never admitted marked no-shows after their day, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from domain.accounts.models import User
+from domain.audit.models import AuditRecord
+from domain.capacity.models import CapacitySlot
+from domain.credentials import service as credentials
+from domain.credentials.kinds import Kind
+from domain.identity.documents import DocumentKind, document
+from domain.outbox.jobs import SCHEDULES, handler_for
+from domain.outbox.models import OutboxMessage
+from domain.scanning import service as scanning
+from domain.shared import clock
+from domain.shared.actor import Actor
+from domain.shared.kv import Keys
+from domain.staff.errors import StaffScopeRequired
+from domain.tourism import admission, occupancy, service, tickets
+from domain.tourism.errors import SpotAtInstantMax, TicketNotFound
+from domain.tourism.models import Occupancy, Spot, SpotDay, SpotKind, Ticket, TicketState
+from domain.tourism.service import SpotSettings
+from domain.tourism.tickets import Sale, Visitor
+from server import wiring
+from server.settings import Settings
+from tests.api.test_tickets import id_card
+
+DAY = dt.date(2026, 5, 1)
+MORNING = dt.datetime(2026, 4, 30, 23, 30, tzinfo=dt.UTC)  # 07:30 in China on DAY, before the first slot
+NEXT_MORNING = MORNING + dt.timedelta(days=1)
+NAMES = {"zh_Hans": "测试景区", "zh_Hant": "測試景區", "en": "Test spot"}
+CASH = Sale(paid_by="cash")  # confirmed at once, no payment order: as the window sells
+PERMIT = "H1234567800"  # a Home Return Permit, first issue
+RENEWED = "H1234567801"  # the same person's card after one renewal
+
+
+@pytest.fixture(autouse=True)
+def vault(settings: Settings) -> None:
+    """The settings fixture installs the PII vault the documents' blind index needs."""
+
+
+async def open_spot(instant_max: int = 50, days: int = 1) -> tuple[Spot, list[CapacitySlot]]:
+    """A spot open on DAY (and the days after it, ``days`` in all); the first slot of each day."""
+    spot = await service.create_spot(
+        f"A{uuid.uuid4().hex[:8]}",
+        SpotKind.SCENIC,
+        NAMES,
+        SpotSettings(
+            daily_max=100,
+            instant_max=instant_max,
+            opens_minute=8 * 60,
+            closes_minute=12 * 60,
+            slot_entries=40,
+        ),
+        region_code="441800",
+        prices={"full_cents": 8000},
+    )
+    firsts = []
+    for n in range(days):
+        day = DAY + dt.timedelta(days=n)
+        await service.open_day(spot, day)
+        slots = await CapacitySlot.filter(resource_id=spot.resource_id).order_by("starts_at")
+        firsts.append(next(s for s in slots if clock.china_day(s.starts_at) == day))
+    return spot, firsts
+
+
+async def resident() -> Actor:
+    user = await User.create(openid=f"o-{uuid.uuid4().hex}", created_at=clock.now())
+    return Actor("resident", user.id)
+
+
+def adult(serial: str = "001") -> Visitor:
+    return Visitor(
+        document(DocumentKind.RESIDENT_ID, id_card(dt.date(1990, 1, 1), serial)), name_masked="张*"
+    )
+
+
+async def sold(
+    spot: Spot, slot: CapacitySlot, *visitors: Visitor, buyer: Actor | None = None
+) -> list[Ticket]:
+    """Confirmed tickets, sold for cash (no payment to wait for)."""
+    ordered = await tickets.create_order(
+        buyer or await resident(), spot, slot.id, list(visitors), None, sale=CASH
+    )
+    return ordered.tickets
+
+
+def gate_of(spot: Spot) -> Actor:
+    return Actor(
+        kind="staff",
+        id=7,
+        roles=frozenset({"scanner"}),
+        scopes=frozenset({spot.code}),
+        scan_kinds=frozenset({"ticket"}),
+    )
+
+
+# -- by ID number --------------------------------------------------------------------------------
+
+
+async def test_admitted_by_id_number_once_with_the_entry_counted(db: str) -> None:
+    spot, (slot,) = await open_spot()
+    with clock.frozen_at(MORNING):
+        (ticket,) = await sold(spot, slot, adult())
+        admitted = await admission.admit_by_document(
+            gate_of(spot), spot, "resident_id", id_card(dt.date(1990, 1, 1), "001")
+        )
+        assert admitted.ticket.id == ticket.id and admitted.count.inside == 1
+        assert admitted.ticket.state == TicketState.USED and admitted.ticket.used_at == MORNING
+        shown = admission.shown(admitted)
+        assert shown["name_masked"] == "张*" and shown["document_masked"] == ticket.document_masked
+        assert (shown["category"], shown["category_label"]["en"], shown["inside"]) == ("adult", "Adult", 1)
+        with pytest.raises(admission.TicketAlreadyUsed):
+            await admission.admit_by_document(
+                gate_of(spot), spot, "resident_id", id_card(dt.date(1990, 1, 1))
+            )
+        with pytest.raises(TicketNotFound):
+            await admission.admit_by_document(
+                gate_of(spot), spot, "resident_id", id_card(dt.date(1990, 1, 1), "002")
+            )
+        other, _ = await open_spot()
+        with pytest.raises(StaffScopeRequired):
+            await admission.admit_by_document(
+                gate_of(other), spot, "resident_id", id_card(dt.date(1990, 1, 1))
+            )
+    assert (await Occupancy.get(spot_id=spot.id)).inside == 1
+    used = await OutboxMessage.filter(topic=admission.TICKET_USED_TOPIC).values_list("payload", flat=True)
+    assert used == [{"ticket_id": ticket.id}]
+    audited = await AuditRecord.filter(action="tourism.ticket_used").values_list("target_id", "after")
+    assert [(t, a["by"]) for t, a in audited] == [(str(ticket.id), "document")]
+
+
+async def test_a_renewed_home_return_permit_finds_the_ticket_booked_with_the_old_card(db: str) -> None:
+    spot, (slot,) = await open_spot()
+    child = Visitor(document(DocumentKind.HOME_RETURN_PERMIT, PERMIT), born=dt.date(2019, 6, 1))
+    with clock.frozen_at(MORNING):
+        (ticket,) = await sold(spot, slot, child)
+        admitted = await admission.admit_by_document(gate_of(spot), spot, "home_return_permit", RENEWED)
+    assert admitted.ticket.id == ticket.id
+    assert (admitted.ticket.category, admitted.ticket.document_masked) == ("child", "H1*******00")
+
+
+async def test_at_the_instantaneous_limit_the_ticket_stays_unused(db: str) -> None:
+    spot, (slot,) = await open_spot(instant_max=1)
+    with clock.frozen_at(MORNING):
+        (ticket,) = await sold(spot, slot, adult())
+        await occupancy.scan(gate_of(spot), spot, entering=True)  # someone without a ticket (a walk-in)
+        with pytest.raises(SpotAtInstantMax):
+            await admission.admit_by_document(
+                gate_of(spot), spot, "resident_id", id_card(dt.date(1990, 1, 1))
+            )
+        unused = await Ticket.get(id=ticket.id)
+        assert (unused.state, unused.used_at) == (TicketState.CONFIRMED, None)
+        assert await OutboxMessage.filter(topic=admission.TICKET_USED_TOPIC).count() == 0
+        await occupancy.scan(gate_of(spot), spot, entering=False)  # one out, one in
+        admitted = await admission.admit_by_document(
+            gate_of(spot), spot, "resident_id", id_card(dt.date(1990, 1, 1))
+        )
+    assert admitted.count.inside == 1 and (await Occupancy.get(spot_id=spot.id)).entered == 2
+
+
+async def test_a_ticket_not_paid_or_of_another_day_does_not_admit(db: str) -> None:
+    spot, (slot, tomorrow) = await open_spot(days=2)
+    with clock.frozen_at(MORNING):
+        held = await tickets.create_order(await resident(), spot, slot.id, [adult()], None)  # online: held
+        await sold(spot, tomorrow, adult("002"))
+        with pytest.raises(admission.TicketNotAdmissible) as refused:
+            await admission.admit_by_document(
+                gate_of(spot), spot, "resident_id", id_card(dt.date(1990, 1, 1))
+            )
+        assert refused.value.details == {"state": "held"}
+        with pytest.raises(TicketNotFound):  # tomorrow's ticket is not today's
+            await admission.admit_by_document(
+                gate_of(spot), spot, "resident_id", id_card(dt.date(1990, 1, 1), "002")
+            )
+    assert (await Ticket.get(id=held.tickets[0].id)).state == TicketState.HELD
+
+
+# -- the QR code scanned offline, uploaded later ---------------------------------------------------
+
+
+class RedisAway:
+    """Redis unreachable: the scan row's unique nonce alone spends a code."""
+
+    async def set(self, *args: Any, **kwargs: Any) -> Any:
+        raise RedisConnectionError("away")
+
+    async def exists(self, *args: Any) -> Any:
+        raise RedisConnectionError("away")
+
+    async def delete(self, *args: Any) -> Any:
+        raise RedisConnectionError("away")
+
+
+async def test_an_offline_scan_uploaded_later_uses_the_ticket_and_counts_the_day_s_entry(
+    db: str, settings: Settings
+) -> None:
+    wiring.install(settings)  # the credential keys
+    spot, (slot,) = await open_spot()
+    buyer = await resident()
+    spent = scanning.Spent(redis=RedisAway(), keys=Keys("palmcity:test:a2"))  # type: ignore[arg-type]
+    with clock.frozen_at(MORNING):
+        (ticket,) = await sold(spot, slot, adult(), buyer=buyer)
+        token = (await credentials.issue(buyer, Kind.TICKET, ticket.id)).token
+        device = await scanning.register_device(gate_of(spot), site_code=spot.code, name="Gate 1")
+    scanned_at = MORNING + dt.timedelta(seconds=20)
+    with clock.frozen_at(MORNING + dt.timedelta(minutes=30)):
+        (result,) = await scanning.upload(
+            gate_of(spot), spent, device_code=device.code, scans=[scanning.OfflineScan(token, scanned_at)]
+        )
+    assert result.status == "admitted", result.error
+    assert result.scan is not None and result.scan.shown["document_masked"] == ticket.document_masked
+    used = await Ticket.get(id=ticket.id)
+    assert (used.state, used.used_at) == (TicketState.USED, scanned_at)
+    row = await Occupancy.get(spot_id=spot.id)
+    assert (row.entered, row.inside) == (1, 0)  # who is inside now is not known; the day's entries are
+
+
+# -- no-shows ------------------------------------------------------------------------------------
+
+
+async def test_tickets_never_admitted_become_no_shows_after_their_day_once(db: str) -> None:
+    spot, (slot, tomorrow) = await open_spot(days=2)
+    buyer = await resident()
+    with clock.frozen_at(MORNING):
+        absent, came, cancelled = await sold(
+            spot, slot, adult("001"), adult("002"), adult("003"), buyer=buyer
+        )
+        (later,) = await sold(spot, tomorrow, adult("004"))
+        await admission.admit_by_document(
+            gate_of(spot), spot, "resident_id", id_card(dt.date(1990, 1, 1), "002")
+        )
+        await tickets.cancel_ticket(buyer, cancelled.id, None)
+        assert await admission.mark_no_shows() == 0  # the day is not over yet
+    taken = (await SpotDay.get(spot_id=spot.id, day=DAY)).taken
+    with clock.frozen_at(NEXT_MORNING):
+        assert await admission.mark_no_shows() == 1
+        assert await admission.mark_no_shows() == 0  # run again: nothing more
+    states = {t.id: t.state for t in await Ticket.all()}
+    assert states == {
+        absent.id: TicketState.NO_SHOW,
+        came.id: TicketState.USED,
+        cancelled.id: TicketState.CANCELLED,
+        later.id: TicketState.CONFIRMED,
+    }
+    assert (await SpotDay.get(spot_id=spot.id, day=DAY)).taken == taken  # nothing given back
+    audited = await AuditRecord.filter(action="tourism.ticket_no_show").values_list("target_id", "actor_kind")
+    assert audited == [(str(absent.id), "system")]
+    assert handler_for(admission.NO_SHOWS_TOPIC) is not None
+    assert SCHEDULES.get(admission.NO_SHOWS_TOPIC) is not None
