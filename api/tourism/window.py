@@ -1,9 +1,260 @@
-"""Tourism routes: window (filled by its strand)."""
+"""Tourism routes for a spot's staff: the manual window's sales and the spot's dashboard
+(``/staff/tourism/spots/{code}``; the spot's code is the scope). Parse → one domain call → render."""
 
 from __future__ import annotations
 
-from sanic import Blueprint
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sanic import Blueprint, HTTPResponse, Request
+from sanic_ext import openapi
+
+from api._access import actor_of, requires
+from api._kit import body, documented, respond
+from api._labels import LabelText
+from api.appointments.routes import gate_of
+from api.staff import alerts as staff_alerts
+from domain.tourism import crowd, dashboard, service, window
+from domain.tourism.dashboard import Dashboard
+from domain.tourism.models import SaleChannel, Spot, Ticket
+from domain.tourism.pricing import PriceLine, category_label
+from domain.tourism.tickets import purpose_of
+from domain.tourism.window import WindowSale
+
+MAX_VISITORS = 20
+
+
+class CounterVisitorIn(BaseModel):
+    """A visitor at the counter: the document shown, the name on it, the birth date where the
+    document does not carry it (passport, permits), the claims whose proof the seller saw."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    document_kind: str = Field(max_length=24, description="resident_id, home_return_permit, passport…")
+    document_number: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=60, description="Kept only masked (张*).")
+    born: dt.date | None = None
+    claims: list[str] = Field(default_factory=list, max_length=4)
+
+
+class SaleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slot_id: int | None = Field(
+        None, gt=0, description="Absent: today's slot under way, else the next one today."
+    )
+    visitors: list[CounterVisitorIn] = Field(min_length=1, max_length=MAX_VISITORS)
+    paid_by: Literal["cash", "wechat"]
+
+
+class WindowTicketOut(BaseModel):
+    id: int
+    code: str
+    state: str
+    state_label: LabelText
+    category: str
+    category_label: LabelText
+    percent: int
+    amount_fen: int
+    explanation: LabelText
+    document_kind: str
+    document_masked: str
+    name_masked: str
+    used_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, ticket: Ticket, line: PriceLine) -> WindowTicketOut:
+        return cls(
+            id=ticket.id,
+            code=ticket.code,
+            state=ticket.state.value,
+            state_label=window.STATE_LABELS(ticket.state),
+            category=ticket.category,
+            category_label=category_label(ticket.category),
+            percent=ticket.percent,
+            amount_fen=ticket.amount_fen,
+            explanation=line.explanation,
+            document_kind=ticket.document_kind,
+            document_masked=ticket.document_masked,
+            name_masked=ticket.name_masked,
+            used_at=ticket.used_at,
+        )
+
+
+class WindowPaymentOut(BaseModel):
+    ticket_id: int
+    order_id: int = Field(description="The payments module's order (`GET /api/v1/staff/payments/{id}`).")
+    amount_fen: int
+
+
+class WindowOrderOut(BaseModel):
+    """The order as the tickets' routes show it (channel ``window``), and how it was paid."""
+
+    id: int
+    spot: str
+    spot_name: str
+    day: dt.date
+    slot_id: int
+    starts_at: dt.datetime
+    channel: str
+    channel_label: LabelText
+    paid_by: str
+    paid_by_label: LabelText
+    total_fen: int
+    tickets: list[WindowTicketOut]
+    payments: list[WindowPaymentOut] = Field(description="To be paid (wechat); empty when paid in cash.")
+
+    @classmethod
+    def of(cls, sale: WindowSale, spot: Spot, paid_by: window.PaidBy, locale: str) -> WindowOrderOut:
+        order, made = sale.ordered.order, sale.ordered
+        by_purpose = {p.purpose: p for p in made.payments}
+        return cls(
+            id=order.id,
+            spot=spot.code,
+            spot_name=spot.name_in(locale),
+            day=order.day,
+            slot_id=order.slot_id,
+            starts_at=order.starts_at,
+            channel=order.channel.value,
+            channel_label=window.CHANNEL_LABELS(order.channel),
+            paid_by=paid_by.value,
+            paid_by_label=window.PAID_BY_LABELS(paid_by),
+            total_fen=sum(t.amount_fen for t in made.tickets),
+            tickets=[WindowTicketOut.of(t, line) for t, line in zip(made.tickets, sale.lines, strict=True)],
+            payments=[
+                WindowPaymentOut(ticket_id=t.id, order_id=p.id, amount_fen=p.amount_fen)
+                for t in made.tickets
+                if (p := by_purpose.get(purpose_of(t))) is not None
+            ],
+        )
+
+
+class SoldOut(BaseModel):
+    online: int
+    window: int
+    waitlist: int
+    total: int
+
+
+class LevelPointOut(BaseModel):
+    at: dt.datetime = Field(description="The level holds from here until the next point.")
+    level: str
+    level_label: LabelText
+    rank: int = Field(description="0 comfortable … 3 red: the chart's height.")
+    inside: int
+    sold: int
+
+
+class DashboardOut(BaseModel):
+    spot: str
+    spot_name: str
+    day: dt.date
+    sold: SoldOut = Field(description="Today's tickets by channel (held for payment included).")
+    sold_online: int
+    sold_window: int
+    taken: int = Field(description="The day's places taken (every channel).")
+    capacity: int = Field(description="The day's limit (daily maximum × policy); 0: no entries today.")
+    online_left: int
+    walk_in_left: int = Field(description="Of the share kept for the window, not yet sold.")
+    window_left: int = Field(description="What the window can still sell today.")
+    booking_required: bool
+    inside: int
+    limit: int = Field(description="Inside at once at most: the instantaneous maximum × policy.")
+    entered: int
+    exited: int
+    level: str
+    level_label: LabelText
+    series: list[LevelPointOut] = Field(description="The level over time, as steps from the opening to now.")
+
+    @classmethod
+    def of(cls, found: Dashboard, locale: str) -> DashboardOut:
+        sold = found.sold
+        return cls(
+            spot=found.spot.code,
+            spot_name=found.spot.name_in(locale),
+            day=found.day,
+            sold=SoldOut(
+                online=sold[SaleChannel.ONLINE],
+                window=sold[SaleChannel.WINDOW],
+                waitlist=sold[SaleChannel.WAITLIST],
+                total=sum(sold.values()),
+            ),
+            sold_online=sold[SaleChannel.ONLINE],
+            sold_window=sold[SaleChannel.WINDOW],
+            taken=found.taken,
+            capacity=found.capacity,
+            online_left=found.online_left,
+            walk_in_left=found.walk_in_left,
+            window_left=found.window_left,
+            booking_required=found.booking_required,
+            inside=found.inside,
+            limit=found.limit,
+            entered=found.entered,
+            exited=found.exited,
+            level=found.level.value,
+            level_label=crowd.LABELS[found.level],
+            series=[
+                LevelPointOut(
+                    at=p.at,
+                    level=p.level.value,
+                    level_label=crowd.LABELS[p.level],
+                    rank=crowd.ORDER.index(p.level),
+                    inside=p.inside,
+                    sold=p.sold,
+                )
+                for p in found.series
+            ],
+        )
+
+
+@openapi.summary("Sell tickets at the spot's manual window, for cash or WeChat Pay")
+@openapi.description(
+    "Staff with the `ticket_seller` role for the spot's code. Today's sales take the window's walk-in "
+    "share first. `cash`: the tickets are valid at once; `wechat`: one payment order per priced "
+    "ticket, to be paid within 5 minutes. Refusals: `spot_not_found`, `slot_not_found`, "
+    "`window_no_slot` (no slot left today), `spot_day_full`, `slot_full`, `spot_stop_selling`, "
+    "`spot_day_not_open`, `ticket_person_taken` (details: `visitor`), `ticket_birth_date_needed` "
+    "(details: `visitor`), the document's checks (`document_kind_unknown`, "
+    "`document_number_format_invalid`…), `staff_role_required`, `staff_scope_required`."
+)
+@openapi.tag("tourism")
+@documented(WindowOrderOut, status=201)
+@body(SaleIn)
+@requires("staff")
+async def sell(request: Request, code: str) -> HTTPResponse:
+    data: SaleIn = request.ctx.body
+    spot = await service.spot_by_code(code)
+    paid_by = window.PaidBy(data.paid_by)
+    visitors = [
+        window.Counter(v.document_kind, v.document_number, v.name, v.born, frozenset(v.claims))
+        for v in data.visitors
+    ]
+    sale = await window.sell(
+        actor_of(request), spot, visitors, paid_by, slot_id=data.slot_id, gate=gate_of(request)
+    )
+    return respond(WindowOrderOut.of(sale, spot, paid_by, request.ctx.locale), status=201)
+
+
+@openapi.summary("The spot's dashboard: today's sales, places left, inside, and the level over time")
+@openapi.description(
+    "Staff with the `spot_manager`, `ticket_seller` or `scanner` role for the spot's code. Refusals: "
+    "`spot_not_found`, `staff_role_required`, `staff_scope_required`."
+)
+@openapi.tag("tourism")
+@documented(DashboardOut)
+@requires("staff")
+async def spot_dashboard(request: Request, code: str) -> HTTPResponse:
+    spot = await service.spot_by_code(code)
+    found = await dashboard.dashboard(actor_of(request), spot)
+    return respond(DashboardOut.of(found, request.ctx.locale))
 
 
 def add_routes(bp: Blueprint) -> None:
-    """Add this module's routes to the tourism blueprint."""
+    """The window's sales and the dashboard on the tourism blueprint; also the staff alerts."""
+    spot = "/staff/tourism/spots/<code:str>"
+    bp.add_route(sell, f"{spot}/sales", methods=["POST"], name="window_sale")
+    bp.add_route(spot_dashboard, f"{spot}/dashboard", methods=["GET"], name="spot_dashboard")
+    # Staff alerts belong on the staff blueprint (api/staff/__init__.py, not this strand's file):
+    # until that file adds them (``alerts.add_routes(bp)``), they are served from here.
+    staff_alerts.add_routes(bp, prefix="/staff")

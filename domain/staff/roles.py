@@ -37,6 +37,9 @@ class Role(StrEnum):
     CASE_OFFICER = "case_officer"  # 受理/审核: accepts and reviews service requests
     SCANNER = "scanner"  # frontline: scans tickets, appointments and health cards
     FINANCE = "finance"
+    # A scenic spot's staff (scope: the spot's code): the manual ticket window, and who runs the spot.
+    TICKET_SELLER = "ticket_seller"
+    SPOT_MANAGER = "spot_manager"
 
     @property
     def label(self) -> LazyText:
@@ -49,6 +52,8 @@ _ROLE_LABELS: dict[Role, LazyText] = {
     Role.CASE_OFFICER: _("Case officer"),
     Role.SCANNER: _("Scanner"),
     Role.FINANCE: _("Finance"),
+    Role.TICKET_SELLER: _("Ticket seller"),
+    Role.SPOT_MANAGER: _("Spot manager"),
 }
 
 

@@ -1,1 +1,229 @@
-"""The manual ticket window: staff sell from the same inventory, walk-in share first (strand A4)."""
+"""The manual ticket window: a spot's staff sell from the same inventory, walk-in share first.
+
+The 2024 rules keep a manual window at every spot, so that walk-ins and older visitors without
+phones are admitted when capacity allows (next-modules §2.3). The window sells through
+``tickets.create_order`` like the app: the same real-name visitors (a document; the birth date from
+it or given), the same prices at the visit day, one person one ticket per spot and day, the same
+day and slot limits, red stops selling. What differs:
+
+- **Whose order.** A window order belongs to the spot's *window account*: a ``User`` row per spot
+  (openid ``palmcity-window:<code>``, which no WeChat login yields, so nobody logs in as it), made
+  on the spot's first window sale. ``TicketOrder.user_id`` and a payment's ``payer_id`` name it,
+  and ``seller_id`` the staff account that sold. Not the staff id: ``user_id`` holds residents'
+  ids, so a staff id there would be a resident's too, who would then see (and could cancel) the
+  window's orders; and a payment's payer must be an account (a foreign key). The tickets' own
+  audit records are by the window (the system actor with the window account's id);
+  ``tourism.window_sold`` names the seller, with the tickets, the amount and how it was paid, and
+  shares their request id.
+- **The walk-in share, first.** A sale for today takes from the share kept back for the window
+  (``walk_in=True`` lets it pass the online limit) and then *draws* that share down by the places
+  taken, on the day row and on the slot row: the online limit (capacity − share) rises by what
+  the window took, so online buyers keep every place they had and the window spends its own
+  share before it eats theirs. Once the share is spent the window sells from the common pool.
+  A sale for a later day is not a walk-in and sells like the app, from the online places.
+- **Paid at the counter.** ``cash``: the tickets are confirmed at once, no payment order, the cash
+  audited with its amount. ``wechat``: one payment order per priced ticket (purpose
+  ``ticket:<id>``, as online), held for :data:`PAY_WITHIN`; payments confirms each ticket when its
+  money comes and lapses it when not. No resident pays it through the app (the payer is the
+  window), so what is missing is the provider's code for the visitor to scan (WeChat Pay's Native
+  order, ``code_url``): the WeChat Pay port has JSAPI only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from domain.accounts.models import User
+from domain.audit.service import record
+from domain.capacity.errors import SlotNotFound
+from domain.capacity.gate import Gate
+from domain.capacity.models import CapacitySlot, SlotState
+from domain.identity.documents import document
+from domain.shared import clock
+from domain.shared.actor import Actor
+from domain.shared.clock import china_day, china_midnight
+from domain.shared.errors import Conflict
+from domain.shared.i18n import _
+from domain.shared.labels import LabelTable
+from domain.shared.pii import mask_name
+from domain.staff.roles import Role, authorize
+from domain.tourism import tickets
+from domain.tourism.models import SaleChannel, Spot, SpotDay, TicketState
+from domain.tourism.pricing import PriceLine
+from domain.tourism.tickets import Ordered, Sale, Visitor
+
+if TYPE_CHECKING:
+    from tortoise.backends.base.client import BaseDBAsyncClient
+
+WINDOW_OPENID = "palmcity-window:{code}"  # the spot's window account: no WeChat login yields it
+PAY_WITHIN = dt.timedelta(minutes=5)  # the visitor is at the counter
+
+
+class PaidBy(StrEnum):
+    CASH = "cash"
+    WECHAT = "wechat"
+
+
+# How a sale was made and where a ticket stands, as the window's screen and receipt name them.
+CHANNEL_LABELS = LabelTable.of_enum(
+    SaleChannel,
+    {
+        SaleChannel.ONLINE: _("Booked online"),
+        SaleChannel.WINDOW: _("Sold at the ticket window"),
+        SaleChannel.WAITLIST: _("From the waitlist"),
+    },
+)
+STATE_LABELS = LabelTable.of_enum(
+    TicketState,
+    {
+        TicketState.HELD: _("Awaiting payment"),
+        TicketState.CONFIRMED: _("Valid"),
+        TicketState.LAPSED: _("Not paid in time"),
+        TicketState.CANCELLED: _("Cancelled"),
+        TicketState.USED: _("Used"),
+        TicketState.NO_SHOW: _("Not used"),
+    },
+)
+PAID_BY_LABELS = LabelTable.of_enum(
+    PaidBy, {PaidBy.CASH: _("Cash"), PaidBy.WECHAT: _("WeChat Pay, scanned at the window")}
+)
+
+
+class WindowNoSlot(Conflict):
+    """No slot of today is still to end (details: ``day``): the spot is closed for the day."""
+
+    code = "window_no_slot"
+    message = _("The scenic spot takes no more entries today.")
+
+
+@dataclass(frozen=True)
+class Counter:
+    """A visitor as the window takes them: the document shown, the name on it, the birth date
+    where the document does not carry it, and the claims whose proof the seller saw."""
+
+    document_kind: str
+    document_number: str
+    name: str
+    born: dt.date | None = None
+    claims: frozenset[str] = frozenset()
+
+    def visitor(self) -> Visitor:
+        found = document(self.document_kind, self.document_number)
+        return Visitor(found, self.born, self.claims, name_masked=mask_name(self.name.strip()) or "")
+
+
+async def window_account(spot: Spot) -> User:
+    """The account the spot's window orders belong to (made on first use; two sellers at once:
+    the unique openid lets one make it, the other reads it)."""
+    openid = WINDOW_OPENID.format(code=spot.code)
+    found = await User.get_or_none(openid=openid)
+    if found is not None:
+        return found
+    try:
+        return await User.create(openid=openid, nickname=spot.code[:32], created_at=clock.now())
+    except IntegrityError:
+        return await User.get(openid=openid)
+
+
+async def slot_now(spot: Spot) -> CapacitySlot:
+    """Today's slot under way, else the next one today (``window_no_slot`` after the last)."""
+    today = clock.today_in_china()
+    start = china_midnight(today)
+    found = (
+        await CapacitySlot.filter(
+            resource_id=spot.resource_id,
+            state=SlotState.OPEN,
+            starts_at__gte=start.astimezone(dt.UTC),
+            starts_at__lt=(start + dt.timedelta(days=1)).astimezone(dt.UTC),
+            ends_at__gt=clock.now().astimezone(dt.UTC),
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    if found is None:
+        raise WindowNoSlot(details={"day": today.isoformat()})
+    return found
+
+
+@dataclass(frozen=True)
+class WindowSale:
+    ordered: Ordered
+    lines: list[PriceLine]  # each ticket's price, explained (in the order of its tickets)
+
+
+async def sell(
+    actor: Actor,
+    spot: Spot,
+    visitors: list[Counter],
+    paid_by: PaidBy,
+    *,
+    slot_id: int | None = None,
+    gate: Gate | None = None,
+) -> WindowSale:
+    """A window sale by staff holding ``ticket_seller`` for the spot's code. Refusals as an online
+    order's (``spot_day_full``, ``spot_stop_selling``, ``ticket_person_taken``, the document's
+    checks, ``ticket_birth_date_needed``…) and ``window_no_slot``."""
+    authorize(actor, Role.TICKET_SELLER, spot.code)
+    at = [v.visitor() for v in visitors]  # the documents' refusals before anything is taken
+    slot = await (CapacitySlot.get_or_none(id=slot_id) if slot_id is not None else slot_now(spot))
+    if slot is None or slot.resource_id != spot.resource_id:
+        raise SlotNotFound()
+    walk_in = china_day(slot.starts_at) == clock.today_in_china()
+    account = await window_account(spot)
+    owner = Actor("system", account.id, ip=actor.ip, request_id=actor.request_id)
+    sale = Sale(
+        channel=SaleChannel.WINDOW,
+        pay_within=PAY_WITHIN,
+        walk_in=walk_in,
+        seller_id=actor.id,
+        paid_by=paid_by.value if paid_by == PaidBy.CASH else None,
+    )
+    # Not through the flash-crowd gate: its count is the online one, which would refuse the window
+    # its own share once the app sold out. The database decides; the count is dropped after.
+    ordered = await tickets.create_order(owner, spot, slot.id, at, None, sale)
+    async with in_transaction() as conn:
+        drawn = await _draw_share(conn, spot, slot, len(ordered.tickets)) if walk_in else 0
+        await record(
+            actor,
+            "tourism.window_sold",
+            target_type="ticket_order",
+            target_id=ordered.order.id,
+            after={
+                "spot": spot.code,
+                "paid_by": paid_by.value,
+                "amount_fen": sum(t.amount_fen for t in ordered.tickets),
+                "tickets": [t.id for t in ordered.tickets],
+                "walk_in_share_drawn": drawn,
+            },
+            using_db=conn,
+        )
+    if gate is not None:
+        await gate.forget(slot.id, spot.resource_id)
+    return WindowSale(ordered, tickets.quote(spot, ordered.order.day, at))
+
+
+async def _draw_share(conn: BaseDBAsyncClient, spot: Spot, slot: CapacitySlot, places: int) -> int:
+    """Move ``places`` from the window's share into what was sold, on the day and the slot (each
+    conditional on the share left, never below 0); returns how many the day's share gave. Run
+    after the sale commits: until it does, online sees the window's places as taken from its own
+    (it can undersell for that moment, never oversell: the share only shrinks)."""
+    drawn = 0
+    for _place in range(places):
+        drawn += await (
+            SpotDay.filter(spot_id=spot.id, day=china_day(slot.starts_at), walk_in_reserved__gt=0)
+            .using_db(conn)
+            .update(walk_in_reserved=F("walk_in_reserved") - 1)
+        )
+        await (
+            CapacitySlot.filter(id=slot.id, walk_in_reserved__gt=0)
+            .using_db(conn)
+            .update(walk_in_reserved=F("walk_in_reserved") - 1, version=F("version") + 1)
+        )
+    return drawn

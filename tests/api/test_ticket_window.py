@@ -1,0 +1,225 @@
+"""The manual ticket window: staff of the spot sell from the same inventory, the walk-in share
+first, for cash (valid at once, the cash audited) or by WeChat Pay (a payment order per ticket,
+confirmed when paid); refused beyond the day's limit, when red stops selling, after the last slot,
+and to staff without the seller's role for the spot."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from sanic import Sanic
+
+import domain.payments.jobs  # noqa: F401 - registers the payment handlers
+from domain.audit.models import AuditRecord
+from domain.capacity.models import CapacitySlot
+from domain.payments import service as payments
+from domain.payments.models import PaymentOrder
+from domain.shared import clock
+from domain.shared.actor import Actor
+from domain.staff import service as staff_service
+from domain.tourism import service, tickets, window
+from domain.tourism.errors import DayFull, TicketBirthDateNeeded
+from domain.tourism.models import SaleChannel, Spot, SpotDay, SpotKind, Ticket, TicketOrder, TicketState
+from domain.tourism.service import SpotSettings
+from server.settings import Settings
+from tests.api.test_payment_settlement import run_jobs
+from tests.api.test_tickets import id_card, someone, visitor
+
+DAY = dt.date(2026, 5, 1)
+CHINA = dt.timezone(dt.timedelta(hours=8))
+MORNING = dt.datetime(2026, 5, 1, 9, 30, tzinfo=CHINA)  # within the 09:00 slot
+EVENING = dt.datetime(2026, 5, 1, 12, 30, tzinfo=CHINA)  # after the last slot (11:00-12:00)
+PASSWORD = "correct horse battery"
+NAMES = {"zh_Hans": "测试景区", "zh_Hant": "測試景區", "en": "Test spot"}
+
+
+@pytest.fixture(autouse=True)
+def vault(settings: Settings) -> None:
+    """The settings fixture installs the PII vault the documents' blind index needs."""
+
+
+@pytest.fixture(autouse=True)
+def morning() -> Any:
+    with clock.frozen_at(MORNING):
+        yield
+
+
+async def small_spot(*, booking_required: bool = True) -> Spot:
+    """10 a day, 2 of them kept for the window (20 %); four one-hour slots of 10 (2 kept)."""
+    spot = await service.create_spot(
+        f"W{uuid.uuid4().hex[:8]}",
+        SpotKind.SCENIC,
+        NAMES,
+        SpotSettings(
+            daily_max=10,
+            instant_max=10,
+            opens_minute=8 * 60,
+            closes_minute=12 * 60,
+            slot_entries=10,
+            walk_in_percent=20,
+        ),
+        region_code="441802",
+        prices={"full_cents": 8000},
+    )
+    await service.open_day(spot, DAY, booking_required=booking_required)
+    return spot
+
+
+async def staff(client: httpx.AsyncClient, roles: list[str], scope: str) -> tuple[int, dict[str, str]]:
+    username = f"w{uuid.uuid4().hex[:8]}"
+    account = await staff_service.create_staff(
+        username=username, password=PASSWORD, display_name="窗口", roles=roles, scopes=[scope], scan_kinds=[]
+    )
+    r = await client.post("/api/v1/staff/auth/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return account.id, {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def at_counter(born: dt.date, serial: str, name: str = "张三") -> dict[str, Any]:
+    return {
+        "document_kind": "resident_id",
+        "document_number": id_card(born, serial),
+        "name": name,
+        "claims": [],
+    }
+
+
+def sales(spot: Spot) -> str:
+    return f"/api/v1/staff/tourism/spots/{spot.code}/sales"
+
+
+async def first_slot_at_nine(spot: Spot) -> CapacitySlot:
+    slot = await CapacitySlot.filter(resource_id=spot.resource_id).order_by("starts_at").offset(1).first()
+    assert slot is not None and slot.starts_at == dt.datetime(2026, 5, 1, 1, 0, tzinfo=dt.UTC)
+    return slot
+
+
+async def test_cash_at_the_window_is_valid_at_once_and_takes_the_walk_in_share_first(
+    client: httpx.AsyncClient,
+) -> None:
+    spot = await small_spot()
+    seller_id, seller = await staff(client, ["ticket_seller"], spot.code)
+    passport = {
+        "document_kind": "passport",
+        "document_number": "E12345678",
+        "name": "Mary Lee",
+        "born": "2015-03-01",  # aged 11 on the visit day: half price
+        "claims": [],
+    }
+    body = {"visitors": [at_counter(dt.date(1990, 1, 1), "001"), passport], "paid_by": "cash"}
+    r = await client.post(sales(spot), json=body, headers={**seller, "Accept-Language": "en"})
+    assert r.status_code == 201, r.text
+    order = r.json()
+    slot = await first_slot_at_nine(spot)
+    assert (order["slot_id"], order["channel"], order["paid_by"]) == (slot.id, "window", "cash")
+    assert order["channel_label"] == "Sold at the ticket window" and order["payments"] == []
+    assert order["total_fen"] == 12_000
+    shown = [(t["category"], t["amount_fen"], t["state"], t["name_masked"]) for t in order["tickets"]]
+    assert shown == [("adult", 8000, "confirmed", "张*"), ("minor", 4000, "confirmed", "M*******")]
+    assert "aged 11 on the visit day" in order["tickets"][1]["explanation"]
+    assert order["tickets"][1]["document_masked"] == "E1*****78"
+    # Whose order: the spot's window account; the seller is named on it and in the audit, with the cash.
+    saved = await TicketOrder.get(id=order["id"])
+    account = await window.window_account(spot)
+    assert account.openid == f"palmcity-window:{spot.code}"
+    assert (saved.user_id, saved.seller_id, saved.paid_by) == (account.id, seller_id, "cash")
+    sold = await AuditRecord.get(action="tourism.window_sold", target_id=str(order["id"]))
+    assert (sold.actor_kind, sold.actor_id) == ("staff", seller_id)
+    assert sold.after is not None and (sold.after["amount_fen"], sold.after["paid_by"]) == (12_000, "cash")
+    # The window's share paid for them: online still has its 8 places.
+    day = await SpotDay.get(spot_id=spot.id, day=DAY)
+    assert (day.taken, day.walk_in_reserved, service.day_left(day)) == (2, 0, 8)
+    assert (await CapacitySlot.get(id=slot.id)).walk_in_reserved == 0
+    # Online sells its 8 and no more; the window then sells from what is left, to the day's limit.
+    online = [visitor(dt.date(1980, 1, 1), f"1{i:02d}") for i in range(8)]
+    await tickets.create_order(await someone(), spot, slot.id, online, None)
+    with pytest.raises(DayFull):
+        await tickets.create_order(
+            await someone(), spot, slot.id, [visitor(dt.date(1980, 1, 1), "199")], None
+        )
+    r = await client.post(
+        sales(spot), json={**body, "visitors": [at_counter(dt.date(1970, 1, 1), "201")]}, headers=seller
+    )
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "spot_day_full")
+
+
+async def test_the_window_sells_the_online_places_once_its_share_is_spent(client: httpx.AsyncClient) -> None:
+    spot = await small_spot()
+    _, seller = await staff(client, ["ticket_seller"], spot.code)
+    for serial in ("001", "002", "003"):
+        body = {"visitors": [at_counter(dt.date(1990, 1, 1), serial)], "paid_by": "cash"}
+        assert (await client.post(sales(spot), json=body, headers=seller)).status_code == 201
+    day = await SpotDay.get(spot_id=spot.id, day=DAY)
+    assert (day.taken, day.walk_in_reserved, service.day_left(day)) == (3, 0, 7)
+    # The same person twice on one day: refused, as online.
+    r = await client.post(sales(spot), json=body, headers=seller)
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "ticket_person_taken")
+
+
+async def test_red_stops_the_window_too_and_a_day_without_booking_still_sells(
+    client: httpx.AsyncClient,
+) -> None:
+    spot = await small_spot(booking_required=False)
+    _, seller = await staff(client, ["ticket_seller"], spot.code)
+    body = {"visitors": [at_counter(dt.date(1990, 1, 1), "001")], "paid_by": "cash"}
+    assert (await client.post(sales(spot), json=body, headers=seller)).status_code == 201
+    await SpotDay.filter(spot_id=spot.id).update(stop_selling=True)
+    body = {"visitors": [at_counter(dt.date(1990, 1, 1), "002")], "paid_by": "cash"}
+    r = await client.post(sales(spot), json=body, headers=seller)
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "spot_stop_selling")
+
+
+async def test_only_the_spot_s_sellers_sell_and_not_after_the_last_slot(client: httpx.AsyncClient) -> None:
+    spot = await small_spot()
+    body = {"visitors": [at_counter(dt.date(1990, 1, 1), "001")], "paid_by": "cash"}
+    _, scanner = await staff(client, ["scanner"], spot.code)
+    r = await client.post(sales(spot), json=body, headers=scanner)
+    assert (r.status_code, r.json()["error"]["code"]) == (403, "staff_role_required")
+    _, elsewhere = await staff(client, ["ticket_seller"], "ELSEWHERE")
+    r = await client.post(sales(spot), json=body, headers=elsewhere)
+    assert (r.status_code, r.json()["error"]["code"]) == (403, "staff_scope_required")
+    assert (await client.post(sales(spot), json=body)).status_code == 401
+    with clock.frozen_at(EVENING):
+        _, seller = await staff(client, ["ticket_seller"], spot.code)
+        r = await client.post(sales(spot), json=body, headers=seller)
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "window_no_slot")
+    assert await Ticket.filter(spot_id=spot.id).count() == 0
+
+
+async def test_wechat_at_the_window_holds_until_paid_then_confirms(
+    client: httpx.AsyncClient, app: Sanic
+) -> None:
+    spot = await small_spot()
+    _, seller = await staff(client, ["ticket_seller"], spot.code)
+    later = await CapacitySlot.filter(resource_id=spot.resource_id).order_by("-starts_at").first()
+    assert later is not None
+    body = {"slot_id": later.id, "visitors": [at_counter(dt.date(1990, 1, 1), "001")], "paid_by": "wechat"}
+    r = await client.post(sales(spot), json=body, headers=seller)
+    assert r.status_code == 201, r.text
+    order = r.json()
+    assert (order["slot_id"], order["tickets"][0]["state"]) == (later.id, "held")
+    [payment] = order["payments"]
+    assert (payment["ticket_id"], payment["amount_fen"]) == (order["tickets"][0]["id"], 8000)
+    paying = await PaymentOrder.get(id=payment["order_id"])
+    assert paying.payer_id == (await window.window_account(spot)).id
+    assert paying.expires_at == MORNING + window.PAY_WITHIN
+    # The visitor pays (the provider's word, as its notification would bring it).
+    outcome = await payments.record_payment(payments.Payment(paying.number, "4200000001", 8000))
+    assert outcome == "paid"
+    await run_jobs(app)
+    ticket = await Ticket.get(id=order["tickets"][0]["id"])
+    assert ticket.state == TicketState.CONFIRMED
+    assert (await TicketOrder.get(id=order["id"])).channel == SaleChannel.WINDOW
+
+
+async def test_the_window_s_visitors_are_checked_as_online(db: str) -> None:
+    spot = await small_spot()
+    seller = Actor("staff", 7, roles=frozenset({"ticket_seller"}), scopes=frozenset({spot.code}))
+    no_birth = window.Counter("passport", "E12345678", "Mary Lee")
+    with pytest.raises(TicketBirthDateNeeded):
+        await window.sell(seller, spot, [no_birth], window.PaidBy.CASH)
+    assert await Ticket.filter(spot_id=spot.id).count() == 0
