@@ -68,6 +68,8 @@ INDICATORS_BY_TARGET: dict[TargetType, tuple[str, ...]] = {
         "quality",
     ),
     TargetType.COUNTER_SERVICE: ("timeliness", "attitude", "process", "environment", "quality"),
+    # A visit to a scenic spot: booking and entry (process), its staff, the site, the visit itself.
+    TargetType.SPOT_VISIT: ("process", "attitude", "environment", "quality"),
 }
 
 # action → (states it may start from, state it leads to)

@@ -1,4 +1,5 @@
-"""Tourism complaints linked to a ticket order, on the clocks of 《旅游投诉处理办法》 (strand A5).
+"""Tourism complaints linked to a ticket order, on the clocks of 《旅游投诉处理办法》, and the
+好差评 of a visit (strand A5).
 
 The rules are those of National Tourism Administration Order 32 (in force 2010-07-01; see
 docs/tourism.md, "Complaints", for the sources):
@@ -15,6 +16,11 @@ A calendar-day period starts the day after its event and, when its last day is n
 ends on the next working day (Civil Code arts. 201 and 203), so every deadline goes through the
 working-day calendar (``domain.workdays``). Staff move a complaint with conditional UPDATEs (the state
 read is the state changed), each audited, and its resident is told through the outbox.
+
+A visit is rateable (好差评, ``TargetType.SPOT_VISIT``) once a ticket of its order is used at a gate:
+one rating per **order** (the target id), whatever number of its tickets are used. Its department
+code is the spot's code, so a 差评's rectification work order lands with the case officers scoped
+to the spot, the same staff who handle its complaints; its item code is ``tourism.spot_visit``.
 """
 
 from __future__ import annotations
@@ -25,10 +31,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from adapters.wechat.port import WeChat
+from domain.accounts.models import User
 from domain.audit import service as audit
+from domain.evaluations import service as evaluations
+from domain.evaluations.models import TargetType
 from domain.notifications.service import Notice, deliver
 from domain.outbox.jobs import Job, handler
 from domain.outbox.service import enqueue
@@ -38,8 +48,16 @@ from domain.shared.errors import Conflict, DomainError, ErrorKind, NotFound
 from domain.shared.i18n import LazyText, _
 from domain.shared.labels import LabelTable, Names
 from domain.staff.roles import Role, authorize_any, visible_scopes
-from domain.tourism import service
-from domain.tourism.models import Complaint, ComplaintState, Spot, TicketOrder
+from domain.tourism import admission, service
+from domain.tourism.models import (
+    Complaint,
+    ComplaintState,
+    SaleChannel,
+    Spot,
+    Ticket,
+    TicketOrder,
+    TicketState,
+)
 from domain.workdays.service import calendar_around
 
 ACCEPT_WORKING_DAYS = 5  # Art. 15: 接到投诉之日起5个工作日内 accepted or refused
@@ -394,3 +412,37 @@ async def complaint_changed(job: Job) -> None:
         source_key=f"{job.topic}:{job.id}",
         wechat=wechat,
     )
+
+
+# -- 好差评 of a visit ------------------------------------------------------------------------------
+
+SPOT_VISIT_ITEM = "tourism.spot_visit"  # the evaluations' item code of every spot visit
+
+
+@handler(admission.TICKET_USED_TOPIC)
+async def ticket_used(job: Job) -> None:
+    """A ticket was used at a gate: its order's visit may be rated by the resident who ordered it.
+
+    Once per order: ``service_finished`` returns the rateable service already made, and when two
+    tickets of one order are handled at the same moment the unique (target type, target id) lets
+    one make it; the other's IntegrityError means it is done. A window sale has no resident's
+    account to rate it (``window.WINDOW_OWNER``): nothing is made."""
+    ticket = await Ticket.get_or_none(id=int(job.payload["ticket_id"]))
+    if ticket is None or ticket.state != TicketState.USED:
+        return
+    order = await TicketOrder.get(id=ticket.order_id)
+    if order.channel == SaleChannel.WINDOW or not await User.exists(id=order.user_id):
+        return
+    spot = await Spot.get(id=order.spot_id)
+    try:
+        async with in_transaction() as conn:
+            await evaluations.service_finished(
+                target_type=TargetType.SPOT_VISIT,
+                target_id=order.id,
+                user_id=order.user_id,
+                item_code=SPOT_VISIT_ITEM,
+                department_code=spot.code,
+                using_db=conn,
+            )
+    except IntegrityError:
+        return  # another ticket of the order made it rateable at the same moment
