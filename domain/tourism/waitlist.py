@@ -1,1 +1,524 @@
-"""The waitlist (候补) per slot, filled in order when places come back (strand A3)."""
+"""The waitlist (候补) per slot, filled in order when places come back.
+
+A resident joins the waitlist of a slot with too few places left for their visitors (with enough
+they just book). Every way a ticket's places come back (a cancellation, an unpaid hold lapsing)
+goes through ``service.return_day_place``, which enqueues ``tourism.place_returned`` in its own
+transaction; the handler here serves the slot's line:
+
+- **Strict order.** Entries are served by ``id`` (the order they joined). The head is offered an
+  order made for it (``tickets.create_order`` with ``SaleChannel.WAITLIST`` and the spot's
+  ``waitlist_pay_minutes``); when the head needs more places than are free, it waits and nobody
+  behind it is served (a single visitor never overtakes a family: the line is the line).
+- **One offer per place.** The handler locks the slot's live entries (``FOR UPDATE``, in ``id``
+  order) and makes the order inside that transaction (a savepoint: a refused order takes nothing),
+  so two returns handled at once serve the line one after the other.
+- **Offers end** (:func:`settle`): paid (or free) → ``filled``; every ticket lapsed unpaid →
+  ``lapsed`` (the lapse returned the places, so the next in line is served by that return);
+  cancelled by the resident → ``cancelled``. Settled on every return of the slot, when the resident
+  reads their list, and by the minute's sweep (payments tells the ticket, not the waitlist).
+
+An entry that can never be served as asked (a visitor got a ticket for the day another way) leaves
+the line with the reason, so it does not block those behind it. When the slot begins, what still
+waits lapses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tortoise.transactions import in_transaction
+
+from adapters.wechat.port import WeChat
+from domain.accounts.models import User
+from domain.audit.service import record
+from domain.capacity.errors import SlotClosed, SlotFull, SlotNotFound
+from domain.capacity.gate import Gate
+from domain.capacity.models import CapacitySlot, SlotState
+from domain.capacity.service import online_left
+from domain.family.models import FamilyMember
+from domain.family.service import acting_for
+from domain.identity.documents import DocumentKind, document
+from domain.identity.errors import IdentityLevelRequired
+from domain.identity.models import IdentityLevel, level_label
+from domain.notifications.service import Notice, deliver
+from domain.outbox.jobs import Job, handler, schedule
+from domain.shared import clock
+from domain.shared.actor import Actor
+from domain.shared.clock import china_day
+from domain.shared.errors import Conflict, DomainError, NotFound
+from domain.shared.i18n import LazyText, _
+from domain.shared.labels import LabelTable, Names
+from domain.shared.pii import mask_name
+from domain.tourism import rules, service, tickets
+from domain.tourism.errors import DayFull, DayNotOpen, StopSelling, TicketNotActive, TicketPersonTaken
+from domain.tourism.models import (
+    SaleChannel,
+    Spot,
+    SpotDay,
+    Ticket,
+    TicketState,
+    WaitlistEntry,
+    WaitlistState,
+)
+
+if TYPE_CHECKING:
+    from tortoise.backends.base.client import BaseDBAsyncClient
+
+LIVE = (WaitlistState.WAITING, WaitlistState.OFFERED)
+SWEEP_TOPIC = "tourism.waitlist_sweep"
+NOTICE_KIND = "tourism_waitlist"
+# Refusals of an order that mean "not enough places now": the head waits for more to come back.
+WAITS = (SlotFull, DayFull, StopSelling)
+
+STATE_LABELS = LabelTable.of_enum(
+    WaitlistState,
+    {
+        WaitlistState.WAITING: _("Waiting"),
+        WaitlistState.OFFERED: _("Place offered: pay to keep it"),
+        WaitlistState.FILLED: _("Tickets secured"),
+        WaitlistState.LAPSED: _("Lapsed"),
+        WaitlistState.CANCELLED: _("Left the waitlist"),
+    },
+)
+
+
+class WaitlistPlacesLeft(Conflict):
+    """details: ``left`` (enough for the visitors: book instead)."""
+
+    code = "waitlist_places_left"
+    message = _("There are places left in this slot: book them instead of waiting.")
+
+
+class WaitlistAlreadyJoined(Conflict):
+    code = "waitlist_already_joined"
+    message = _("You are already on the waitlist of this slot.")
+
+
+class WaitlistSlotStarted(Conflict):
+    code = "waitlist_slot_started"
+    message = _("This slot has already begun: its waitlist is closed.")
+
+
+class WaitlistEntryNotFound(NotFound):
+    code = "waitlist_entry_not_found"
+    message = _("There is no such waitlist entry.")
+
+
+class WaitlistEntryEnded(Conflict):
+    code = "waitlist_entry_ended"
+    message = _("This waitlist entry has already ended.")
+
+
+def pay_within(spot: Spot) -> dt.timedelta:
+    """The offer's payment window: the spot's ``waitlist_pay_minutes`` (30 by default)."""
+    return rules.spot_rules(spot.rules).waitlist_pay_within
+
+
+# -- the sealed visitors ---------------------------------------------------------------------------
+
+
+def seal(visitors: list[tickets.Visitor]) -> str:
+    """The visitors as the order will need them, as JSON (stored encrypted: ``EncryptedField``)."""
+    return json.dumps(
+        [
+            {
+                "kind": v.document.kind.value,
+                "number": v.document.number,
+                "born": v.born.isoformat() if v.born else None,
+                "claims": sorted(v.claims),
+                "member_id": v.member_id,
+                "name_masked": v.name_masked,
+            }
+            for v in visitors
+        ]
+    )
+
+
+def unseal(sealed: str) -> list[tickets.Visitor]:
+    rows: list[dict[str, Any]] = json.loads(sealed)
+    return [
+        tickets.Visitor(
+            document(r["kind"], r["number"]),
+            dt.date.fromisoformat(r["born"]) if r["born"] else None,
+            frozenset(r["claims"]),
+            r["member_id"],
+            r["name_masked"],
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A visitor as the route's body names them: the resident (``itself``), a family member, or a
+    companion by document (kind, number, name, and the birth date where the document lacks it)."""
+
+    itself: bool = False
+    member_id: int | None = None
+    document_kind: str | None = None
+    document_number: str | None = None
+    name: str | None = None
+    born: dt.date | None = None
+    claims: frozenset[str] = frozenset()
+
+
+async def visitors_of(actor: Actor, asked: list[Asked]) -> list[tickets.Visitor]:
+    """The visitors the body names, from the verified identity (the resident's own document, a
+    family member's as registered and only while the resident may act for them)."""
+    found: list[tickets.Visitor] = []
+    for one in asked:
+        if one.itself:
+            user = await User.get(id=actor.id)
+            me = tickets.resident_visitor(user, one.claims)
+            if me is None:
+                raise IdentityLevelRequired(
+                    details={
+                        "required": level_label(IdentityLevel.REAL_NAME),
+                        "current": level_label(user.identity_level),
+                    }
+                )
+            found.append(me)
+        elif one.member_id is not None:
+            await acting_for(actor, one.member_id)  # active, and guardianship proven for a child
+            member = await FamilyMember.get(id=one.member_id)
+            found.append(
+                tickets.Visitor(
+                    document(DocumentKind.RESIDENT_ID, str(member.id_number)),
+                    member.birth_date,
+                    one.claims,
+                    member.id,
+                    mask_name(str(member.name)) or "",
+                )
+            )
+        else:
+            checked = document(one.document_kind or "", one.document_number or "")
+            found.append(tickets.Visitor(checked, one.born, one.claims, None, mask_name(one.name) or ""))
+    return found
+
+
+# -- joining and leaving ---------------------------------------------------------------------------
+
+
+async def _open_slot(spot: Spot, slot_id: int) -> tuple[CapacitySlot, SpotDay]:
+    slot = await CapacitySlot.get_or_none(id=slot_id)
+    if slot is None or slot.resource_id != spot.resource_id:
+        raise SlotNotFound()
+    if slot.state != SlotState.OPEN:
+        raise SlotClosed()
+    if slot.starts_at <= clock.now():
+        raise WaitlistSlotStarted()
+    day = await SpotDay.get_or_none(spot_id=spot.id, day=china_day(slot.starts_at))
+    if day is None:
+        raise DayNotOpen(details={"day": china_day(slot.starts_at).isoformat()})
+    return slot, day
+
+
+async def _check_visitors(spot: Spot, day: dt.date, visitors: list[tickets.Visitor]) -> None:
+    """Refused now rather than when places come back: a birth date missing, a visitor twice, a
+    visitor who already holds a ticket for the day (``ticket_person_taken``, ``details.visitor``)."""
+    tickets.quote(spot, day, visitors)
+    indexes = [v.document.index for v in visitors]
+    for position, index in enumerate(indexes):
+        if index in indexes[:position]:
+            raise TicketPersonTaken(details={"visitor": position})
+    live = Ticket.filter(spot_id=spot.id, day=day, person_index__in=indexes)
+    held = {t.person_index for t in await live.only("id", "person_index")}
+    for position, index in enumerate(indexes):
+        if index in held:
+            raise TicketPersonTaken(details={"visitor": position})
+
+
+async def join(actor: Actor, spot: Spot, slot_id: int, visitors: list[tickets.Visitor]) -> WaitlistEntry:
+    """Put ``actor`` on the slot's waitlist with ``visitors`` (one live entry per resident and slot).
+    Refused while the slot and the day have places enough for them (``waitlist_places_left``)."""
+    assert actor.id is not None
+    slot, day = await _open_slot(spot, slot_id)
+    await _check_visitors(spot, day.day, visitors)
+    left = min(online_left(slot) or 0, service.day_left(day))
+    if left >= len(visitors):
+        raise WaitlistPlacesLeft(details={"left": left})
+    now = clock.now()
+    async with in_transaction() as conn:
+        # The resident's row serialises their own joins: two taps join once.
+        await User.filter(id=actor.id).using_db(conn).select_for_update().first()
+        mine = WaitlistEntry.filter(user_id=actor.id, slot_id=slot_id, state__in=LIVE)
+        if await mine.using_db(conn).exists():
+            raise WaitlistAlreadyJoined()
+        entry = await WaitlistEntry.create(
+            user_id=actor.id,
+            spot_id=spot.id,
+            slot_id=slot_id,
+            day=day.day,
+            size=len(visitors),
+            visitors=seal(visitors),
+            created_at=now,
+            updated_at=now,
+            using_db=conn,
+        )
+        await record(
+            actor,
+            "tourism.waitlist_joined",
+            target_type="waitlist_entry",
+            target_id=entry.id,
+            after={"slot": slot_id, "size": entry.size},
+            using_db=conn,
+        )
+    return entry
+
+
+async def own_entry(actor: Actor, entry_id: int) -> WaitlistEntry:
+    entry = await WaitlistEntry.get_or_none(id=entry_id, user_id=actor.id)
+    if entry is None:
+        raise WaitlistEntryNotFound()
+    return entry
+
+
+async def leave(actor: Actor, entry_id: int, gate: Gate | None) -> WaitlistEntry:
+    """The resident leaves the line. An offered order's unpaid tickets are cancelled (their places
+    go back, to the next in line); a ticket already paid stays, and the entry reads ``filled``."""
+    entry = await own_entry(actor, entry_id)
+    if entry.state == WaitlistState.WAITING:
+        async with in_transaction() as conn:
+            if await _move(conn, entry, WaitlistState.WAITING, WaitlistState.CANCELLED, actor, "left"):
+                return await WaitlistEntry.get(id=entry.id)
+        entry = await WaitlistEntry.get(id=entry.id)  # offered meanwhile: leave the offer instead
+    if entry.state != WaitlistState.OFFERED or entry.order_id is None:
+        raise WaitlistEntryEnded()
+    for ticket in await Ticket.filter(order_id=entry.order_id, state=TicketState.HELD).order_by("id"):
+        with suppress(TicketNotActive):  # lapsed or paid meanwhile: settled below as it ended
+            await tickets.cancel_ticket(actor, ticket.id, gate)
+    async with in_transaction() as conn:
+        await settle(conn, entry, actor, reason="left")
+    return await WaitlistEntry.get(id=entry.id)
+
+
+async def _move(
+    conn: BaseDBAsyncClient,
+    entry: WaitlistEntry,
+    before: WaitlistState,
+    after: WaitlistState,
+    actor: Actor,
+    reason: str,
+    **changes: Any,
+) -> bool:
+    """A conditional state change, audited when it happened (so once however often asked)."""
+    moved = (
+        await WaitlistEntry.filter(id=entry.id, state=before)
+        .using_db(conn)
+        .update(state=after, updated_at=clock.now(), **changes)
+    )
+    if moved:
+        await record(
+            actor,
+            f"tourism.waitlist_{after.value}",
+            target_type="waitlist_entry",
+            target_id=entry.id,
+            before={"state": before.value},
+            after={"state": after.value, "reason": reason, **{k: str(v) for k, v in changes.items()}},
+            using_db=conn,
+        )
+        entry.state = after
+    return bool(moved)
+
+
+async def settle(
+    conn: BaseDBAsyncClient, entry: WaitlistEntry, actor: Actor | None = None, *, reason: str = "tickets"
+) -> WaitlistState:
+    """An offered entry from its order's tickets: any still held → still offered; any paid (or used)
+    → filled; all cancelled → cancelled; otherwise (lapsed unpaid) → lapsed."""
+    if entry.state != WaitlistState.OFFERED or entry.order_id is None:
+        return entry.state
+    found = Ticket.filter(order_id=entry.order_id).using_db(conn).only("id", "state")
+    states = {TicketState(t.state) for t in await found}
+    if TicketState.HELD in states:
+        return entry.state
+    if states & {TicketState.CONFIRMED, TicketState.USED, TicketState.NO_SHOW}:
+        ended = WaitlistState.FILLED
+    elif states == {TicketState.CANCELLED}:
+        ended = WaitlistState.CANCELLED
+    else:
+        ended = WaitlistState.LAPSED
+    await _move(conn, entry, WaitlistState.OFFERED, ended, actor or Actor.system(), reason)
+    return ended
+
+
+# -- serving the line ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Served:
+    """What serving the head did: an offer (or filled at once), or the entry left the line."""
+
+    entry: WaitlistEntry
+    spot: Spot
+    starts_at: dt.datetime
+    refused: DomainError | None = None
+    changed: bool = True  # False: another handler moved the entry first (nothing to tell)
+
+
+async def _serve_head(slot_id: int) -> Served | None:
+    """Settle the slot's offers and serve its head once, in one transaction; None: nothing to do
+    (nobody waits, or the head waits for more places)."""
+    async with in_transaction() as conn:
+        # Locked in id order: a second return of the slot waits here until this one commits, then
+        # sees the head as offered and serves the next (no LIMIT: a row that changed is not lost).
+        live = (
+            await WaitlistEntry.filter(slot_id=slot_id, state__in=LIVE)
+            .using_db(conn)
+            .order_by("id")
+            .select_for_update()
+        )
+        for entry in live:
+            await settle(conn, entry)
+        waiting = [e for e in live if e.state == WaitlistState.WAITING]
+        if not waiting:
+            return None
+        slot = await CapacitySlot.get(id=slot_id, using_db=conn)
+        if slot.state != SlotState.OPEN or slot.starts_at <= clock.now():
+            for entry in waiting:  # the slot began (or closed): the wait is over
+                await _move(
+                    conn, entry, WaitlistState.WAITING, WaitlistState.LAPSED, Actor.system(), "slot_began"
+                )
+            return None
+        head = waiting[0]
+        spot = await Spot.get(id=head.spot_id, using_db=conn)
+        window = pay_within(spot)
+        owner = Actor("resident", head.user_id)
+        sale = tickets.Sale(channel=SaleChannel.WAITLIST, pay_within=window)
+        visitors = unseal(head.visitors)
+        try:
+            # Asked again first: a visitor may have booked the day another way while waiting.
+            await _check_visitors(spot, head.day, visitors)
+            async with in_transaction():  # a savepoint: a refused order leaves nothing behind
+                ordered = await tickets.create_order(owner, spot, slot_id, visitors, None, sale)
+        except WAITS:
+            return None  # strict order: the head waits for more places, nobody overtakes it
+        except DomainError as refused:
+            # It cannot be served as asked (a visitor holds a ticket for the day now): it leaves the
+            # line, told why, rather than block everyone behind it.
+            moved = await _move(
+                conn, head, WaitlistState.WAITING, WaitlistState.CANCELLED, Actor.system(), refused.code
+            )
+            return Served(head, spot, slot.starts_at, refused, changed=moved)
+        held = any(t.state == TicketState.HELD for t in ordered.tickets)
+        await _move(
+            conn,
+            head,
+            WaitlistState.WAITING,
+            WaitlistState.OFFERED if held else WaitlistState.FILLED,
+            Actor.system(),
+            "place_returned",
+            order_id=ordered.order.id,
+            offer_expires_at=clock.now() + window if held else None,
+        )
+        head.order_id = ordered.order.id
+        return Served(head, spot, slot.starts_at)
+
+
+async def fill(slot_id: int, *, wechat: WeChat, gate: Gate | None) -> list[Served]:
+    """Serve the slot's line while its head fits; tell each resident served (after commit)."""
+    served: list[Served] = []
+    while (one := await _serve_head(slot_id)) is not None:
+        served.append(one)
+        if one.changed:
+            await _tell(one, wechat)
+    if gate is not None and served:
+        await gate.forget(slot_id, served[0].spot.resource_id)  # the places taken bypassed the gate
+    return served
+
+
+def _when(starts_at: dt.datetime) -> str:
+    return starts_at.astimezone(clock.CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+async def _tell(served: Served, wechat: WeChat) -> None:
+    entry, spot = served.entry, served.spot
+    params: dict[str, Any] = {"spot": Names.of(spot), "when": _when(served.starts_at)}
+    body: LazyText
+    if served.refused is not None:
+        title = _("You left the waitlist")
+        body = _("{spot} {when}: the order could not be made for your visitors.", **params)
+    elif entry.state == WaitlistState.FILLED:
+        title = _("Waitlist: tickets secured")
+        body = _("{spot} {when}: a place came back and your tickets are confirmed.", **params)
+    else:
+        minutes = int(pay_within(spot).total_seconds() // 60)
+        title = _("Waitlist: a place for you")
+        body = _(
+            "{spot} {when}: pay within {minutes} minutes or it passes to the next in line.",
+            **params,
+            minutes=minutes,
+        )
+    notice = Notice(
+        user_id=entry.user_id,
+        kind=NOTICE_KIND,
+        title=title,
+        body=body,
+        link=f"/pages/tourism/order?id={entry.order_id}" if entry.order_id else "/pages/tourism/waitlist",
+    )
+    # Keyed by the entry and what happened to it: a redelivered job writes the message once.
+    await deliver(notice, source_key=f"tourism.waitlist:{entry.id}:{entry.state.value}", wechat=wechat)
+
+
+def _gate(job: Job) -> Gate | None:
+    redis = job.context.redis
+    return None if redis is None else Gate(redis, job.context.keys)
+
+
+@handler(service.PLACE_RETURNED_TOPIC)
+async def place_returned(job: Job) -> None:
+    """Places of the slot came back: settle its offers and serve its line (idempotent: a second
+    delivery finds the head offered, or waiting for more places)."""
+    await fill(int(job.payload["slot_id"]), wechat=job.context.adapters.wechat, gate=_gate(job))
+
+
+@handler(SWEEP_TOPIC)
+async def sweep(job: Job) -> None:
+    """Every minute: each slot with a live entry is served again (offers paid become filled, a slot
+    that began ends its wait, a head refused while the day was red gets its turn)."""
+    live = await WaitlistEntry.filter(state__in=LIVE).only("id", "slot_id")
+    for slot_id in sorted({e.slot_id for e in live}):
+        await fill(slot_id, wechat=job.context.adapters.wechat, gate=_gate(job))
+
+
+schedule(SWEEP_TOPIC, every=dt.timedelta(minutes=1))
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryView:
+    entry: WaitlistEntry
+    spot: Spot
+    starts_at: dt.datetime
+    position: int | None  # 1 = next to be served; None unless waiting
+    visitors: list[tickets.Visitor]
+
+
+async def my_entries(actor: Actor) -> list[EntryView]:
+    """The resident's entries, newest first, offers settled first (a paid offer reads filled)."""
+    entries = await WaitlistEntry.filter(user_id=actor.id).order_by("-id").limit(50)
+    for entry in entries:
+        if entry.state == WaitlistState.OFFERED:
+            async with in_transaction() as conn:
+                await settle(conn, entry, actor)
+    return await views(entries)
+
+
+async def views(entries: list[WaitlistEntry]) -> list[EntryView]:
+    spots = {s.id: s for s in await Spot.filter(id__in={e.spot_id for e in entries})}
+    slots = {s.id: s for s in await CapacitySlot.filter(id__in={e.slot_id for e in entries})}
+    out = []
+    for entry in entries:
+        position = None
+        if entry.state == WaitlistState.WAITING:
+            ahead = WaitlistEntry.filter(slot_id=entry.slot_id, state=WaitlistState.WAITING, id__lt=entry.id)
+            position = await ahead.count() + 1
+        slot = slots[entry.slot_id]
+        out.append(EntryView(entry, spots[entry.spot_id], slot.starts_at, position, unseal(entry.visitors)))
+    return out
