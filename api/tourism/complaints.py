@@ -18,7 +18,8 @@ from domain.tourism import complaints
 from domain.tourism.models import ComplaintState
 
 _REFUSALS = (
-    "Refused with `staff_role_required` (case officer), `staff_scope_required` (the spot's code), "
+    "Refused with `staff_role_required` (a case officer; for the answer, also the spot's manager), "
+    "`staff_scope_required` (the spot's code), "
     "`complaint_not_found` (404), `complaint_state_conflict` (409: not in a state that allows it)"
 )
 
@@ -149,7 +150,7 @@ async def mine(request: Request) -> HTTPResponse:
     return respond(ComplaintsOut(items=[ComplaintOut.of(s, request.ctx.locale) for s in found]))
 
 
-@openapi.summary("Complaints about my spots (case officers), overdue first")
+@openapi.summary("Complaints about my spots (case officers, spot managers), overdue first")
 @openapi.description(
     "Without `spot`, every spot in the caller's scopes. Refused with `staff_role_required`, "
     "`staff_scope_required`, `spot_not_found`."

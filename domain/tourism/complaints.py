@@ -67,8 +67,11 @@ FILE_WITHIN_DAYS = 90  # 超过旅游合同结束之日90天的 not accepted
 JOINT_FROM = 4  # 投诉人4人以上，以同一事由投诉同一被投诉人
 MAX_COMPLAINANTS = 999
 
-# Who handles a spot's complaints: case officers (受理) with the spot's code among their scopes.
-STAFF_ROLES = (Role.CASE_OFFICER,)
+# Who handles a spot's complaints (the spot's code among their scopes). The Order gives accepting,
+# refusing and ending a case to the complaint-handling body, not to the operator complained of:
+# case officers. The operator's written answer may be recorded by the spot's manager too.
+OFFICERS = (Role.CASE_OFFICER,)
+STAFF_ROLES = (Role.CASE_OFFICER, Role.SPOT_MANAGER)
 
 CHANGED_TOPIC = "tourism.complaint_changed"
 NOTICE_KIND = "tourism_complaint"
@@ -160,18 +163,20 @@ class Action:
     sources: frozenset[ComplaintState]
     target: ComplaintState
     field: str  # the outcome's key for the text it takes ("" for none)
+    roles: tuple[Role, ...] = OFFICERS
 
 
+_SUBMITTED, _ACCEPTED = frozenset({ComplaintState.SUBMITTED}), frozenset({ComplaintState.ACCEPTED})
 ACTIONS: dict[str, Action] = {
     a.name: a
     for a in (
-        Action("accept", frozenset({ComplaintState.SUBMITTED}), ComplaintState.ACCEPTED, ""),
-        Action("refuse", frozenset({ComplaintState.SUBMITTED}), ComplaintState.REFUSED, "reason"),
-        Action("answer", frozenset({ComplaintState.ACCEPTED}), ComplaintState.ANSWERED, "answer"),
-        # Mediation may end without the operator's answer (it does not stop the case).
+        Action("accept", _SUBMITTED, ComplaintState.ACCEPTED, ""),
+        Action("refuse", _SUBMITTED, ComplaintState.REFUSED, "reason"),
+        Action("answer", _ACCEPTED, ComplaintState.ANSWERED, "answer", STAFF_ROLES),
+        # Mediation may end without the operator's answer (a missing answer does not stop the case).
         Action(
             "close",
-            frozenset({ComplaintState.ACCEPTED, ComplaintState.ANSWERED}),
+            _ACCEPTED | {ComplaintState.ANSWERED},
             ComplaintState.CLOSED,
             "decision",
         ),
@@ -337,17 +342,18 @@ def _due_key(complaint: Complaint) -> tuple[int, dt.date, int]:
 
 
 async def move(actor: Actor, complaint_id: int, action_name: str, text: str = "") -> Shown:
-    """Accept, refuse (with a reason), record the operator's answer, or close (with the outcome).
+    """Accept, refuse (with a reason), record the operator's answer, or close (with the outcome);
+    the answer by a case officer or the spot's manager, the rest by case officers only.
 
     Conditional on the state read: of two staff moving the same complaint at once, one wins and
     the other is answered ``complaint_state_conflict``. Audited; the resident is told (inbox)."""
     action = ACTIONS[action_name]
-    authorize_any(actor, STAFF_ROLES)
+    authorize_any(actor, action.roles)
     complaint = await Complaint.get_or_none(id=complaint_id)
     if complaint is None:
         raise ComplaintNotFound()
     spot = await Spot.get(id=complaint.spot_id)
-    authorize_any(actor, STAFF_ROLES, spot.code)
+    authorize_any(actor, action.roles, spot.code)
     text = text.strip()
     if action.field and not text:
         raise ComplaintTextRequired()
@@ -425,8 +431,8 @@ async def ticket_used(job: Job) -> None:
 
     Once per order: ``service_finished`` returns the rateable service already made, and when two
     tickets of one order are handled at the same moment the unique (target type, target id) lets
-    one make it; the other's IntegrityError means it is done. A window sale has no resident's
-    account to rate it (``window.WINDOW_OWNER``): nothing is made."""
+    one make it; the other's IntegrityError means it is done. A window sale belongs to the spot's
+    window account, which nobody logs in as (``window.window_account``): nothing is made."""
     ticket = await Ticket.get_or_none(id=int(job.payload["ticket_id"]))
     if ticket is None or ticket.state != TicketState.USED:
         return

@@ -210,7 +210,7 @@ async def test_a_refusal_needs_its_reason_and_ends_the_complaint(db: str) -> Non
         await complaints.move(officer(spot.code), c.id, "close", "x")
 
 
-async def test_only_case_officers_of_the_spot_move_or_list_its_complaints(db: str) -> None:
+async def test_only_the_spot_s_case_officers_move_its_complaints_and_its_manager_answers(db: str) -> None:
     spot, other_spot, resident = await make_spot(), await make_spot(), await make_resident()
     order = await make_order(resident.id, spot, clock.today_in_china())
     c = (await complaints.file(resident, Filing(order.id, "Dirty toilets"))).complaint
@@ -225,6 +225,17 @@ async def test_only_case_officers_of_the_spot_move_or_list_its_complaints(db: st
     assert await complaints.staff_list(officer(other_spot.code)) == []
     assert [s.complaint.id for s in await complaints.staff_list(officer("*"))] == [c.id]
     assert (await Complaint.get(id=c.id)).state == ComplaintState.SUBMITTED
+    # The spot's manager (the operator complained of) sees its complaints and records its answer,
+    # but accepting, refusing and closing are the handling body's.
+    manager = officer(spot.code, role="spot_manager")
+    assert [s.complaint.id for s in await complaints.staff_list(manager, spot_code=spot.code)] == [c.id]
+    with pytest.raises(StaffRoleRequired):
+        await complaints.move(manager, c.id, "accept")
+    await complaints.move(officer(spot.code), c.id, "accept")
+    answered = (await complaints.move(manager, c.id, "answer", "We cleaned them.")).complaint
+    assert answered.state == ComplaintState.ANSWERED
+    with pytest.raises(StaffRoleRequired):
+        await complaints.move(manager, c.id, "close", "Done")
 
 
 async def test_overdue_complaints_come_first_in_the_staff_list(db: str) -> None:
