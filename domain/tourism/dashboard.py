@@ -99,10 +99,10 @@ async def dashboard(actor: Actor, spot: Spot) -> Dashboard:
 def series(spot: Spot, day: dt.date, changes: list[CrowdChange], now: Point) -> list[Point]:
     """Steps from the opening (the level the first change left, else the level now) through each
     change to ``now``: a chart draws each level until the next point."""
-    opens = china_midnight(day) + dt.timedelta(minutes=spot.opens_minute)
+    opens = (china_midnight(day) + dt.timedelta(minutes=spot.opens_minute)).astimezone(dt.UTC)
     first = crowd.Level(changes[0].level_from) if changes else now.level
     points = [Point(min(opens, changes[0].at if changes else opens), first, 0, 0)]
-    points += [Point(c.at, crowd.Level(c.level_to), c.inside, c.sold) for c in changes]
+    points += [Point(c.at.astimezone(dt.UTC), crowd.Level(c.level_to), c.inside, c.sold) for c in changes]
     if now.at > points[-1].at:
-        points.append(now)
+        points.append(Point(now.at.astimezone(dt.UTC), now.level, now.inside, now.sold))
     return points
