@@ -16,6 +16,8 @@ from domain.notifications.service import Notice, deliver
 from domain.outbox.jobs import Job, handler, schedule
 from domain.shared.i18n import _
 from domain.shared.labels import Names
+from domain.staff import alerts
+from domain.staff.roles import Role
 
 # admission, complaints, waitlist and window register their jobs and owners on import.
 from domain.tourism import (  # noqa: F401
@@ -53,27 +55,39 @@ capacity_owners.add(service.CAPACITY_OWNER, TicketPlaces())
 
 
 CROWD_NOTICE_KIND = "tourism_crowd"
+# The spot's staff told of a change (scope: the spot's code), and the page they open.
+CROWD_ALERTED = (Role.SCANNER, Role.TICKET_SELLER, Role.SPOT_MANAGER)
+STAFF_DASHBOARD = "/pages/spotstaff/dashboard"
 
 
 @handler(CROWD_CHANGED_TOPIC)
 async def crowd_changed(job: Job) -> None:
-    """Tell the spot's subscribers its new crowd level, once each (the inbox keys on job and user)."""
+    """Tell the spot's subscribers its new crowd level, once each (the inbox keys on job and user),
+    and its staff at the gates, the window and the office (staff alerts, keyed on job and role)."""
     spot = await Spot.get_or_none(id=int(job.payload["spot_id"]))
     if spot is None:
         return
     level = crowd.Level(job.payload["to"])
+    title = _("Crowd level changed")
+    body = _(
+        "{spot}: now {level}.",
+        spot=Names(spot.name_zh_hans, spot.name_zh_hant, spot.name_en),
+        level=crowd.LABELS[level],
+    )
+    await alerts.alert(
+        spot.code,
+        CROWD_ALERTED,
+        alerts.Alert(CROWD_NOTICE_KIND, title, body, link=f"{STAFF_DASHBOARD}?code={spot.code}"),
+        source_key=f"{job.topic}:{job.id}",
+    )
     wechat: WeChat = job.context.adapters.wechat
     for subscription in await CrowdSubscription.filter(spot_id=spot.id).order_by("id"):
         user_id = subscription.user_id
         notice = Notice(
             user_id=user_id,
             kind=CROWD_NOTICE_KIND,
-            title=_("Crowd level changed"),
-            body=_(
-                "{spot}: now {level}.",
-                spot=Names(spot.name_zh_hans, spot.name_zh_hant, spot.name_en),
-                level=crowd.LABELS[level],
-            ),
+            title=title,
+            body=body,
             link=f"/pages/tourism/spot?code={spot.code}",
         )
         await deliver(notice, source_key=f"{job.topic}:{job.id}:{user_id}", wechat=wechat)
