@@ -138,6 +138,11 @@ def price_line(
     return PriceLine(category, percent, amount, age, proof, explanation)
 
 
+def explain(category: str, percent: int) -> LazyText:
+    """A sold ticket's line, from what it keeps (its category and percent; the age is not kept)."""
+    return _("{category}: {percent}% of the full price", category=category_label(category), percent=percent)
+
+
 @dataclass(frozen=True)
 class PriceRow:
     """One line of a spot's published price table."""

@@ -26,7 +26,7 @@ from tortoise.transactions import in_transaction
 from domain.accounts.models import User
 from domain.audit.service import record
 from domain.capacity import service as capacity
-from domain.capacity.errors import AlreadyReserved, HoldExpired, ReservationNotActive
+from domain.capacity.errors import AlreadyReserved, HoldExpired, ReservationNotActive, SlotNotFound
 from domain.capacity.gate import Gate
 from domain.capacity.models import CapacitySlot, Reservation, ReservationState
 from domain.family import service as family
@@ -35,13 +35,15 @@ from domain.identity.documents import DocumentKind, IdentityDocument, document
 from domain.identity.errors import IdentityLevelRequired
 from domain.identity.service import birth_date_of_user, document_of, normalize_name
 from domain.payments import service as payments
+from domain.payments.errors import PaymentProviderUnavailable
 from domain.payments.models import PaymentOrder
-from domain.payments.owners import PaymentOwnerBase, RefundPolicy, payment_owners
+from domain.payments.owners import PaymentOwnerBase, RefundKind, RefundPolicy, payment_owners
 from domain.shared import clock, pii
 from domain.shared.actor import Actor
 from domain.shared.clock import china_day, china_midnight
 from domain.shared.errors import DomainError, ErrorKind
 from domain.shared.i18n import _
+from domain.shared.labels import LabelTable
 from domain.tourism import eligibility, rules, service
 from domain.tourism.errors import (
     TicketBirthDateNeeded,
@@ -60,6 +62,27 @@ if TYPE_CHECKING:
 PURPOSE_KIND = "ticket"
 PAY_WITHIN = dt.timedelta(minutes=15)
 LIVE = (TicketState.HELD, TicketState.CONFIRMED)
+
+
+state_label = LabelTable(
+    "ticket state",
+    {
+        TicketState.HELD.value: _("Awaiting payment"),
+        TicketState.CONFIRMED.value: _("Valid"),
+        TicketState.LAPSED.value: _("Not paid in time"),
+        TicketState.CANCELLED.value: _("Cancelled"),
+        TicketState.USED.value: _("Used"),
+        TicketState.NO_SHOW.value: _("Not used (no-show)"),
+    },
+)
+channel_label = LabelTable(
+    "sale channel",
+    {
+        SaleChannel.ONLINE.value: _("Booked online"),
+        SaleChannel.WINDOW.value: _("Bought at the ticket window"),
+        SaleChannel.WAITLIST.value: _("From the waitlist"),
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -434,10 +457,154 @@ async def set_rules(actor: Actor, spot: Spot, data: dict[str, Any]) -> Spot:
 # -- the resident's ------------------------------------------------------------------------------
 
 
-async def my_orders(actor: Actor) -> list[tuple[TicketOrder, list[Ticket]]]:
+async def quote_for(
+    actor: Actor, spot: Spot, day: dt.date, specs: list[VisitorSpec]
+) -> list[tuple[Visitor, PriceLine]]:
+    """What each visitor the resident names would pay on ``day``, explained (nothing is taken)."""
+    visitors = await resolve_visitors(actor, specs)
+    return list(zip(visitors, quote(spot, day, visitors), strict=True))
+
+
+async def order_online(
+    actor: Actor,
+    providers: payments.Providers,
+    gate: Gate | None,
+    spot: Spot,
+    slot_id: int,
+    specs: list[VisitorSpec],
+) -> Ordered:
+    """The resident's order: visitors checked, places held, and each priced ticket's payment handed
+    to the provider (``pay_params`` on the payment order: the payments page pays it). A provider
+    that fails gives every place back at once (the orders are closed unpaid)."""
+    visitors = await resolve_visitors(actor, specs)
+    slot = await CapacitySlot.get_or_none(id=slot_id)
+    if slot is None or slot.resource_id != spot.resource_id:
+        raise SlotNotFound()
+    ordered = await create_order(actor, spot, slot_id, visitors, gate)
+    started = []
+    try:
+        for order in ordered.payments:
+            started.append(await payments.start(providers, order))
+    except PaymentProviderUnavailable:
+        await _give_back_all(ordered.tickets, gate, reason="payment could not start")
+        for ticket in ordered.tickets:
+            async with in_transaction() as conn:
+                await payments.purpose_cancelled(
+                    conn, purpose_of(ticket), actor=actor, reason="payment could not start", by_site=True
+                )
+        raise
+    return Ordered(ordered.order, ordered.tickets, started)
+
+
+@dataclass(frozen=True)
+class RefundPreview:
+    """What cancelling the ticket now would give back, or why it cannot be cancelled (``refusal``:
+    ``ticket_not_active``, ``ticket_cancel_cutoff_passed``, ``ticket_cancel_quota_reached``)."""
+
+    ticket_id: int
+    paid_fen: int
+    kind: RefundKind
+    refund_fen: int
+    refusal: str | None
+
+
+@dataclass(frozen=True)
+class OrderView:
+    order: TicketOrder
+    spot: Spot
+    tickets: list[Ticket]
+    payments: dict[int, PaymentOrder]  # by ticket id: each priced ticket's latest payment order
+    previews: dict[int, RefundPreview]  # by ticket id (one order's view only)
+
+
+async def _payments_of(tickets: list[Ticket]) -> dict[int, PaymentOrder]:
+    found = await PaymentOrder.filter(purpose__in=[purpose_of(t) for t in tickets]).order_by("attempt")
+    return {ticket_id_of(o.purpose): o for o in found}  # the last attempt wins
+
+
+async def my_orders(actor: Actor) -> list[OrderView]:
+    """The resident's orders, newest first (the latest 50), with their tickets and payments."""
     orders = await TicketOrder.filter(user_id=actor.id).order_by("-id").limit(50)
-    tickets = await Ticket.filter(order_id__in=[o.id for o in orders]).order_by("id")
-    return [(o, [t for t in tickets if t.order_id == o.id]) for o in orders]
+    tickets = list(await Ticket.filter(order_id__in=[o.id for o in orders]).order_by("id"))
+    spots = {s.id: s for s in await Spot.filter(id__in={o.spot_id for o in orders})}
+    paid = await _payments_of(tickets)
+    return [
+        OrderView(o, spots[o.spot_id], [t for t in tickets if t.order_id == o.id], paid, {}) for o in orders
+    ]
+
+
+async def my_order(actor: Actor, order_id: int) -> OrderView:
+    """One of the resident's orders, with what cancelling each ticket now would give back."""
+    order = await TicketOrder.get_or_none(id=order_id, user_id=actor.id)
+    if order is None:
+        raise TicketNotFound()
+    tickets = list(await Ticket.filter(order_id=order.id).order_by("id"))
+    spot = await Spot.get(id=order.spot_id)
+    paid = await _payments_of(tickets)
+    refusal = await _cancel_refusal(actor, order, spot)
+    previews = {t.id: _preview(order, t, paid.get(t.id), refusal) for t in tickets}
+    return OrderView(order, spot, tickets, paid, previews)
+
+
+async def refund_preview(actor: Actor, ticket_id: int) -> RefundPreview:
+    ticket = await own_ticket(actor, ticket_id)
+    spot = await Spot.get(id=ticket.spot_id)
+    paid = (await _payments_of([ticket])).get(ticket.id)
+    return _preview(ticket.order, ticket, paid, await _cancel_refusal(actor, ticket.order, spot))
+
+
+async def _cancel_refusal(actor: Actor, order: TicketOrder, spot: Spot) -> str | None:
+    """Why the resident could not cancel a live ticket of ``order`` now (None: they could)."""
+    now = clock.now()
+    try:
+        rules.check_cutoff(rules.refund_rules(order.refund_rules), order.starts_at, now)
+        days = await _cancel_days(None, actor, spot.id, now)
+        rules.check_quota(rules.spot_rules(spot.rules).cancel_quota, days, china_day(now))
+    except (rules.CancelCutoffPassed, rules.CancelQuotaReached) as exc:
+        return exc.code
+    return None
+
+
+def _preview(
+    order: TicketOrder, ticket: Ticket, paid: PaymentOrder | None, refusal: str | None
+) -> RefundPreview:
+    paid_fen = paid.paid_fen - paid.refunded_fen if paid is not None else 0
+    if ticket.state not in LIVE:
+        return RefundPreview(ticket.id, paid_fen, RefundKind.NONE, 0, TicketNotActive.code)
+    policy = rules.refund_policy(
+        rules.refund_rules(order.refund_rules), paid_fen, order.starts_at, clock.now(), used=False
+    )
+    return RefundPreview(ticket.id, paid_fen, policy.kind, policy.refund_fen(paid_fen), refusal)
+
+
+@dataclass(frozen=True)
+class FairUse:
+    """The resident's standing at a spot: their no-shows (and any lock) and their cancellations
+    against each period's quota."""
+
+    no_shows: int
+    window_days: int
+    locked_until: dt.date | None
+    quotas: list[rules.QuotaUse]
+
+
+async def standing(actor: Actor, spot: Spot) -> FairUse:
+    fair_use = rules.spot_rules(spot.rules)
+    user = await User.get_or_none(id=actor.id)
+    found = document_of(user) if user is not None else None
+    days: list[dt.date] = []
+    if found is not None:
+        missed = Ticket.filter(spot_id=spot.id, person=found.index, state=TicketState.NO_SHOW)
+        days = [row.day for row in await missed.only("id", "day")]
+    today = clock.today_in_china()
+    seen = rules.standing(fair_use.no_show, days, today)
+    cancelled = await _cancel_days(None, actor, spot.id, clock.now())
+    return FairUse(
+        seen.no_shows,
+        fair_use.no_show.window_days,
+        seen.locked_until,
+        rules.quota_use(fair_use.cancel_quota, cancelled, today),
+    )
 
 
 async def own_ticket(actor: Actor, ticket_id: int) -> Ticket:
@@ -502,7 +669,7 @@ async def _cancel(actor: Actor, order: TicketOrder, tickets: list[Ticket], gate:
 
 
 async def _cancel_days(
-    conn: BaseDBAsyncClient, actor: Actor, spot_id: int, now: dt.datetime
+    conn: BaseDBAsyncClient | None, actor: Actor, spot_id: int, now: dt.datetime
 ) -> list[dt.date]:
     """The China days of the account's cancellations at the spot since the longest period began;
     an order's tickets cancelled together count once (they share ``cancelled_at``)."""
