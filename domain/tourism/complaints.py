@@ -40,13 +40,14 @@ from domain.audit import service as audit
 from domain.evaluations import service as evaluations
 from domain.evaluations.models import TargetType
 from domain.notifications.service import Notice, deliver
-from domain.outbox.jobs import Job, handler
+from domain.outbox.jobs import Job, handler, schedule
 from domain.outbox.service import enqueue
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.shared.errors import Conflict, DomainError, ErrorKind, NotFound
 from domain.shared.i18n import LazyText, _
 from domain.shared.labels import LabelTable, Names
+from domain.staff import alerts
 from domain.staff.roles import Role, authorize_any, visible_scopes
 from domain.tourism import admission, service
 from domain.tourism.models import (
@@ -73,7 +74,10 @@ MAX_COMPLAINANTS = 999
 OFFICERS = (Role.CASE_OFFICER,)
 STAFF_ROLES = (Role.CASE_OFFICER, Role.SPOT_MANAGER)
 
-CHANGED_TOPIC = "tourism.complaint_changed"
+CHANGED_TOPIC = "tourism.complaint_changed"  # {complaint_id, state}: the complainant is told
+FILED_TOPIC = "tourism.complaint_filed"  # {complaint_id}: the spot's staff are alerted
+OVERDUE_TOPIC = "tourism.complaints_overdue"  # daily: the spot's staff alerted of each late clock
+OVERDUE_BATCH = 500
 NOTICE_KIND = "tourism_complaint"
 
 
@@ -298,6 +302,13 @@ async def file(actor: Actor, filing: Filing) -> Shown:
             },
             using_db=conn,
         )
+        await enqueue(
+            FILED_TOPIC,
+            {"complaint_id": complaint.id},
+            using_db=conn,
+            key=f"{FILED_TOPIC}:{complaint.id}",
+            new_key=True,
+        )
     return Shown(complaint, spot)
 
 
@@ -418,6 +429,75 @@ async def complaint_changed(job: Job) -> None:
         source_key=f"{job.topic}:{job.id}",
         wechat=wechat,
     )
+
+
+@handler(FILED_TOPIC)
+async def complaint_filed(job: Job) -> None:
+    """Alert the spot's case officers and manager of a new complaint and its 5-working-day clock."""
+    complaint = await Complaint.get_or_none(id=int(job.payload["complaint_id"]))
+    if complaint is None:
+        return
+    spot = await Spot.get(id=complaint.spot_id)
+    what = alerts.Alert(
+        kind=NOTICE_KIND,
+        title=_("New tourism complaint"),
+        body=_(
+            "{spot}: complaint no. {number} to accept or refuse by {day}.",
+            spot=Names.of(spot),
+            number=complaint.id,
+            day=complaint.accept_by.isoformat(),
+        ),
+    )
+    await alerts.alert(spot.code, STAFF_ROLES, what, source_key=f"{job.topic}:{complaint.id}")
+
+
+_LATE: dict[ComplaintState, str] = {
+    ComplaintState.SUBMITTED: "accept_by",
+    ComplaintState.ACCEPTED: "answer_by",
+    ComplaintState.ANSWERED: "close_by",
+}
+
+
+async def overdue(today: dt.date | None = None) -> list[Complaint]:
+    """Complaints past the last day of the clock now running, oldest first."""
+    day = today or clock.today_in_china()
+    found: list[Complaint] = []
+    for state, due_field in _LATE.items():
+        found += (
+            await Complaint.filter(state=state, **{f"{due_field}__lt": day})
+            .order_by("id")
+            .limit(OVERDUE_BATCH)
+        )
+    return sorted(found, key=lambda c: c.id)
+
+
+@handler(OVERDUE_TOPIC)
+async def complaints_overdue(job: Job) -> None:
+    """Alert the spot's staff of each complaint whose clock ran out: once per complaint and clock
+    (keyed by both), however many days it stays late; the staff list flags it meanwhile."""
+    late = await overdue()
+    spots = {s.id: s for s in await Spot.filter(id__in=sorted({c.spot_id for c in late}))} if late else {}
+    for complaint in late:
+        clock_now = running(complaint)
+        if clock_now is None:
+            continue
+        spot = spots[complaint.spot_id]
+        what = alerts.Alert(
+            kind=NOTICE_KIND,
+            title=_("Complaint overdue"),
+            body=_(
+                "{spot}: complaint no. {number} is overdue ({step} {day}).",
+                spot=Names.of(spot),
+                number=complaint.id,
+                step=STEP_LABELS(clock_now[0]),
+                day=clock_now[1].isoformat(),
+            ),
+        )
+        key = f"{OVERDUE_TOPIC}:{complaint.id}:{clock_now[0].value}"
+        await alerts.alert(spot.code, STAFF_ROLES, what, source_key=key)
+
+
+schedule(OVERDUE_TOPIC, every=dt.timedelta(days=1), at=dt.time(9, 0))
 
 
 # -- 好差评 of a visit ------------------------------------------------------------------------------

@@ -20,7 +20,9 @@ from domain.outbox.jobs import Job, JobContext
 from domain.outbox.models import OutboxMessage
 from domain.shared import clock
 from domain.shared.actor import Actor
+from domain.staff import alerts
 from domain.staff.errors import StaffRoleRequired, StaffScopeRequired
+from domain.staff.models import StaffAlert
 from domain.tourism import complaints, service
 from domain.tourism.complaints import (
     ComplaintKind,
@@ -275,3 +277,39 @@ async def test_two_officers_accepting_at_once_move_it_once(db: str) -> None:
     assert await OutboxMessage.filter(topic=complaints.CHANGED_TOPIC).count() == 1
     moved = await AuditRecord.filter(target_id=str(c.id), action__startswith="tourism.complaint_").count()
     assert moved == 2  # filed, then the one step that won
+
+
+async def test_the_spot_s_staff_are_alerted_of_a_new_complaint_and_once_of_each_late_clock(db: str) -> None:
+    spot, resident = await make_spot(), await make_resident()
+    order = await make_order(resident.id, spot, D(2026, 9, 20))
+    with clock.frozen_at(at(D(2026, 9, 21))):
+        c = (await complaints.file(resident, Filing(order.id, "Broken gate"))).complaint
+    [filed] = await OutboxMessage.filter(topic=complaints.FILED_TOPIC)
+    for _ in range(2):
+        await complaints.complaint_filed(as_job(filed))
+    rows = await StaffAlert.filter(scope=spot.code).order_by("role")
+    assert [r.role for r in rows] == ["case_officer", "spot_manager"]
+    reader = officer(spot.code)
+    [new] = await alerts.readable(reader)
+    assert alerts.body_of(new, "en") == f"Test spot: complaint no. {c.id} to accept or refuse by 2026-09-29."
+    assert await alerts.readable(officer("ELSEWHERE")) == []
+
+    with clock.frozen_at(at(D(2026, 9, 29))):
+        assert await complaints.overdue() == []  # the last day itself is in time
+    with clock.frozen_at(at(D(2026, 9, 30))):
+        assert [x.id for x in await complaints.overdue()] == [c.id]
+        for _ in range(2):  # the daily job runs again: the same late clock is alerted once
+            await complaints.complaints_overdue(as_job(filed))
+        late = [a for a in await alerts.readable(reader) if a.title_msgid == "Complaint overdue"]
+        assert len(late) == 1
+        assert alerts.body_of(late[0], "en").endswith("is overdue (Accept or refuse by 2026-09-29).")
+        await complaints.move(reader, c.id, "accept")
+    # Accepted on 30 Sep: 10 days end on Sat 10 Oct, a make-up working day, so the answer is due then.
+    assert (await Complaint.get(id=c.id)).answer_by == D(2026, 10, 10)
+    with clock.frozen_at(at(D(2026, 10, 10))):
+        assert await complaints.overdue() == []
+    with clock.frozen_at(at(D(2026, 10, 11))):
+        await complaints.complaints_overdue(as_job(filed))
+        late = [a for a in await alerts.readable(reader) if a.title_msgid == "Complaint overdue"]
+    assert alerts.body_of(late[0], "en").endswith("(The operator answers by 2026-10-10).")
+    assert len(late) == 2  # one per clock that ran out
