@@ -39,11 +39,6 @@ from domain.capacity.errors import SlotClosed, SlotFull, SlotNotFound
 from domain.capacity.gate import Gate
 from domain.capacity.models import CapacitySlot, SlotState
 from domain.capacity.service import online_left
-from domain.family.models import FamilyMember
-from domain.family.service import acting_for
-from domain.identity.documents import DocumentKind, document
-from domain.identity.errors import IdentityLevelRequired
-from domain.identity.models import IdentityLevel, level_label
 from domain.notifications.service import Notice, deliver
 from domain.outbox.jobs import Job, handler, schedule
 from domain.shared import clock
@@ -52,7 +47,6 @@ from domain.shared.clock import china_day
 from domain.shared.errors import Conflict, DomainError, NotFound
 from domain.shared.i18n import LazyText, _
 from domain.shared.labels import LabelTable, Names
-from domain.shared.pii import mask_name
 from domain.tourism import rules, service, tickets
 from domain.tourism.errors import DayFull, DayNotOpen, StopSelling, TicketNotActive, TicketPersonTaken
 from domain.tourism.models import (
@@ -77,7 +71,7 @@ WAITS = (SlotFull, DayFull, StopSelling)
 STATE_LABELS = LabelTable.of_enum(
     WaitlistState,
     {
-        WaitlistState.WAITING: _("Waiting"),
+        WaitlistState.WAITING: _("Waiting for a place"),
         WaitlistState.OFFERED: _("Place offered: pay to keep it"),
         WaitlistState.FILLED: _("Tickets secured"),
         WaitlistState.LAPSED: _("Lapsed"),
@@ -123,81 +117,11 @@ def pay_within(spot: Spot) -> dt.timedelta:
 
 def seal(visitors: list[tickets.Visitor]) -> str:
     """The visitors as the order will need them, as JSON (stored encrypted: ``EncryptedField``)."""
-    return json.dumps(
-        [
-            {
-                "kind": v.document.kind.value,
-                "number": v.document.number,
-                "born": v.born.isoformat() if v.born else None,
-                "claims": sorted(v.claims),
-                "member_id": v.member_id,
-                "name_masked": v.name_masked,
-            }
-            for v in visitors
-        ]
-    )
+    return json.dumps([tickets.visitor_data(v) for v in visitors])
 
 
 def unseal(sealed: str) -> list[tickets.Visitor]:
-    rows: list[dict[str, Any]] = json.loads(sealed)
-    return [
-        tickets.Visitor(
-            document(r["kind"], r["number"]),
-            dt.date.fromisoformat(r["born"]) if r["born"] else None,
-            frozenset(r["claims"]),
-            r["member_id"],
-            r["name_masked"],
-        )
-        for r in rows
-    ]
-
-
-@dataclass(frozen=True)
-class Asked:
-    """A visitor as the route's body names them: the resident (``itself``), a family member, or a
-    companion by document (kind, number, name, and the birth date where the document lacks it)."""
-
-    itself: bool = False
-    member_id: int | None = None
-    document_kind: str | None = None
-    document_number: str | None = None
-    name: str | None = None
-    born: dt.date | None = None
-    claims: frozenset[str] = frozenset()
-
-
-async def visitors_of(actor: Actor, asked: list[Asked]) -> list[tickets.Visitor]:
-    """The visitors the body names, from the verified identity (the resident's own document, a
-    family member's as registered and only while the resident may act for them)."""
-    found: list[tickets.Visitor] = []
-    for one in asked:
-        if one.itself:
-            user = await User.get(id=actor.id)
-            me = tickets.resident_visitor(user, one.claims)
-            if me is None:
-                raise IdentityLevelRequired(
-                    details={
-                        "required": level_label(IdentityLevel.REAL_NAME),
-                        "current": level_label(user.identity_level),
-                    }
-                )
-            found.append(me)
-        elif one.member_id is not None:
-            await acting_for(actor, one.member_id)  # active, and guardianship proven for a child
-            member = await FamilyMember.get(id=one.member_id)
-            found.append(
-                tickets.Visitor(
-                    document(DocumentKind.RESIDENT_ID, str(member.id_number)),
-                    member.birth_date,
-                    one.claims,
-                    member.id,
-                    mask_name(str(member.name)) or "",
-                )
-            )
-        else:
-            checked = document(one.document_kind or "", one.document_number or "")
-            found.append(tickets.Visitor(checked, one.born, one.claims, None, mask_name(one.name) or ""))
-    return found
+    return [tickets.visitor_of(row) for row in json.loads(sealed)]
 
 
 # -- joining and leaving ---------------------------------------------------------------------------
