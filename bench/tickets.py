@@ -26,7 +26,7 @@ so both sides of a ratio see the same machine.
   Read back from the database afterwards: live tickets, the day's and the slot's counters, live
   reservations, payment orders, all exactly ``--tickets``. Reported: statuses (no 5xx, no broken
   connection, no time-out), winners' p50/p99, the losers' rate (refusals answered per second, over
-  the whole sale and after the last place went), beside bare Sanic's rate.
+  the whole sale and over the refusal span), beside bare Sanic's rate.
 * **Gate admission** on a free spot (tickets confirmed at once) for today, its tickets bought
   through the same route before the rounds: by the ticket's dynamic QR through the scanning route
   (``POST /api/v1/staff/scans``; each code minted by its owner through
@@ -100,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-seconds", type=float, default=120.0, help="time cap of one round")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "tickets.json")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
+    parser.add_argument(
+        "--keep-logs", type=Path, default=None, help="copy each server's log into this folder"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.admissions, args.gate_warmup = 1, 300, 50
@@ -152,6 +155,9 @@ def _backend(backend: str, bare: run.Server, workdir: Path, args: argparse.Names
         env = postgres.palmcity_env(
             postgres.database_url(args.database_url, args.database_name), args.redis_url
         )
+    # A backend's run outlasts the access tokens' 15 (staff: 10) minutes on a busy machine: the
+    # residents and the gate log in once, as a real app would refresh instead.
+    env["PALMCITY_ACCESS_TOKEN_TTL_SECONDS"] = env["PALMCITY_STAFF_ACCESS_TOKEN_TTL_SECONDS"] = "7200"
     database_url = env["PALMCITY_DATABASE_URL"]
     try:
         run._migrate(env, folder / "migrate.log")
@@ -175,6 +181,10 @@ def _backend(backend: str, bare: run.Server, workdir: Path, args: argparse.Names
                 sale = {"skipped": f"not served yet: {ORDERS_PATH}"}
             gates = _gate(palm, bare, tokens, gate, served, database_url, args)
     finally:
+        if args.keep_logs is not None:
+            args.keep_logs.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(OSError):
+                shutil.copy(folder / "palmcity.log", args.keep_logs / f"tickets-{backend}.log")
         if backend != "embedded":
             with contextlib.suppress(Exception):
                 asyncio.run(postgres.drop_database(args.database_url, args.database_name))
@@ -229,11 +239,11 @@ def _sale_figures(result: http_post.Result, server_cpu: float, tickets: int) -> 
     failed = [a for a in answers if a.status >= 500]
     wins_done = sorted(a.done_at for a in won)
     sold_out_at = wins_done[tickets - 1] if len(wins_done) >= tickets else None
-    last = max((a.done_at for a in answers), default=result.started)
-    # The refusal phase: attempts sent after the last place's 201, all of them losers; their rate
-    # is what a crowd refreshing a sold-out sale gets, with no winner's transaction beside them.
-    after = [a for a in lost if sold_out_at is not None and a.sent_at >= sold_out_at]
-    after_seconds = last - sold_out_at if sold_out_at is not None else 0.0
+    # The refusal span: from the first refusal answered to the last. Once the places are promised
+    # (the Redis gate counts holds in flight) every new attempt is a loser, while the winners'
+    # transactions are still committing beside them: this is what a crowd at a sold-out sale gets.
+    refused_done = sorted(a.done_at for a in lost)
+    span = refused_done[-1] - refused_done[0] if len(refused_done) > 1 else 0.0
     return {
         "answered": len(answers),
         "won_201": len(won),
@@ -250,8 +260,8 @@ def _sale_figures(result: http_post.Result, server_cpu: float, tickets: int) -> 
         "losers_p50_ms": _ms([a.latency for a in lost], 50),
         "losers_p99_ms": _ms([a.latency for a in lost], 99),
         "losers_per_second_whole_sale": round(len(lost) / result.elapsed, 1) if result.elapsed else 0.0,
-        "losers_after_sold_out": len(after),
-        "losers_per_second_after_sold_out": round(len(after) / after_seconds, 1) if after_seconds else 0.0,
+        "refusal_span_seconds": round(span, 3),
+        "losers_per_second": round((len(lost) - 1) / span, 1) if span else 0.0,
         "answers_per_second": round(len(answers) / result.elapsed, 1) if result.elapsed else 0.0,
         "server_cpu_ms_per_request": round(1000 * server_cpu / max(len(answers), 1), 3),
         "server_cpu_percent": round(100 * server_cpu / result.elapsed, 1) if result.elapsed else None,
@@ -282,21 +292,21 @@ def _sale_rounds(
         figures["sold_in_database"] = setup.sold(database_url, spot)
         figures["bare_requests_per_second"] = round(beside, 1)
         figures["bare_server_cpu_ms_per_request"] = round(bare_cpu, 3)
-        figures["losers_vs_bare"] = round(figures["losers_per_second_after_sold_out"] / beside, 3)
+        figures["losers_vs_bare"] = round(figures["losers_per_second"] / beside, 3)
         figures["losers_whole_sale_vs_bare"] = round(figures["losers_per_second_whole_sale"] / beside, 3)
         rounds.append(figures)
         print(
             f"  sale {number + 1}/{len(flash)}: {figures['statuses']}, sold out in "
             f"{figures['seconds_until_sold_out']} s, losers "
-            f"{figures['losers_per_second_after_sold_out']:,.0f}/s "
-            f"after sold out ({figures['losers_per_second_whole_sale']:,.0f}/s whole sale; bare "
+            f"{figures['losers_per_second']:,.0f}/s "
+            f"over the refusal span ({figures['losers_per_second_whole_sale']:,.0f}/s whole sale; bare "
             f"{beside:,.0f}/s), winners p99 {figures['winners_p99_ms']:.0f} ms, "
             f"database {figures['sold_in_database']}",
             flush=True,
         )
-    chosen = dict(sorted(rounds, key=lambda r: r["losers_per_second_after_sold_out"])[len(rounds) // 2])
+    chosen = dict(sorted(rounds, key=lambda r: r["losers_per_second"])[len(rounds) // 2])
     for key in (
-        "losers_per_second_after_sold_out",
+        "losers_per_second",
         "losers_per_second_whole_sale",
         "bare_requests_per_second",
         "losers_vs_bare",
@@ -504,7 +514,7 @@ def _report(
         }
         goals[f"{backend}_losers_vs_bare"] = {
             "target": f"losers answered at >= {LOSERS_RATIO_GOAL:.0%} of bare Sanic's requests/s "
-            "(after sold out)",
+            "(over the refusal span)",
             "value": sale["losers_vs_bare"],
             "met": sale["losers_vs_bare"] >= LOSERS_RATIO_GOAL,
         }
@@ -542,7 +552,9 @@ def _report(
             "PostgreSQL and Redis are not pinned and share both cores.",
             "'bare' is bare Sanic's GET /json through the same generator with the same clients, in the "
             "round just before each PalmCity round (the median of those rounds for the gate).",
-            "Losers after sold out: refusals sent after the last place's 201, ÷ (last answer − that 201).",
+            "Losers' rate: refusals answered ÷ (last refusal answered − first refusal answered), the "
+            "winners' transactions still committing beside them; 'whole sale' divides by first sent → "
+            "last answered instead.",
         ],
     }
 
@@ -585,8 +597,8 @@ def _print_sale(backend: str, sale: dict[str, Any]) -> None:
     print(
         f"\n{backend} sale: {sale['statuses']}; sold out in {sale['seconds_until_sold_out']} s "
         f"({sale['sold_per_second']:,.0f} tickets/s); winners p50 {sale['winners_p50_ms']:.0f} / p99 "
-        f"{sale['winners_p99_ms']:.0f} ms; losers {sale['losers_per_second_after_sold_out']:,.0f}/s after "
-        f"sold out, {sale['losers_per_second_whole_sale']:,.0f}/s over the sale; bare "
+        f"{sale['winners_p99_ms']:.0f} ms; losers {sale['losers_per_second']:,.0f}/s over "
+        f"the refusal span, {sale['losers_per_second_whole_sale']:,.0f}/s over the sale; bare "
         f"{sale['bare_requests_per_second']:,.0f}/s: {sale['losers_vs_bare']:.0%}; "
         f"database {sale['sold_in_database']}"
     )

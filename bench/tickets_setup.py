@@ -297,7 +297,9 @@ def sold(database_url: str, spot: SpotRef) -> dict[str, int]:
         {
             "tickets": f"SELECT count(*) FROM tourism_ticket WHERE spot_id = {s} "
             "AND state IN ('held', 'confirmed')",
-            "day_taken": f"SELECT taken FROM tourism_spot_day WHERE spot_id = {s}",
+            # The worker's tourism.open_days opens the coming week: the sale's day is one of them.
+            "day_taken": f"SELECT taken FROM tourism_spot_day WHERE spot_id = {s} "
+            f"AND day = '{spot.day.isoformat()}'",
             "slot_taken": f"SELECT held + confirmed FROM capacity_slot WHERE id = {spot.slot_id}",
             "reservations": f"SELECT count(*) FROM capacity_reservation WHERE resource_id = {r} "
             "AND state IN ('held', 'confirmed')",
