@@ -101,6 +101,11 @@ DEMO_STAFF = [
     # Finance pays out the civil-affairs bureau's medical aid (seed 000 Art. 15(七)): its scopes name
     # the departments whose cases it may act on.
     ("finance.qx", "清新区财政局财务", ["finance"], ["qx-finance", "qx-civil-affairs"]),
+    # A demo scenic spot's staff (server/demo/tourism.py, 古龙峡): its gates (ticket QR, ID number,
+    # entries and exits), its manual ticket window, and its manager (the dashboard). Demo data.
+    ("gate.gulongxia", "古龙峡检票员", ["scanner"], ["QY-GULONGXIA"]),
+    ("window.gulongxia", "古龙峡售票窗口", ["ticket_seller"], ["QY-GULONGXIA"]),
+    ("manager.gulongxia", "古龙峡值班经理", ["spot_manager"], ["QY-GULONGXIA"]),
 ]
 
 
@@ -110,6 +115,7 @@ DEMO_SCAN_KINDS = {
     "scanner.qx": ["certificate"],
     "hall.qy": ["appointment_pass", "certificate"],
     "clinic.qy": ["health_card", "appointment_pass"],
+    "gate.gulongxia": ["ticket"],
 }
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.shared import clock
-from domain.tourism import service
+from domain.shared.actor import Actor
+from domain.tourism import rules, service, tickets
 from domain.tourism.models import Advisory, Spot, SpotKind
 from domain.tourism.service import SpotSettings
 
@@ -22,6 +23,32 @@ SHENZHEN_BANDS: list[list[Any]] = [
     [65, 69, "senior", 50],
     [70, None, "elder", 0],
 ]
+
+
+# Fair-use rules per spot (domain.tourism.rules), demo data like the rest: the Memorial Hall's
+# quotas and no-show lock where booking is required, none where it is optional or the ride is cheap.
+BOOKED = {
+    "cancel_quota": {"day": 2, "week": 4, "month": 6, "year": 12},
+    "no_show": {"count": 2, "window_days": 120, "lock_days": 120},
+}
+NO_LOCK = {"no_show": {"count": 2, "window_days": 120, "lock_days": 0}}
+DEMO_RULES: dict[str, dict[str, Any]] = {
+    # Free until the day before, 10 % kept within it, nothing back once the slot began.
+    "QY-GULONGXIA": {**BOOKED, "refunds": {"tiers": [[1440, 0], [0, 10]]}, "waitlist_pay_minutes": 30},
+    # Booking optional: free until the slot starts, nobody locked out.
+    "QY-YINGXI": {**NO_LOCK, "refunds": {"tiers": [[0, 0]]}},
+    # Boats booked in advance: free until 48 h, 20 % within them, 50 % within 2 h, no cancelling in
+    # the last 10 minutes.
+    "QY-LIANZHOU-CAVE": {
+        **BOOKED,
+        "refunds": {"tiers": [[2880, 0], [120, 20], [0, 50]], "cutoff_minutes": 10},
+        "waitlist_pay_minutes": 15,
+    },
+    # Free entry by booking: nothing to refund; 3 no-shows in 90 days lock booking for 30 days.
+    "QY-MUSEUM": {"cancel_quota": {"day": 2}, "no_show": {"count": 3, "window_days": 90, "lock_days": 30}},
+    "GZ-BAIYUN": {**NO_LOCK, "refunds": {"tiers": [[0, 0]]}},
+    "SZ-DAPENG": {**BOOKED, "refunds": {"tiers": [[1440, 0], [0, 10]]}},
+}
 
 
 @dataclass(frozen=True)
@@ -126,11 +153,14 @@ def fire_season(today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 async def load_tourism() -> int:
-    """Creates the missing demo spots and opens the coming week's days; returns the spots created."""
+    """Creates the missing demo spots, sets each demo spot's fair-use rules where they differ (as
+    the system, audited), and opens the coming week's days; returns the spots created."""
     created = 0
     today = clock.today_in_china()
     for spec in SPOTS:
         spot = await Spot.get_or_none(code=spec.code)
+        if spot is not None and spot.demo:
+            await demo_rules(spot)
         if spot is None:
             prices: dict[str, Any] = {"full_cents": spec.full_cents}
             if spec.bands is not None:
@@ -157,6 +187,14 @@ async def load_tourism() -> int:
                     first_day=first,
                     last_day=last,
                 )
+            await demo_rules(spot)
             created += 1
     await service.open_coming_days()
     return created
+
+
+async def demo_rules(spot: Spot) -> None:
+    """The demo spot's rules (``DEMO_RULES``; none listed: the defaults), set only when they differ."""
+    wanted = rules.rules_data(rules.spot_rules(DEMO_RULES.get(spot.code)))
+    if spot.rules != wanted:
+        await tickets.set_rules(Actor.system(), spot, wanted)

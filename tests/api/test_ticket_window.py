@@ -25,6 +25,8 @@ from domain.tourism import service, tickets, window
 from domain.tourism.errors import DayFull, TicketBirthDateNeeded
 from domain.tourism.models import SaleChannel, Spot, SpotDay, SpotKind, Ticket, TicketOrder, TicketState
 from domain.tourism.service import SpotSettings
+from server.demo import DEMO_STAFF_PASSWORD, load_all
+from server.demo.tourism import DEMO_RULES
 from server.settings import Settings
 from tests.api.test_payment_settlement import run_jobs
 from tests.api.test_tickets import id_card, someone, visitor
@@ -223,3 +225,27 @@ async def test_the_window_s_visitors_are_checked_as_online(db: str) -> None:
     with pytest.raises(TicketBirthDateNeeded):
         await window.sell(seller, spot, [no_birth], window.PaidBy.CASH)
     assert await Ticket.filter(spot_id=spot.id).count() == 0
+
+
+async def test_the_demo_window_sells_at_gulong_gorge(client: httpx.AsyncClient, settings: Settings) -> None:
+    """The demo's spot staff log in with the demo password; the window seller sells for cash; the
+    demo spots carry their rules (loading again changes nothing, audits nothing)."""
+    # On the morning of DAY (the autouse fixture): the demo opens that day and the week after it.
+    await load_all(settings)
+    await load_all(settings)
+    spot = await Spot.get(code="QY-GULONGXIA")
+    assert spot.demo and spot.rules["no_show"] == DEMO_RULES[spot.code]["no_show"]
+    assert await AuditRecord.filter(action="tourism.spot_rules_set", target_id=str(spot.id)).count() == 1
+    r = await client.post(
+        "/api/v1/staff/auth/login", json={"username": "window.gulongxia", "password": DEMO_STAFF_PASSWORD}
+    )
+    seller = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    slot = await CapacitySlot.filter(resource_id=spot.resource_id).order_by("-starts_at").first()
+    assert slot is not None
+    body = {"slot_id": slot.id, "visitors": [at_counter(dt.date(1950, 1, 1), "001")], "paid_by": "cash"}
+    r = await client.post(sales(spot), json=body, headers=seller)
+    assert r.status_code == 201, r.text
+    assert r.json()["tickets"][0]["category"] == "elder"  # 65 and over: free
+    for username in ("gate.gulongxia", "manager.gulongxia"):
+        login = {"username": username, "password": DEMO_STAFF_PASSWORD}
+        assert (await client.post("/api/v1/staff/auth/login", json=login)).status_code == 200
