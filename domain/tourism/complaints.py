@@ -127,7 +127,7 @@ STATE_LABELS = LabelTable.of_enum(
         ComplaintState.ACCEPTED: _("Accepted, awaiting the operator's answer"),
         ComplaintState.REFUSED: _("Not accepted"),
         ComplaintState.ANSWERED: _("Answered by the operator"),
-        ComplaintState.CLOSED: _("Closed"),
+        ComplaintState.CLOSED: _("Case closed"),
     },
 )
 
