@@ -395,9 +395,27 @@ def _gate(job: Job) -> Gate | None:
 
 @handler(service.PLACE_RETURNED_TOPIC)
 async def place_returned(job: Job) -> None:
-    """Places of the slot came back: settle its offers and serve its line (idempotent: a second
-    delivery finds the head offered, or waiting for more places)."""
-    await fill(int(job.payload["slot_id"]), wechat=job.context.adapters.wechat, gate=_gate(job))
+    """Places of the slot came back: settle its offers and serve its line, then the lines of the
+    day's other slots (a day place came back too: where the day's limit was what bound, they may
+    fit now), the line whose head joined first first. Idempotent: a second delivery finds the heads
+    offered, or waiting for more places."""
+    wechat, gate = job.context.adapters.wechat, _gate(job)
+    slot_id = int(job.payload["slot_id"])
+    await fill(slot_id, wechat=wechat, gate=gate)
+    for other in await _day_lines(int(job.payload["spot_day_id"]), slot_id):
+        await fill(other, wechat=wechat, gate=gate)
+
+
+async def _day_lines(spot_day_id: int, but: int) -> list[int]:
+    """The day's other slots with someone waiting, by their head's turn (the lowest id)."""
+    day = await SpotDay.get_or_none(id=spot_day_id)
+    if day is None:
+        return []
+    waiting = WaitlistEntry.filter(spot_id=day.spot_id, day=day.day, state=WaitlistState.WAITING)
+    heads: dict[int, int] = {}
+    for entry in await waiting.exclude(slot_id=but).order_by("id").only("id", "slot_id"):
+        heads.setdefault(entry.slot_id, entry.id)
+    return sorted(heads, key=heads.__getitem__)
 
 
 @handler(SWEEP_TOPIC)

@@ -261,6 +261,27 @@ async def test_one_who_cannot_be_served_leaves_the_line_and_the_slot_s_start_end
     assert await states(third) == [WaitlistState.LAPSED]
 
 
+async def test_a_day_place_coming_back_in_another_slot_serves_a_line_the_day_s_limit_held(db: str) -> None:
+    spot = await service.create_spot(
+        f"W{uuid.uuid4().hex[:8]}",
+        SpotKind.SCENIC,
+        NAMES,
+        SpotSettings(daily_max=2, instant_max=50, opens_minute=8 * 60, closes_minute=10 * 60, slot_entries=2),
+        region_code="441800",
+        prices={"full_cents": 8000},
+    )
+    await service.open_day(spot, clock.today_in_china() + dt.timedelta(days=1))
+    first, second = await CapacitySlot.filter(resource_id=spot.resource_id).order_by("starts_at")
+    early, late = await resident(), await resident()
+    await tickets.create_order(early, spot, first.id, [visitor(ELDER, "901")], None)
+    await tickets.create_order(late, spot, second.id, [visitor(ELDER, "902")], None)
+    # The second slot has a place, the day none: the line may form there.
+    entry = await waitlist.join(await resident(), spot, second.id, adults(100))
+    await give_back(early)  # a place of the first slot, and of the day, comes back
+    await run_returns()
+    assert await states(entry) == [WaitlistState.OFFERED]
+
+
 @pytest.mark.postgres
 async def test_returns_handled_at_once_offer_each_place_once_in_order(db: str) -> None:
     places = 6
