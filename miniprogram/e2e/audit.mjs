@@ -18,7 +18,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runFlow } from './lib/harness.mjs'
-import { firstBookable, resident, STAFF_PASSWORD } from './lib/api.mjs'
+import { firstBookable, nextDays, resident, STAFF_PASSWORD } from './lib/api.mjs'
 import { auditPage, CHINESE_PAGE_ALLOW, describe, settlePage, trackRequests } from './lib/audit.mjs'
 import { pngBytes } from './lib/files.mjs'
 
@@ -27,6 +27,8 @@ const RESIDENT = 'alice'
 const NOT_VISITED = { 'pages/identity/webview': 'mini-program only' }
 const HALL = 'QY-HALL'
 const HOSPITAL = 'QY-PEOPLE'
+// the demo spot with its demo gate, window and manager accounts (server/demo)
+const SPOT = 'QY-GULONGXIA'
 
 const VARIANTS = [
   { name: 'zh_Hans', locale: 'zh_Hans', care: false, chinese: true },
@@ -94,7 +96,46 @@ async function prepare(base) {
   const nextSlot = await firstBookable(alice, doctor.id, { exceptDays: [...taken, day(held)] })
 
   const card = (await alice.get('/api/v1/health-cards')).items.find((c) => !c.family_member_id) ?? (await alice.post('/api/v1/health-cards', {}))
-  return { alice, instant, certificate, feeCase, booked, paid, held, order, doctor, nextSlot, card }
+  const tourism = await prepareTourism(base, alice)
+  return { alice, instant, certificate, feeCase, booked, paid, held, order, doctor, nextSlot, card, ...tourism }
+}
+
+/**
+ * 景区预约's journey: tickets for alice and her child at the demo spot, paid (the order and a ticket's
+ * QR), and another day's order held for payment (the pay page); a complaint about the paid order. A
+ * run on the same database keeps the orders it finds (one ticket per person, spot and day).
+ */
+async function prepareTourism(base, alice) {
+  const child = (await alice.get('/api/v1/family')).items.find((m) => m.relation === 'child' && m.status === 'active')
+  const visitors = [{ self: true }, ...(child ? [{ member_id: child.id }] : [])]
+  const orders = (await alice.get('/api/v1/tourism/orders')).items.filter((o) => o.spot === SPOT)
+  const live = (state) => orders.find((o) => o.tickets.length > 0 && o.tickets.every((t) => t.state === state))
+  const taken = new Set(orders.filter((o) => o.tickets.some((t) => ['held', 'confirmed'].includes(t.state))).map((o) => o.day))
+  const order = async () => {
+    for (const day of nextDays()) {
+      if (taken.has(day)) continue
+      const { slots } = await alice.get(`/api/v1/tourism/spots/${SPOT}/days/${day}`)
+      const slot = slots.find((s) => s.bookable)
+      if (!slot) continue
+      taken.add(day)
+      return alice.post('/api/v1/tourism/orders', { spot: SPOT, slot_id: slot.slot_id, visitors })
+    }
+    throw new Error(`${SPOT} has no bookable slot in the next 7 days`)
+  }
+  let tickets = live('confirmed')
+  if (!tickets) {
+    tickets = await order()
+    for (const p of tickets.payments) {
+      const payment = await alice.get(`/api/v1/payments/${p.order_id}`)
+      await fetch(`${base}${payment.pay_params.complete_url}`, { method: 'POST' }) // the sandbox pay sheet's button
+    }
+  }
+  const unpaid = live('held') ?? (await order())
+  const complaints = (await alice.get('/api/v1/tourism/complaints')).items
+  if (!complaints.some((c) => c.order_id === tickets.id)) {
+    await alice.post('/api/v1/tourism/complaints', { order_id: tickets.id, matter: '排队检票时间过长，现场没有引导。', complainants: 1 })
+  }
+  return { tickets, unpaid }
 }
 
 /** The pages, by who sees them. `name` names the screenshot; `route` is what a real journey opens. */
@@ -107,6 +148,7 @@ function pagesOf(d) {
         ['home-guest', '/pages/index/index'],
         ['login', '/pages/login/index'],
         ['staff-login', '/pages/staff/login'],
+        ['tourism-board', '/pages/tourism/board'],
       ],
     },
     {
@@ -149,6 +191,16 @@ function pagesOf(d) {
         ['healthcard', `/pages/healthcards/card?id=${d.card.id}`],
         ['healthcard-static', `/pages/healthcards/static?id=${d.card.id}`],
         ['healthcard-uses', `/pages/healthcards/uses?id=${d.card.id}`],
+        ['tourism', '/pages/tourism/index'],
+        ['tourism-spot', `/pages/tourism/spot?code=${q(SPOT)}`],
+        ['tourism-book', `/pages/tourism/book?code=${q(SPOT)}`],
+        ['tourism-pay', `/pages/tourism/pay?id=${d.unpaid.id}`],
+        ['tourism-orders', '/pages/tourism/orders'],
+        ['tourism-order', `/pages/tourism/order?id=${d.tickets.id}`],
+        ['tourism-ticket', `/pages/tourism/ticket?id=${d.tickets.tickets[0].id}&order=${d.tickets.id}`],
+        ['tourism-waitlist', '/pages/tourism/waitlist'],
+        ['tourism-complaints', '/pages/tourism/complaints'],
+        ['tourism-complaint-new', `/pages/tourism/complaints?order=${d.tickets.id}`],
       ],
     },
     {
@@ -168,6 +220,21 @@ function pagesOf(d) {
         ['frontline-slots', '/pages/frontline/slots'],
         ['frontline-scan', '/pages/frontline/scan'],
       ],
+    },
+    {
+      who: 'gate.gulongxia',
+      pages: [
+        ['spotstaff', '/pages/spotstaff/index'],
+        ['spotstaff-gate', `/pages/spotstaff/gate?spot=${q(SPOT)}`],
+      ],
+    },
+    {
+      who: 'window.gulongxia',
+      pages: [['spotstaff-window', `/pages/spotstaff/window?spot=${q(SPOT)}`]],
+    },
+    {
+      who: 'manager.gulongxia',
+      pages: [['spotstaff-dashboard', `/pages/spotstaff/dashboard?spot=${q(SPOT)}`]],
     },
     {
       who: 'finance.qy',

@@ -44,7 +44,12 @@ export default defineAppConfig({
   ],
   // Pages added from issue 12 on go into subpackages (分包): WeChat caps the main package at 2 MB
   // (tests/test_weapp_size.py measures it). A subpackage's pages keep their /pages/<root>/… URLs.
-  subPackages: [{ root: 'pages/wallet', pages: ['index'] }],
+  subPackages: [
+    { root: 'pages/wallet', pages: ['index'] },
+    // 景区预约 (issue 13): the resident's pages and the public crowd board; the spot staff's pages
+    { root: 'pages/tourism', pages: ['index', 'spot', 'book', 'pay', 'orders', 'order', 'ticket', 'waitlist', 'complaints', 'board'] },
+    { root: 'pages/spotstaff', pages: ['index', 'gate', 'window', 'dashboard'] },
+  ],
   // 附近的办事大厅 asks for the location only when the resident taps 按距离排序.
   permission: { 'scope.userLocation': { desc: '按距离列出附近的办事大厅' } },
   requiredPrivateInfos: ['getLocation'],

@@ -9,7 +9,7 @@ import type { StaffAccount } from './session'
 
 // ---- credentials (QR codes the resident shows) ------------------------------------------------------
 
-export type CredentialKind = 'health_card' | 'appointment_pass' | 'certificate'
+export type CredentialKind = 'health_card' | 'appointment_pass' | 'certificate' | 'ticket'
 
 export interface CredentialCode {
   /** the text inside the QR code: `PC:` and base32 */

@@ -44,6 +44,8 @@ interface Props {
    * button; `credential_pin_not_set`: the PIN form). Return true when handled: nothing is drawn here.
    */
   onRefused?: (err: ApiError) => boolean
+  /** where the code comes from when not `/credentials/{kind}/{id}` (a ticket's own route) */
+  source?: () => Promise<CredentialCode>
 }
 
 interface Shown {
@@ -57,7 +59,7 @@ interface Shown {
  * an image, a countdown to the next code (a dynamic code is fetched again when it reaches 0; the
  * timer stops while the page is hidden or gone), and the code's text (data-token, copyable).
  */
-export default function CredentialQr({ kind, id, static: isStatic = false, testId = 'credential', onRefused }: Props) {
+export default function CredentialQr({ kind, id, static: isStatic = false, testId = 'credential', onRefused, source }: Props) {
   const t = useT()
   const [shown, setShown] = useState<Shown | null>(null)
   const [error, setError] = useState<ApiError | null>(null)
@@ -72,7 +74,7 @@ export default function CredentialQr({ kind, id, static: isStatic = false, testI
     fetching.current = true
     try {
       const requested = Date.now()
-      const code = await getCredential(kind, id, { static: isStatic })
+      const code = source ? await source() : await getCredential(kind, id, { static: isStatic })
       if (!alive.current) return
       // the countdown runs on this device's clock: the code's lifetime from the server, counted from now
       const life = code.refresh_at ? Date.parse(code.refresh_at) - Date.parse(code.issued_at) : null

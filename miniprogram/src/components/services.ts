@@ -16,7 +16,7 @@ export const SERVICES: ServiceEntry[] = [
   { key: 'appointment', glyph: '约', color: '#13a8a8', title: 'service.appointment', desc: 'service.appointment.desc', url: '/pages/appointments/index' },
   { key: 'healthcard', glyph: '卡', color: '#f5484b', title: 'service.healthcard', desc: 'service.healthcard.desc', url: '/pages/healthcards/index' },
   { key: 'parking', glyph: '停', color: '#fa8c16', title: 'service.parking', desc: 'service.parking.desc' },
-  { key: 'tickets', glyph: '票', color: '#52c41a', title: 'service.tickets', desc: 'service.tickets.desc' },
+  { key: 'tickets', glyph: '票', color: '#52c41a', title: 'service.tickets', desc: 'service.tickets.desc', url: '/pages/tourism/index' },
 ]
 
 export function serviceUrl(s: ServiceEntry): string {

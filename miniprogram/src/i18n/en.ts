@@ -1,3 +1,4 @@
+import tourismEn from './tourism/en'
 import type { Messages } from './zh-Hans'
 
 const en: Messages = {
@@ -819,6 +820,8 @@ const en: Messages = {
   'lang.zh_Hans': '简体中文',
   'lang.zh_Hant': '繁體中文',
   'lang.en': 'English',
+  // 景区预约 and the spot staff's pages: their own file
+  ...tourismEn,
 }
 
 export default en

@@ -1,3 +1,4 @@
+import tourismZhHans from './tourism/zh-Hans'
 /** Simplified Chinese: the default language and the master list of keys. */
 const zhHans = {
   'app.name': '掌上城市',
@@ -818,6 +819,8 @@ const zhHans = {
   'lang.zh_Hans': '简体中文',
   'lang.zh_Hant': '繁體中文',
   'lang.en': 'English',
+  // 景区预约 and the spot staff's pages: their own file
+  ...tourismZhHans,
 }
 
 export type MessageKey = keyof typeof zhHans

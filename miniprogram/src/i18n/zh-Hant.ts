@@ -1,3 +1,4 @@
+import tourismZhHant from './tourism/zh-Hant'
 import type { Messages } from './zh-Hans'
 
 /** Traditional Chinese (Hong Kong / Macau residents, seed 003-004). */
@@ -820,6 +821,8 @@ const zhHant: Messages = {
   'lang.zh_Hans': '简体中文',
   'lang.zh_Hant': '繁體中文',
   'lang.en': 'English',
+  // 景区预约 and the spot staff's pages: their own file
+  ...tourismZhHant,
 }
 
 export default zhHant

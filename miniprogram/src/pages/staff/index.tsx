@@ -9,6 +9,7 @@ import LoadState, { useLoad } from '../../components/LoadState'
 import { requireStaff } from '../../components/staffAuth'
 import { isFrontline, onlyFrontline } from '../../components/frontline'
 import { isFinance, onlyFinance } from '../../components/finance'
+import { hasSpotRole, onlySpotWork } from '../../components/spotStaff'
 import { isCaseOfficer } from '../../components/staffAuth'
 import { itemName, listQueue, QUEUES, staffStore, useStaff, type Queue } from '../../api'
 import { useT } from '../../i18n'
@@ -24,6 +25,11 @@ export default function StaffQueue() {
   const cases = useLoad(
     async () => {
       if (!requireStaff('/pages/staff/index')) return new Promise<never>(() => undefined)
+      // a spot's gate, window and manager work at the spot desk (a scanner there, not at a hall)
+      if (await onlySpotWork(staffStore.get())) {
+        Taro.redirectTo({ url: '/pages/spotstaff/index' })
+        return new Promise<never>(() => undefined)
+      }
       // frontline staff have no case queues: their work is the desk at their site
       if (onlyFrontline(staffStore.get())) {
         Taro.redirectTo({ url: '/pages/frontline/index' })
@@ -65,6 +71,15 @@ export default function StaffQueue() {
           <View className='setting__text'>
             <Text className='setting__label'>{t('scan.title')}</Text>
             <Text className='caption muted'>{t('scan.entryHint')}</Text>
+          </View>
+          <Text className='list__arrow'>›</Text>
+        </View>
+      )}
+      {hasSpotRole(staff) && (
+        <View className='card card--link' data-testid='spotstaff-entry' onClick={() => Taro.navigateTo({ url: '/pages/spotstaff/index' })}>
+          <View className='setting__text'>
+            <Text className='setting__label'>{t('spotstaff.title')}</Text>
+            <Text className='caption muted'>{t('spotstaff.dashboard.hint')}</Text>
           </View>
           <Text className='list__arrow'>›</Text>
         </View>
