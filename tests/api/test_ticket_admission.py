@@ -31,9 +31,9 @@ from domain.tourism.models import Occupancy, Spot, Ticket, TicketState
 from domain.tourism.tickets import Visitor
 from tests.api.test_payment_settlement import run_jobs
 from tests.api.test_payments import deliver, fake_of
-from tests.api.test_tickets import id_card
+from tests.api.test_tickets import id_card, someone
 from tests.api.test_tourism_occupancy import gate_staff
-from tests.domain.test_ticket_admission import MORNING, PERMIT, RENEWED, adult, open_spot, resident, sold
+from tests.domain.test_ticket_admission import MORNING, PERMIT, RENEWED, adult, open_spot, sold
 from tests.support.residents import Resident, login
 from tests.support.scanning import SCANS, scan_body, scanner
 
@@ -278,7 +278,7 @@ async def test_a_refund_racing_the_entry_scan_ends_refunded_or_admitted_never_bo
         device = (await scanning.my_devices(gate))[0].code
         spent = scanning.Spent(runtime.redis, runtime.keys)
         # A resident a round: each may cancel only so many tickets a day (the spot's quota).
-        residents = [await resident() for _ in range(ROUNDS)]
+        residents = [await someone() for _ in range(ROUNDS)]
         paid = [
             await a_paid_ticket(client, app, runtime, residents[i], spot, slot.id, i) for i in range(ROUNDS)
         ]

@@ -5,13 +5,11 @@ scan uploaded later; and tickets never admitted marked no-shows after their day,
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from domain.accounts.models import User
 from domain.audit.models import AuditRecord
 from domain.capacity.models import CapacitySlot
 from domain.credentials import service as credentials
@@ -26,17 +24,15 @@ from domain.shared.kv import Keys
 from domain.staff.errors import StaffScopeRequired
 from domain.tourism import admission, occupancy, service, tickets
 from domain.tourism.errors import SpotAtInstantMax, TicketNotFound
-from domain.tourism.models import Occupancy, Spot, SpotDay, SpotKind, Ticket, TicketState
-from domain.tourism.service import SpotSettings
+from domain.tourism.models import Occupancy, Spot, SpotDay, Ticket, TicketState
 from domain.tourism.tickets import Sale, Visitor
 from server import wiring
 from server.settings import Settings
-from tests.api.test_tickets import id_card
+from tests.api.test_tickets import id_card, someone
+from tests.domain.test_tourism_crowd import DAY, MORNING
+from tests.domain.test_tourism_crowd import spot as crowd_spot
 
-DAY = dt.date(2026, 5, 1)
-MORNING = dt.datetime(2026, 4, 30, 23, 30, tzinfo=dt.UTC)  # 07:30 in China on DAY, before the first slot
 NEXT_MORNING = MORNING + dt.timedelta(days=1)
-NAMES = {"zh_Hans": "测试景区", "zh_Hant": "測試景區", "en": "Test spot"}
 CASH = Sale(paid_by="cash")  # confirmed at once, no payment order: as the window sells
 PERMIT = "H1234567800"  # a Home Return Permit, first issue
 RENEWED = "H1234567801"  # the same person's card after one renewal
@@ -48,21 +44,9 @@ def vault(settings: Settings) -> None:
 
 
 async def open_spot(instant_max: int = 50, days: int = 1) -> tuple[Spot, list[CapacitySlot]]:
-    """A spot open on DAY (and the days after it, ``days`` in all); the first slot of each day."""
-    spot = await service.create_spot(
-        f"A{uuid.uuid4().hex[:8]}",
-        SpotKind.SCENIC,
-        NAMES,
-        SpotSettings(
-            daily_max=100,
-            instant_max=instant_max,
-            opens_minute=8 * 60,
-            closes_minute=12 * 60,
-            slot_entries=40,
-        ),
-        region_code="441800",
-        prices={"full_cents": 8000},
-    )
+    """A spot (the crowd tests': 100 a day, 40 a slot, 80 yuan) open on DAY and the days after it,
+    ``days`` in all; the first slot of each day."""
+    spot = await crowd_spot(instant_max)
     firsts = []
     for n in range(days):
         day = DAY + dt.timedelta(days=n)
@@ -70,11 +54,6 @@ async def open_spot(instant_max: int = 50, days: int = 1) -> tuple[Spot, list[Ca
         slots = await CapacitySlot.filter(resource_id=spot.resource_id).order_by("starts_at")
         firsts.append(next(s for s in slots if clock.china_day(s.starts_at) == day))
     return spot, firsts
-
-
-async def resident() -> Actor:
-    user = await User.create(openid=f"o-{uuid.uuid4().hex}", created_at=clock.now())
-    return Actor("resident", user.id)
 
 
 def adult(serial: str = "001") -> Visitor:
@@ -88,7 +67,7 @@ async def sold(
 ) -> list[Ticket]:
     """Confirmed tickets, sold for cash (no payment to wait for)."""
     ordered = await tickets.create_order(
-        buyer or await resident(), spot, slot.id, list(visitors), None, sale=CASH
+        buyer or await someone(), spot, slot.id, list(visitors), None, sale=CASH
     )
     return ordered.tickets
 
@@ -170,7 +149,7 @@ async def test_at_the_instantaneous_limit_the_ticket_stays_unused(db: str) -> No
 async def test_a_ticket_not_paid_or_of_another_day_does_not_admit(db: str) -> None:
     spot, (slot, tomorrow) = await open_spot(days=2)
     with clock.frozen_at(MORNING):
-        held = await tickets.create_order(await resident(), spot, slot.id, [adult()], None)  # online: held
+        held = await tickets.create_order(await someone(), spot, slot.id, [adult()], None)  # online: held
         await sold(spot, tomorrow, adult("002"))
         with pytest.raises(admission.TicketNotAdmissible) as refused:
             await admission.admit_by_document(
@@ -205,7 +184,7 @@ async def test_an_offline_scan_uploaded_later_uses_the_ticket_and_counts_the_day
 ) -> None:
     wiring.install(settings)  # the credential keys
     spot, (slot,) = await open_spot()
-    buyer = await resident()
+    buyer = await someone()
     spent = scanning.Spent(redis=RedisAway(), keys=Keys("palmcity:test:a2"))  # type: ignore[arg-type]
     with clock.frozen_at(MORNING):
         (ticket,) = await sold(spot, slot, adult(), buyer=buyer)
@@ -229,7 +208,7 @@ async def test_an_offline_scan_uploaded_later_uses_the_ticket_and_counts_the_day
 
 async def test_tickets_never_admitted_become_no_shows_after_their_day_once(db: str) -> None:
     spot, (slot, tomorrow) = await open_spot(days=2)
-    buyer = await resident()
+    buyer = await someone()
     with clock.frozen_at(MORNING):
         absent, came, cancelled = await sold(
             spot, slot, adult("001"), adult("002"), adult("003"), buyer=buyer
