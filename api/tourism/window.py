@@ -11,6 +11,7 @@ from sanic import Blueprint, HTTPResponse, Request
 from sanic_ext import openapi
 
 from api._access import actor_of, requires
+from api._idempotency import idempotent
 from api._kit import body, documented, respond
 from api._labels import LabelText
 from api.appointments.routes import gate_of
@@ -212,7 +213,8 @@ class DashboardOut(BaseModel):
 @openapi.description(
     "Staff with the `ticket_seller` role for the spot's code. Today's sales take the window's walk-in "
     "share first. `cash`: the tickets are valid at once; `wechat`: one payment order per priced "
-    "ticket, to be paid within 5 minutes. Refusals: `spot_not_found`, `slot_not_found`, "
+    "ticket, to be paid within 5 minutes. Send an `Idempotency-Key`: a retried sale is answered "
+    "with the first one's answer, never sold twice. Refusals: `spot_not_found`, `slot_not_found`, "
     "`window_no_slot` (no slot left today), `spot_day_full`, `slot_full`, `spot_stop_selling`, "
     "`spot_day_not_open`, `ticket_person_taken` (details: `visitor`), `ticket_birth_date_needed` "
     "(details: `visitor`), the document's checks (`document_kind_unknown`, "
@@ -220,8 +222,9 @@ class DashboardOut(BaseModel):
 )
 @openapi.tag("tourism")
 @documented(WindowOrderOut, status=201)
-@body(SaleIn)
 @requires("staff")
+@idempotent()
+@body(SaleIn)
 async def sell(request: Request, code: str) -> HTTPResponse:
     data: SaleIn = request.ctx.body
     spot = await service.spot_by_code(code)

@@ -162,6 +162,17 @@ async def test_the_window_sells_the_online_places_once_its_share_is_spent(client
     assert (r.status_code, r.json()["error"]["code"]) == (409, "ticket_person_taken")
 
 
+async def test_a_retried_sale_is_answered_once(client: httpx.AsyncClient) -> None:
+    spot = await small_spot()
+    _, seller = await staff(client, ["ticket_seller"], spot.code)
+    body = {"visitors": [at_counter(dt.date(1990, 1, 1), "001")], "paid_by": "cash"}
+    headers = {**seller, "Idempotency-Key": uuid.uuid4().hex}
+    first, again = [await client.post(sales(spot), json=body, headers=headers) for _ in range(2)]
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"] and again.headers["Idempotent-Replayed"] == "true"
+    assert await TicketOrder.filter(spot_id=spot.id).count() == 1
+
+
 async def test_red_stops_the_window_too_and_a_day_without_booking_still_sells(
     client: httpx.AsyncClient,
 ) -> None:
