@@ -41,6 +41,8 @@ from domain.capacity.models import CapacitySlot, SlotState
 from domain.capacity.service import online_left
 from domain.notifications.service import Notice, deliver
 from domain.outbox.jobs import Job, handler, schedule
+from domain.payments import service as payments
+from domain.payments.models import OrderState, PaymentOrder
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.shared.clock import china_day
@@ -343,16 +345,53 @@ async def _serve_head(slot_id: int) -> Served | None:
         return Served(head, spot, slot.starts_at)
 
 
-async def fill(slot_id: int, *, wechat: WeChat, gate: Gate | None) -> list[Served]:
-    """Serve the slot's line while its head fits; tell each resident served (after commit)."""
+@dataclass(frozen=True)
+class Outside:
+    """What serving a line reaches beyond the database, after its commits: the residents' WeChat,
+    the Redis gate, and the payment platforms (an offer's payments are handed to them, so the pay
+    page has what it pays with, as an online order's are)."""
+
+    wechat: WeChat
+    gate: Gate | None = None
+    providers: payments.Providers | None = None
+
+
+def outside_of(job: Job) -> Outside:
+    adapters, redis = job.context.adapters, job.context.redis
+    return Outside(
+        wechat=adapters.wechat,
+        gate=None if redis is None else Gate(redis, job.context.keys),
+        providers=payments.Providers(
+            wechat=getattr(adapters, "wechatpay", None), public=getattr(adapters, "publicpay", None)
+        ),
+    )
+
+
+async def fill(slot_id: int, outside: Outside) -> list[Served]:
+    """Serve the slot's line while its head fits; tell each resident served, then start the
+    payments of the slot's offers (a provider that fails fails the job: the outbox and the sweep
+    start them again, and telling is keyed, so nobody is told twice)."""
     served: list[Served] = []
     while (one := await _serve_head(slot_id)) is not None:
         served.append(one)
         if one.changed:
-            await _tell(one, wechat)
-    if gate is not None and served:
-        await gate.forget(slot_id, served[0].spot.resource_id)  # the places taken bypassed the gate
+            await _tell(one, outside.wechat)
+    if outside.gate is not None and served:
+        await outside.gate.forget(slot_id, served[0].spot.resource_id)  # taken without the gate
+    if outside.providers is not None and (outside.providers.wechat or outside.providers.public):
+        await _start_payments(slot_id, outside.providers)
     return served
+
+
+async def _start_payments(slot_id: int, providers: payments.Providers) -> None:
+    """Hand each offered order's unstarted payments to the provider (``payments.start``: a payment
+    already started is answered as it is)."""
+    offered = await WaitlistEntry.filter(slot_id=slot_id, state=WaitlistState.OFFERED).only("id", "order_id")
+    held = await Ticket.filter(order_id__in=[e.order_id for e in offered], state=TicketState.HELD)
+    for ticket in held:
+        order = await PaymentOrder.filter(purpose=tickets.purpose_of(ticket)).order_by("-id").first()
+        if order is not None and order.state == OrderState.CREATED:
+            await payments.start(providers, order)
 
 
 def _when(starts_at: dt.datetime) -> str:
@@ -388,22 +427,17 @@ async def _tell(served: Served, wechat: WeChat) -> None:
     await deliver(notice, source_key=f"tourism.waitlist:{entry.id}:{entry.state.value}", wechat=wechat)
 
 
-def _gate(job: Job) -> Gate | None:
-    redis = job.context.redis
-    return None if redis is None else Gate(redis, job.context.keys)
-
-
 @handler(service.PLACE_RETURNED_TOPIC)
 async def place_returned(job: Job) -> None:
     """Places of the slot came back: settle its offers and serve its line, then the lines of the
     day's other slots (a day place came back too: where the day's limit was what bound, they may
     fit now), the line whose head joined first first. Idempotent: a second delivery finds the heads
     offered, or waiting for more places."""
-    wechat, gate = job.context.adapters.wechat, _gate(job)
+    outside = outside_of(job)
     slot_id = int(job.payload["slot_id"])
-    await fill(slot_id, wechat=wechat, gate=gate)
+    await fill(slot_id, outside)
     for other in await _day_lines(int(job.payload["spot_day_id"]), slot_id):
-        await fill(other, wechat=wechat, gate=gate)
+        await fill(other, outside)
 
 
 async def _day_lines(spot_day_id: int, but: int) -> list[int]:
@@ -423,8 +457,9 @@ async def sweep(job: Job) -> None:
     """Every minute: each slot with a live entry is served again (offers paid become filled, a slot
     that began ends its wait, a head refused while the day was red gets its turn)."""
     live = await WaitlistEntry.filter(state__in=LIVE).only("id", "slot_id")
+    outside = outside_of(job)
     for slot_id in sorted({e.slot_id for e in live}):
-        await fill(slot_id, wechat=job.context.adapters.wechat, gate=_gate(job))
+        await fill(slot_id, outside)
 
 
 schedule(SWEEP_TOPIC, every=dt.timedelta(minutes=1))

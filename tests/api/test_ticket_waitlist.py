@@ -15,8 +15,7 @@ from sanic import Sanic
 import domain.payments.jobs  # noqa: F401 - registers the payment handlers
 from domain.capacity.models import CapacitySlot
 from domain.notifications.models import InboxMessage
-from domain.payments import service as payments
-from domain.payments.models import PaymentOrder
+from domain.payments.models import OrderState, PaymentOrder
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.tourism import service, tickets, waitlist
@@ -108,10 +107,14 @@ async def test_join_wait_be_offered_pay_and_read_filled(
     assert await InboxMessage.filter(user_id=bob.id, kind=waitlist.NOTICE_KIND).count() == 1
 
     # Bob pays the offered ticket through the payments page's order: the entry reads filled.
-    offered = await Ticket.get(order_id=mine[0]["order_id"])
+    order_id = mine[0]["order_id"]
+    offered = await Ticket.get(order_id=order_id)
     order = await PaymentOrder.get(purpose=f"ticket:{offered.id}")
-    started = await payments.start(payments.Providers(wechat=fake_of(runtime)), order)
-    assert (await deliver(client, fake_of(runtime).pay(started.number))).status_code == 204
+    # Handed to WeChat Pay when offered, as an online order's: the pay page has its pay_params.
+    assert order.state == OrderState.PENDING and order.pay_params
+    shown = (await client.get(f"/api/v1/tourism/orders/{order_id}", headers=headers(bob))).json()
+    assert shown["channel"] == "waitlist" and shown["payments"][0]["order_id"] == order.id
+    assert (await deliver(client, fake_of(runtime).pay(order.number))).status_code == 204
     await run_jobs(app)
     mine = (await client.get(WAITLIST, headers=headers(bob))).json()["items"]
     assert (mine[0]["state"], mine[0]["state_label"]) == ("filled", "Tickets secured")
