@@ -16,14 +16,12 @@ from api._kit import body, documented, respond
 from api._labels import LabelText
 from api.appointments.routes import gate_of
 from api.staff import alerts as staff_alerts
-from domain.tourism import crowd, dashboard, service, window
+from api.tourism.ticket_schemas import MAX_VISITORS, Claim, OrderOut
+from domain.identity.documents import DocumentKind
+from domain.tourism import crowd, dashboard, service, tickets, window
 from domain.tourism.dashboard import Dashboard
-from domain.tourism.models import SaleChannel, Spot, Ticket
-from domain.tourism.pricing import PriceLine, category_label
-from domain.tourism.tickets import purpose_of
+from domain.tourism.models import SaleChannel, Spot
 from domain.tourism.window import WindowSale
-
-MAX_VISITORS = 20
 
 
 class CounterVisitorIn(BaseModel):
@@ -32,11 +30,15 @@ class CounterVisitorIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    document_kind: str = Field(max_length=24, description="resident_id, home_return_permit, passport…")
-    document_number: str = Field(min_length=1, max_length=40)
-    name: str = Field(min_length=1, max_length=60, description="Kept only masked (张*).")
-    born: dt.date | None = None
-    claims: list[str] = Field(default_factory=list, max_length=4)
+    document_kind: DocumentKind
+    document_number: str = Field(min_length=5, max_length=32)
+    name: str = Field(min_length=1, max_length=64, description="Kept only masked (张*).")
+    born: dt.date | None = Field(
+        None, description="Only for a Home Return Permit, Taiwan permit or passport (no birth date inside)."
+    )
+    claims: list[Claim] = Field(
+        default_factory=list, max_length=4, description="Categories whose proof the seller saw, e.g. student."
+    )
 
 
 class SaleIn(BaseModel):
@@ -49,85 +51,26 @@ class SaleIn(BaseModel):
     paid_by: Literal["cash", "wechat"]
 
 
-class WindowTicketOut(BaseModel):
-    id: int
-    code: str
-    state: str
-    state_label: LabelText
-    category: str
-    category_label: LabelText
-    percent: int
-    amount_fen: int
-    explanation: LabelText
-    document_kind: str
-    document_masked: str
-    name_masked: str
-    used_at: dt.datetime | None
+class WindowOrderOut(OrderOut):
+    """The order as the tickets' routes show it (channel ``window``), how it was paid, and each
+    ticket's price explained with the visitor's age on the visit day (the seller reads it out)."""
 
-    @classmethod
-    def of(cls, ticket: Ticket, line: PriceLine) -> WindowTicketOut:
-        return cls(
-            id=ticket.id,
-            code=ticket.code,
-            state=ticket.state.value,
-            state_label=window.STATE_LABELS(ticket.state),
-            category=ticket.category,
-            category_label=category_label(ticket.category),
-            percent=ticket.percent,
-            amount_fen=ticket.amount_fen,
-            explanation=line.explanation,
-            document_kind=ticket.document_kind,
-            document_masked=ticket.document_masked,
-            name_masked=ticket.name_masked,
-            used_at=ticket.used_at,
-        )
-
-
-class WindowPaymentOut(BaseModel):
-    ticket_id: int
-    order_id: int = Field(description="The payments module's order (`GET /api/v1/staff/payments/{id}`).")
-    amount_fen: int
-
-
-class WindowOrderOut(BaseModel):
-    """The order as the tickets' routes show it (channel ``window``), and how it was paid."""
-
-    id: int
-    spot: str
-    spot_name: str
-    day: dt.date
-    slot_id: int
-    starts_at: dt.datetime
-    channel: str
-    channel_label: LabelText
-    paid_by: str
+    paid_by: str = Field(description="cash (valid at once) or wechat (each priced ticket's payment to pay).")
     paid_by_label: LabelText
-    total_fen: int
-    tickets: list[WindowTicketOut]
-    payments: list[WindowPaymentOut] = Field(description="To be paid (wechat); empty when paid in cash.")
 
     @classmethod
-    def of(cls, sale: WindowSale, spot: Spot, paid_by: window.PaidBy, locale: str) -> WindowOrderOut:
-        order, made = sale.ordered.order, sale.ordered
-        by_purpose = {p.purpose: p for p in made.payments}
+    def of_sale(cls, sale: WindowSale, spot: Spot, paid_by: window.PaidBy, locale: str) -> WindowOrderOut:
+        made = sale.ordered
+        paid = {tickets.ticket_id_of(p.purpose): p for p in made.payments}
+        base = OrderOut.of(tickets.OrderView(made.order, spot, made.tickets, paid, {}), locale)
+        explained = [
+            shown.model_copy(update={"explanation": line.explanation})
+            for shown, line in zip(base.tickets, sale.lines, strict=True)
+        ]
         return cls(
-            id=order.id,
-            spot=spot.code,
-            spot_name=spot.name_in(locale),
-            day=order.day,
-            slot_id=order.slot_id,
-            starts_at=order.starts_at,
-            channel=order.channel.value,
-            channel_label=window.CHANNEL_LABELS(order.channel),
+            **{**dict(base), "tickets": explained},
             paid_by=paid_by.value,
             paid_by_label=window.PAID_BY_LABELS(paid_by),
-            total_fen=sum(t.amount_fen for t in made.tickets),
-            tickets=[WindowTicketOut.of(t, line) for t, line in zip(made.tickets, sale.lines, strict=True)],
-            payments=[
-                WindowPaymentOut(ticket_id=t.id, order_id=p.id, amount_fen=p.amount_fen)
-                for t in made.tickets
-                if (p := by_purpose.get(purpose_of(t))) is not None
-            ],
         )
 
 
@@ -230,13 +173,13 @@ async def sell(request: Request, code: str) -> HTTPResponse:
     spot = await service.spot_by_code(code)
     paid_by = window.PaidBy(data.paid_by)
     visitors = [
-        window.Counter(v.document_kind, v.document_number, v.name, v.born, frozenset(v.claims))
+        window.Counter(v.document_kind.value, v.document_number, v.name, v.born, frozenset(v.claims))
         for v in data.visitors
     ]
     sale = await window.sell(
         actor_of(request), spot, visitors, paid_by, slot_id=data.slot_id, gate=gate_of(request)
     )
-    return respond(WindowOrderOut.of(sale, spot, paid_by, request.ctx.locale), status=201)
+    return respond(WindowOrderOut.of_sale(sale, spot, paid_by, request.ctx.locale), status=201)
 
 
 @openapi.summary("The spot's dashboard: today's sales, places left, inside, and the level over time")

@@ -55,7 +55,7 @@ from domain.shared.labels import LabelTable
 from domain.shared.pii import mask_name
 from domain.staff.roles import Role, authorize
 from domain.tourism import tickets
-from domain.tourism.models import SaleChannel, Spot, SpotDay, TicketState
+from domain.tourism.models import SaleChannel, Spot, SpotDay
 from domain.tourism.pricing import PriceLine
 from domain.tourism.tickets import Ordered, Sale, Visitor
 
@@ -71,26 +71,7 @@ class PaidBy(StrEnum):
     WECHAT = "wechat"
 
 
-# How a sale was made and where a ticket stands, as the window's screen and receipt name them.
-CHANNEL_LABELS = LabelTable.of_enum(
-    SaleChannel,
-    {
-        SaleChannel.ONLINE: _("Booked online"),
-        SaleChannel.WINDOW: _("Sold at the ticket window"),
-        SaleChannel.WAITLIST: _("From the waitlist"),
-    },
-)
-STATE_LABELS = LabelTable.of_enum(
-    TicketState,
-    {
-        TicketState.HELD: _("Awaiting payment"),
-        TicketState.CONFIRMED: _("Valid"),
-        TicketState.LAPSED: _("Not paid in time"),
-        TicketState.CANCELLED: _("Cancelled"),
-        TicketState.USED: _("Used"),
-        TicketState.NO_SHOW: _("Not used"),
-    },
-)
+# How the window was paid, as its screen and receipt name it.
 PAID_BY_LABELS = LabelTable.of_enum(
     PaidBy, {PaidBy.CASH: _("Cash"), PaidBy.WECHAT: _("WeChat Pay, scanned at the window")}
 )

@@ -118,7 +118,8 @@ async def test_cash_at_the_window_is_valid_at_once_and_takes_the_walk_in_share_f
     order = r.json()
     slot = await first_slot_at_nine(spot)
     assert (order["slot_id"], order["channel"], order["paid_by"]) == (slot.id, "window", "cash")
-    assert order["channel_label"] == "Sold at the ticket window" and order["payments"] == []
+    assert order["channel_label"] == "Bought at the ticket window" and order["payments"] == []
+    assert order["paid_by_label"] == "Cash"
     assert order["total_fen"] == 12_000
     shown = [(t["category"], t["amount_fen"], t["state"], t["name_masked"]) for t in order["tickets"]]
     assert shown == [("adult", 8000, "confirmed", "张*"), ("minor", 4000, "confirmed", "M*******")]
