@@ -77,7 +77,7 @@ async def crowd_changed(job: Job) -> None:
     await alerts.alert(
         spot.code,
         CROWD_ALERTED,
-        alerts.Alert(CROWD_NOTICE_KIND, title, body, link=f"{STAFF_DASHBOARD}?code={spot.code}"),
+        alerts.Alert(CROWD_NOTICE_KIND, title, body, link=f"{STAFF_DASHBOARD}?spot={spot.code}"),
         source_key=f"{job.topic}:{job.id}",
     )
     wechat: WeChat = job.context.adapters.wechat

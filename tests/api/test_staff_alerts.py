@@ -61,7 +61,7 @@ async def test_a_level_change_alerts_the_spot_s_staff_once_in_their_language(
             "Crowd level changed",
             "Test spot: now full (red): no more entries sold today.",
         )
-        assert read["en"][0]["link"] == f"/pages/spotstaff/dashboard?code={spot.code}"
+        assert read["en"][0]["link"] == f"/pages/spotstaff/dashboard?spot={spot.code}"
         for headers in (finance, next_door):
             assert (await client.get(ALERTS, headers=headers)).json()["items"] == []
         assert (await client.get(ALERTS)).status_code == 401
