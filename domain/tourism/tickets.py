@@ -528,9 +528,16 @@ async def my_orders(actor: Actor) -> list[OrderView]:
     tickets = list(await Ticket.filter(order_id__in=[o.id for o in orders]).order_by("id"))
     spots = {s.id: s for s in await Spot.filter(id__in={o.spot_id for o in orders})}
     paid = await _payments_of(tickets)
-    return [
+    found = [
         OrderView(o, spots[o.spot_id], [t for t in tickets if t.order_id == o.id], paid, {}) for o in orders
     ]
+    return [v for v in found if not _refused(v.tickets)]
+
+
+def _refused(tickets: list[Ticket]) -> bool:
+    """An order refused part-way (a visitor's place was not had, a provider failed): every ticket it
+    took was given back by the system, never cancelled by the resident. Not shown as theirs."""
+    return all(t.state == TicketState.CANCELLED and t.cancelled_at is None for t in tickets)
 
 
 async def my_order(actor: Actor, order_id: int) -> OrderView:
@@ -644,9 +651,10 @@ async def _cancel(actor: Actor, order: TicketOrder, tickets: list[Ticket], gate:
     quota = rules.spot_rules(spot.rules).cancel_quota
     ended = []
     async with in_transaction() as conn:
-        # One account's cancellations one at a time: two at once cannot both take a quota's last one.
-        await User.filter(id=actor.id).using_db(conn).select_for_update().first()
-        rules.check_quota(quota, await _cancel_days(conn, actor, spot.id, now), china_day(now))
+        if actor.kind == "resident":  # the quotas are a resident's (staff cancel for the spot)
+            # One account's cancellations one at a time: two at once cannot both take a quota's last.
+            await User.filter(id=actor.id).using_db(conn).select_for_update().first()
+            rules.check_quota(quota, await _cancel_days(conn, actor, spot.id, now), china_day(now))
         for ticket in tickets:
             if not await _end(conn, ticket, TicketState.CANCELLED, cancelled_at=now):
                 continue  # ended meanwhile (used at a gate, lapsed)
