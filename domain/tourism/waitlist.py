@@ -374,19 +374,26 @@ async def fill(slot_id: int, outside: Outside) -> list[Served]:
     served: list[Served] = []
     while (one := await _serve_head(slot_id)) is not None:
         served.append(one)
-        if one.changed:
-            await _tell(one, outside.wechat)
+        if one.changed and one.entry.state != WaitlistState.OFFERED:
+            await _tell(one, outside.wechat)  # filled at once, or left the line; offers below
     if outside.gate is not None and served:
         await outside.gate.forget(slot_id, served[0].spot.resource_id)  # taken without the gate
-    if outside.providers is not None and (outside.providers.wechat or outside.providers.public):
-        await _start_payments(slot_id, outside.providers)
+    offered = await WaitlistEntry.filter(slot_id=slot_id, state=WaitlistState.OFFERED).order_by("id")
+    if offered:
+        # A push that failed is tried again (the inbox message is written once, a push already
+        # settled is not repeated): the job that failed on it served nobody twice.
+        spot = await Spot.get(id=offered[0].spot_id)
+        starts_at = (await CapacitySlot.get(id=slot_id)).starts_at
+        for entry in offered:
+            await _tell(Served(entry, spot, starts_at), outside.wechat)
+    if offered and outside.providers is not None and (outside.providers.wechat or outside.providers.public):
+        await _start_payments(offered, outside.providers)
     return served
 
 
-async def _start_payments(slot_id: int, providers: payments.Providers) -> None:
+async def _start_payments(offered: list[WaitlistEntry], providers: payments.Providers) -> None:
     """Hand each offered order's unstarted payments to the provider (``payments.start``: a payment
     already started is answered as it is)."""
-    offered = await WaitlistEntry.filter(slot_id=slot_id, state=WaitlistState.OFFERED).only("id", "order_id")
     held = await Ticket.filter(order_id__in=[e.order_id for e in offered], state=TicketState.HELD)
     for ticket in held:
         order = await PaymentOrder.filter(purpose=tickets.purpose_of(ticket)).order_by("-id").first()

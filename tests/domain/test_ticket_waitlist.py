@@ -9,16 +9,18 @@ import asyncio
 import datetime as dt
 import uuid
 from types import SimpleNamespace
-from typing import cast
+from typing import Any, cast
 
 import pytest
 
 from adapters.wechat.fake import SandboxWeChat
+from adapters.wechat.port import WeChatError
 from domain.accounts.models import User
 from domain.audit.models import AuditRecord
 from domain.capacity import service as capacity
 from domain.capacity.models import CapacitySlot
-from domain.notifications.models import InboxMessage
+from domain.notifications import service as notifications
+from domain.notifications.models import InboxMessage, PushState
 from domain.outbox.jobs import Job, JobContext, handler_for
 from domain.outbox.models import OutboxMessage
 from domain.payments.models import PaymentOrder
@@ -85,8 +87,9 @@ async def give_back(holder: Actor) -> None:
     await tickets.cancel_ticket(holder, ticket.id, None)
 
 
-def context() -> JobContext:
-    return JobContext(redis=None, keys=None, adapters=SimpleNamespace(wechat=SandboxWeChat()))  # type: ignore[arg-type]
+def context(wechat: SandboxWeChat | None = None) -> JobContext:
+    adapters = SimpleNamespace(wechat=wechat or SandboxWeChat())
+    return JobContext(redis=None, keys=None, adapters=adapters)  # type: ignore[arg-type]
 
 
 async def run_returns() -> None:
@@ -280,6 +283,42 @@ async def test_a_day_place_coming_back_in_another_slot_serves_a_line_the_day_s_l
     await give_back(early)  # a place of the first slot, and of the day, comes back
     await run_returns()
     assert await states(entry) == [WaitlistState.OFFERED]
+
+
+class FlakyWeChat(SandboxWeChat):
+    """WeChat busy on the first push, fine after."""
+
+    failed = False
+
+    async def send_subscribe_message(
+        self, openid: str, template_id: str, data: dict[str, Any], page: str | None = None
+    ) -> None:
+        if not self.failed:
+            self.failed = True
+            raise WeChatError(-1, "system busy")
+        await super().send_subscribe_message(openid, template_id, data, page)
+
+
+async def test_a_push_that_failed_is_sent_when_the_job_runs_again(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(notifications._templates, waitlist.NOTICE_KIND, "tpl-waitlist")
+    spot, slot, holders = await full_slot(1)
+    entry = await waitlist.join(await resident(), spot, slot.id, adults(100))
+    await give_back(holders[0])
+    flaky = FlakyWeChat()
+    spec = handler_for(service.PLACE_RETURNED_TOPIC)
+    assert spec is not None
+    returned = await OutboxMessage.get(topic=service.PLACE_RETURNED_TOPIC)
+    job = Job(returned.id, returned.topic, returned.payload, 1, context(flaky))
+    with pytest.raises(WeChatError):
+        await spec.run(job)  # the outbox retries it
+    assert await states(entry) == [WaitlistState.OFFERED]
+    await spec.run(job)
+    assert await states(entry) == [WaitlistState.OFFERED]  # offered once
+    assert len(flaky.sent) == 1
+    message = await InboxMessage.get(kind=waitlist.NOTICE_KIND)
+    assert message.push_state == PushState.SENT
 
 
 @pytest.mark.postgres
