@@ -4,7 +4,9 @@ clock of 《旅游投诉处理办法》. Parse → one domain call → render.""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, HTTPResponse, Request
@@ -166,51 +168,39 @@ async def staff_list(request: Request) -> HTTPResponse:
     return respond(ComplaintsOut(items=[ComplaintOut.of(s, request.ctx.locale) for s in found]))
 
 
-async def _move(request: Request, complaint_id: int, action: str) -> HTTPResponse:
-    data = request.ctx.body
-    assert isinstance(data, StepIn)
-    shown = await complaints.move(actor_of(request), complaint_id, action, data.text)
-    return respond(ComplaintOut.of(shown, request.ctx.locale))
+# action → its summary and what it adds to the refusals (each its own route of the contract).
+_STEPS: dict[str, tuple[str, str]] = {
+    "accept": (
+        "Accept a complaint (within 5 working days of receipt)",
+        "Sets `answer_by` (10 days) and `close_by` (60 days).",
+    ),
+    "refuse": ("Refuse a complaint, with the reason", "`complaint_text_required` without a reason."),
+    "answer": (
+        "Record the operator's written answer to an accepted complaint",
+        "`complaint_text_required` without the answer.",
+    ),
+    "close": (
+        "Close an accepted or answered complaint, with its outcome",
+        "`complaint_text_required` without the outcome.",
+    ),
+}
 
 
-@openapi.summary("Accept a complaint (within 5 working days of receipt)")
-@openapi.description(f"{_REFUSALS}. Sets `answer_by` (10 days) and `close_by` (60 days).")
-@openapi.tag("tourism")
-@documented(ComplaintOut)
-@requires("staff")
-@body(StepIn)
-async def accept(request: Request, complaint_id: int) -> HTTPResponse:
-    return await _move(request, complaint_id, "accept")
+def _step_route(action: str) -> Callable[..., Coroutine[Any, Any, HTTPResponse]]:
+    """The staff route that takes ``action`` on a complaint: one call of ``complaints.move``."""
 
+    async def step(request: Request, complaint_id: int) -> HTTPResponse:
+        data: StepIn = request.ctx.body
+        shown = await complaints.move(actor_of(request), complaint_id, action, data.text)
+        return respond(ComplaintOut.of(shown, request.ctx.locale))
 
-@openapi.summary("Refuse a complaint, with the reason")
-@openapi.description(f"{_REFUSALS}, `complaint_text_required` (no reason).")
-@openapi.tag("tourism")
-@documented(ComplaintOut)
-@requires("staff")
-@body(StepIn)
-async def refuse(request: Request, complaint_id: int) -> HTTPResponse:
-    return await _move(request, complaint_id, "refuse")
-
-
-@openapi.summary("Record the operator's written answer to an accepted complaint")
-@openapi.description(f"{_REFUSALS}, `complaint_text_required` (no answer).")
-@openapi.tag("tourism")
-@documented(ComplaintOut)
-@requires("staff")
-@body(StepIn)
-async def answer(request: Request, complaint_id: int) -> HTTPResponse:
-    return await _move(request, complaint_id, "answer")
-
-
-@openapi.summary("Close an accepted or answered complaint, with its outcome")
-@openapi.description(f"{_REFUSALS}, `complaint_text_required` (no outcome).")
-@openapi.tag("tourism")
-@documented(ComplaintOut)
-@requires("staff")
-@body(StepIn)
-async def close(request: Request, complaint_id: int) -> HTTPResponse:
-    return await _move(request, complaint_id, "close")
+    # Named before the decorators copy the name: each action is its own operation in OpenAPI.
+    step.__name__ = step.__qualname__ = f"complaint_{action}"
+    summary, more = _STEPS[action]
+    decorated = requires("staff")(body(StepIn)(step))  # who, before the body is read
+    decorated = documented(ComplaintOut)(decorated)
+    decorated = openapi.tag("tourism")(decorated)
+    return openapi.summary(summary)(openapi.description(f"{_REFUSALS}. {more}")(decorated))
 
 
 def add_routes(bp: Blueprint) -> None:
@@ -219,6 +209,6 @@ def add_routes(bp: Blueprint) -> None:
     bp.add_route(mine, "/tourism/complaints", methods=["GET"], name="complaints_mine")
     staff = "/staff/tourism/complaints"
     bp.add_route(staff_list, staff, methods=["GET"], name="complaints_staff")
-    for handler in (accept, refuse, answer, close):
-        path = f"{staff}/<complaint_id:id>/{handler.__name__}"
-        bp.add_route(handler, path, methods=["POST"], name=f"complaint_{handler.__name__}")
+    for action in _STEPS:
+        path = f"{staff}/<complaint_id:id>/{action}"
+        bp.add_route(_step_route(action), path, methods=["POST"], name=f"complaint_{action}")

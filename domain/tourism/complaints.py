@@ -409,13 +409,19 @@ async def move(actor: Actor, complaint_id: int, action_name: str, text: str = ""
     return Shown(await Complaint.get(id=complaint.id), spot)
 
 
+async def _of_job(job: Job) -> tuple[Complaint, Spot] | None:
+    """The job's complaint and its spot (None: the complaint is gone)."""
+    complaint = await Complaint.get_or_none(id=int(job.payload["complaint_id"]))
+    return None if complaint is None else (complaint, await Spot.get(id=complaint.spot_id))
+
+
 @handler(CHANGED_TOPIC)
 async def complaint_changed(job: Job) -> None:
     """Tell the complainant their complaint moved (once per step: the inbox keys on the job)."""
-    complaint = await Complaint.get_or_none(id=int(job.payload["complaint_id"]))
-    if complaint is None:
+    found = await _of_job(job)
+    if found is None:
         return
-    spot = await Spot.get(id=complaint.spot_id)
+    complaint, spot = found
     state: LazyText = STATE_LABELS(job.payload["state"])
     wechat: WeChat = job.context.adapters.wechat
     await deliver(
@@ -434,10 +440,10 @@ async def complaint_changed(job: Job) -> None:
 @handler(FILED_TOPIC)
 async def complaint_filed(job: Job) -> None:
     """Alert the spot's case officers and manager of a new complaint and its 5-working-day clock."""
-    complaint = await Complaint.get_or_none(id=int(job.payload["complaint_id"]))
-    if complaint is None:
+    found = await _of_job(job)
+    if found is None:
         return
-    spot = await Spot.get(id=complaint.spot_id)
+    complaint, spot = found
     what = alerts.Alert(
         kind=NOTICE_KIND,
         title=_("New tourism complaint"),
