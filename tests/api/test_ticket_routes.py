@@ -14,13 +14,14 @@ import pytest
 from sanic import Sanic
 
 import domain.payments.jobs  # noqa: F401 - registers the payment handlers
+from adapters.wechatpay.port import WeChatPayUnavailable
 from domain.capacity.models import CapacitySlot
-from domain.payments.models import PaymentOrder, Refund
+from domain.payments.models import OrderState, PaymentOrder, Refund
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.shared.clock import china_midnight
 from domain.tourism import service, tickets
-from domain.tourism.models import Spot, SpotKind, Ticket, TicketState
+from domain.tourism.models import Spot, SpotDay, SpotKind, Ticket, TicketState
 from domain.tourism.service import SpotSettings
 from server.settings import Settings
 from tests.api.test_payment_settlement import run_jobs
@@ -414,3 +415,22 @@ async def test_a_retried_order_with_its_idempotency_key_is_made_once(client: htt
     assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert await PaymentOrder.all().count() == 1
+
+
+async def test_a_provider_that_fails_gives_every_place_back_at_once(
+    client: httpx.AsyncClient, app: Sanic, runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    me = await verified_en(client, "unlucky")
+    spot, slot = await open_spot()
+
+    async def down(**_kwargs: Any) -> Any:
+        raise WeChatPayUnavailable("SYSTEM_ERROR", "the sandbox is down")
+
+    monkeypatch.setattr(fake_of(runtime), "prepay", down)
+    r = await order(client, me, spot, slot, {"self": True}, companion(id_card(dt.date(1990, 1, 1), "041")))
+    assert error_code(r) == "payment_provider_unavailable", r.text
+    assert await Ticket.filter(state=TicketState.CANCELLED).count() == 2
+    assert (await SpotDay.get(spot_id=spot.id)).taken == 0
+    await run_jobs(app)  # payments settles the cancelled purposes: closed unpaid
+    assert {o.state for o in await PaymentOrder.all()} == {OrderState.CLOSED}
+    assert (await client.get(ORDERS, headers=me.headers)).json()["items"] == []  # not shown as mine

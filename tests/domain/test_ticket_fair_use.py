@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from api.tourism.ticket_schemas import Claim
+from domain.audit.models import AuditRecord
 from domain.capacity.gate import Gate
 from domain.identity.documents import DocumentKind, document
 from domain.shared import clock
@@ -21,7 +22,8 @@ from domain.shared.actor import Actor
 from domain.shared.errors import DomainError
 from domain.shared.kv import Keys
 from domain.tourism import eligibility, pricing, tickets
-from domain.tourism.models import SaleChannel, Ticket, TicketState
+from domain.tourism.errors import RulesInvalid
+from domain.tourism.models import SaleChannel, Spot, Ticket, TicketState
 from domain.tourism.tickets import Sale, Visitor
 from server.redis import connect
 from server.settings import Settings
@@ -154,3 +156,16 @@ async def test_two_cancellations_at_once_cannot_both_take_the_quota_s_last_one(d
     results = await asyncio.gather(*(cancel(m.order.id) for m in made))
     assert sorted(results) == ["ok", "ticket_cancel_quota_reached"]
     assert await Ticket.filter(state=TicketState.CANCELLED).count() == 1
+
+
+async def test_a_spot_s_rules_are_validated_stored_spelled_out_and_audited(db: str) -> None:
+    spot, _slot = await open_spot()
+    with pytest.raises(RulesInvalid) as refused:
+        await tickets.set_rules(Actor.system(), spot, {"cancel_quota": {"day": -1}})
+    assert refused.value.code == "spot_rules_invalid"
+    await tickets.set_rules(Actor.system(), spot, {"no_show": {"lock_days": 30}})
+    stored = (await Spot.get(id=spot.id)).rules
+    assert stored["no_show"] == {"count": 2, "window_days": 120, "lock_days": 30}
+    assert stored["cancel_quota"] == {"day": 2, "week": 4, "month": 6, "year": 12}
+    audit = await AuditRecord.filter(action="tourism.spot_rules_set").order_by("-id").first()
+    assert audit is not None and audit.after == stored
