@@ -196,7 +196,7 @@ const tourismEn: Record<TourismKey, string> = {
   'spotstaff.tokenPlaceholder': 'Paste the entry code',
   'spotstaff.tokenRequired': 'Scan or paste an entry code first',
   'spotstaff.byDocument': 'Admit by document',
-  'spotstaff.byDocumentHint': 'For older visitors without a phone: enter the document number to find today’s ticket',
+  'spotstaff.byDocumentHint': "For older visitors without a phone: enter the document number to find today's ticket",
   'spotstaff.admit': 'Find ticket and admit',
   'spotstaff.byHand': 'Count by hand',
   'spotstaff.entry': 'In +1',

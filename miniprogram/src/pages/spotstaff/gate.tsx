@@ -1,5 +1,5 @@
 import Taro, { useDidHide, useDidShow, useRouter } from '@tarojs/taro'
-import { Input, Text, View } from '@tarojs/components'
+import { Input, Text, Textarea, View } from '@tarojs/components'
 import { useEffect, useState } from 'react'
 import PageShell from '../../components/PageShell'
 import StaffHero from '../../components/StaffHero'
@@ -25,6 +25,7 @@ import { useT } from '../../i18n'
 import { useLocale } from '../../store/settings'
 import { labelOf } from '../../utils/labels'
 import '../office/office.css'
+import '../frontline/scan.css'
 import './spotstaff.css'
 
 /** Seconds between two reads of the live count. */
@@ -38,8 +39,19 @@ interface Outcome {
   code?: string
 }
 
-/** A string field of a result, if any. */
-const text = (o: Record<string, unknown>, key: string) => (typeof o[key] === 'string' ? (o[key] as string) : '')
+/**
+ * A field of a result as text: a string, or a label the scan keeps in every language
+ * (`{zh_Hans, zh_Hant, en}`: the scan's row is read later in any language) in the page's.
+ */
+function text(o: Record<string, unknown>, key: string, locale: string): string {
+  const v = o[key]
+  if (typeof v === 'string') return v
+  if (v && typeof v === 'object') {
+    const found = (v as Record<string, unknown>)[locale]
+    return typeof found === 'string' ? found : ''
+  }
+  return ''
+}
 
 /**
  * 检票 at a spot's gate (role scanner, scope = the spot's code): a ticket's QR scanned (the camera on
@@ -92,13 +104,14 @@ export default function Gate() {
   }
 
   function admitted(shown: Record<string, unknown>): Outcome {
-    const category = labelOf(t, text(shown, 'category'), text(shown, 'category_label'), 'tourism.category')
+    const at = (key: string) => text(shown, key, locale)
+    const kind = labelOf(t, at('document_kind'), at('document_kind_label'), 'tourism.document')
     return {
       ok: true,
       lines: [
-        { k: t('tourism.visitor'), v: text(shown, 'name_masked') || text(shown, 'who') || text(shown, 'holder') },
-        { k: t('tourism.document'), v: text(shown, 'document_masked') },
-        { k: t('tourism.category'), v: category },
+        { k: t('tourism.visitor'), v: at('name_masked') },
+        { k: t('tourism.document'), v: [kind, at('document_masked')].filter(Boolean).join(' ') },
+        { k: t('tourism.category'), v: labelOf(t, at('category'), at('category_label'), 'tourism.category') },
       ].filter((l) => l.v),
     }
   }
@@ -166,8 +179,8 @@ export default function Gate() {
           {outcome.message && <Text className='body block' data-testid='gate-message'>{outcome.message}</Text>}
           {outcome.lines.length > 0 && (
             <View className='kv'>
-              {outcome.lines.map((l) => (
-                <KV key={l.k} k={l.k}>{l.v}</KV>
+              {outcome.lines.map((l, i) => (
+                <KV key={l.k} k={l.k} testId={`gate-line-${i}`}>{l.v}</KV>
               ))}
             </View>
           )}
@@ -182,8 +195,9 @@ export default function Gate() {
           </View>
         ) : (
           <>
-            <View className='field'>
-              <Input className='field__input mono' data-testid='gate-token' value={token} placeholder={t('spotstaff.tokenPlaceholder')} onInput={(e) => setToken(e.detail.value)} />
+            <View className='field field--area'>
+              {/* a ticket's code is longer than an Input's default 140 characters */}
+              <Textarea className='field__input scan__input' data-testid='gate-token' value={token} maxlength={400} placeholder={t('spotstaff.tokenPlaceholder')} onInput={(e) => setToken(e.detail.value)} />
             </View>
             <View className={`btn btn--primary btn--block ${busy ? 'btn--busy' : ''}`} data-testid='gate-submit' onClick={() => scan()}>
               {t('spotstaff.check')}
