@@ -20,13 +20,13 @@ from domain.payments.models import OrderState, PaymentOrder, Refund
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.shared.clock import china_midnight
-from domain.tourism import service, tickets
-from domain.tourism.models import Spot, SpotDay, SpotKind, Ticket, TicketState
-from domain.tourism.service import SpotSettings
+from domain.tourism import tickets
+from domain.tourism.models import Spot, SpotDay, Ticket, TicketState
 from server.settings import Settings
+from tests.api.test_family import add
 from tests.api.test_payment_settlement import run_jobs
 from tests.api.test_payments import deliver, fake_of
-from tests.api.test_tickets import NAMES, id_card
+from tests.api.test_tickets import id_card, open_spot
 from tests.support.apps import error_code
 from tests.support.households import seat_child
 from tests.support.residents import Resident, login, new_id_number, verified
@@ -39,26 +39,6 @@ HK_PERMIT = "H1234567800"  # Hong Kong, lifelong number 12345678, first issue
 @pytest.fixture(autouse=True)
 def vault(settings: Settings) -> None:
     """The settings fixture installs the PII vault the documents' blind index needs."""
-
-
-async def open_spot(rules: dict[str, Any] | None = None, days_ahead: int = 3) -> tuple[Spot, CapacitySlot]:
-    spot = await service.create_spot(
-        f"R{uuid.uuid4().hex[:8]}",
-        SpotKind.SCENIC,
-        NAMES,
-        SpotSettings(
-            daily_max=100, instant_max=50, opens_minute=8 * 60, closes_minute=12 * 60, slot_entries=40
-        ),
-        region_code="441800",
-        prices={"full_cents": 8000},
-    )
-    if rules is not None:
-        await tickets.set_rules(Actor.system(), spot, rules)
-    day = clock.today_in_china() + dt.timedelta(days=days_ahead)
-    await service.open_day(spot, day)
-    slot = await CapacitySlot.filter(resource_id=spot.resource_id).order_by("starts_at").first()
-    assert slot is not None
-    return spot, slot
 
 
 async def verified_en(client: httpx.AsyncClient, name: str, **kwargs: Any) -> Resident:
@@ -86,13 +66,7 @@ async def test_a_quote_names_each_visitor_masked_and_explains_each_line_at_the_v
     me = await verified_en(client, "quoter", id_number=new_id_number(years_old=40))
     child = new_id_number(years_old=6)
     await seat_child(client, me, child)
-    member = (
-        await client.post(
-            "/api/v1/family",
-            json={"relation": "child", "name": "王小明", "id_number": child},
-            headers=me.headers,
-        )
-    ).json()
+    member = (await add(client, me, "child", "王小明", child)).json()
     spot, _slot = await open_spot()
     day = clock.today_in_china() + dt.timedelta(days=3)
     seven_tomorrow = day - dt.timedelta(days=1) - dt.timedelta(days=365 * 7 + 2)  # 7 on the visit day
@@ -167,13 +141,7 @@ async def test_an_unproven_child_and_an_unverified_resident_cannot_be_named(
 ) -> None:
     me = await verified_en(client, "impostor")
     number = new_id_number(years_old=6, area="441803")  # the register does not list me
-    member = (
-        await client.post(
-            "/api/v1/family",
-            json={"relation": "child", "name": "王小宝", "id_number": number},
-            headers=me.headers,
-        )
-    ).json()
+    member = (await add(client, me, "child", "王小宝", number)).json()
     spot, slot = await open_spot()
     r = await order(client, me, spot, slot, {"member_id": member["id"]})
     assert r.status_code == 403 and error_code(r) == "family_guardianship_unproven"
@@ -202,7 +170,7 @@ async def test_an_order_is_paid_ticket_by_ticket_and_a_late_cancellation_refunds
 ) -> None:
     me = await verified_en(client, "payer")
     # Free until 48 hours before, 20 % kept within them; the spot's later change reaches no order.
-    spot, slot = await open_spot({"refunds": {"tiers": [[2880, 0], [0, 20]]}}, days_ahead=1)
+    spot, slot = await open_spot(days_ahead=1)  # the tickets test's RULES
     grandma = companion(id_card(dt.date(1950, 3, 3), "008"), name="王奶奶")
     r = await order(
         client, me, spot, slot, {"self": True}, companion(id_card(dt.date(1990, 1, 1), "002")), grandma
@@ -265,7 +233,7 @@ async def test_a_used_ticket_gives_nothing_back_and_cannot_be_cancelled(client: 
 
 
 async def test_the_cut_off_refuses_a_cancellation_too_close_to_the_slot(client: httpx.AsyncClient) -> None:
-    spot, slot = await open_spot({"refunds": {"tiers": [[0, 0]], "cutoff_minutes": 10}})
+    spot, slot = await open_spot(rules={"refunds": {"tiers": [[0, 0]], "cutoff_minutes": 10}})
     with clock.frozen_at(slot.starts_at - dt.timedelta(minutes=9)):  # booked late, cancelled at once
         me = await verified_en(client, "late")
         made = (await order(client, me, spot, slot, companion(id_card(dt.date(1950, 3, 3), "010")))).json()
@@ -320,7 +288,7 @@ async def test_cancellations_beyond_the_quota_are_refused_and_the_standing_count
     tuesday = next_tuesday_at_ten()
     with clock.frozen_at(tuesday):
         me = await verified_en(client, "canceller")
-        spot, slot = await open_spot({"cancel_quota": {"day": 2, "week": 2}})
+        spot, slot = await open_spot(rules={"cancel_quota": {"day": 2, "week": 2}})
         elders = [companion(id_card(dt.date(1950, 1, 1 + i), f"02{i}")) for i in range(4)]
         group = (await order(client, me, spot, slot, elders[0], elders[1])).json()
         single = (await order(client, me, spot, slot, elders[2])).json()

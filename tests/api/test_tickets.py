@@ -49,7 +49,8 @@ def visitor(born: dt.date, serial: str = "001", claims: frozenset[str] = frozens
     return Visitor(document(DocumentKind.RESIDENT_ID, id_card(born, serial)), claims=claims)
 
 
-async def open_spot(days_ahead: int = 3) -> tuple[Spot, CapacitySlot]:
+async def open_spot(days_ahead: int = 3, rules: dict[str, Any] | None = None) -> tuple[Spot, CapacitySlot]:
+    """A spot open ``days_ahead`` from today with ``rules`` (default: :data:`RULES`); its first slot."""
     spot = await service.create_spot(
         f"T{uuid.uuid4().hex[:8]}",
         SpotKind.SCENIC,
@@ -60,7 +61,7 @@ async def open_spot(days_ahead: int = 3) -> tuple[Spot, CapacitySlot]:
         region_code="441800",
         prices=PRICES,
     )
-    await tickets.set_rules(Actor.system(), spot, RULES)
+    await tickets.set_rules(Actor.system(), spot, RULES if rules is None else rules)
     day = clock.today_in_china() + dt.timedelta(days=days_ahead)
     await service.open_day(spot, day)
     slot = await CapacitySlot.filter(resource_id=spot.resource_id).order_by("starts_at").first()
