@@ -161,14 +161,12 @@ def _backend(backend: str, bare: run.Server, workdir: Path, args: argparse.Names
     database_url = env["PALMCITY_DATABASE_URL"]
     try:
         run._migrate(env, folder / "migrate.log")
-        flash, warm, gate = postgres.run_loop(
-            setup.seed(
-                database_url,
-                flash_codes=[f"BENCH-FLASH-{n + 1}" for n in range(args.rounds)],
-                tickets=args.tickets,
-                warm_tickets=WARM_TICKETS,
-                price_fen=args.price_fen,
-            )
+        flash, warm, gate = setup.seed_apart(
+            database_url,
+            flash_codes=[f"BENCH-FLASH-{n + 1}" for n in range(args.rounds)],
+            tickets=args.tickets,
+            warm_tickets=WARM_TICKETS,
+            price_fen=args.price_fen,
         )
         with run._server("server.main:create_app", env, folder / "palmcity.log") as palm:
             served = postgres.run_loop(setup.routes(palm.port))

@@ -69,9 +69,26 @@ def daily_max_for(tickets: int, policy_percent: int) -> int:
     return -(-tickets * 100 // policy_percent)
 
 
+Seeded = tuple[list[SpotRef], SpotRef, SpotRef]
+
+
+def seed_apart(database_url: str, **settings: Any) -> Seeded:
+    """:func:`seed` in a process of its own: Tortoise keeps its first backend's SQL dialect in the
+    models, so a second backend seeded from the same process would send SQLite's SQL to PostgreSQL."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_seed_sync, database_url, settings).result()
+
+
+def _seed_sync(database_url: str, settings: dict[str, Any]) -> Seeded:
+    return postgres.run_loop(seed(database_url, **settings))
+
+
 async def seed(
     database_url: str, *, flash_codes: list[str], tickets: int, warm_tickets: int, price_fen: int
-) -> tuple[list[SpotRef], SpotRef, SpotRef]:
+) -> Seeded:
     """Per flash round a spot whose one slot tomorrow and whose day both allow exactly ``tickets``
     under its 75 % policy cap (no walk-in share: everything is sold online); a smaller one for the
     warm-up; and the gate spot, free (tickets confirmed at once), with one-hour slots today and
