@@ -27,9 +27,9 @@ from domain.tourism import service, tickets
 VISITOR_REFUSALS = (
     "`ticket_visitor_invalid` (422, `details.reason`: one_of, name, born), `identity_level_required` "
     "(`self` before verifying), `family_member_not_found`, `family_consent_required`, "
-    "`family_guardianship_unproven`, `document_kind_unknown`, `document_number_format_invalid`, "
+    "`family_guardianship_unproven`, `document_number_format_invalid`, "
     "`document_check_digit_invalid`, `ticket_birth_date_needed` (a permit or passport without `born`); "
-    "each with `details.visitor`, the visitor's position"
+    "each with `details.visitor`, the visitor's position; `invalid_input` for an unknown document kind or claim"
 )
 
 
