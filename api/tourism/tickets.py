@@ -29,7 +29,8 @@ VISITOR_REFUSALS = (
     "(`self` before verifying), `family_member_not_found`, `family_consent_required`, "
     "`family_guardianship_unproven`, `document_number_format_invalid`, "
     "`document_check_digit_invalid`, `ticket_birth_date_needed` (a permit or passport without `born`); "
-    "each with `details.visitor`, the visitor's position; `invalid_input` for an unknown document kind or claim"
+    "each with `details.visitor`, the visitor's position; `invalid_input` for an unknown document "
+    "kind or claim"
 )
 
 
