@@ -5,6 +5,7 @@ and to staff without the seller's role for the spot."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from typing import Any
@@ -15,6 +16,7 @@ from sanic import Sanic
 
 import domain.payments.jobs  # noqa: F401 - registers the payment handlers
 from domain.audit.models import AuditRecord
+from domain.capacity.errors import SlotFull
 from domain.capacity.models import CapacitySlot
 from domain.payments import service as payments
 from domain.payments.models import PaymentOrder
@@ -261,3 +263,38 @@ async def test_the_demo_window_sells_at_gulong_gorge(client: httpx.AsyncClient, 
     for username in ("gate.gulongxia", "manager.gulongxia"):
         login = {"username": username, "password": DEMO_STAFF_PASSWORD}
         assert (await client.post("/api/v1/staff/auth/login", json=login)).status_code == 200
+
+
+@pytest.mark.postgres
+async def test_the_window_and_the_app_selling_at_once_fill_the_day_exactly(db: str) -> None:
+    """12 online buyers and 6 window sales race for a day of 10 with 2 kept for the window: the day
+    sells exactly 10, the window at least its 2, the share never below 0, every counter agreeing."""
+    spot = await small_spot()
+    slot = await first_slot_at_nine(spot)
+    seller = Actor("staff", 7, roles=frozenset({"ticket_seller"}), scopes=frozenset({spot.code}))
+    sold = {"online": 0, "window": 0}
+
+    async def online(n: int) -> None:
+        try:
+            await tickets.create_order(
+                await someone(), spot, slot.id, [visitor(dt.date(1980, 1, 1), f"1{n:02d}")], None
+            )
+            sold["online"] += 1
+        except (DayFull, SlotFull):
+            pass
+
+    async def at_window(n: int) -> None:
+        counter = window.Counter("resident_id", id_card(dt.date(1970, 1, 1), f"2{n:02d}"), "张三")
+        try:
+            await window.sell(seller, spot, [counter], window.PaidBy.CASH)
+            sold["window"] += 1
+        except (DayFull, SlotFull):
+            pass
+
+    await asyncio.gather(*(online(n) for n in range(12)), *(at_window(n) for n in range(6)))
+    day = await SpotDay.get(spot_id=spot.id, day=DAY)
+    fresh = await CapacitySlot.get(id=slot.id)
+    live = await Ticket.filter(spot_id=spot.id, state__in=tickets.LIVE).count()
+    assert sold["online"] + sold["window"] == day.taken == live == fresh.held + fresh.confirmed == 10
+    assert sold["window"] >= 2 and sold["online"] <= 8
+    assert day.walk_in_reserved == fresh.walk_in_reserved == 0  # spent, never below
