@@ -347,3 +347,23 @@ async def test_returns_handled_at_once_offer_each_place_once_in_order(db: str) -
     assert (await CapacitySlot.get(id=slot.id)).held + (
         await CapacitySlot.get(id=slot.id)
     ).confirmed == places
+
+
+@pytest.mark.postgres
+async def test_leaving_while_the_line_is_served_ends_cancelled_and_passes_the_place_on(db: str) -> None:
+    for n in range(6):  # either first, in turn
+        spot, slot, holders = await full_slot(1)
+        leaver, next_one = await resident(), await resident()
+        entry = await waitlist.join(leaver, spot, slot.id, adults(100))
+        behind = await waitlist.join(next_one, spot, slot.id, adults(200))
+        await give_back(holders[0])
+        spec = handler_for(service.PLACE_RETURNED_TOPIC)
+        assert spec is not None
+        returned = await OutboxMessage.get(topic=service.PLACE_RETURNED_TOPIC)
+        serve = spec.run(Job(returned.id, returned.topic, returned.payload, 1, context()))
+        leave = waitlist.leave(leaver, entry.id, None)
+        await (asyncio.gather(serve, leave) if n % 2 else asyncio.gather(leave, serve))
+        await run_returns()  # a held ticket cancelled by leaving returned its place
+        assert await states(entry, behind) == [WaitlistState.CANCELLED, WaitlistState.OFFERED]
+        assert not await Ticket.filter(order__user_id=leaver.id, state=TicketState.HELD).exists()
+        await OutboxMessage.all().delete()
