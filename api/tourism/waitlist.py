@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sanic import Blueprint, HTTPResponse, Request
 from sanic_ext import openapi
 
@@ -15,7 +15,7 @@ from api._kit import body, documented, respond
 from api._labels import LabelText
 from api.appointments.routes import gate_of
 from api.appointments.schemas import china
-from api.tourism.ticket_schemas import MAX_VISITORS, VisitorIn, WhoOut
+from api.tourism.ticket_schemas import OrderIn, WhoOut
 from api.tourism.tickets import VISITOR_REFUSALS
 from domain.identity.documents import DocumentKind
 from domain.identity.models import IdentityLevel
@@ -23,14 +23,6 @@ from domain.tourism import service, tickets, waitlist
 from domain.tourism.models import WaitlistEntry
 
 PATH = "/tourism/waitlist"
-
-
-class JoinIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    spot: str = Field(min_length=1, max_length=40, description="The spot's code.")
-    slot_id: int = Field(gt=0, lt=2**63, description="A full entry slot of the spot (`.../days/{day}`).")
-    visitors: list[VisitorIn] = Field(min_length=1, max_length=MAX_VISITORS)
 
 
 class EntryOut(BaseModel):
@@ -105,9 +97,9 @@ async def _one(request: Request, entry: WaitlistEntry) -> EntryOut:
 @documented(EntryOut, 201)
 @requires_level(IdentityLevel.REAL_NAME)
 @idempotent()
-@body(JoinIn)
+@body(OrderIn)  # the order's own body: the order the line will make for it
 async def join(request: Request) -> HTTPResponse:
-    data: JoinIn = request.ctx.body
+    data: OrderIn = request.ctx.body
     actor = actor_of(request)
     spot = await service.spot_by_code(data.spot)
     visitors = await tickets.resolve_visitors(actor, [v.spec() for v in data.visitors])
