@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // e2e: demo-data   (tests/e2e/test_h5_flows.py loads the demo spots, staff and residents first)
+// e2e: worker      (paid tickets are confirmed by the payments' outbox jobs: a worker runs beside the server)
 //
 // 景区预约, the whole visit: the demo resident `alice` books the demo spot 古龙峡 (QY-GULONGXIA) for
 // herself and her child (the child's half price shown and explained), pays each ticket through the

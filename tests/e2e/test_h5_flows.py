@@ -4,7 +4,9 @@ Each ``miniprogram/e2e/*.mjs`` flow (files starting with ``_`` are shared helper
 freshly started ``sanic server.main:create_app`` on a free port, on the test database, with the
 sandbox platforms. A flow whose file says ``e2e: demo-data`` gets the demo data first
 (``python -m server.cli seed-demo``: catalogue, staff, residents); the others start empty, so the
-foundation flow pays nothing for it. Screenshots land in ``var/screenshots/`` (git-ignored).
+foundation flow pays nothing for it. A flow that says ``e2e: worker`` also gets the outbox worker
+(``python -m server.worker``) beside a Redis server, as production runs it. Screenshots land in
+``var/screenshots/`` (git-ignored).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
@@ -34,6 +38,36 @@ DEMO_MARK = "e2e: demo-data"
 
 def _needs_demo_data(flow: Path) -> bool:
     return DEMO_MARK in flow.read_text(encoding="utf-8")[:2000]
+
+
+WORKER_MARK = "e2e: worker"
+
+
+def _needs_worker(flow: Path) -> bool:
+    return WORKER_MARK in flow.read_text(encoding="utf-8")[:2000]
+
+
+@contextmanager
+def _worker(env: dict[str, str]) -> Iterator[None]:
+    """``python -m server.worker`` beside the server, as production runs it with a Redis server (a
+    flow whose outcome waits on the outbox: a payment's notice confirming tickets). With the
+    embedded Redis the server runs the worker itself and a second process could not reach it."""
+    if env["PALMCITY_REDIS_URL"].startswith("memory://"):
+        yield
+        return
+    log = (ROOT / "var" / "e2e-worker.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server.worker"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
 
 
 TIMEOUT_MARK = re.compile(r"e2e: timeout (\d+)")
@@ -67,7 +101,8 @@ def server(db: str, request: pytest.FixtureRequest) -> Iterator[str]:
     flow = request.node.callspec.params.get("flow") if hasattr(request.node, "callspec") else None
     if flow is not None and _needs_demo_data(flow):
         seed_demo(env)  # same database and settings as the server; the schema is already migrated
-    with serving(env, port) as base:
+    worker = _worker(env) if flow is not None and _needs_worker(flow) else nullcontext()
+    with serving(env, port) as base, worker:
         yield base
 
 
