@@ -163,7 +163,7 @@ async def _resolve(actor: Actor, spec: VisitorSpec, position: int) -> Visitor:
         await family.acting_for(actor, spec.member_id)
         member = await FamilyMember.get(id=spec.member_id)
         return Visitor(
-            IdentityDocument(DocumentKind.RESIDENT_ID, member.id_number),  # family takes ID cards only
+            _gb11643(member.id_number),
             member.birth_date,
             spec.claims,
             member.id,
@@ -178,6 +178,13 @@ async def _resolve(actor: Actor, spec: VisitorSpec, position: int) -> Visitor:
     if born is not None and born > clock.today_in_china():
         raise TicketVisitorInvalid(details={"reason": "born"})
     return Visitor(proven, born, spec.claims, None, pii.mask_name(normalize_name(spec.name)) or "")
+
+
+def _gb11643(number: str) -> IdentityDocument:
+    """A family member's number (family takes GB 11643 numbers: an ID card, or a residence permit
+    when its region is 81, 82 or 83; both share one blind index)."""
+    permit = number.startswith(("81", "82", "83"))
+    return IdentityDocument(DocumentKind.RESIDENCE_PERMIT if permit else DocumentKind.RESIDENT_ID, number)
 
 
 def visitor_data(visitor: Visitor) -> dict[str, Any]:
