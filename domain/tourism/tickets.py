@@ -1,8 +1,8 @@
 """Real-name ticket orders: one ticket per visitor, each its own place and its own payment.
 
-An order names one spot, day and slot and one or more visitors: the resident, or companions given
-by document kind and number (the document's blind index keys the person; a Home Return Permit on
-its first 9 characters). Each ticket is priced by ``pricing.price_line`` at the VISIT day, holds
+An order names one spot, day and slot and one or more visitors: the resident, a family member
+(through ``family.acting_for``), or companions given by document kind, number and name (the
+document's blind index keys the person; a Home Return Permit on its first 9 characters). Each ticket is priced by ``pricing.price_line`` at the VISIT day, holds
 its place through ``service.take_entry(..., hold_for=PAY_WITHIN)`` and is paid by its own payment
 order (purpose ``ticket:<id>``): payments settles a cancellation per purpose and at most once per
 order, so a group's partial refund is the cancellation of one ticket's purpose (docs/tourism.md).
@@ -11,6 +11,11 @@ A free ticket (price 0) is confirmed at once: payments refuses an amount of 0.
 Payments asks, tickets answer (:class:`TicketPayments`): standing while held and not lapsed or
 confirmed; paid → confirmed; closed → the place goes back; policy → the spot's refund tiers as
 saved on the order; a closed order never reopens (the place went with its hold).
+
+Fair use (the spot's ``rules``, ``domain.tourism.rules``): before ordering, the same person twice
+and a person locked by their no-shows are refused, and claims go through their proof; at cancelling,
+the order's cut-off and the account's quotas per period. The resident's reads (orders, refund
+previews, standing) are here too, for the routes of ``api/tourism/tickets.py``.
 """
 
 from __future__ import annotations
