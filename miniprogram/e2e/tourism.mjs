@@ -140,6 +140,18 @@ await runFlow('tourism', async (h) => {
     await h.screenshot('ticket-qr')
   })
 
+  await h.step('卡包 lists both tickets; one opens its entry QR', async () => {
+    await h.reopen('/pages/wallet/index')
+    await h.see('cards-tickets')
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="cards-ticket"]').length >= 2)
+    await h.screenshot('wallet-tickets')
+    // her own ticket's (the gate scans the code on her screen next)
+    const adult = (await alice.get(`/api/v1/tourism/orders/${orderId}`)).tickets.find((t) => t.category === 'adult')
+    await page.click(`[data-testid="cards-ticket"][data-id="${adult.id}"]`)
+    await h.see('page-tourism-ticket')
+    await h.waitAttr('ticket-credential', 'data-state', 'shown')
+  })
+
   if (!today) {
     console.log(`    SKIP admission: no slot of today can still be booked (the tickets are for ${day})`)
   } else {
@@ -158,7 +170,9 @@ await runFlow('tourism', async (h) => {
       })
       const before = Number(await (await s.see('gate-count')).getAttribute('data-inside'))
 
-      await s.step('gate 1 checks her QR: admitted, adult, inside +1', async () => {
+      await s.step('gate 1 checks the QR on her screen: admitted, adult, inside +1', async () => {
+        // read now: the code on her screen is replaced before it expires
+        token = await (await h.see('ticket-credential')).getAttribute('data-token')
         await s.fill('gate-token', token)
         await s.tap('gate-submit')
         await s.waitAttr('gate-result', 'data-ok', 'true')

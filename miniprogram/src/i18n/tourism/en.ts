@@ -138,6 +138,7 @@ const tourismEn: Record<TourismKey, string> = {
   'tourism.cannotCancel': 'This ticket cannot be cancelled now',
   'tourism.cancelNoQuota': '{period}: {used} cancellations, no limit',
   'tourism.cancelled': 'Cancelled',
+  'tourism.rateVisit': 'Rate this visit',
   'tourism.complain': 'Complain',
   'tourism.ticketQr': 'Entry code',
   'tourism.visitor': 'Visitor',
@@ -177,6 +178,8 @@ const tourismEn: Record<TourismKey, string> = {
   'tourism.boardAt': 'As of {time}; read again every {n} seconds',
   'tourism.goInstead': 'Go instead to: {spots}',
 
+  'cards.tickets': 'Scenic spot tickets',
+  'cards.ticketsEmpty': 'No tickets to use',
   'spotstaff.title': 'Spot desk',
   'spotstaff.spot': 'Spot',
   'spotstaff.noSpots': 'This account works at no spot',

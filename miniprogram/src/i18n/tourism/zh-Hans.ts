@@ -136,6 +136,7 @@ const tourismZhHans = {
   'tourism.cannotCancel': '这张门票现在不能退',
   'tourism.cancelNoQuota': '{period}已退票 {used} 次，不限次数',
   'tourism.cancelled': '已退票',
+  'tourism.rateVisit': '评价这次游览',
   'tourism.complain': '投诉',
   'tourism.ticketQr': '入园码',
   'tourism.visitor': '游客',
@@ -175,6 +176,8 @@ const tourismZhHans = {
   'tourism.boardAt': '{time} 更新，每 {n} 秒刷新',
   'tourism.goInstead': '建议前往：{spots}',
 
+  'cards.tickets': '景区门票',
+  'cards.ticketsEmpty': '没有待使用的门票',
   'spotstaff.title': '景区工作台',
   'spotstaff.spot': '景区',
   'spotstaff.noSpots': '这个账号没有负责的景区',

@@ -138,6 +138,7 @@ const tourismZhHant: Record<TourismKey, string> = {
   'tourism.cannotCancel': '這張門票現在不能退',
   'tourism.cancelNoQuota': '{period}已退票 {used} 次，不限次數',
   'tourism.cancelled': '已退票',
+  'tourism.rateVisit': '評價這次遊覽',
   'tourism.complain': '投訴',
   'tourism.ticketQr': '入園碼',
   'tourism.visitor': '遊客',
@@ -177,6 +178,8 @@ const tourismZhHant: Record<TourismKey, string> = {
   'tourism.boardAt': '{time} 更新，每 {n} 秒刷新',
   'tourism.goInstead': '建議前往：{spots}',
 
+  'cards.tickets': '景區門票',
+  'cards.ticketsEmpty': '沒有待使用的門票',
   'spotstaff.title': '景區工作台',
   'spotstaff.spot': '景區',
   'spotstaff.noSpots': '這個帳號沒有負責的景區',

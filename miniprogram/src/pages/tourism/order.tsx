@@ -168,6 +168,15 @@ export default function TourismOrder() {
                     {t('tourism.cancelOrder')}
                   </View>
                 )}
+                {o.tickets.some((tk) => tk.state === 'used') && o.channel !== 'window' && (
+                  <View
+                    className='btn btn--primary btn--block'
+                    data-testid='order-rate'
+                    onClick={() => Taro.navigateTo({ url: `/pages/evaluations/new?target_type=spot_visit&target_id=${o.id}` })}
+                  >
+                    {t('tourism.rateVisit')}
+                  </View>
+                )}
                 <View className='btn btn--ghost btn--block' data-testid='order-complain' onClick={() => Taro.navigateTo({ url: `/pages/tourism/complaints?order=${o.id}` })}>
                   {t('tourism.complain')}
                 </View>

@@ -8,9 +8,11 @@ import AppointmentRow from '../../components/AppointmentRow'
 import LoadState, { useLoad, type Load } from '../../components/LoadState'
 import { loginFirst } from '../../components/auth'
 import { beingRefunded } from '../../components/appointmentMoney'
-import { listAppointments, listCertificates, listFamily, listHealthCards, type Appointment, type FamilyMember } from '../../api'
+import { listAppointments, listCertificates, listFamily, listHealthCards, listTicketOrders, type Appointment, type FamilyMember } from '../../api'
 import { useT, type MessageKey } from '../../i18n'
 import { useLocale } from '../../store/settings'
+import { chinaParts, chinaToday } from '../../utils/format'
+import { labelOf } from '../../utils/labels'
 import '../healthcards/healthcards.css'
 import './wallet.css'
 
@@ -20,6 +22,9 @@ const go = (url: string) => Taro.navigateTo({ url })
 // was) given back in full, which cancels the booking a moment later (the site refuses the pass)
 const PASS_STATES = ['booked', 'checked_in']
 const usablePass = (a: Appointment) => PASS_STATES.includes(a.state) && !beingRefunded(a)
+
+/** A ticket worth showing: confirmed (not yet used), for today or a day to come. */
+const usableTicket = (state: string, day: string) => state === 'confirmed' && day >= chinaToday()
 
 /** One kind of card: its title, and its own loading / failed-with-retry / empty states. */
 function Section<T>({ title, testId, load, empty, emptyAction, children }: {
@@ -42,7 +47,8 @@ function Section<T>({ title, testId, load, empty, emptyAction, children }: {
 
 /**
  * 卡包: everything the resident shows at a counter, in one place: the health cards (theirs and their
- * family members'), booked appointments' passes and e-certificates. Each opens its own page with the
+ * family members'), booked appointments' passes, scenic spots' tickets (each with its entry QR) and
+ * e-certificates. Each opens its own page with the
  * QR code or the certificate.
  */
 export default function CardWallet() {
@@ -61,6 +67,11 @@ export default function CardWallet() {
   const passes = useLoad(async () => {
     await loginFirst(SELF)
     return (await listAppointments({ silent: true })).filter(usablePass)
+  }, show)
+  const tickets = useLoad(async () => {
+    await loginFirst(SELF)
+    const orders = await listTicketOrders({ silent: true })
+    return orders.flatMap((o) => o.tickets.filter((tk) => usableTicket(tk.state, o.day)).map((ticket) => ({ order: o, ticket })))
   }, show)
   const certificates = useLoad(async () => {
     await loginFirst(SELF)
@@ -95,6 +106,35 @@ export default function CardWallet() {
           <View className='list'>
             {items.map((a) => (
               <AppointmentRow key={a.id} a={a} testId='cards-pass' onTap={() => go(`/pages/appointments/detail?id=${a.id}`)} />
+            ))}
+          </View>
+        )}
+      </Section>
+      <Section
+        title={t('cards.tickets')}
+        testId='cards-tickets'
+        load={tickets}
+        empty={t('cards.ticketsEmpty')}
+        emptyAction={<View className='btn btn--ghost btn--block' data-testid='cards-book-tickets' onClick={() => go('/pages/tourism/index')}>{t('tourism.goBook')}</View>}
+      >
+        {(items) => (
+          <View className='list'>
+            {items.map(({ order, ticket }) => (
+              <View
+                key={ticket.id}
+                className='list__row list__row--tap'
+                data-testid='cards-ticket'
+                data-id={ticket.id}
+                onClick={() => go(`/pages/tourism/ticket?id=${ticket.id}&order=${order.id}`)}
+              >
+                <View className='list__main'>
+                  <Text className='list__title block'>{order.spot_name}</Text>
+                  <Text className='caption muted block'>
+                    {`${chinaParts(order.starts_at).date} ${chinaParts(order.starts_at).time} · ${ticket.name_masked ?? ticket.document_masked} · ${labelOf(t, ticket.category, ticket.category_label, 'tourism.category')}`}
+                  </Text>
+                </View>
+                <Text className='list__arrow'>›</Text>
+              </View>
             ))}
           </View>
         )}
