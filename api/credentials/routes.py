@@ -52,7 +52,7 @@ def _headers(minted: service.Minted) -> dict[str, str]:
 
 @openapi.summary("A fresh QR code for something the resident holds (health card, appointment pass...)")
 @openapi.description(
-    "`kind`: health_card, appointment_pass, certificate. Fetch the next one at `refresh_at`; "
+    "`kind`: health_card, appointment_pass, ticket, certificate. Fetch the next one at `refresh_at`; "
     "`?static=true` gives a health card's printable static code, accepted only with its PIN."
 )
 @openapi.parameter("static", bool, "query")

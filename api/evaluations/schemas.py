@@ -24,7 +24,12 @@ CODE = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 class EvaluationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    target_type: TargetType = Field(description="`service_request` (an application) or `counter_service`.")
+    target_type: TargetType = Field(
+        description=(
+            "`service_request` (an application), `counter_service`, or `spot_visit` (a ticket order "
+            "used at a scenic spot)."
+        )
+    )
     target_id: int = Field(gt=0, lt=2**63)
     level: EvaluationLevel = Field(
         description="very_satisfied 非常满意 … very_dissatisfied 非常不满意; the bottom two are a 差评."

@@ -57,7 +57,8 @@ async def retire_device(request: Request, device_id: int) -> HTTPResponse:
     "`credential_signature_invalid`, `credential_expired`, `credential_not_yet_valid`, `credential_revoked`, "
     "`credential_frozen`, `credential_already_used`, `credential_pin_required`, `credential_pin_invalid`, "
     "`credential_pin_locked`, `scan_kind_not_allowed`, `scan_wrong_site`, `scanner_device_not_found`, and "
-    "the kind's own (`appointment_not_active`, `checkin_window_closed`...). Every outcome is audited."
+    "the kind's own (`appointment_not_active`, `checkin_window_closed`; a ticket's `ticket_not_today`, "
+    "`ticket_already_used`, `ticket_not_admissible`, `spot_at_instant_max`...). Every outcome is audited."
 )
 @openapi.tag("scanning")
 @documented(ScanOut)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from api.staff import routes
+from api.staff import alerts, routes
 
 
 def build() -> Blueprint:
@@ -20,4 +20,5 @@ def build() -> Blueprint:
     bp.add_route(routes.get_account, "/accounts/<account_id:id>", methods=["GET"], name="get_account")
     bp.add_route(routes.update_account, "/accounts/<account_id:id>", methods=["PATCH"], name="update_account")
     bp.add_route(routes.audit_trail, "/audit", methods=["GET"], name="audit_trail")
+    alerts.add_routes(bp)
     return bp

@@ -64,6 +64,6 @@ async def list_alerts(request: Request) -> HTTPResponse:
     return respond(AlertsOut(items=[AlertOut.of(r, request.ctx.locale) for r in rows]))
 
 
-def add_routes(bp: Blueprint, *, prefix: str = "") -> None:
-    """``GET {prefix}/alerts``: on the staff blueprint (its own ``/staff`` prefix) ``prefix`` is empty."""
-    bp.add_route(list_alerts, f"{prefix}/alerts", methods=["GET"], name="staff_alerts")
+def add_routes(bp: Blueprint) -> None:
+    """``GET /alerts`` on the staff blueprint (under its ``/staff`` prefix)."""
+    bp.add_route(list_alerts, "/alerts", methods=["GET"], name="alerts")

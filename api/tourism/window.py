@@ -15,7 +15,6 @@ from api._idempotency import idempotent
 from api._kit import body, documented, respond
 from api._labels import LabelText
 from api.appointments.routes import gate_of
-from api.staff import alerts as staff_alerts
 from api.tourism.ticket_schemas import MAX_VISITORS, Claim, OrderOut
 from domain.identity.documents import DocumentKind
 from domain.tourism import crowd, dashboard, service, tickets, window
@@ -197,10 +196,7 @@ async def spot_dashboard(request: Request, code: str) -> HTTPResponse:
 
 
 def add_routes(bp: Blueprint) -> None:
-    """The window's sales and the dashboard on the tourism blueprint; also the staff alerts."""
+    """The window's sales and the dashboard on the tourism blueprint."""
     spot = "/staff/tourism/spots/<code:str>"
     bp.add_route(sell, f"{spot}/sales", methods=["POST"], name="window_sale")
     bp.add_route(spot_dashboard, f"{spot}/dashboard", methods=["GET"], name="spot_dashboard")
-    # Staff alerts belong on the staff blueprint (api/staff/__init__.py, not this strand's file):
-    # until that file adds them (``alerts.add_routes(bp)``), they are served from here.
-    staff_alerts.add_routes(bp, prefix="/staff")

@@ -20,7 +20,8 @@ from domain.evaluations import service as evaluations
 from domain.notifications.service import Notice, deliver
 from domain.outbox.jobs import Job, handler
 from domain.shared.i18n import _
-from domain.shared.labels import Names
+from domain.shared.labels import Label, Names
+from domain.tourism.service import spot_labels
 from domain.workflows import labels
 
 
@@ -100,12 +101,21 @@ async def evaluation_invite(job: Job) -> None:
             title=_("How did we do?"),
             body=_(
                 "Please rate the service you received ({item})",
-                item=(await item_names([rateable.item_code])).get(rateable.item_code) or _("a service"),
+                item=await _rated_thing(rateable.item_code, rateable.department_code),
             ),
             link=f"/pages/evaluations/new?target_type={rateable.target_type.value}"
             f"&target_id={rateable.target_id}",
         ),
     )
+
+
+async def _rated_thing(item_code: str, department_code: str) -> Label:
+    """What the invitation names: the catalogue item, or for a visit to a scenic spot (whose
+    rateable's department is the spot, ``domain.tourism.complaints``) the spot."""
+    found = (await item_names([item_code])).get(item_code)
+    if found is None:
+        found = (await spot_labels({department_code})).get(department_code)
+    return found or _("a service")
 
 
 @handler("certificates.issued")

@@ -8,7 +8,8 @@ neither: at the limit ("one out, one in") the admission is refused with ``spot_a
 and the ticket stays unused. ``tourism.ticket_used`` is enqueued and the admission audited in the
 same transaction. A QR scan runs in the scanning engine's transaction (its scan row, the spent
 code and its audit commit with it); admission by ID number, for elderly visitors without phones
-(the 2024 rules, next-modules §2.3), runs in its own.
+(the 2024 rules, next-modules §2.3), runs in its own. Who may show a ticket's code and what
+scanning it does are registered in ``credential.py``, where ``server.wiring`` loads every kind's.
 """
 
 from __future__ import annotations
@@ -21,13 +22,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from domain.audit.service import record
-from domain.credentials import service as credentials
-from domain.credentials.kinds import Kind
 from domain.identity.documents import DocumentKind, document
 from domain.outbox.jobs import Job, handler, schedule
 from domain.outbox.service import enqueue
-from domain.scanning import registry
-from domain.scanning.errors import ScanWrongSite
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.shared.clock import china_day
@@ -35,7 +32,7 @@ from domain.shared.errors import Conflict
 from domain.shared.i18n import SUPPORTED_LOCALES, _
 from domain.shared.labels import Label, Names
 from domain.staff.roles import Role, authorize
-from domain.tourism import crowd, occupancy, pricing, tickets
+from domain.tourism import crowd, occupancy, pricing
 from domain.tourism.errors import TicketNotFound
 from domain.tourism.models import Spot, Ticket, TicketState
 
@@ -74,20 +71,6 @@ def check_admissible(ticket: Ticket) -> None:
         raise TicketNotAdmissible(details={"state": ticket.state.value})
 
 
-# -- the credential: who may show a ticket's code ---------------------------------------------------
-
-
-@credentials.holder(Kind.TICKET)
-async def held(actor: Actor, ticket_id: int) -> credentials.Held:
-    """The resident's own ticket, confirmed and not for a day gone (a future day's code may be
-    shown: the gate refuses it until its day)."""
-    ticket = await tickets.own_ticket(actor, ticket_id)
-    check_admissible(ticket)
-    if ticket.day < clock.today_in_china():
-        raise TicketNotToday(details={"day": ticket.day.isoformat()})
-    return credentials.Held(object_id=ticket.id, holder_user_id=ticket.order.user_id)
-
-
 # -- admitting ------------------------------------------------------------------------------------
 
 
@@ -98,7 +81,7 @@ class Admitted:
     count: occupancy.Count
 
 
-async def _admit(
+async def admit(
     conn: BaseDBAsyncClient,
     actor: Actor,
     spot: Spot,
@@ -165,22 +148,6 @@ def shown(admitted: Admitted) -> dict[str, Any]:
     }
 
 
-@registry.action(Kind.TICKET)
-async def scanned(context: registry.ScanContext, conn: BaseDBAsyncClient) -> registry.Outcome:
-    """A ticket's QR code at a gate: the device must stand at the ticket's spot (its site code is
-    the spot's code, and the scanning engine checked it is in the scanner's scope)."""
-    ticket = await Ticket.filter(id=context.object_id).using_db(conn).first()
-    if ticket is None:
-        raise TicketNotFound()
-    spot = await Spot.filter(id=ticket.spot_id).using_db(conn).get()
-    if context.device.site_code != spot.code:
-        raise ScanWrongSite(details={"site": spot.code})
-    admitted = await _admit(
-        conn, context.actor, spot, ticket, at=context.at, by="qr", offline=context.offline
-    )
-    return registry.Outcome(action="tourism.ticket_used", shown=shown(admitted))
-
-
 async def admit_by_document(actor: Actor, spot: Spot, kind: str, number: str) -> Admitted:
     """Admit the visitor whose document this is: their live ticket for today at this spot, found
     by the document's blind index (a Home Return Permit by its first 9 characters, so a renewed
@@ -194,7 +161,7 @@ async def admit_by_document(actor: Actor, spot: Spot, kind: str, number: str) ->
         raise TicketNotFound()
     await occupancy.occupancy_of(spot, today)  # made before the transaction, as a gate's scan does
     async with in_transaction() as conn:
-        return await _admit(conn, actor, spot, ticket, at=clock.now(), by="document", offline=False)
+        return await admit(conn, actor, spot, ticket, at=clock.now(), by="document", offline=False)
 
 
 # -- no-shows ---------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from domain.capacity.service import Availability
 from domain.outbox.service import enqueue
 from domain.shared import clock
 from domain.shared.clock import china_day, china_midnight
+from domain.shared.labels import Names
 from domain.tourism.errors import DayFull, DayNotOpen, SpotInvalid, SpotNotFound, StopSelling
 from domain.tourism.models import Advisory, DayPlace, Spot, SpotDay, SpotKind
 from domain.tourism.pricing import price_list
@@ -131,6 +132,11 @@ async def create_spot(
             created_at=clock.now(),
             using_db=conn,
         )
+
+
+async def spot_labels(codes: set[str]) -> dict[str, Names]:
+    """Spot code → its names, for the codes that are spots (a staff member's scope)."""
+    return {s.code: Names.of(s) for s in await Spot.filter(code__in=sorted(codes))} if codes else {}
 
 
 async def spot_by_code(code: str) -> Spot:
