@@ -21,6 +21,23 @@ from migrations._sql import by_dialect
 EVALUATION_TARGETS = (
     "SERVICE_REQUEST: service_request\nCOUNTER_SERVICE: counter_service\nSPOT_VISIT: spot_visit"
 )
+# SQLite cannot alter a column: Tortoise rebuilds the table for an AlterField and the rebuilt table
+# has lost its indexes and unique constraints (this migration's tourism_ticket, evaluation and
+# rateable_service; 0010's payment_order and payment_refund; 0011's family_member). They are made
+# again here. tests/test_migrations.py compares every table's indexes with the models' so that a
+# later AlterField cannot drop one unnoticed. PostgreSQL alters in place and keeps them.
+SQLITE_INDEXES = """
+CREATE UNIQUE INDEX IF NOT EXISTS uid_tourism_tic_spot_id_person ON tourism_ticket (spot_id, day, person_index);
+CREATE INDEX IF NOT EXISTS idx_tourism_tic_person_2d6f93 ON tourism_ticket (person);
+CREATE UNIQUE INDEX IF NOT EXISTS uid_evaluation_target ON evaluation (target_type, target_id);
+CREATE INDEX IF NOT EXISTS idx_evaluation_item_co_c09819 ON evaluation (item_code);
+CREATE INDEX IF NOT EXISTS idx_evaluation_departm_b596cb ON evaluation (department_code);
+CREATE UNIQUE INDEX IF NOT EXISTS uid_rateable_se_target ON rateable_service (target_type, target_id);
+CREATE UNIQUE INDEX IF NOT EXISTS uid_family_memb_owner_id ON family_member (owner_id, id_number_index);
+CREATE INDEX IF NOT EXISTS idx_family_memb_id_numb_8e6b77 ON family_member (id_number_index);
+CREATE INDEX IF NOT EXISTS idx_payment_ord_state_9c24d7 ON payment_order (state);
+CREATE INDEX IF NOT EXISTS idx_payment_ref_state_5d88ad ON payment_refund (state);
+"""
 BACKFILL = "UPDATE tourism_ticket SET person = person_index WHERE person = '' AND person_index IS NOT NULL;"
 
 
@@ -248,5 +265,5 @@ class Migration(migrations.Migration):
             name="target_type",
             field=fields.CharEnumField(description=EVALUATION_TARGETS, enum_type=TargetType, max_length=16),
         ),
-        ops.RunPython(by_dialect(BACKFILL, BACKFILL), by_dialect("SELECT 1;", "SELECT 1;")),
+        ops.RunPython(by_dialect(BACKFILL, BACKFILL + SQLITE_INDEXES), by_dialect("SELECT 1;", "SELECT 1;")),
     ]

@@ -2,11 +2,12 @@
 
 An order names one spot, day and slot and one or more visitors: the resident, a family member
 (through ``family.acting_for``), or companions given by document kind, number and name (the
-document's blind index keys the person; a Home Return Permit on its first 9 characters). Each ticket is priced by ``pricing.price_line`` at the VISIT day, holds
-its place through ``service.take_entry(..., hold_for=PAY_WITHIN)`` and is paid by its own payment
-order (purpose ``ticket:<id>``): payments settles a cancellation per purpose and at most once per
-order, so a group's partial refund is the cancellation of one ticket's purpose (docs/tourism.md).
-A free ticket (price 0) is confirmed at once: payments refuses an amount of 0.
+document's blind index keys the person; a Home Return Permit on its first 9 characters). Each ticket
+is priced by ``pricing.price_line`` at the VISIT day, holds its place through
+``service.take_entry(..., hold_for=PAY_WITHIN)`` and is paid by its own payment order (purpose
+``ticket:<id>``): payments settles a cancellation per purpose and at most once per order, so a
+group's partial refund is the cancellation of one ticket's purpose (docs/tourism.md). A free ticket
+(price 0) is confirmed at once: payments refuses an amount of 0.
 
 Payments asks, tickets answer (:class:`TicketPayments`): standing while held and not lapsed or
 confirmed; paid → confirmed; closed → the place goes back; policy → the spot's refund tiers as
@@ -34,6 +35,9 @@ from domain.capacity import service as capacity
 from domain.capacity.errors import AlreadyReserved, HoldExpired, ReservationNotActive, SlotNotFound
 from domain.capacity.gate import Gate
 from domain.capacity.models import CapacitySlot, Reservation, ReservationState
+from domain.credentials import service as credentials
+from domain.credentials.kinds import Kind
+from domain.credentials.models import CredentialSubject, SubjectStatus
 from domain.family import service as family
 from domain.family.models import FamilyMember
 from domain.identity.documents import DocumentKind, IdentityDocument, document
@@ -271,7 +275,8 @@ async def create_order(
 ) -> Ordered:
     """Hold one place per visitor in ``slot_id`` and open a payment per priced ticket. Either every
     visitor gets a ticket or none does (places already taken for the order are given back).
-    ``actor`` is whom the order belongs to (the resident; at the window, the staff member)."""
+    ``actor`` is whom the order belongs to (the resident; at the window, the spot's window
+    account, ``domain.tourism.window``)."""
     assert actor.id is not None
     slot = await CapacitySlot.get(id=slot_id)
     day = china_day(slot.starts_at)
@@ -281,7 +286,7 @@ async def create_order(
     if sale.channel != SaleChannel.WINDOW:
         # Booking's fair use: the window sells to walk-ins, whose claims staff see on paper.
         await _not_locked(spot, fair_use.no_show, visitors)
-        await _prove(spot, visitors)
+        await _prove(spot, visitors, day)
     now = clock.now()
     order = await TicketOrder.create(
         user_id=actor.id,
@@ -341,15 +346,16 @@ async def _not_locked(spot: Spot, rule: rules.NoShowRule, visitors: list[Visitor
             raise rules.BookingLocked(details={"visitor": position, "locked_until": locked_until.isoformat()})
 
 
-async def _prove(spot: Spot, visitors: list[Visitor]) -> None:
-    """Claims the spot prices go through their proof, by the visitor's own account."""
+async def _prove(spot: Spot, visitors: list[Visitor], day: dt.date) -> None:
+    """Claims the spot prices go through their proof, by the visitor's own account (a certificate
+    valid today and on the visit day)."""
     priced = price_list(spot.prices).claims.keys()
     for position, visitor in enumerate(visitors):
         claims = visitor.claims & priced
         if not claims:
             continue
         try:
-            await eligibility.prove_claims(visitor.account_id, frozenset(claims))
+            await eligibility.prove_claims(visitor.account_id, frozenset(claims), on=day)
         except DomainError as exc:
             exc.details = {**exc.details, "visitor": position}
             raise
@@ -651,6 +657,18 @@ async def cancel_order(actor: Actor, order_id: int, gate: Gate | None) -> list[T
     return list(await Ticket.filter(id__in=[t.id for t in live]).order_by("id"))
 
 
+async def _revoke_code(conn: BaseDBAsyncClient, ticket: Ticket, holder_user_id: int) -> None:
+    """A cancelled ticket's code goes on the revocation list offline gates download (an online gate
+    refuses it by the ticket's state already). Only a code ever shown has a subject to revoke."""
+    shown = (
+        await CredentialSubject.filter(kind=Kind.TICKET.value, object_id=ticket.id).using_db(conn).exists()
+    )
+    if shown:
+        await credentials.set_status(
+            Kind.TICKET, ticket.id, holder_user_id, SubjectStatus.REVOKED, using_db=conn
+        )
+
+
 async def _cancel(actor: Actor, order: TicketOrder, tickets: list[Ticket], gate: Gate | None) -> None:
     """One cancellation by the resident: refused once used or ended (``ticket_not_active``), past
     the order's cut-off, or beyond the spot's quotas for the account; else every ticket ends, its
@@ -672,6 +690,7 @@ async def _cancel(actor: Actor, order: TicketOrder, tickets: list[Ticket], gate:
                 continue  # ended meanwhile (used at a gate, lapsed)
             ended.append(ticket)
             await service.give_back_entry(conn, ticket.reservation_id)
+            await _revoke_code(conn, ticket, order.user_id)
             await record(
                 actor,
                 "tourism.ticket_cancelled",

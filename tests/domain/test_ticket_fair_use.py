@@ -61,7 +61,7 @@ async def test_claims_are_proven_by_each_visitor_s_own_account_and_not_at_the_wi
 ) -> None:
     asked: list[tuple[int | None, frozenset[str]]] = []
 
-    async def prove(user_id: int | None, claims: frozenset[str]) -> None:
+    async def prove(user_id: int | None, claims: frozenset[str], *, on: dt.date | None = None) -> None:
         asked.append((user_id, claims))
         if user_id is None:
             raise Refused()
