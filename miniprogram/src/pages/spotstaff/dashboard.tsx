@@ -94,9 +94,14 @@ function Figure({ label, value, testId }: { label: string; value: number | strin
   )
 }
 
-/** The level over the day: one bar per change (height by level), first and last time under it. */
+/**
+ * The level over the day as steps: one bar per point, as wide as the time it held (to the next
+ * point, the last one to now) and as high as its level; the first and last times under it.
+ */
 function LevelChart({ points }: { points: LevelPoint[] }) {
   const t = useT()
+  const now = Date.now()
+  const spans = points.map((p, i) => Math.max(1, (i + 1 < points.length ? Date.parse(points[i + 1].at) : now) - Date.parse(p.at)))
   return (
     <View className='card' data-testid='level-chart' data-points={points.length}>
       <Text className='card__title'>{t('spotstaff.levelOverTime')}</Text>
@@ -106,12 +111,12 @@ function LevelChart({ points }: { points: LevelPoint[] }) {
         <>
           <View className='chart'>
             {points.map((p, i) => (
-              <View key={i} className={`chart__bar chart__bar--${p.level}`} data-level={p.level} />
+              <View key={i} className={`chart__bar chart__bar--${p.level}`} data-level={p.level} style={{ flexGrow: spans[i] }} />
             ))}
           </View>
           <View className='chart__axis'>
             <Text className='caption muted'>{chinaParts(points[0].at).time}</Text>
-            <Text className='caption muted'>{chinaParts(points[points.length - 1].at).time}</Text>
+            <Text className='caption muted'>{chinaParts(new Date(now).toISOString()).time}</Text>
           </View>
           <Text className='caption block'>
             {points
