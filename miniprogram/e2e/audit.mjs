@@ -234,7 +234,10 @@ function pagesOf(d) {
     },
     {
       who: 'manager.gulongxia',
-      pages: [['spotstaff-dashboard', `/pages/spotstaff/dashboard?spot=${q(SPOT)}`]],
+      pages: [
+        ['spotstaff-dashboard', `/pages/spotstaff/dashboard?spot=${q(SPOT)}`],
+        ['spotstaff-complaints', `/pages/spotstaff/complaints?spot=${q(SPOT)}`],
+      ],
     },
     {
       who: 'finance.qy',

@@ -373,6 +373,10 @@ export interface Complaint {
   accept_by?: string | null
   answer_by?: string | null
   close_by?: string | null
+  /** the clock now running (accept, answer, close) and its last day; null once refused or closed */
+  step?: string | null
+  step_label?: string | null
+  due?: string | null
   overdue?: boolean
   reason?: string | null
   answer?: string | null
@@ -385,6 +389,24 @@ export function fileComplaint(input: { order_id: number; matter: string; complai
 
 export function listComplaints(opts: RequestOptions = {}): Promise<Complaint[]> {
   return items<Complaint>(`${BASE}/complaints`, opts)
+}
+
+export type ComplaintAction = 'accept' | 'refuse' | 'answer' | 'close'
+
+/** Complaints about the spot (every spot in scope without one), overdue first: case officers, spot managers. */
+export function staffComplaints(spot?: string, opts: RequestOptions = {}): Promise<Complaint[]> {
+  return items<Complaint>(`/api/v1/staff/tourism/complaints${spot ? `?spot=${encodeURIComponent(spot)}` : ''}`, { ...opts, as: 'staff' })
+}
+
+/** One step: `text` is the reason (refuse), the answer (answer) or the outcome (close). Not toasted. */
+export function complaintStep(id: number, action: ComplaintAction, text: string): Promise<Complaint> {
+  return request<Complaint>(`/api/v1/staff/tourism/complaints/${id}/${action}`, {
+    method: 'POST',
+    as: 'staff',
+    idempotent: false,
+    silent: true,
+    data: { text },
+  })
 }
 
 // ---- spot staff (scanner / seller roles, scope = the spot's code) -----------------------------------

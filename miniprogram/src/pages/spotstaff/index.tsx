@@ -7,20 +7,24 @@ import ChipSelect from '../../components/ChipSelect'
 import CrowdLevel from '../../components/CrowdLevel'
 import LoadState, { useLoad } from '../../components/LoadState'
 import { requireStaff } from '../../components/staffAuth'
-import { crowdBoard } from '../../api'
+import { crowdBoard, useStaff } from '../../api'
 import { useT } from '../../i18n'
 import { useLocale } from '../../store/settings'
 import { chooseSpot, chosenSpot, mySpots } from '../../components/spotStaff'
 import '../office/office.css'
 import './spotstaff.css'
 
+const PAGES = ['gate', 'window', 'dashboard', 'complaints'] as const
+
 /**
  * 景区工作台 (staff of a spot: the scopes are spot codes): choose the spot, see its level now, and
- * open the gate (检票: ticket QR, ID number, entries and exits), the window (售票) or the dashboard.
+ * open the gate (检票: ticket QR, ID number, entries and exits), the window (售票), the dashboard or
+ * (managers) the visitors' complaints.
  */
 export default function SpotStaff() {
   const t = useT()
   const locale = useLocale()
+  const staff = useStaff()
   const asked = useRouter().params.spot
   const spots = useLoad(() => (requireStaff('/pages/spotstaff/index') ? mySpots() : new Promise<never>(() => undefined)), { when: 'show', deps: [locale] })
   const [spot, setSpot] = useState<string | null>(null)
@@ -33,6 +37,8 @@ export default function SpotStaff() {
     setSpot(code)
     chooseSpot(code)
   }
+  // complaints are the manager's (the answer) and case officers' (the rest); the gate and window have none
+  const handlesComplaints = !!staff && staff.roles.some((r) => r === 'spot_manager' || r === 'case_officer')
   const go = (page: string) => spot && Taro.navigateTo({ url: `/pages/spotstaff/${page}?spot=${encodeURIComponent(spot)}` })
 
   return (
@@ -51,7 +57,7 @@ export default function SpotStaff() {
                 </View>
               )}
             </View>
-            {(['gate', 'window', 'dashboard'] as const).map((page) => (
+            {PAGES.filter((page) => page !== 'complaints' || handlesComplaints).map((page) => (
               <View key={page} className='card card--link' data-testid={`spotstaff-${page}`} onClick={() => go(page)}>
                 <View className='setting__text'>
                   <Text className='setting__label'>{t(`spotstaff.${page}`)}</Text>
