@@ -1,14 +1,63 @@
-"""The Redis client for this worker: a real server, or the embedded in-process stand-in.
+"""The Redis client for this process, chosen by ``PALMCITY_REDIS_URL``:
 
-The stand-in is fakeredis with Lua (lupa), so scripts, TTLs and transactions behave as on a
-server. It only serves one process, which is why the embedded default runs a single worker.
+* ``memory://`` — the embedded in-process stand-in: fakeredis with Lua (lupa), so scripts, TTLs
+  and transactions behave as on a server. It only serves one process, which is why the embedded
+  default runs a single worker.
+* ``redis://host:port/db`` (``rediss://`` with TLS, ``unix://``) — one Redis server.
+* ``redis+cluster://host:port`` (``rediss+cluster://``) — a Redis Cluster, through redis-py's
+  ``RedisCluster``: the URL names one seed node, the client learns the others from it.
+
+Every real client retries a command that met a broken or timed-out connection, on a fresh
+connection, with exponential backoff, and pings a connection idle for longer than
+``HEALTH_CHECK_SECONDS`` before using it. That is what lets the app outlive a Redis restart: every
+pooled connection is dead once Redis is back, and without a retry each of them failed one request.
+``Redis.from_url`` builds its own pool, whose connections get no retry unless one is passed (the
+client's default retry only reaches pools the client builds from keyword arguments).
 """
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from redis.asyncio import Redis
+from redis.asyncio.cluster import ClusterPipeline, RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, RedisClusterException, TimeoutError
 
 from server.settings import Settings
+
+# A command is tried at most 1 + RETRIES times, waiting 0.1, 0.2 then 0.4 s between tries: long
+# enough to ride over a dropped connection or a failover's first second, short enough that a
+# request during an outage fails (and is answered 503) in well under a second.
+RETRIES = 3
+BACKOFF_BASE_SECONDS = 0.05
+BACKOFF_CAP_SECONDS = 0.5
+HEALTH_CHECK_SECONDS = 30
+# redis-py waits forever by default; a Redis that stopped answering must not hang a request.
+SOCKET_TIMEOUT_SECONDS = 5.0
+CONNECT_TIMEOUT_SECONDS = 2.0
+
+CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
+
+
+def client_options() -> dict[str, Any]:
+    """How every real client is built: the app's, the worker's and the taskiq broker's.
+    Options in the URL's query string win over these."""
+    return {
+        "retry": Retry(ExponentialBackoff(cap=BACKOFF_CAP_SECONDS, base=BACKOFF_BASE_SECONDS), RETRIES),
+        "retry_on_error": [ConnectionError, TimeoutError],
+        "health_check_interval": HEALTH_CHECK_SECONDS,
+        "socket_timeout": SOCKET_TIMEOUT_SECONDS,
+        "socket_connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        "socket_keepalive": True,
+    }
+
+
+def redis_py_url(url: str) -> str:
+    """The URL as redis-py reads it: a cluster URL's scheme without ``+cluster``."""
+    scheme, sep, rest = url.partition("://")
+    return CLUSTER_SCHEMES.get(scheme, scheme) + sep + rest
 
 
 def connect(settings: Settings) -> Redis:
@@ -17,4 +66,53 @@ def connect(settings: Settings) -> Redis:
 
         # A server of its own per app: the in-process worker shares it through the app's runtime.
         return fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer(), decode_responses=True)
-    return Redis.from_url(settings.redis_url, decode_responses=True, health_check_interval=30)
+    if settings.uses_redis_cluster:
+        cluster = ClusterClient.from_url(
+            redis_py_url(settings.redis_url), decode_responses=True, **client_options()
+        )
+        # The code is typed against ``Redis``; the cluster client answers every command it uses the
+        # same way (the cluster stage, ``make test-cluster``, runs the Redis-dependent tests on it).
+        return cast(Redis, cluster)
+    return Redis.from_url(settings.redis_url, decode_responses=True, **client_options())
+
+
+class ClusterClient(RedisCluster):
+    """``RedisCluster`` whose pipelines also take an MGET over keys in several hash slots."""
+
+    def pipeline(self, transaction: Any | None = None, shard_hint: Any | None = None) -> ClusterPipeline:
+        if shard_hint:
+            raise RedisClusterException("shard_hint is deprecated in cluster mode")
+        return _SplittingPipeline(self, transaction)  # type: ignore[abstract]  # redis-py's stubs
+
+
+class _SplittingPipeline(ClusterPipeline):
+    """A cluster pipeline in which ``mget`` is one GET per key, folded back into one list.
+
+    redis-py refuses MGET in a cluster pipeline, since its keys may live on several nodes.
+    ``server/auth.py`` reads a caller's saved locale and identity level with one MGET beside the
+    login check, in one round trip; on a cluster the two GETs go to their own nodes in the same
+    pipeline. Like any pipeline without a transaction, the reads are not one atomic snapshot; nor
+    is an MGET across slots on a cluster anyway (``mget_nonatomic``).
+    """
+
+    def __init__(self, client: RedisCluster, transaction: bool | None = None) -> None:
+        super().__init__(client, transaction)
+        self._folds: list[tuple[int, int]] = []  # (first result's index, keys) of each MGET
+
+    def mget(self, keys: Any, *args: Any) -> ClusterPipeline:  # type: ignore[override]
+        names = [*keys, *args] if isinstance(keys, list | tuple) else [keys, *args]
+        self._folds.append((len(self), len(names)))
+        for name in names:
+            self.execute_command("GET", name)
+        return self
+
+    async def execute(self, raise_on_error: bool = True, allow_redirections: bool = True) -> list[Any]:
+        folds, self._folds = self._folds, []
+        results = await super().execute(raise_on_error, allow_redirections)
+        for start, count in reversed(folds):
+            results[start : start + count] = [results[start : start + count]]
+        return results
+
+    async def reset(self) -> None:  # type: ignore[override]  # the pipeline's reset, not RESET
+        self._folds = []
+        await super().reset()  # type: ignore[no-untyped-call]

@@ -49,10 +49,13 @@ class Settings(BaseSettings):
     # PostgreSQL connections per process (a maxsize in the URL wins); mind max_connections on the
     # server: processes × this.
     database_pool_max: int = Field(default=20, ge=1, le=200)
-    # "memory://" is the embedded in-process Redis (fakeredis with Lua); otherwise redis://host:port/db.
+    # "memory://" is the embedded in-process Redis (fakeredis with Lua); "redis://host:port/db" (or
+    # "rediss://", TLS) a Redis server; "redis+cluster://host:port" (or "rediss+cluster://") a Redis
+    # Cluster, found from that one seed node. Query options are redis-py's (e.g. "?socket_timeout=2").
     redis_url: str = Field(
         default="memory://",
         validation_alias=AliasChoices("PALMCITY_REDIS_URL", "REDIS_URL"),
+        pattern=r"^(memory|rediss?|unix|rediss?\+cluster)://",
     )
     # Every Redis key starts with this, so that environments (and tests) sharing a server never meet.
     redis_prefix: str = "palmcity:dev"
@@ -280,6 +283,10 @@ class Settings(BaseSettings):
     @property
     def uses_embedded_redis(self) -> bool:
         return self.redis_url.startswith("memory://")
+
+    @property
+    def uses_redis_cluster(self) -> bool:
+        return self.redis_url.startswith(("redis+cluster://", "rediss+cluster://"))
 
     @property
     def uses_sqlite(self) -> bool:

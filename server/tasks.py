@@ -1,7 +1,8 @@
 """taskiq for the outbox: the broker, its one task, and how much this worker has in hand.
 
-Production hands jobs over a Redis list (taskiq-redis ``ListQueueBroker``) so any worker process
-may run any job; the embedded default runs them in the app's own event loop (``InMemoryBroker``).
+Production hands jobs over a Redis list (taskiq-redis ``ListQueueBroker``, or on a Redis Cluster
+its ``ListQueueClusterBroker``: the queue is one key, so one node) so any worker process may run
+any job; the embedded default runs them in the app's own event loop (``InMemoryBroker``).
 Either way the broker is only a courier: the outbox row, not the message, is the job, so a
 message lost with Redis or a dying worker is re-sent when its lease runs out.
 """
@@ -13,11 +14,12 @@ from typing import Any
 
 from taskiq import AsyncBroker, InMemoryBroker
 from taskiq.receiver import Receiver
-from taskiq_redis import ListQueueBroker
+from taskiq_redis import ListQueueBroker, ListQueueClusterBroker
 
 from domain.outbox import service
 from domain.outbox.jobs import JobContext
 from domain.shared.kv import Keys, Redis
+from server.redis import client_options, redis_py_url
 from server.settings import Settings
 
 TASK_NAME = "palmcity.outbox.execute"
@@ -40,11 +42,15 @@ class OutboxTasks:
         if self.embedded:
             self.broker = InMemoryBroker(max_async_tasks=MAX_IN_FLIGHT)
         else:
-            # BRPOP blocks until a message comes; redis-py's default 5 s socket timeout would break
-            # it off every 5 s (and taskiq-redis does not catch that). Keepalive finds dead peers.
-            self.broker = ListQueueBroker(
-                url=settings.redis_url, queue_name=self.queue, socket_timeout=None, socket_keepalive=True
-            )
+            # The app's retries and health checks (server/redis.py), except the socket timeout:
+            # BRPOP blocks until a message comes, and a timeout would break it off every few
+            # seconds (taskiq-redis does not catch that). Keepalive finds dead peers instead.
+            options = {**client_options(), "socket_timeout": None}
+            url = redis_py_url(settings.redis_url)
+            if settings.uses_redis_cluster:
+                self.broker = ListQueueClusterBroker(url=url, queue_name=self.queue, **options)
+            else:
+                self.broker = ListQueueBroker(url=url, queue_name=self.queue, **options)
         self.running: set[asyncio.Task[Any]] = set()
         self._kicked = 0  # embedded only: sent and not yet finished
 
