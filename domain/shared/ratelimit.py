@@ -5,9 +5,12 @@ Two implementations with the same semantics and the same ``hit`` interface:
 * ``RateLimiter`` on Redis, for a Redis server shared by several workers. Each bucket is one
   sorted set of request timestamps, trimmed and counted by one Lua script, so the check-and-record
   is atomic across workers. The script touches a single key, which keeps it valid on Redis Cluster.
-  ``hit_all`` counts one request in several buckets (an IP's and a user's) in one script call, as
-  ``hit`` on each in turn would, stopping at the first refusal; its keys are in different hash
-  slots, so that call needs a single Redis server (which is what PalmCity runs), not a Cluster.
+  ``hit_all`` counts one request in several buckets (an IP's and a user's) as ``hit`` on each in
+  turn would, stopping at the first refusal. On one Redis server that is one script call over all
+  the buckets; on a Redis Cluster the buckets are different identities in different hash slots
+  (no tag could join every IP with every user), so it is ``hit`` bucket after bucket: each
+  bucket's check-and-record stays atomic, hence each bucket's limit exact, but another request
+  may be counted between two buckets' checks, which no limit can observe.
 * ``LocalRateLimiter`` in this process's memory, for the embedded default (``memory://``), which
   is one process by construction: the same sliding log of timestamps, without running the Lua
   script through the in-process Redis stand-in, which costs about 1 ms per call.
@@ -29,7 +32,7 @@ from typing import Any, Protocol
 from redis.exceptions import NoScriptError
 
 from domain.shared import clock
-from domain.shared.kv import Keys, Redis
+from domain.shared.kv import Keys, Redis, is_cluster
 
 # KEYS: 1 the bucket. ARGV: 1 now (ms), 2 window (ms), 3 limit, 4 a unique member for this request.
 # Returns {allowed (1|0), remaining, retry after (ms)}.
@@ -103,6 +106,7 @@ class RateLimiter:
         self._keys = keys
         self._script = redis.register_script(_SLIDING_WINDOW)
         self._scripts = redis.register_script(_SLIDING_WINDOWS)
+        self._one_slot_per_script = is_cluster(redis)
 
     async def hit(self, bucket: str, subject: str, *, limit: int, window: int = 60) -> Decision:
         now_ms = _now_ms()
@@ -133,6 +137,8 @@ class RateLimiter:
         would, until one refuses; one script call, and with ``reads`` one round trip as
         ``hit_and_read``. Returns the index in ``hits`` of the bucket that refused (None: all
         allowed), its decision (or the last bucket's), and the values read."""
+        if self._one_slot_per_script and len(hits) > 1:
+            return await self._hit_each(hits, window=window, reads=reads)
         now_ms = _now_ms()
         keys = [self._key(bucket, subject) for bucket, subject, _ in hits]
         args: list[int | str] = [now_ms, window * 1000, f"{now_ms}-{uuid.uuid4().hex}"]
@@ -145,13 +151,33 @@ class RateLimiter:
         decision = _decision(not refused, int(remaining), int(retry_ms))
         return (int(refused) - 1 if refused else None), decision, list(results[1:])
 
+    async def _hit_each(
+        self, hits: Sequence[tuple[str, str, int]], *, window: int, reads: Sequence[str]
+    ) -> tuple[int | None, Decision, list[str | None]]:
+        """``hit_all`` on a Redis Cluster: the buckets one by one, the reads with the first."""
+        values: list[str | None] = []
+        decision = Decision(True, 0, 0)
+        for index, (bucket, subject, limit) in enumerate(hits):
+            if index == 0:
+                decision, values = await self.hit_and_read(
+                    bucket, subject, limit=limit, window=window, reads=reads
+                )
+            else:
+                decision = await self.hit(bucket, subject, limit=limit, window=window)
+            if not decision.allowed:
+                return index, decision, values
+        return None, decision, values
+
     async def _pipelined(
         self, sha: str, script: str, keys: Sequence[str], args: Sequence[int | str], reads: Sequence[str]
     ) -> list[Any]:
-        """EVALSHA and GET ``reads`` in one round trip (a pipeline, not a transaction)."""
+        """EVALSHA and GET ``reads`` in one round trip (a pipeline, not a transaction; on a Redis
+        Cluster each node gets its part of it)."""
         for attempt in (1, 2):
             async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.evalsha(sha, len(keys), *keys, *args)
+                # Queued by name: a cluster pipeline's ``evalsha`` method refuses, as redis-py cannot
+                # know which node a script needs; EVALSHA's first key names the node here.
+                pipe.execute_command("EVALSHA", sha, len(keys), *keys, *args)
                 for read in reads:
                     pipe.get(read)
                 results = await pipe.execute(raise_on_error=False)
