@@ -9,6 +9,7 @@ import { loginFirst } from '../../components/auth'
 import {
   ApiError,
   canActFor,
+  CLAIMS,
   createTicketOrder,
   FULL_CODES,
   getSpot,
@@ -67,6 +68,10 @@ export default function TourismBook() {
   const [chosen, setChosen] = useState<string[]>(['self'])
   const [companions, setCompanions] = useState<DocumentVisitor[]>([])
   const [adding, setAdding] = useState(false)
+  // discounts that need proof, by visitor (self, m<id>): proven against the visitor's own e-certificates
+  // when ordering; a companion's are checked at the window, so only the account's own people claim here
+  const [claims, setClaims] = useState<Record<string, string[]>>({})
+  const [claiming, setClaiming] = useState(false)
   const [priced, setPriced] = useState<{ quote: Quote | null; error: string | null; loading: boolean }>({ quote: null, error: null, loading: false })
   const [busy, setBusy] = useState(false)
   const [refusal, setRefusal] = useState<Refusal | null>(null)
@@ -82,8 +87,9 @@ export default function TourismBook() {
   const slots = days.data?.find((d) => d.date === day)?.view?.slots ?? []
   const members = (family.data ?? []).filter(canActFor)
 
+  const claimsOf = (who: string) => claims[who] ?? []
   const visitors: VisitorIn[] = [
-    ...chosen.map((c): VisitorIn => (c === 'self' ? { self: true, claims: [] } : { member_id: Number(c.slice(1)), claims: [] })),
+    ...chosen.map((c): VisitorIn => (c === 'self' ? { self: true, claims: claimsOf(c) } : { member_id: Number(c.slice(1)), claims: claimsOf(c) })),
     ...companions.map((c): VisitorIn => ({ ...c })),
   ]
   const names: string[] = [
@@ -112,8 +118,16 @@ export default function TourismBook() {
   const lines = priced.quote ? quoteLines(priced.quote) : []
   const total = priced.quote?.total_fen ?? lines.reduce((sum, l) => sum + lineFen(l), 0)
 
+  function toggleClaim(who: string, claim: string) {
+    setClaims((all) => {
+      const now = all[who] ?? []
+      return { ...all, [who]: now.includes(claim) ? now.filter((c) => c !== claim) : [...now, claim] }
+    })
+  }
+
   function toggle(value: string) {
     setChosen((c) => (c.includes(value) ? c.filter((v) => v !== value) : [...c, value]))
+    setClaims((all) => ({ ...all, [value]: [] }))
   }
 
   async function submit() {
@@ -248,6 +262,37 @@ export default function TourismBook() {
           </View>
         )}
       </View>
+
+      {chosen.length > 0 && (
+        <View className='card' data-testid='book-claims'>
+          <View className='card__head'>
+            <Text className='card__title'>{t('tourism.claims')}</Text>
+            <Text className='link' data-testid='claims-toggle' onClick={() => setClaiming((v) => !v)}>
+              {claiming ? t('tourism.claimsHide') : t('tourism.claimsShow')}
+            </Text>
+          </View>
+          {claiming && (
+            <>
+              <Text className='caption muted block'>{t('tourism.claimsHint')}</Text>
+              {chosen.map((who, i) => (
+                <View key={who} className='tour-line' data-testid='claims-row' data-who={who}>
+                  <Text className='list__title block'>{names[i]}</Text>
+                  <View className='chips'>
+                    {CLAIMS.map((c) => {
+                      const on = claimsOf(who).includes(c)
+                      return (
+                        <View key={c} className={`chips__item ${on ? 'chips__item--on' : ''}`} data-testid={`claim-${who}-${c}`} data-selected={on ? 'true' : 'false'} onClick={() => toggleClaim(who, c)}>
+                          {t(`tourism.category.${c}`)}
+                        </View>
+                      )
+                    })}
+                  </View>
+                </View>
+              ))}
+            </>
+          )}
+        </View>
+      )}
 
       <View className='card' data-testid='book-quote'>
         <Text className='card__title'>{t('tourism.priceTitle')}</Text>
