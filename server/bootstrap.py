@@ -71,6 +71,7 @@ def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
         from adapters.identity.fake import SandboxIdentityProvider
         from adapters.population.fake import SandboxPopulationRegister
         from adapters.publicpay.fake import SandboxPublicPayment
+        from adapters.sandbox_state import SandboxState
         from adapters.wechat.fake import SandboxWeChat
         from adapters.wechatpay.fake import SandboxWeChatPay, load_keys
 
@@ -84,10 +85,17 @@ def build_adapters(settings: Settings, redis: Redis, keys: Keys) -> Adapters:
             # Codes live in Redis so that every worker can exchange them.
             identity=SandboxIdentityProvider(base_url=settings.public_base_url, redis=redis, keys=keys),
             storage=_storage(settings),
-            wechatpay=SandboxWeChatPay(mchid=SANDBOX_MCHID, appid=settings.wechat_appid, keys=pay_keys),
-            publicpay=SandboxPublicPayment(),
-            healthcard=SandboxHealthCardPlatform(),
-            population=SandboxPopulationRegister(),
+            # Orders, notices, cards and seated children in Redis too: every worker (and machine)
+            # sees one platform, as it would see the real one.
+            wechatpay=SandboxWeChatPay(
+                mchid=SANDBOX_MCHID,
+                appid=settings.wechat_appid,
+                keys=pay_keys,
+                state=SandboxState("wechatpay", redis, keys),
+            ),
+            publicpay=SandboxPublicPayment(SandboxState("publicpay", redis, keys)),
+            healthcard=SandboxHealthCardPlatform(SandboxState("healthcard", redis, keys)),
+            population=SandboxPopulationRegister(state=SandboxState("population", redis, keys)),
         )
     from adapters.identity.client import OidcIdentityProvider
     from adapters.wechat.client import WeChatClient

@@ -1,8 +1,10 @@
 """The sandbox WeChat Pay: a provider in this process that speaks real APIv3.
 
 It generates its own platform and merchant RSA keys and APIv3 key, keeps orders, refunds and the
-daily statement in memory, and produces notifications signed and encrypted exactly as the real
-platform's (``apiv3.sign_notification``), so the notification endpoint runs its real checks. Tests
+daily statement in the app's Redis (``adapters.sandbox_state``: every worker and machine sees one
+provider, and a payment paid twice at once is paid once), and produces notifications signed and
+encrypted exactly as the real platform's (``apiv3.sign_notification``), so the notification
+endpoint runs its real checks. Tests
 and the sandbox pay page decide when a notification arrives, how often, and whether it is forged.
 
 A process outside the server (``bench/payments.py``) can sign notifications the server believes
@@ -18,14 +20,15 @@ import datetime as dt
 import json
 import os
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from adapters.sandbox_state import Decision, Record, SandboxState
 from adapters.wechatpay import apiv3
 from adapters.wechatpay.port import (
     Notification,
@@ -49,6 +52,8 @@ class _Refund:
 
 @dataclass
 class _Order:
+    """An order as the sandbox keeps it; a snapshot when read (the record in Redis is the truth)."""
+
     out_trade_no: str
     total_fen: int
     description: str
@@ -57,6 +62,26 @@ class _Order:
     transaction_id: str | None = None
     success_time: dt.datetime | None = None  # when the payer paid (the desk's ``at``)
     refunds: dict[str, _Refund] = field(default_factory=dict)  # by out_refund_no
+
+    def record(self) -> Record:
+        refunds = {no: {**asdict(r), "success_time": _iso(r.success_time)} for no, r in self.refunds.items()}
+        return {**asdict(self), "success_time": _iso(self.success_time), "refunds": refunds}
+
+    @classmethod
+    def of(cls, record: Record) -> _Order:
+        refunds = {
+            no: _Refund(r["fen"], r["status"], _time(r["success_time"]))
+            for no, r in record["refunds"].items()
+        }
+        return cls(**{**record, "success_time": _time(record["success_time"]), "refunds": refunds})
+
+
+def _iso(at: dt.datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+def _time(raw: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(raw) if raw else None
 
 
 @dataclass(frozen=True)
@@ -100,23 +125,31 @@ def load_keys(path: Path) -> SandboxKeys:
 
 
 class SandboxWeChatPay:
-    def __init__(self, *, mchid: str, appid: str, keys: SandboxKeys | None = None) -> None:
-        """``keys``: fresh ones when not given (tests, ``make run``); a bench shares them through a file."""
+    def __init__(
+        self, *, mchid: str, appid: str, keys: SandboxKeys | None = None, state: SandboxState | None = None
+    ) -> None:
+        """``keys``: fresh ones when not given (tests, ``make run``); a bench shares them through a file.
+        ``state``: where orders, refunds and statements live (the app's Redis: every process sees
+        them); without one, in this process."""
         keys = keys or SandboxKeys.generate()
         self.mchid = mchid
         self.appid = appid
+        # The keys stay per process: a notification is signed and checked in one process (the pay
+        # page hands it to its own handler); a bench shares them through the keys file.
         self.apiv3_key = keys.apiv3_key
         self.platform_key = keys.platform_key
         self.merchant_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.serial = keys.serial
-        self.orders: dict[str, _Order] = {}
+        self._state = state or SandboxState("wechatpay")
+        self.orders = _Orders(self)  # tests read an order as it stands: ``fake.orders[number].state``
+        self.lines = _Lines(self._state)  # and the statement: ``fake.lines[day]``
         # Refunds succeed in the refund call's own answer (so the demo's refunds complete); tests of
         # the notification path turn this off and complete them with complete_refund().
         self.instant_refunds = True
-        self.lines: dict[dt.date, list[StatementLine]] = {}
-        # Test hooks for outcomes unknown: the next ``refund`` calls that time out (after the
-        # provider took the request, or before it did), and the order or refund numbers about which
-        # every call fails with a 5xx (``WeChatPayUnavailable``) until removed from the set.
+        # Test hooks for outcomes unknown, steering this process's calls only: the next ``refund``
+        # calls that time out (after the provider took the request, or before it did), and the
+        # order or refund numbers about which every call fails with a 5xx (``WeChatPayUnavailable``)
+        # until removed from the set.
         self._timeouts: list[bool] = []
         self.down: set[str] = set()
 
@@ -125,8 +158,8 @@ class SandboxWeChatPay:
     async def prepay(
         self, *, out_trade_no: str, total_fen: int, description: str, openid: str, expires_at: dt.datetime
     ) -> Prepay:
-        if out_trade_no not in self.orders:
-            self.orders[out_trade_no] = _Order(out_trade_no, total_fen, description, openid)
+        new = _Order(out_trade_no, total_fen, description, openid)
+        await self._state.change(self._order_key(out_trade_no), lambda found: (found or new.record(), None))
         prepay_id = f"wx{out_trade_no}"
         params: dict[str, Any] = apiv3.jsapi_pay_params(
             self.appid, prepay_id, self.merchant_key, dt.datetime.now(dt.UTC)
@@ -136,7 +169,7 @@ class SandboxWeChatPay:
 
     async def query(self, out_trade_no: str) -> Transaction:
         self._reachable(out_trade_no)
-        order = self._order(out_trade_no)
+        order = _known(await self._state.read(self._order_key(out_trade_no)), out_trade_no)
         return Transaction(
             out_trade_no,
             order.state,
@@ -149,10 +182,15 @@ class SandboxWeChatPay:
 
     async def close(self, out_trade_no: str) -> None:
         self._reachable(out_trade_no)
-        order = self._order(out_trade_no)
-        if order.state in ("SUCCESS", "REFUND"):
-            raise WeChatPayError("ORDERPAID", "the order is paid")
-        order.state = "CLOSED"
+
+        def closing(found: Record | None) -> Decision[None]:
+            order = _known(found, out_trade_no)
+            if order.state in ("SUCCESS", "REFUND"):
+                raise WeChatPayError("ORDERPAID", "the order is paid")
+            order.state = "CLOSED"
+            return order.record(), None
+
+        await self._state.change(self._order_key(out_trade_no), closing)
 
     async def refund(self, *, out_trade_no: str, out_refund_no: str, refund_fen: int, total_fen: int) -> str:
         self._reachable(out_trade_no)
@@ -160,22 +198,35 @@ class SandboxWeChatPay:
         timeout = self._timeouts.pop(0) if self._timeouts else None
         if timeout is False:  # lost on the way: the provider never saw it
             raise WeChatPayUnavailable("TIMEOUT", "no answer (never received)")
-        order = self._order(out_trade_no)
-        if order.state not in ("SUCCESS", "REFUND"):
-            raise WeChatPayError("RESOURCE_NOT_EXISTS", "the order is not paid")
-        order.refunds.setdefault(out_refund_no, _Refund(refund_fen))
+        # The refund's number leads to its order (refunds live in their order's record).
+        await self._state.claim(self._refund_key(out_refund_no), out_trade_no)
+
+        def taking(found: Record | None) -> Decision[None]:
+            order = _known(found, out_trade_no)
+            if order.state not in ("SUCCESS", "REFUND"):
+                raise WeChatPayError("RESOURCE_NOT_EXISTS", "the order is not paid")
+            order.refunds.setdefault(out_refund_no, _Refund(refund_fen))
+            return order.record(), None
+
+        await self._state.change(self._order_key(out_trade_no), taking)
         if timeout:  # carried out, but the answer is lost: the outcome is unknown to the caller
             raise WeChatPayUnavailable("TIMEOUT", "no answer (carried out)")
-        if self.instant_refunds:
-            self.complete_refund(out_refund_no)  # as WeChat Pay may: SUCCESS in the answer itself
+        if self.instant_refunds:  # as WeChat Pay may: SUCCESS in the answer itself
+            order, line = await self._state.change(
+                self._order_key(out_trade_no), self._completing(out_refund_no, dt.datetime.now(dt.UTC))
+            )
+            await self._record(line)
+        else:
+            order = _known(await self._state.read(self._order_key(out_trade_no)), out_trade_no)
         return order.refunds[out_refund_no].status
 
     async def query_refund(self, out_refund_no: str) -> RefundStatus:
         self._reachable(out_refund_no)
-        found = self._refund(out_refund_no)
-        if found is None:
+        trade = await self._state.text(self._refund_key(out_refund_no))
+        found = await self._state.read(self._order_key(trade)) if trade else None
+        refund = _Order.of(found).refunds.get(out_refund_no) if found else None
+        if refund is None:
             raise WeChatPayError("RESOURCE_NOT_EXISTS", out_refund_no)
-        refund = found[1]
         return RefundStatus(out_refund_no, refund.status, refund.success_time)
 
     def verify(self, headers: Mapping[str, str], body: bytes, now: dt.datetime) -> Notification:
@@ -188,12 +239,27 @@ class SandboxWeChatPay:
         )
 
     async def statement(self, day: dt.date) -> list[StatementLine]:
-        return list(self.lines.get(day, []))
+        return [StatementLine(**line) for line in await self._state.listed(self._statement_key(day))]
 
     async def aclose(self) -> None:
         return None
 
     # -- the sandbox's own counter: paying, refunding, notifying ----------------------------------
+
+    async def apay(self, out_trade_no: str, *, at: dt.datetime | None = None) -> tuple[dict[str, str], bytes]:
+        """``pay`` for the app's sandbox pay page: any process may pay any process's order."""
+        at = at or dt.datetime.now(dt.UTC)
+        order, line = await self._state.change(self._order_key(out_trade_no), self._paying(out_trade_no, at))
+        await self._record(line)
+        return self._transaction_notification(order, at=at)
+
+    def pay(self, out_trade_no: str, *, at: dt.datetime | None = None) -> tuple[dict[str, str], bytes]:
+        """The payer pays at ``at`` (the success time): the order succeeds and the success
+        notification is returned, signed at that time (a test's hook: blocking)."""
+        at = at or dt.datetime.now(dt.UTC)
+        order, line = self._state.change_now(self._order_key(out_trade_no), self._paying(out_trade_no, at))
+        self._record_now(line)
+        return self._transaction_notification(order, at=at)
 
     def time_out_refunds(self, *, carried_out: bool = True, times: int = 1) -> None:
         """The next ``times`` refund requests time out (``WeChatPayUnavailable``). ``carried_out``:
@@ -202,35 +268,97 @@ class SandboxWeChatPay:
         RESOURCE_NOT_EXISTS)."""
         self._timeouts.extend([carried_out] * times)
 
-    def pay(self, out_trade_no: str, *, at: dt.datetime | None = None) -> tuple[dict[str, str], bytes]:
-        """The payer pays at ``at`` (the success time): the order succeeds and the success
-        notification is returned, signed at that time."""
-        at = at or dt.datetime.now(dt.UTC)
-        order = self._order(out_trade_no)
-        if order.state == "CLOSED":
-            raise WeChatPayError("ORDERCLOSED", "the order is closed")
-        if order.state == "NOTPAY":
-            order.state, order.transaction_id = "SUCCESS", "42000" + secrets.token_hex(12)
-            order.success_time = at
-            self._line(
-                at,
-                StatementLine(
-                    "payment", out_trade_no, order.transaction_id, None, order.total_fen, "SUCCESS"
-                ),
-            )
-        return self.transaction_notification(out_trade_no, at=at)
-
     def transaction_notification(
         self, out_trade_no: str, /, *, at: dt.datetime | None = None, **changes: Any
     ) -> tuple[dict[str, str], bytes]:
         """The TRANSACTION.SUCCESS notification of a paid order, signed at ``at`` (``changes``
         overwrite fields: a test's wrong amount or foreign mchid)."""
-        order = self._order(out_trade_no)
+        return self._transaction_notification(self.orders[out_trade_no], at=at, **changes)
+
+    def complete_refund(
+        self, out_refund_no: str, *, at: dt.datetime | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        """The refund goes through at ``at``: its REFUND.SUCCESS notification, signed."""
+        at = at or dt.datetime.now(dt.UTC)
+        trade = self._trade_now(out_refund_no)
+        order, line = self._state.change_now(self._order_key(trade), self._completing(out_refund_no, at))
+        self._record_now(line)
+        return self._refund_notification(order, out_refund_no, at=at)
+
+    def refuse_refund(
+        self, out_refund_no: str, *, status: str = "ABNORMAL", at: dt.datetime | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        """The refund fails for good (``ABNORMAL``: the payer's card is gone; ``CLOSED``): its
+        notification, signed."""
+        trade = self._trade_now(out_refund_no)
+
+        def refusing(found: Record | None) -> Decision[_Order]:
+            order = _known(found, trade)
+            refund = _known_refund(order, out_refund_no)
+            if refund.status == "PROCESSING":
+                refund.status = status
+            return order.record(), order
+
+        order = self._state.change_now(self._order_key(trade), refusing)
+        return self._refund_notification(order, out_refund_no, at=at)
+
+    def refund_notification(
+        self, out_refund_no: str, *, at: dt.datetime | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        """The REFUND.* notification of a refund as it stands, signed at ``at``."""
+        return self._refund_notification(self.orders[self._trade_now(out_refund_no)], out_refund_no, at=at)
+
+    def sign(
+        self, event_type: str, resource: dict[str, Any], *, at: dt.datetime | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        return apiv3.sign_notification(
+            event_type,
+            resource,
+            platform_key=self.platform_key,
+            serial=self.serial,
+            apiv3_key=self.apiv3_key,
+            at=at or dt.datetime.now(dt.UTC),
+        )
+
+    # -- what both the async and the blocking paths decide ----------------------------------------
+
+    def _paying(self, out_trade_no: str, at: dt.datetime) -> Callable[[Record | None], Decision[_Paid]]:
+        def paying(found: Record | None) -> Decision[_Paid]:
+            order = _known(found, out_trade_no)
+            if order.state == "CLOSED":
+                raise WeChatPayError("ORDERCLOSED", "the order is closed")
+            if order.state != "NOTPAY":
+                return None, (order, None)  # paid already: paid once, whoever pays again
+            order.state, order.transaction_id = "SUCCESS", "42000" + secrets.token_hex(12)
+            order.success_time = at
+            line = StatementLine(
+                "payment", out_trade_no, order.transaction_id, None, order.total_fen, "SUCCESS"
+            )
+            return order.record(), (order, (at, line))
+
+        return paying
+
+    def _completing(self, out_refund_no: str, at: dt.datetime) -> Callable[[Record | None], Decision[_Paid]]:
+        def completing(found: Record | None) -> Decision[_Paid]:
+            order = _known(found, out_refund_no)
+            refund = _known_refund(order, out_refund_no)
+            if refund.status == "SUCCESS":
+                return None, (order, None)
+            refund.status, refund.success_time, order.state = "SUCCESS", at, "REFUND"
+            paid_by = order.transaction_id or ""
+            line = StatementLine("refund", order.out_trade_no, paid_by, out_refund_no, refund.fen, "SUCCESS")
+            return order.record(), (order, (at, line))
+
+        return completing
+
+    def _transaction_notification(
+        self, order: _Order, *, at: dt.datetime | None = None, **changes: Any
+    ) -> tuple[dict[str, str], bytes]:
         paid_at = order.success_time or at or dt.datetime.now(dt.UTC)
         resource = {
             "mchid": self.mchid,
             "appid": self.appid,
-            "out_trade_no": out_trade_no,
+            "out_trade_no": order.out_trade_no,
             "transaction_id": order.transaction_id,
             "trade_type": "JSAPI",
             "trade_state": "SUCCESS",
@@ -242,34 +370,10 @@ class SandboxWeChatPay:
         }
         return self.sign("TRANSACTION.SUCCESS", resource, at=at)
 
-    def complete_refund(
-        self, out_refund_no: str, *, at: dt.datetime | None = None
+    def _refund_notification(
+        self, order: _Order, out_refund_no: str, *, at: dt.datetime | None = None
     ) -> tuple[dict[str, str], bytes]:
-        """The refund goes through at ``at``: its REFUND.SUCCESS notification, signed."""
-        at = at or dt.datetime.now(dt.UTC)
-        order, refund = self._known_refund(out_refund_no)
-        if refund.status != "SUCCESS":
-            refund.status, refund.success_time, order.state = "SUCCESS", at, "REFUND"
-            paid_by = order.transaction_id or ""
-            line = StatementLine("refund", order.out_trade_no, paid_by, out_refund_no, refund.fen, "SUCCESS")
-            self._line(at, line)
-        return self.refund_notification(out_refund_no, at=at)
-
-    def refuse_refund(
-        self, out_refund_no: str, *, status: str = "ABNORMAL", at: dt.datetime | None = None
-    ) -> tuple[dict[str, str], bytes]:
-        """The refund fails for good (``ABNORMAL``: the payer's card is gone; ``CLOSED``): its
-        notification, signed."""
-        _, refund = self._known_refund(out_refund_no)
-        if refund.status == "PROCESSING":
-            refund.status = status
-        return self.refund_notification(out_refund_no, at=at)
-
-    def refund_notification(
-        self, out_refund_no: str, *, at: dt.datetime | None = None
-    ) -> tuple[dict[str, str], bytes]:
-        """The REFUND.* notification of a refund as it stands, signed at ``at``."""
-        order, refund = self._known_refund(out_refund_no)
+        refund = _known_refund(order, out_refund_no)
         resource: dict[str, Any] = {
             "mchid": self.mchid,
             "out_trade_no": order.out_trade_no,
@@ -288,39 +392,124 @@ class SandboxWeChatPay:
             resource["success_time"] = refund.success_time.astimezone(CHINA).isoformat()
         return self.sign(f"REFUND.{refund.status}", resource, at=at)
 
-    def sign(
-        self, event_type: str, resource: dict[str, Any], *, at: dt.datetime | None = None
-    ) -> tuple[dict[str, str], bytes]:
-        return apiv3.sign_notification(
-            event_type,
-            resource,
-            platform_key=self.platform_key,
-            serial=self.serial,
-            apiv3_key=self.apiv3_key,
-            at=at or dt.datetime.now(dt.UTC),
-        )
+    # -- where things are kept ----------------------------------------------------------------------
+
+    def _order_key(self, out_trade_no: str) -> str:
+        return self._state.key("order", out_trade_no)
+
+    def _refund_key(self, out_refund_no: str) -> str:
+        return self._state.key("refund", out_refund_no)
+
+    def _statement_key(self, day: dt.date) -> str:
+        return self._state.key("statement", day.isoformat())
+
+    def _trade_now(self, out_refund_no: str) -> str:
+        trade = self._state.text_now(self._refund_key(out_refund_no))
+        if trade is None:
+            raise WeChatPayError("RESOURCE_NOT_EXISTS", out_refund_no)
+        return trade
+
+    async def _record(self, line: _Line | None) -> None:
+        """A statement line, written once by whoever made the change it records."""
+        if line is not None:
+            await self._state.append(self._statement_key(_day(line[0])), asdict(line[1]))
+
+    def _record_now(self, line: _Line | None) -> None:
+        if line is not None:
+            self._state.append_now(self._statement_key(_day(line[0])), asdict(line[1]))
 
     def _reachable(self, number: str) -> None:
         if number in self.down:
             raise WeChatPayUnavailable("SYSTEM_ERROR", "the sandbox is told to fail for " + number)
 
-    def _refund(self, out_refund_no: str) -> tuple[_Order, _Refund] | None:
-        for order in self.orders.values():
-            if out_refund_no in order.refunds:
-                return order, order.refunds[out_refund_no]
-        return None
 
-    def _known_refund(self, out_refund_no: str) -> tuple[_Order, _Refund]:
-        found = self._refund(out_refund_no)
+# A statement line and when it happened; an order with the line its change made (None: no change).
+_Line = tuple[dt.datetime, StatementLine]
+_Paid = tuple[_Order, _Line | None]
+
+
+def _day(at: dt.datetime) -> dt.date:
+    return at.astimezone(CHINA).date()
+
+
+def _known(found: Record | None, number: str) -> _Order:
+    if found is None:
+        raise WeChatPayError("ORDER_NOT_EXIST", number)
+    return _Order.of(found)
+
+
+def _known_refund(order: _Order, out_refund_no: str) -> _Refund:
+    refund = order.refunds.get(out_refund_no)
+    if refund is None:
+        raise WeChatPayError("RESOURCE_NOT_EXISTS", out_refund_no)
+    return refund
+
+
+class _Orders:
+    """``fake.orders[number]``: the order as the sandbox holds it now (a snapshot; tests read it)."""
+
+    def __init__(self, fake: SandboxWeChatPay) -> None:
+        self._fake = fake
+
+    def __getitem__(self, out_trade_no: str) -> _Order:
+        found = self._fake._state.read_now(self._fake._order_key(out_trade_no))
         if found is None:
-            raise WeChatPayError("RESOURCE_NOT_EXISTS", out_refund_no)
-        return found
+            raise KeyError(out_trade_no)
+        return _Order.of(found)
 
-    def _order(self, out_trade_no: str) -> _Order:
-        order = self.orders.get(out_trade_no)
-        if order is None:
-            raise WeChatPayError("ORDER_NOT_EXIST", out_trade_no)
-        return order
+    def __contains__(self, out_trade_no: object) -> bool:
+        return self.get(str(out_trade_no)) is not None
 
-    def _line(self, at: dt.datetime, line: StatementLine) -> None:
-        self.lines.setdefault(at.astimezone(CHINA).date(), []).append(line)
+    def get(self, out_trade_no: str) -> _Order | None:
+        try:
+            return self[out_trade_no]
+        except KeyError:
+            return None
+
+
+class _Lines:
+    """``fake.lines[day]``: the day's statement so far; a test may rewrite it in place (a line
+    missing or different on the provider's side), and the provider then says what it says."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self._state = state
+
+    def __getitem__(self, day: dt.date) -> list[StatementLine]:
+        key = self._state.key("statement", day.isoformat())
+        lines = _Statement(self._state, key, [StatementLine(**line) for line in self._state.listed_now(key)])
+        if not lines:
+            raise KeyError(day)
+        return lines
+
+    def get(self, day: dt.date, default: list[StatementLine] | None = None) -> list[StatementLine] | None:
+        try:
+            return self[day]
+        except KeyError:
+            return default
+
+
+class _Statement(list[StatementLine]):
+    """One day's lines, written back whole after each change a test makes."""
+
+    def __init__(self, state: SandboxState, key: str, lines: list[StatementLine]) -> None:
+        super().__init__(lines)
+        self._state, self._key = state, key
+
+    def _saved(self) -> None:
+        self._state.replace_now(self._key, [asdict(line) for line in self])
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        super().__setitem__(index, value)
+        self._saved()
+
+    def __delitem__(self, index: Any) -> None:
+        super().__delitem__(index)
+        self._saved()
+
+    def append(self, line: StatementLine) -> None:
+        super().append(line)
+        self._saved()
+
+    def extend(self, lines: Iterable[StatementLine]) -> None:
+        super().extend(lines)
+        self._saved()

@@ -16,13 +16,13 @@ from sanic import HTTPResponse, Request, empty, html, json, redirect
 from sanic_ext import openapi
 
 from adapters.identity.port import SandboxIdentityDesk
-from adapters.population.port import SandboxPopulationDesk
-from adapters.publicpay.port import PublicPaymentError, SandboxPublicPaymentDesk
-from adapters.wechatpay.port import SandboxWeChatPayDesk, WeChatPayError
+from adapters.publicpay.port import PublicPaymentError
+from adapters.wechatpay.port import WeChatPayError
 from api._access import actor_of, requires
 from api._kit import body, documented_media
 from api.identity.routes import redirect_uri as our_redirect_uri
 from api.payments.routes import providers_of
+from api.sandbox.desks import PopulationCounter, PublicPaymentCounter, SeatedChildren, WeChatPayCounter
 from api.sandbox.schemas import AuthorizeForm, AuthorizeQuery, SeatChildIn
 from domain.family import guardianship
 from domain.identity.documents import DocumentKind, document
@@ -210,10 +210,10 @@ _PAID = {"type": "object", "properties": {"outcome": {"type": "string"}}, "requi
 @openapi.response(200, {"application/json": _PAID}, "Paid; `outcome` is what the notification's handler said")
 async def pay_wechat(request: Request, out_trade_no: str) -> HTTPResponse:
     desk = request.app.ctx.runtime.adapters.wechatpay
-    if not isinstance(desk, SandboxWeChatPayDesk):
+    if not isinstance(desk, WeChatPayCounter):
         raise SandboxPaymentUnknown()
     try:
-        headers, body = desk.pay(out_trade_no[:40], at=clock.now())
+        headers, body = await desk.apay(out_trade_no[:40], at=clock.now())
     except WeChatPayError:
         raise SandboxPaymentUnknown() from None
     outcome = await payments.wechat_notification(providers_of(request), headers, body)
@@ -225,10 +225,10 @@ async def pay_wechat(request: Request, out_trade_no: str) -> HTTPResponse:
 @openapi.response(200, {"application/json": _PAID}, "Paid; `outcome` is what the callback's handler said")
 async def pay_nontax(request: Request, notice_number: str) -> HTTPResponse:
     desk = request.app.ctx.runtime.adapters.publicpay
-    if not isinstance(desk, SandboxPublicPaymentDesk):
+    if not isinstance(desk, PublicPaymentCounter):
         raise SandboxPaymentUnknown()
     try:
-        headers, body = desk.pay(notice_number[:32], at=clock.now())
+        headers, body = await desk.apay(notice_number[:32], at=clock.now())
     except PublicPaymentError:
         raise SandboxPaymentUnknown() from None
     outcome = await payments.public_notification(providers_of(request), headers, body)
@@ -263,9 +263,12 @@ async def nontax_receipt(request: Request, payment_id: str) -> HTTPResponse:
 async def seat_child(request: Request) -> HTTPResponse:
     data: SeatChildIn = request.ctx.body
     desk = request.app.ctx.runtime.adapters.population
-    if not isinstance(desk, SandboxPopulationDesk):
+    if not isinstance(desk, PopulationCounter):
         raise NotFound()
-    await guardianship.sandbox_seat_child(actor_of(request), desk, data.id_number, data.relation)
+    seats = SeatedChildren()
+    await guardianship.sandbox_seat_child(actor_of(request), seats, data.id_number, data.relation)
+    for child_id_number, guardians in seats.seated:
+        await desk.aadd_household(child_id_number, guardians)
     return empty()
 
 

@@ -173,4 +173,5 @@ async def test_the_sandbox_answers_from_its_seeded_households_only() -> None:
     sandbox.failing = True
     with pytest.raises(PopulationRegisterUnavailable):
         await sandbox.guardians_of(CHILD)
-    assert SandboxPopulationRegister(households=None)._children == {}
+    with pytest.raises(PersonNotFound):  # no seeded households: it knows nobody
+        await SandboxPopulationRegister(households=None).guardians_of(CHILD)
