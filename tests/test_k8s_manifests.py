@@ -35,8 +35,8 @@ KUSTOMIZATIONS = ["base", "overlays/example"]
 # The oldest release still widely offered by managed clusters, and the newest the package knows.
 KUBERNETES_VERSIONS = ["1.27", kubernetes_validate.latest_version()]
 SECRET = "palmcity-secrets"
-# What a PalmCity pod may reach: DNS, PostgreSQL, PgBouncer, Redis, Sentinel, HTTPS outside.
-EGRESS_PORTS = {53, 5432, 6432, 6379, 26379, 443}
+# What a PalmCity pod may reach: DNS, PostgreSQL, PgBouncer, Redis, HTTPS outside.
+EGRESS_PORTS = {53, 5432, 6432, 6379, 443}
 # Settings whose values are secrets: they may only come from a secretKeyRef.
 SECRET_SETTINGS = {
     "PALMCITY_DATABASE_URL",
