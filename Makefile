@@ -10,12 +10,13 @@ MP      := miniprogram
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: help install front h5 weapp run serve urls migrate seed test test-fast test-fuzz lint fmt bench migrations i18n clean
+.PHONY: help install front h5 weapp run serve urls migrate seed test test-fast test-topology test-fuzz lint fmt bench migrations i18n clean
 
 help:
 	@echo "make run         install, migrate, load demo data, build H5 and serve http://$(HOST):$(PORT)"
 	@echo "make test        install and run the whole suite (import contracts, pytest with the H5 flows, the API fuzz)"
 	@echo "make test-fast   import contracts and pytest without the browser and the fuzzer"
+	@echo "make test-topology  sanic --workers 2 and two job workers on PostgreSQL and Redis, over HTTP"
 	@echo "make test-fuzz   schemathesis against the published /docs/openapi.json (a few minutes)"
 	@echo "make lint        ruff check, ruff format --check, mypy --strict, import contracts"
 	@echo "make bench       benchmarks beside a bare-Sanic baseline"
@@ -70,17 +71,25 @@ urls:
 	@echo ""
 
 # --- checking -----------------------------------------------------------------------------------
-# Two stages: the suite (with the H5 flows in Chromium), then the fuzzer, which needs minutes and
-# says little while anything earlier fails. Exit code 5 (PYTEST_ARGS selected no fuzz test) is fine.
+# Three stages: the suite (with the H5 flows in Chromium); the production topology (its own
+# processes, about two minutes, needs PostgreSQL: skipped with the reason without it); then the
+# fuzzer, which needs minutes and says little while anything earlier fails. Exit code 5
+# (PYTEST_ARGS selected no test of a stage) is fine.
 # weapp too: tests/test_weapp_size.py measures its packages against WeChat's limits.
 test: install h5 weapp
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -m "not fuzz" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not fuzz and not topology" $(PYTEST_ARGS)
+	$(PY) -m pytest -m topology $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(PY) -m pytest -m fuzz $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test-fast: install
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -m "not e2e and not fuzz" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not e2e and not fuzz and not topology" $(PYTEST_ARGS)
+
+# tests/topology: sanic --workers 2 and two `python -m server.worker` on a fresh PostgreSQL
+# database and a redis-server of their own, driven over HTTP (docs/operations.md).
+test-topology: install
+	$(PY) -m pytest -m topology $(PYTEST_ARGS)
 
 test-fuzz: install
 	$(PY) -m pytest -m fuzz $(PYTEST_ARGS)
