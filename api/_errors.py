@@ -38,7 +38,10 @@ ERROR_RESPONSES = {
     413: "The request body is too large (`body_too_large`).",
     422: "Invalid input: `details.fields` lists each bad field with its own code.",
     429: "Too many requests (`rate_limited`); see `Retry-After`.",
-    503: "A platform or store PalmCity depends on is unavailable; try again.",
+    503: (
+        "A platform or store PalmCity depends on is unavailable; try again (`database_unavailable`,"
+        " `redis_unavailable`: after `Retry-After`)."
+    ),
 }
 
 
@@ -78,9 +81,13 @@ def error_response(
     return json(body, status=status, headers=headers, ensure_ascii=False)
 
 
+_RETRY_LATER = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.UNAVAILABLE})
+
+
 def render_domain_error(request: Request | None, exc: DomainError) -> HTTPResponse:
     headers = {}
-    if exc.kind is ErrorKind.RATE_LIMITED and "retry_after" in exc.details:
+    # A limit's window, or how long a brief outage of the database or Redis is expected to last.
+    if exc.kind in _RETRY_LATER and "retry_after" in exc.details:
         headers["Retry-After"] = str(exc.details["retry_after"])
     details = _rendered(exc.details, locale_of(request))
     return error_response(request, STATUS_BY_KIND[exc.kind], exc.code, exc.message, details, headers)

@@ -1,9 +1,26 @@
-"""Tortoise ORM configuration, shared by the app, the migration CLI and the tests."""
+"""Tortoise ORM configuration, shared by the app, the worker, the migration CLI and the tests.
+
+It also makes Tortoise's asyncpg client survive a PostgreSQL restart (``harden_asyncpg_client``,
+applied by ``tortoise_config``) and says which failures are the database being away
+(``is_database_outage``: 503 ``database_unavailable``, server/errors.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from asyncpg import exceptions as pg  # type: ignore[import-untyped]
+from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
+from tortoise.backends.base.client import (
+    PoolConnectionWrapper,
+    TransactionalDBClient,
+    TransactionContext,
+    TransactionContextPooled,
+)
+from tortoise.connection import get_connections
 
 from server.settings import Settings
 
@@ -38,7 +55,13 @@ MODEL_MODULES = [
 DEFAULT_POOL_MAX = 20
 
 
+# How long a request waits for a pooled connection before it is answered 503 database_unavailable:
+# asyncpg's pool waits for ever by default, and a request must never hang.
+ACQUIRE_TIMEOUT_SECONDS = 5.0
+
+
 def tortoise_config(database_url: str, pool_max: int = DEFAULT_POOL_MAX) -> dict[str, Any]:
+    harden_asyncpg_client()
     return {
         "connections": {"default": with_pool(database_url, pool_max)},
         "apps": {
@@ -61,6 +84,117 @@ def with_pool(database_url: str, pool_max: int) -> str:
     query = dict(parse_qsl(parts.query))
     query.setdefault("maxsize", str(pool_max))
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+# PostgreSQL failures that say "the database is not there for us now", not "this query is wrong":
+# answered 503 database_unavailable (server/errors.py), never 500.
+_OUTAGES = (
+    pg.PostgresConnectionError,  # class 08: refused, reset, closed in the middle of an operation
+    pg.TooManyConnectionsError,  # "sorry, too many clients already"
+    pg.CannotConnectNowError,  # starting up, shutting down, in recovery
+    pg.AdminShutdownError,  # a fast shutdown or restart ends the session
+    pg.CrashShutdownError,
+    # asyncpg lost track of a connection that the server ended in the middle of an operation
+    # ("cannot switch to state 12; another operation is in progress", seen on a fast restart).
+    pg.InternalClientError,
+)
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is PostgreSQL being unreachable or out of connections."""
+    for cause in causes(exc):
+        if isinstance(cause, _OUTAGES):
+            return True
+        # asyncpg's word for a connection it already knows is gone (the server went away while it
+        # sat in the pool): the statement was never sent.
+        if isinstance(cause, pg.InterfaceError) and "connection is closed" in str(cause):
+            return True
+        # Refused, reset, or a timeout (connecting, or waiting for a pooled connection): an OSError
+        # or TimeoutError is the database's only when asyncpg raised it.
+        if isinstance(cause, OSError | TimeoutError) and _raised_in(cause.__traceback__, "asyncpg"):
+            return True
+    return False
+
+
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _raised_in(traceback: TracebackType | None, package: str) -> bool:
+    while traceback is not None:
+        module = str(traceback.tb_frame.f_globals.get("__name__", ""))
+        if module == package or module.startswith(package + "."):
+            return True
+        traceback = traceback.tb_next
+    return False
+
+
+class _TimedPoolConnection(PoolConnectionWrapper[Any]):
+    """A pooled connection for one statement, waited for at most ACQUIRE_TIMEOUT_SECONDS."""
+
+    __slots__ = ()
+
+    async def __aenter__(self) -> Any:
+        await self.ensure_connection()
+        self.connection = await self.client._pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS)
+        return self.connection
+
+
+class _PooledTransaction(TransactionContextPooled):
+    """Tortoise's pooled transaction, except when BEGIN fails.
+
+    Tortoise (1.1) publishes the transaction's client in the task's context before it sends BEGIN;
+    when BEGIN fails (the connection died with a PostgreSQL restart), ``__aexit__`` never runs, so
+    the dead transaction stays the task's connection and its pooled connection is never given back.
+    A Sanic connection serves its keep-alive requests in one task: every later request on it
+    failed, for as long as the client kept the connection open. Here a failed BEGIN is undone,
+    and tried once more on a fresh connection (nothing was sent but BEGIN, so it is safe); the
+    pool replaces the broken one. The wait for a connection is bounded, as for single statements.
+    """
+
+    __slots__ = ()
+
+    async def __aenter__(self) -> TransactionalDBClient:
+        await self.ensure_connection()
+        pool = self.client._parent._pool
+        for attempt in (1, 2):
+            self.client._connection = await pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS)
+            self.token = get_connections().set(self.connection_name, self.client)
+            try:
+                await self.client.begin()
+            except BaseException as exc:
+                get_connections().reset(self.token)
+                await pool.release(self.client._connection)
+                if attempt == 2 or not is_database_outage(exc):
+                    raise
+                continue
+            return self.client
+        raise AssertionError("unreachable")
+
+
+def _in_transaction(self: AsyncpgDBClient) -> TransactionContext:
+    return _PooledTransaction(TransactionWrapper(self), self._pool_init_lock)
+
+
+def _acquire_connection(self: AsyncpgDBClient) -> _TimedPoolConnection:
+    return _TimedPoolConnection(self, self._pool_init_lock)
+
+
+def harden_asyncpg_client() -> None:
+    """Give Tortoise's asyncpg client the two behaviours above (idempotent).
+
+    A patch rather than a client class of our own: a client class is chosen by an engine in a
+    dict configuration, while PalmCity's configuration keeps the database URL (tests/test_settings.py
+    and every tool that reads ``TORTOISE_ORM`` expect it). Transactions inside a transaction
+    (``TransactionWrapper``) keep their own methods and are not touched.
+    """
+    AsyncpgDBClient._in_transaction = _in_transaction  # type: ignore[method-assign]
+    AsyncpgDBClient.acquire_connection = _acquire_connection  # type: ignore[method-assign,assignment]
 
 
 def _module_config() -> dict[str, Any]:

@@ -86,3 +86,26 @@ class PlatformUnavailable(DomainError):
     code = "platform_unavailable"
     kind = ErrorKind.UNAVAILABLE
     message = _("An outside service is not answering; please try again later.")
+
+
+# What PalmCity itself stands on. A request that needs one of them while it is down is answered
+# 503 with a code of its own and ``Retry-After`` (``details.retry_after``): the outage is brief
+# and the request may be sent again as it is. It is never a 500: server/errors.py classifies
+# connection failures into these.
+OUTAGE_RETRY_AFTER_SECONDS = 5
+
+
+class StoreUnavailable(DomainError):
+    kind = ErrorKind.UNAVAILABLE
+    message = _("PalmCity is briefly unavailable; please try again in a few seconds.")
+
+    def __init__(self, details: dict[str, Any] | None = None) -> None:
+        super().__init__(details={"retry_after": OUTAGE_RETRY_AFTER_SECONDS, **(details or {})})
+
+
+class DatabaseUnavailable(StoreUnavailable):
+    code = "database_unavailable"
+
+
+class RedisUnavailable(StoreUnavailable):
+    code = "redis_unavailable"
