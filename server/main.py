@@ -35,6 +35,7 @@ from server.settings import Settings
 
 log = logging.getLogger("palmcity.server")
 _app_numbers = itertools.count()
+GRACEFUL_SHUTDOWN_SECONDS = 15.0  # Sanic's default, stated: deployments size their grace from it
 
 
 def create_app(settings: Settings | None = None, adapters: Adapters | None = None) -> Sanic[Any, Any]:
@@ -59,6 +60,10 @@ def create_app(settings: Settings | None = None, adapters: Adapters | None = Non
             "HTTP_AUTO_HEAD": False,
             "HTTP_AUTO_OPTIONS": False,
             "HEALTH": False,
+            # On SIGTERM a worker stops listening, closes idle keep-alive connections and lets the
+            # requests in flight finish for this long before it aborts them; then the listeners
+            # below close the runtime. A pod's termination grace must be longer.
+            "GRACEFUL_SHUTDOWN_TIMEOUT": GRACEFUL_SHUTDOWN_SECONDS,
         }
     )
     app.ctx.settings = settings
