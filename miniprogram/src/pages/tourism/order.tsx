@@ -56,6 +56,20 @@ export default function TourismOrder() {
     }
   }
 
+  /** Cancel (a ticket or the order), then show the order as it is now; a refusal in the server's words. */
+  async function cancelling(cancel: () => Promise<unknown>) {
+    setBusy(true)
+    try {
+      await cancel()
+      Taro.showToast({ title: t('tourism.cancelled'), icon: 'success' })
+      await order.reload()
+    } catch (err) {
+      if (err instanceof ApiError) showError(err)
+    } finally {
+      setBusy(false)
+    }
+  }
+
   async function cancelOne(tk: TicketOut) {
     if (busy) return
     const p = await preview(tk)
@@ -69,17 +83,7 @@ export default function TourismOrder() {
       danger: true,
       testId: 'cancel-ticket',
     })
-    if (!ok) return
-    setBusy(true)
-    try {
-      await cancelTicket(tk.id)
-      Taro.showToast({ title: t('tourism.cancelled'), icon: 'success' })
-      await order.reload()
-    } catch (err) {
-      if (err instanceof ApiError) showError(err)
-    } finally {
-      setBusy(false)
-    }
+    if (ok) await cancelling(() => cancelTicket(tk.id))
   }
 
   async function cancelAll(o: TicketOrder) {
@@ -97,17 +101,7 @@ export default function TourismOrder() {
       danger: true,
       testId: 'cancel-order',
     })
-    if (!ok) return
-    setBusy(true)
-    try {
-      await cancelTicketOrder(o.id)
-      Taro.showToast({ title: t('tourism.cancelled'), icon: 'success' })
-      await order.reload()
-    } catch (err) {
-      if (err instanceof ApiError) showError(err)
-    } finally {
-      setBusy(false)
-    }
+    if (ok) await cancelling(() => cancelTicketOrder(o.id))
   }
 
   return (
