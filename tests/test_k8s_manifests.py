@@ -19,6 +19,8 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -163,6 +165,8 @@ def test_api_probes_ask_readyz_and_healthz_on_the_serving_port(kustomization: st
     assert ports == {"http": 8000}
     assert api["args"][api["args"].index("--port") + 1] == "8000"
     assert api["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    # /readyz asks PostgreSQL, then Redis, each for up to 2 s (api/system.py): the probe waits longer.
+    assert api["readinessProbe"]["timeoutSeconds"] > 4
     assert api["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert api["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     # The Service sends traffic to that port, and selects the API's pods.
@@ -187,6 +191,22 @@ def test_worker_liveness_reads_the_heartbeat_it_writes(kustomization: str) -> No
     assert str(Path(heartbeat).parent) in mounts
     # Longer than the worker's shutdown: 10 s for running jobs, 15 s for the receiver.
     assert worker["terminationGracePeriodSeconds"] >= 30
+
+
+@pytest.mark.parametrize("age_seconds", [0, 120])
+def test_worker_liveness_command_passes_a_fresh_heartbeat_and_fails_a_stale_one(
+    age_seconds: int, tmp_path: Path
+) -> None:
+    container = named(render("base"), "Deployment", "palmcity-worker")["spec"]["template"]["spec"]
+    command = container["containers"][0]["livenessProbe"]["exec"]["command"]
+    heartbeat = tmp_path / "alive"
+    heartbeat.touch()
+    os.utime(heartbeat, (time.time() - age_seconds,) * 2)
+    # The probe as the kubelet runs it, with the heartbeat in a temporary folder.
+    probe = [part.replace("/tmp/palmcity-worker.alive", str(heartbeat)) for part in command]
+    assert probe[0] == "python"
+    done = subprocess.run([sys.executable, *probe[1:]], capture_output=True, timeout=30)
+    assert done.returncode == (0 if age_seconds < 60 else 1), done.stderr
 
 
 @pytest.mark.parametrize("kustomization", KUSTOMIZATIONS)
