@@ -43,9 +43,12 @@ ROOT = environment.ROOT
 LOGS = ROOT / "var" / "topology"
 API_WORKERS = 2
 JOB_WORKERS = 2
-# PostgreSQL connections per process: 2 API workers + 2 job workers stay far below the shared
-# server's 100 connections (every process needs a few: a booking holds one through its commit).
-POOL_PER_PROCESS = 4
+# PostgreSQL connections per process, 2 x 8 + 2 x 3 = 22 at most, far below the shared server's
+# 100. An API worker needs one per booking in flight (held through its commit, and a pool wait is
+# bounded: a request that waits too long answers 503), so the 16 bookings racing through each
+# worker get 8; a job worker runs a few small jobs at a time.
+API_POOL = 8
+JOB_POOL = 3
 # A job's lease: the handler must finish 5 s before it ends (domain.outbox.service.LEASE_MARGIN),
 # and a job whose worker died is dispatched again once it ends, so short keeps the stage quick.
 LEASE_SECONDS = 12
@@ -54,7 +57,7 @@ REFRESH_GRACE_SECONDS = 1
 STAFF_PASSWORD = "palmcity-demo-2026"  # the demo staff's (server/demo)
 BOOK = "/api/v1/appointments"
 CANCELLED_BY_SITE = "appointments.cancelled_by_site"  # a job per appointment of a slot the site cancels
-START_SECONDS = 90.0
+START_SECONDS = 120.0
 
 T = TypeVar("T")
 
@@ -266,7 +269,7 @@ class Topology:
         proc = subprocess.Popen(
             [sys.executable, "-m", "server.worker", "--heartbeat", str(self._beat(number))],
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, "PALMCITY_DATABASE_URL": _with_pool(self.database_url, JOB_POOL)},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -304,6 +307,10 @@ def _ended(proc: subprocess.Popen[bytes], log: str) -> bool:
     return False
 
 
+def _with_pool(url: str, size: int) -> str:
+    return urlunsplit(urlsplit(url)._replace(query=f"maxsize={size}"))
+
+
 def _redis_answers(port: int) -> bool:
     with suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
         s.sendall(b"PING\r\n")
@@ -325,17 +332,20 @@ def _own_redis() -> tuple[subprocess.Popen[bytes] | None, str]:
     return proc, f"redis://127.0.0.1:{port}/0"
 
 
-def _run_cli(env: dict[str, str], *args: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "server.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
+def _cli(env: dict[str, str], command: str) -> subprocess.Popen[bytes]:
+    """``python -m server.cli <command>``, started; its output in ``var/topology/<command>.log``."""
+    log = (LOGS / f"{command}.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
-    assert done.returncode == 0, (
-        f"server.cli {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+    log.close()
+    return proc
+
+
+def _succeeded(proc: subprocess.Popen[bytes], command: str) -> None:
+    code = proc.wait(START_SECONDS)
+    assert code == 0, (
+        f"server.cli {command} failed ({code}):\n{(LOGS / f'{command}.log').read_text()[-3000:]}"
     )
 
 
@@ -377,7 +387,7 @@ def serving(failed: Callable[[], bool]) -> Iterator[Topology]:
     shutil.rmtree(LOGS, ignore_errors=True)
     LOGS.mkdir(parents=True)
     url = _in_thread(_patiently(environment.create_test_database))
-    database_url = urlunsplit(urlsplit(url)._replace(query=f"maxsize={POOL_PER_PROCESS}"))
+    database_url = _with_pool(url, API_POOL)
     redis_proc, redis_url = _own_redis()
     port = free_port()
     env = {
@@ -401,9 +411,12 @@ def serving(failed: Callable[[], bool]) -> Iterator[Topology]:
     for name in ("DATABASE_URL", "REDIS_URL"):  # the PALMCITY_ names above are the ones meant
         env.pop(name, None)
     topology = Topology(port=port, database_url=database_url, env=env, redis=redis_proc)
+    seeding: subprocess.Popen[bytes] | None = None
     try:
-        _run_cli(env, "migrate")
-        _run_cli(env, "seed-demo")
+        _succeeded(_cli(env, "migrate"), "migrate")
+        # The demo data is loaded while the app and the workers start (each takes seconds to import
+        # the app on two busy cores); they need the schema only, and the tests wait for all three.
+        seeding = _cli(env, "seed-demo")
         log = (LOGS / "api.log").open("wb")
         topology.server = subprocess.Popen(
             [
@@ -427,13 +440,14 @@ def serving(failed: Callable[[], bool]) -> Iterator[Topology]:
         log.close()
         # All four start at once: on two busy cores each takes seconds to import the app.
         topology.workers = [topology.start_worker(n) for n in range(JOB_WORKERS)]
+        _succeeded(seeding, "seed-demo")
         server = topology.server
         wait_for("both Sanic workers ready", lambda: _server_ready(topology, server), START_SECONDS, 0.5)
         for number in range(JOB_WORKERS):
             topology.wait_for_worker(number)
         yield topology
     finally:
-        _stop_all([*topology.workers, topology.server])
+        _stop_all([seeding, *topology.workers, topology.server])
         _stop_all([redis_proc])
         _in_thread(_patiently(lambda: environment.drop_test_database(url)))
         if redis_proc is None:
