@@ -24,6 +24,7 @@ from domain.tourism.service import SpotSettings
 from server.settings import Settings
 from tests.api.test_payment_settlement import run_jobs
 from tests.api.test_payments import deliver, fake_of
+from tests.api.test_ticket_routes import verified_en
 from tests.api.test_tickets import NAMES, visitor
 from tests.support.apps import error_code
 from tests.support.residents import login, verified
@@ -64,8 +65,9 @@ async def test_join_wait_be_offered_pay_and_read_filled(
     client: httpx.AsyncClient, runtime: Any, app: Sanic
 ) -> None:
     spot, slot, _, holder = await full_spot()
-    bob = await verified(client, "bob-waits")
-    carol = await verified(client, "carol-waits")
+    # Their saved locale (zh_Hans at sign-up) wins over Accept-Language: they choose English.
+    bob = await verified_en(client, "bob-waits")
+    carol = await verified_en(client, "carol-waits")
     r = await client.post(
         WAITLIST,
         json={"spot": spot.code, "slot_id": slot.id, "visitors": [{"self": True}]},
