@@ -7,6 +7,7 @@ applied by ``tortoise_config``) and says which failures are the database being a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from types import TracebackType
 from typing import Any
@@ -21,8 +22,11 @@ from tortoise.backends.base.client import (
     TransactionContextPooled,
 )
 from tortoise.connection import get_connections
+from tortoise.exceptions import TransactionManagementError
 
 from server.settings import Settings
+
+log = logging.getLogger("palmcity.db")
 
 # Every module that defines models. A new domain adds its models module here (README checklist).
 MODEL_MODULES = [
@@ -146,15 +150,20 @@ class _TimedPoolConnection(PoolConnectionWrapper[Any]):
 
 
 class _PooledTransaction(TransactionContextPooled):
-    """Tortoise's pooled transaction, except when BEGIN fails.
+    """Tortoise's pooled transaction, with the task's connection always restored.
 
-    Tortoise (1.1) publishes the transaction's client in the task's context before it sends BEGIN;
-    when BEGIN fails (the connection died with a PostgreSQL restart), ``__aexit__`` never runs, so
-    the dead transaction stays the task's connection and its pooled connection is never given back.
-    A Sanic connection serves its keep-alive requests in one task: every later request on it
-    failed, for as long as the client kept the connection open. Here a failed BEGIN is undone,
-    and tried once more on a fresh connection (nothing was sent but BEGIN, so it is safe); the
-    pool replaces the broken one. The wait for a connection is bounded, as for single statements.
+    Tortoise (1.1) publishes the transaction's client as the task's connection before it sends
+    BEGIN, and restores the task's connection only after it gave the pooled connection back. When
+    BEGIN fails (the connection died with a PostgreSQL restart) its exit never runs; when giving
+    back fails (asyncpg resets a connection on release, re-raises when that fails, and terminates
+    it) the restore is skipped. Either way the dead transaction stayed the task's connection, and
+    a Sanic connection serves all its keep-alive requests in one task: every later request on it
+    failed ("connection has been released back to the pool"), as long as the client kept it open.
+
+    Here the task's connection is restored first, whatever happens; a failed BEGIN is tried once
+    more on a fresh connection (nothing but BEGIN was sent, so it is safe); a connection that
+    cannot be given back because it is broken is left to asyncpg, which has terminated it and
+    replaces it (the transaction's outcome is decided by then). Waits for a connection are bounded.
     """
 
     __slots__ = ()
@@ -169,12 +178,34 @@ class _PooledTransaction(TransactionContextPooled):
                 await self.client.begin()
             except BaseException as exc:
                 get_connections().reset(self.token)
-                await pool.release(self.client._connection)
+                await self._release()
                 if attempt == 2 or not is_database_outage(exc):
                     raise
                 continue
             return self.client
         raise AssertionError("unreachable")
+
+    async def __aexit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
+        try:
+            if not self.client._finalized:
+                if exc_type is None:
+                    await self.client.commit()
+                elif exc_type is not TransactionManagementError:  # a failed one cannot roll back
+                    await self.client.rollback()
+        finally:
+            get_connections().reset(self.token)
+            await self._release()
+
+    async def _release(self) -> None:
+        pool = self.client._parent._pool
+        if pool is None:
+            return
+        try:
+            await pool.release(self.client._connection)
+        except Exception as exc:
+            if not is_database_outage(exc):
+                raise
+            log.warning("broken connection left to the pool", extra={"error": repr(exc)[:300]})
 
 
 def _in_transaction(self: AsyncpgDBClient) -> TransactionContext:

@@ -73,6 +73,7 @@ _REDIS_OUTAGES = (
     redis_errors.ConnectionError,  # refused, reset, still loading its data after a restart
     redis_errors.TimeoutError,
     redis_errors.ClusterDownError,
+    redis_errors.SlotNotCoveredError,
     redis_errors.ReadOnlyError,
 )
 
