@@ -179,6 +179,12 @@ class SandboxState:
         raws: Any = self._blocking().lrange(key, 0, -1)
         return [json.loads(raw) for raw in raws]
 
+    def close(self) -> None:
+        """Let go of the twin's connections (the app's client is the app's to close)."""
+        if self._twin is not None:
+            self._twin.close()
+            self._twin = None
+
     def _blocking(self) -> sync_redis.Redis | sync_redis.RedisCluster:
         if self._twin is None:
             self._twin = blocking_twin(self._redis)

@@ -66,7 +66,7 @@ class SandboxHealthCardPlatform:
         return [UsageReport(**{**r, "at": dt.datetime.fromisoformat(r["at"])}) for r in found]
 
     async def aclose(self) -> None:
-        return None
+        self._state.close()
 
     def _card_key(self, platform_card_id: str) -> str:
         return self._state.key("card", platform_card_id)

@@ -61,7 +61,7 @@ class SandboxPopulationRegister:
         return found
 
     async def aclose(self) -> None:
-        return None
+        self._state.close()
 
     def _child_key(self, child_id_number: str) -> str:
         return self._state.key("child", child_id_number.upper())

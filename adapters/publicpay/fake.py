@@ -81,7 +81,7 @@ class SandboxPublicPayment:
         return protocol.verify_callback(self.key, headers, body, now)
 
     async def aclose(self) -> None:
-        return None
+        self._state.close()
 
     async def apay(
         self, notice_number: str, *, at: dt.datetime | None = None

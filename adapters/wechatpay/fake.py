@@ -242,7 +242,7 @@ class SandboxWeChatPay:
         return [StatementLine(**line) for line in await self._state.listed(self._statement_key(day))]
 
     async def aclose(self) -> None:
-        return None
+        self._state.close()
 
     # -- the sandbox's own counter: paying, refunding, notifying ----------------------------------
 
