@@ -8,6 +8,7 @@ worker" below is a fact, not a probability.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -204,3 +205,20 @@ def test_the_rate_limit_holds_across_workers(topology: Topology) -> None:
     assert {x.status for x in refused} == {429}
     assert {x.body["error"]["code"] for x in refused} == {"rate_limited"}
     assert len({x.pid for x in allowed}) == len({x.pid for x in refused}) == API_WORKERS
+
+
+def test_the_rate_limit_holds_when_both_workers_count_at_once(topology: Topology) -> None:
+    """One resident's requests race through both workers together: still the limit, no more (the
+    check and the count are one atomic step in Redis, not a read then a write per worker)."""
+    token = topology.resident("racer")["access_token"]
+    with topology.one_connection_per_worker() as conns, ThreadPoolExecutor(API_WORKERS) as pool:
+        start = threading.Barrier(API_WORKERS)
+
+        def hammer(conn: Connection) -> list[Answer]:
+            start.wait()
+            return [conn.get("/api/v1/me", token) for _ in range(RATE_LIMIT_PER_USER)]
+
+        answers = [a for mine in pool.map(hammer, conns.values()) for a in mine]
+
+    assert Counter(a.status for a in answers) == {200: RATE_LIMIT_PER_USER, 429: RATE_LIMIT_PER_USER}
+    assert {a.pid for a in answers} == set(conns)
