@@ -136,6 +136,7 @@ def slot_view(a: Availability) -> dict[str, Any]:
         "capacity": a.capacity,
         "left": a.left,
         "bookable": a.bookable,
+        "started": a.started,
     }
 
 
@@ -145,7 +146,11 @@ class SlotOut(BaseModel):
     ends_at: str
     capacity: int | None = Field(description="Places bookable online; null: unlimited.")
     left: int | None = Field(description="Places still free; null: unlimited.")
-    bookable: bool
+    bookable: bool = Field(description="Open, not begun and with places left: a booking can take it now.")
+    started: bool = Field(
+        description="The slot has begun by the server's clock (to the minute): it takes no booking "
+        "any more. Clients read this rather than compare with their own clock."
+    )
 
 
 class SlotsOut(BaseModel):

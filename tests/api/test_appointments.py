@@ -635,6 +635,7 @@ async def test_a_slot_that_has_begun_is_shown_as_not_bookable(client: httpx.Asyn
         service = await open_hall()
         today = await slots_on(client, service, MONDAY)
     assert [s["bookable"] for s in today[:3]] == [False, True, True]  # 09:00 has begun; 09:30 has not
+    assert [s["started"] for s in today[:3]] == [True, False, False]  # the clients read it, not their clock
 
 
 async def test_a_clinic_can_ask_for_a_verified_name_and_a_pending_fee_can_be_paid_from_any_device(

@@ -47,7 +47,10 @@ export interface Slot {
   capacity: number | null
   /** places still free; null = unlimited */
   left: number | null
+  /** open, not begun and with places left (the server's clock decides) */
   bookable: boolean
+  /** begun by the server's clock: it takes no booking; read this, never the device's clock */
+  started: boolean
 }
 
 export interface Slots {
@@ -136,9 +139,10 @@ export interface Standing {
 
 /** The states in which an appointment still holds a place. */
 /**
- * Whether a slot can be booked now. The server's `bookable` says "open with places left" but stays
- * true for a slot of today that has already started (the day's view is cached), which booking then
- * refuses with `slot_in_past`: started slots are not offered.
+ * Whether a slot can be booked now: the server's `bookable` (false once `started`, by the server's
+ * clock at the minute the view was read), and not begun by this device's clock either, for a page
+ * left open past the slot's start (booking would refuse it with `slot_in_past`). The tourism pages
+ * read the server's word alone.
  */
 export function bookableNow(slot: Slot, now: number = Date.now()): boolean {
   return slot.bookable && Date.parse(slot.starts_at) > now

@@ -81,8 +81,10 @@ export default function WindowSales() {
                 <View className={`chips__item ${slot === null ? 'chips__item--on' : ''}`} data-testid='window-slot-auto' onClick={() => setSlot(null)}>
                   {t('spotstaff.slotAuto')}
                 </View>
+                {/* the slots still to begin (the server's `started`, not this device's clock); the one
+                    under way is sold through 当前时段, which the server picks */}
                 {d.slots
-                  .filter((s) => Date.parse(s.ends_at) > Date.now())
+                  .filter((s) => !s.started)
                   .map((s) => (
                     <View key={s.slot_id} className={`chips__item ${slot === s.slot_id ? 'chips__item--on' : ''}`} data-testid='window-slot' data-slot-id={s.slot_id} onClick={() => setSlot(s.slot_id)}>
                       {`${chinaParts(s.starts_at).time}–${chinaParts(s.ends_at).time}`}

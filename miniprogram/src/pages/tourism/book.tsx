@@ -78,7 +78,8 @@ export default function TourismBook() {
 
   const dayInfo: DayInfo[] = (days.data ?? []).map(({ date, view }) => ({
     date,
-    status: !view ? 'closed' : view.slots.some((s) => s.bookable && Date.parse(s.starts_at) > Date.now()) ? 'open' : view.slots.some((s) => Date.parse(s.starts_at) > Date.now()) ? 'full' : 'over',
+    // the server decides what has begun (its `bookable` is false for a started slot), not this device's clock
+    status: !view ? 'closed' : view.slots.some((s) => s.bookable) ? 'open' : view.slots.some((s) => !s.started) ? 'full' : 'over',
   }))
   // the first day with places, unless one was chosen (or given by the link)
   useEffect(() => {
@@ -201,9 +202,9 @@ export default function TourismBook() {
         ) : (
           <View className='slots' data-testid='slots'>
             {slots.map((s) => {
-              const started = Date.parse(s.starts_at) <= Date.now()
+              const started = s.started
               const waitable = !started && s.left === 0
-              const open = !started && (s.bookable || waitable)
+              const open = s.bookable || waitable
               const on = slot?.slot_id === s.slot_id
               return (
                 <View
@@ -212,7 +213,7 @@ export default function TourismBook() {
                   data-testid='slot'
                   data-slot-id={s.slot_id}
                   data-left={s.left ?? 'unlimited'}
-                  data-bookable={s.bookable && !started ? 'true' : 'false'}
+                  data-bookable={s.bookable ? 'true' : 'false'}
                   onClick={() => open && setSlot(s)}
                 >
                   <Text className='slot__time'>{`${chinaParts(s.starts_at).time}–${chinaParts(s.ends_at).time}`}</Text>
