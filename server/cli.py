@@ -20,12 +20,16 @@ from tortoise import Tortoise
 from domain.shared import pii
 from server.db import tortoise_config
 from server.settings import ROOT, Settings
+from server.wiring import install_clock
 
 
 def _prepare(settings: Settings) -> None:
     if settings.uses_sqlite:
         Path(settings.database_url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
     pii.install(pii.Vault(settings.pii_key_versions, settings.blind_index_key.encode()))
+    # The demo data is dated (the spots' open days from today, created_at, audit rows, outbox
+    # jobs' available_at): on the same clock as the server and worker it is seeded for.
+    install_clock(settings)
 
 
 async def migrate(settings: Settings) -> None:

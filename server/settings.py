@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     redis_prefix: str = "palmcity:dev"
     # Outside platforms: True wires the sandbox fakes, False the real clients.
     sandbox: bool = True
+    # Sandbox only, dev or test (refused otherwise): every process runs its clock this many minutes
+    # away from the wall (domain.shared.clock.set_offset), so that the browser flows find the demo
+    # days' China business hours whatever the hour they run at (tests/e2e/test_h5_flows.py).
+    sandbox_clock_shift_minutes: int = Field(default=0, ge=-7 * 24 * 60, le=7 * 24 * 60)
     public_base_url: str = "http://127.0.0.1:8000"
     h5_dist: Path = ROOT / "miniprogram" / "dist" / "h5"
     default_locale: str = "zh_Hans"
@@ -190,6 +194,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 "PALMCITY_SANDBOX_WECHATPAY_KEYS_FILE is for the sandbox only: unset it or set "
                 "PALMCITY_SANDBOX=true"
+            )
+        if self.sandbox_clock_shift_minutes and not (
+            self.sandbox and self.env in (Environment.DEV, Environment.TEST)
+        ):
+            raise ValueError(
+                "PALMCITY_SANDBOX_CLOCK_SHIFT_MINUTES is for a dev or test sandbox only: unset it, or "
+                "set PALMCITY_SANDBOX=true with PALMCITY_ENV=dev or test"
             )
         if self.env in (Environment.DEV, Environment.TEST):
             return self

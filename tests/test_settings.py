@@ -85,6 +85,20 @@ def test_the_sandbox_wechatpay_keys_file_is_refused_outside_the_sandbox() -> Non
     assert Settings(env="dev", sandbox_wechatpay_keys_file="/tmp/keys.json").sandbox
 
 
+def test_the_sandbox_clock_shift_is_for_a_dev_or_test_sandbox_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValidationError, match="PALMCITY_SANDBOX_CLOCK_SHIFT_MINUTES"):
+        Settings(env="test", sandbox=False, sandbox_clock_shift_minutes=60)
+    with pytest.raises(ValidationError, match="PALMCITY_SANDBOX_CLOCK_SHIFT_MINUTES"):
+        Settings(env="prod", **REAL, sandbox_clock_shift_minutes=60)
+    with pytest.raises(ValidationError, match="PALMCITY_SANDBOX_CLOCK_SHIFT_MINUTES"):
+        Settings(env="prod", **{**REAL, "sandbox": True}, sandbox_clock_shift_minutes=-60)
+    assert Settings(env="prod", **REAL).sandbox_clock_shift_minutes == 0  # no shift: nothing to refuse
+    assert Settings(env="dev", sandbox_clock_shift_minutes=-600).sandbox_clock_shift_minutes == -600
+    monkeypatch.setenv("PALMCITY_ENV", "test")
+    monkeypatch.setenv("PALMCITY_SANDBOX_CLOCK_SHIFT_MINUTES", "90")
+    assert Settings(_env_file=None).sandbox_clock_shift_minutes == 90  # type: ignore[call-arg]
+
+
 def test_production_needs_its_own_credential_keys_with_short_kids() -> None:
     with pytest.raises(ValueError, match="PALMCITY_CREDENTIAL_KEYS must be set"):
         _ = Settings(env="prod", **REAL).credential_key_seeds

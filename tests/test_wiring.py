@@ -234,6 +234,25 @@ def test_no_blueprint_sets_the_domain_up_in_a_listener(settings: Settings) -> No
     assert len(app.blueprints) > 10 and not ours, f"set up in a blueprint's listener: {ours}"
 
 
+def test_a_sandbox_clock_shift_is_installed_for_the_whole_process_and_by_the_cli(settings: Settings) -> None:
+    import datetime as dt
+
+    from domain.shared import clock
+    from server import cli
+
+    shifted = settings.model_copy(update={"sandbox_clock_shift_minutes": -600})
+    try:
+        wiring.install(shifted)
+        late = dt.datetime.now(dt.UTC) - dt.timedelta(hours=10)
+        assert abs(clock.now() - late) < dt.timedelta(seconds=5)
+        wiring.install(settings)  # no shift: the wall clock again
+        assert abs(clock.now() - dt.datetime.now(dt.UTC)) < dt.timedelta(seconds=5)
+        cli._prepare(shifted)  # seed-demo dates its rows on the server's clock
+        assert abs(clock.now() - (dt.datetime.now(dt.UTC) - dt.timedelta(hours=10))) < dt.timedelta(seconds=5)
+    finally:
+        clock.set_offset(dt.timedelta(0))
+
+
 def test_the_standalone_worker_is_wired_the_same_way() -> None:
     source = (ROOT / "server" / "worker.py").read_text(encoding="utf-8")
     assert "wiring.install(settings)" in source

@@ -1,4 +1,5 @@
-"""The one clock, and China time. Domain code asks ``now()``; tests move it with ``frozen_at``.
+"""The one clock, and China time. Domain code asks ``now()``; tests move it with ``frozen_at``
+(or ``shifted``); a sandbox process may run on a clock set apart from the wall (``set_offset``).
 
 Instants are stored in UTC; days are counted in China (a booking's day, a case's working days, a
 certificate's validity, a birthday, the provider's statement day), so the China zone and its dates
@@ -16,13 +17,29 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 # and needs no tz database in the container.
 CHINA = timezone(timedelta(hours=8), "CST")
 
-_offset = timedelta(0)
+_process_offset = timedelta(0)  # set_offset: the whole process, from start-up
+_offset = timedelta(0)  # shifted: a test's block, on top of the process's
 _frozen: datetime | None = None
 
 
 def now() -> datetime:
     """The current instant, timezone-aware UTC."""
-    return _frozen if _frozen is not None else datetime.now(UTC) + _offset
+    return _frozen if _frozen is not None else datetime.now(UTC) + _process_offset + _offset
+
+
+def set_offset(by: timedelta) -> None:
+    """Run this whole process ``by`` away from the wall clock, from now on (``timedelta(0)``: the
+    wall clock again). Called once at start-up (``server.wiring.install``, ``server.cli``) from the
+    setting ``sandbox_clock_shift_minutes``, which only a dev or test sandbox accepts.
+
+    It exists for the sandbox's browser flows: the demo days (a scenic spot's entry slots, a hall's
+    hours) run in China business hours, and a flow that admits a ticket at a gate needs a slot of
+    today still to come, whatever the hour CI runs at. The server, its worker and the demo seed
+    then share one shifted clock (every process gets the same setting); a shift that keeps the
+    China date keeps the browser's date and the server's in agreement. ``shifted`` and
+    ``frozen_at`` still work on top of it."""
+    global _process_offset
+    _process_offset = by
 
 
 @contextmanager

@@ -27,3 +27,17 @@ def test_a_china_day_begins_at_16_utc_the_evening_before() -> None:
     assert clock.china_midnight(dt.date(2026, 3, 2)).tzinfo == dt.UTC
     with clock.frozen_at(late_evening_utc):
         assert clock.today_in_china() == dt.date(2026, 3, 2)
+
+
+def test_a_process_offset_moves_now_and_a_test_shift_still_adds_to_it() -> None:
+    wall = dt.datetime.now(dt.UTC)
+    try:
+        clock.set_offset(dt.timedelta(hours=-10))
+        assert abs(clock.now() - (wall - dt.timedelta(hours=10))) < dt.timedelta(seconds=5)
+        with clock.shifted(dt.timedelta(minutes=16)):  # a test's block on top of the process's clock
+            assert abs(clock.now() - (wall - dt.timedelta(hours=10, minutes=-16))) < dt.timedelta(seconds=5)
+        clock.set_offset(dt.timedelta(hours=-10))  # set, not added: installing again changes nothing
+        assert abs(clock.now() - (wall - dt.timedelta(hours=10))) < dt.timedelta(seconds=5)
+    finally:
+        clock.set_offset(dt.timedelta(0))
+    assert abs(clock.now() - wall) < dt.timedelta(seconds=5)
