@@ -82,6 +82,16 @@ async def client(app: Sanic) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture(autouse=True)
+def patient_database_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app gives up on a pooled connection after 5 s (503 ``database_unavailable``, never a hang);
+    the suite's races queue thousands of attempts in one process on a shared machine, and test what
+    they sell, not how long they wait. The outage tests set their own bound."""
+    from server import db as server_db
+
+    monkeypatch.setattr(server_db, "ACQUIRE_TIMEOUT_SECONDS", 120.0)
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2id at its cheapest: tests check the rules, not the cost (a real hash takes ~0.2 s)."""
     from argon2 import PasswordHasher

@@ -213,6 +213,29 @@ async def _count_day(conn: BaseDBAsyncClient, day_id: int, reservation_id: int, 
     await DayPlace.create(reservation_id=reservation_id, spot_day_id=day_id, using_db=conn)
 
 
+async def slot_of(spot: Spot, slot_id: int, slot: CapacitySlot | None = None) -> CapacitySlot:
+    """The spot's slot ``slot_id`` (``slot`` when already read), or ``slot_not_found``."""
+    if slot is None or slot.id != slot_id:
+        slot = await CapacitySlot.get_or_none(id=slot_id)
+    if slot is None or slot.resource_id != spot.resource_id:
+        raise SlotNotFound()
+    return slot
+
+
+async def selling_day(spot: Spot, slot: CapacitySlot, *, walk_in: bool = False) -> SpotDay:
+    """The slot's day if it still sells: refused with ``spot_day_not_open``, ``spot_day_full`` or
+    ``spot_stop_selling`` from one read without a lock, so that the crowd at a sold-out sale is
+    answered before anything is written or queued on the day's row."""
+    day = await SpotDay.get_or_none(spot_id=spot.id, day=china_day(slot.starts_at))
+    if day is None:
+        raise DayNotOpen(details={"day": china_day(slot.starts_at).isoformat()})
+    if not day_left(day, walk_in=walk_in):
+        raise DayFull()
+    if day.stop_selling:
+        raise StopSelling()  # the crowd level is red (domain.tourism.crowd)
+    return day
+
+
 async def take_entry(
     gate: Gate | None,
     spot: Spot,
@@ -222,20 +245,14 @@ async def take_entry(
     *,
     hold_for: dt.timedelta | None = None,
     walk_in: bool = False,
+    slot: CapacitySlot | None = None,
 ) -> T:
     """An entry to ``spot`` in ``slot_id`` for ``holder_key``: the slot's place and the day's, with
     ``then`` (the ticket's row) in the same transaction, or nothing. Refusals: ``spot_day_full``,
-    ``spot_day_not_open``, and the engine's (``slot_full``, ``slot_closed``, ``already_reserved``)."""
-    slot = await CapacitySlot.get_or_none(id=slot_id)
-    if slot is None or slot.resource_id != spot.resource_id:
-        raise SlotNotFound()
-    day = await SpotDay.get_or_none(spot_id=spot.id, day=china_day(slot.starts_at))
-    if day is None:
-        raise DayNotOpen(details={"day": china_day(slot.starts_at).isoformat()})
-    if not day_left(day, walk_in=walk_in):
-        raise DayFull()  # read without a lock: a full day's crowd does not queue on its row
-    if day.stop_selling:
-        raise StopSelling()  # the crowd level is red (domain.tourism.crowd)
+    ``spot_day_not_open``, and the engine's (``slot_full``, ``slot_closed``, ``already_reserved``).
+    ``slot``: the slot's row when the caller has read it already (a flash sale reads it once)."""
+    slot = await slot_of(spot, slot_id, slot)
+    day = await selling_day(spot, slot, walk_in=walk_in)
 
     async def both(conn: BaseDBAsyncClient, reservation: Reservation) -> T:
         await _count_day(conn, day.id, reservation.id, walk_in)

@@ -32,7 +32,7 @@ from tortoise.transactions import in_transaction
 from domain.accounts.models import User
 from domain.audit.service import record
 from domain.capacity import service as capacity
-from domain.capacity.errors import AlreadyReserved, HoldExpired, ReservationNotActive, SlotNotFound
+from domain.capacity.errors import AlreadyReserved, HoldExpired, ReservationNotActive
 from domain.capacity.gate import Gate
 from domain.capacity.models import CapacitySlot, Reservation, ReservationState
 from domain.credentials import service as credentials
@@ -272,23 +272,26 @@ async def create_order(
     visitors: list[Visitor],
     gate: Gate | None,
     sale: Sale = ONLINE,
+    *,
+    slot: CapacitySlot | None = None,
 ) -> Ordered:
     """Hold one place per visitor in ``slot_id`` and open a payment per priced ticket. Either every
     visitor gets a ticket or none does (places already taken for the order are given back).
     ``actor`` is whom the order belongs to (the resident; at the window, the spot's window
     account, ``domain.tourism.window``)."""
     assert actor.id is not None
-    slot = await CapacitySlot.get(id=slot_id)
+    slot = await service.slot_of(spot, slot_id, slot)
     day = china_day(slot.starts_at)
     lines = quote(spot, day, visitors)
     fair_use = rules.spot_rules(spot.rules)
     _each_once(visitors)
+    # A sold-out (or stopped) day is refused here, from one read: the crowd's losers make no write.
+    await service.selling_day(spot, slot, walk_in=sale.walk_in)
     if sale.channel != SaleChannel.WINDOW:
         # Booking's fair use: the window sells to walk-ins, whose claims staff see on paper.
         await _not_locked(spot, fair_use.no_show, visitors)
         await _prove(spot, visitors, day)
-    now = clock.now()
-    order = await TicketOrder.create(
+    order = _OrderOnce(
         user_id=actor.id,
         spot_id=spot.id,
         day=day,
@@ -299,29 +302,61 @@ async def create_order(
         channel=sale.channel,
         seller_id=sale.seller_id,
         paid_by=sale.paid_by,
-        created_at=now,
+        created_at=clock.now(),
     )
     tickets: list[Ticket] = []
+    paid = []
     try:
         for position, (visitor, line) in enumerate(zip(visitors, lines, strict=True)):
-            tickets.append(await _take(actor, spot, order, slot_id, visitor, line, position, gate, sale))
+            tickets.append(await _take(actor, spot, order, slot, visitor, line, position, gate, sale))
+        # Inside the give-back: a payment order that cannot be written (the database going away)
+        # must not leave held tickets nobody can pay until their hold lapses.
+        for ticket in tickets:
+            if ticket.amount_fen and sale.paid_by is None:
+                paid.append(
+                    await payments.create_order(
+                        payer_id=actor.id,
+                        purpose=purpose_of(ticket),
+                        amount_fen=ticket.amount_fen,
+                        description=f"{spot.name_zh_hans} {day.isoformat()}",
+                        merchant_code=spot.code,
+                        pay_within=sale.pay_within,
+                    )
+                )
     except BaseException:
         await _give_back_all(tickets, gate, reason="order incomplete")
-        raise
-    paid = []
-    for ticket in tickets:
-        if ticket.amount_fen and sale.paid_by is None:
-            paid.append(
-                await payments.create_order(
-                    payer_id=actor.id,
-                    purpose=purpose_of(ticket),
-                    amount_fen=ticket.amount_fen,
-                    description=f"{spot.name_zh_hans} {day.isoformat()}",
-                    merchant_code=spot.code,
-                    pay_within=sale.pay_within,
+        for made in paid:
+            async with in_transaction() as conn:
+                await payments.purpose_cancelled(
+                    conn, made.purpose, actor=actor, reason="order incomplete", by_site=True
                 )
-            )
-    return Ordered(order, tickets, paid)
+        raise
+    return Ordered(order.written(), tickets, paid)
+
+
+class _OrderOnce:
+    """The order's row, written in the transaction of its first ticket's place: an attempt refused
+    before any place is taken leaves no order behind (a flash sale's thousands of losers each left
+    an empty one, and on SQLite queued for the writer's lock to do it)."""
+
+    def __init__(self, **columns: Any) -> None:
+        self.columns = columns
+        self.day: dt.date = columns["day"]
+        self._order: TicketOrder | None = None
+
+    async def of(self, conn: BaseDBAsyncClient) -> TicketOrder:
+        if self._order is None:
+            self._order = await TicketOrder.create(**self.columns, using_db=conn)
+        return self._order
+
+    def forget_unless_kept(self, kept: bool) -> None:
+        """The first place's transaction failed: the row it wrote is gone with it."""
+        if not kept:
+            self._order = None
+
+    def written(self) -> TicketOrder:
+        assert self._order is not None, "an order names at least one visitor"
+        return self._order
 
 
 def _each_once(visitors: list[Visitor]) -> None:
@@ -364,8 +399,8 @@ async def _prove(spot: Spot, visitors: list[Visitor], day: dt.date) -> None:
 async def _take(
     actor: Actor,
     spot: Spot,
-    order: TicketOrder,
-    slot_id: int,
+    order: _OrderOnce,
+    slot: CapacitySlot,
     visitor: Visitor,
     line: PriceLine,
     position: int,
@@ -377,9 +412,10 @@ async def _take(
     free = line.amount_cents == 0 or sale.paid_by is not None
 
     async def write(conn: BaseDBAsyncClient, reservation: Reservation) -> Ticket:
+        row = await order.of(conn)
         ticket = await Ticket.create(
             code=secrets.token_hex(8).upper(),
-            order_id=order.id,
+            order_id=row.id,
             spot_id=spot.id,
             day=order.day,
             person_index=document.index,
@@ -402,25 +438,31 @@ async def _take(
             "tourism.ticket_taken",
             target_type="ticket",
             target_id=ticket.id,
-            after={"order": order.id, "category": line.category, "amount_fen": line.amount_cents},
+            after={"order": row.id, "category": line.category, "amount_fen": line.amount_cents},
             using_db=conn,
         )
         return ticket
 
+    first = position == 0
     try:
         # A free ticket is confirmed at once (hold_for None): there is nothing to pay.
         return await service.take_entry(
             gate,
             spot,
-            slot_id,
+            slot.id,
             document.index,
             write,
             hold_for=None if free else sale.pay_within,
             walk_in=sale.walk_in,
+            slot=slot,
         )
     except (IntegrityError, AlreadyReserved) as exc:
         # The unique (spot, day, person_index), or the engine's one place per holder and slot.
+        order.forget_unless_kept(not first)
         raise TicketPersonTaken(details={"visitor": position}) from exc
+    except BaseException:
+        order.forget_unless_kept(not first)
+        raise
 
 
 async def _end(
@@ -495,10 +537,8 @@ async def order_online(
     to the provider (``pay_params`` on the payment order: the payments page pays it). A provider
     that fails gives every place back at once (the orders are closed unpaid)."""
     visitors = await resolve_visitors(actor, specs)
-    slot = await CapacitySlot.get_or_none(id=slot_id)
-    if slot is None or slot.resource_id != spot.resource_id:
-        raise SlotNotFound()
-    ordered = await create_order(actor, spot, slot_id, visitors, gate)
+    slot = await service.slot_of(spot, slot_id)
+    ordered = await create_order(actor, spot, slot_id, visitors, gate, slot=slot)
     started = []
     try:
         for order in ordered.payments:

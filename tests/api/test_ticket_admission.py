@@ -293,7 +293,9 @@ async def test_a_refund_racing_the_entry_scan_ends_refunded_or_admitted_never_bo
         order = await PaymentOrder.get(purpose=f"ticket:{ticket.id}")
         refunds = await Refund.filter(order_id=order.id).values_list("amount_fen", flat=True)
         if now.state == TicketState.CANCELLED:
-            assert (cancelled, scanned) == ("cancelled", "ticket_not_admissible"), (cancelled, scanned)
+            # The scan lost: the ticket had ended, or its code was revoked with the cancellation.
+            assert cancelled == "cancelled", (cancelled, scanned)
+            assert scanned in ("ticket_not_admissible", "credential_revoked"), (cancelled, scanned)
             # Within 24 hours of the slot: the default tier keeps 10 % of the 80 yuan.
             assert now.used_at is None and refunds == [7200] and order.state == OrderState.PARTIALLY_REFUNDED
             endings["refunded"] += 1
