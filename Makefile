@@ -10,13 +10,14 @@ MP      := miniprogram
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: help install front h5 weapp run serve urls migrate seed test test-fast test-topology test-fuzz lint fmt bench migrations i18n clean
+.PHONY: help install front h5 weapp run serve urls migrate seed test test-fast test-topology test-outage test-fuzz lint fmt bench migrations i18n clean
 
 help:
 	@echo "make run         install, migrate, load demo data, build H5 and serve http://$(HOST):$(PORT)"
 	@echo "make test        install and run the whole suite (import contracts, pytest with the H5 flows, the API fuzz)"
 	@echo "make test-fast   import contracts and pytest without the browser and the fuzzer"
 	@echo "make test-topology  sanic --workers 2 and two job workers on PostgreSQL and Redis, over HTTP"
+	@echo "make test-outage    Redis stopped, PostgreSQL restarted and starved under load (in make test's suite)"
 	@echo "make test-fuzz   schemathesis against the published /docs/openapi.json (a few minutes)"
 	@echo "make lint        ruff check, ruff format --check, mypy --strict, import contracts"
 	@echo "make bench       benchmarks beside a bare-Sanic baseline"
@@ -90,6 +91,11 @@ test-fast: install
 # database and a redis-server of their own, driven over HTTP (docs/operations.md).
 test-topology: install
 	$(PY) -m pytest -m topology $(PYTEST_ARGS)
+
+# tests/outage: a PostgreSQL cluster and a redis-server of their own, stopped, restarted and
+# starved under load (docs/operations.md); part of make test's first stage, here alone.
+test-outage: install
+	$(PY) -m pytest tests/outage $(PYTEST_ARGS)
 
 test-fuzz: install
 	$(PY) -m pytest -m fuzz $(PYTEST_ARGS)
