@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // e2e: demo-data   (tests/e2e/test_h5_flows.py loads the demo spots, staff and residents first)
 // e2e: worker      (paid tickets are confirmed by the payments' outbox jobs: a worker runs beside the server)
+// e2e: china-hours (outside 09:00–15:00 China time the server, worker and seed run at 10:00 of the same
+//                   China date, so that a slot of today is still to come and the gate steps always run)
 //
 // 景区预约, the whole visit: the demo resident `alice` books the demo spot 古龙峡 (QY-GULONGXIA) for
 // herself and her child (the child's half price shown and explained), pays each ticket through the
@@ -11,9 +13,13 @@
 // museum (QY-MUSEUM, the smallest demo limit, made by the demo admin) counts visitors in until its
 // level rises, and the public crowd board, left open, shows the new level on its own refresh.
 //
-// A ticket is admitted only on its day: when no slot of today can be booked any more (the demo spot
-// opens 09:00–17:00 China time), the booking is for the first open day and the gate steps log
-// `SKIP admission`. The flow can run again on the same database (it books a day she holds none on).
+// A ticket is admitted only on its day, so the flow books today, and the gate admits today's tickets.
+// The demo spot opens 09:00–17:00 China time; the pytest hook (tests/e2e/test_h5_flows.py, `e2e:
+// china-hours`) shifts the server's clock into those hours when the run is outside them, keeping the
+// China date, so the browser's dates (today, the coming week) are the server's. What has begun or can
+// be booked is the server's word (`bookable`, `started`), never this machine's clock. Run by hand on a
+// server outside those hours, or again on a database where she already holds today's ticket, the flow
+// fails saying so (the other order takes the week's last free day, so a run on a later day can pass).
 import { launchBrowser, runFlow } from './lib/harness.mjs'
 import { nextDays, resident, staff, STAFF_PASSWORD } from './lib/api.mjs'
 
@@ -35,18 +41,27 @@ function assert(ok, message) {
 const chinaToday = () => new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10)
 const LIVE = ['held', 'confirmed', 'used']
 
-/** The days (today first) on which alice holds no live ticket at the spot: one per person and day. */
+/** The days (today first) on which alice holds no live ticket at the spot: one per person and day.
+ * Dates are the browser's China dates: the server's clock may be shifted, but within the same date. */
 async function freeDays(alice) {
   const mine = (await alice.get('/api/v1/tourism/orders')).items.filter((o) => o.spot === SPOT)
   const held = new Set(mine.filter((o) => o.tickets.some((t) => LIVE.includes(t.state))).map((o) => o.day))
   return [chinaToday(), ...nextDays(6)].filter((d) => !held.has(d))
 }
 
-/** The first of `days` with a slot that can still be booked (not started, places left). */
+/** A slot of `day` that can be booked by the server's word (`bookable`: open, not begun, places
+ * left), or null. Today's first bookable slot may begin within the minute: the one after it is taken
+ * when there is one, so that the booking does not race the slot's start. */
+async function openSlot(api, day) {
+  const found = await api.get(`/api/v1/tourism/spots/${SPOT}/days/${day}`).catch(() => null)
+  const bookable = (found?.slots ?? []).filter((s) => s.bookable)
+  return (day === chinaToday() ? bookable[1] : null) ?? bookable[0] ?? null
+}
+
+/** The first of `days` with a slot that can still be booked. */
 async function firstOpen(api, days) {
   for (const day of days) {
-    const found = await api.get(`/api/v1/tourism/spots/${SPOT}/days/${day}`).catch(() => null)
-    const slot = found?.slots.find((s) => s.bookable && Date.parse(s.starts_at) > Date.now() + 60_000)
+    const slot = await openSlot(api, day)
     if (slot) return { day, slot }
   }
   throw new Error(`${SPOT} has no bookable slot in the coming week`)
@@ -68,8 +83,12 @@ await runFlow('tourism', async (h) => {
   const alice = await resident(base, RESIDENT)
   const child = (await alice.get('/api/v1/family')).items.find((m) => m.relation === 'child' && m.status === 'active')
   assert(child, 'the demo resident alice has an active child')
-  const { day, slot } = await firstOpen(alice, await freeDays(alice))
-  const today = day === chinaToday()
+  // today: the gate admits a ticket on its day only
+  const day = chinaToday()
+  assert((await freeDays(alice)).includes(day), `alice already holds a ticket of today (${day}) at ${SPOT}: an earlier run on this database; run on a fresh one`)
+  const slot = await openSlot(alice, day)
+  assert(slot, `no slot of today (${day}) at ${SPOT} can be booked: the server's China time is past the spot's hours (tests/e2e/test_h5_flows.py shifts its clock: e2e: china-hours)`)
+  assert(!slot.started, `the server offers a slot that has begun: ${JSON.stringify(slot)}`)
 
   await h.login(RESIDENT)
 
@@ -86,11 +105,13 @@ await runFlow('tourism', async (h) => {
     await h.screenshot('spot-page')
   })
 
-  await h.step(`book ${day} (${today ? 'today' : 'the first open day'}) for herself and her child: the child's half price explained`, async () => {
+  await h.step(`book today (${day}) for herself and her child: the child's half price explained`, async () => {
     await h.tap('spot-book')
     await h.see('page-tourism-book')
     await h.tap(`day-${day}`)
     await h.waitAttr(`day-${day}`, 'data-status', 'open')
+    // the page offers the slot as the server does (its `bookable`, not the browser's clock)
+    await page.waitForSelector(`[data-testid="slot"][data-slot-id="${slot.slot_id}"][data-bookable="true"]`)
     await h.page.click(`[data-testid="slot"][data-slot-id="${slot.slot_id}"]`)
     await h.waitAttr('visitor-self', 'data-selected', 'true')
     await h.tap(`visitor-m${child.id}`)
@@ -152,68 +173,65 @@ await runFlow('tourism', async (h) => {
     await h.waitAttr('ticket-credential', 'data-state', 'shown')
   })
 
-  if (!today) {
-    console.log(`    SKIP admission: no slot of today can still be booked (the tickets are for ${day})`)
-  } else {
-    const second = await launchBrowser()
-    const s = h.forPage(second.page)
-    try {
-      await s.step(`${GATE} logs in: the spot desk → 检票`, async () => {
-        await s.reopen('/pages/staff/login')
-        await s.fill('staff-username', GATE)
-        await s.fill('staff-password', STAFF_PASSWORD)
-        await s.tap('staff-login-submit')
-        await s.see('page-spotstaff')
-        await s.tap('spotstaff-gate')
-        await s.see('page-spotstaff-gate')
-        await s.see('gate-count')
-      })
-      const before = Number(await (await s.see('gate-count')).getAttribute('data-inside'))
-
-      await s.step('gate 1 checks the QR on her screen: admitted, adult, inside +1', async () => {
-        // read now: the code on her screen is replaced before it expires
-        token = await (await h.see('ticket-credential')).getAttribute('data-token')
-        await s.fill('gate-token', token)
-        await s.tap('gate-submit')
-        await s.waitAttr('gate-result', 'data-ok', 'true')
-        await s.waitText('gate-result', '成人')
-        await s.page.waitForSelector(`[data-testid="gate-count"][data-inside="${before + 1}"]`)
-        await s.screenshot('gate-admitted')
-      })
-
-      await s.step('gate 2 (a second scanner, through the API) admits the child by her QR; the same QR again is refused', async () => {
-        const gate2 = await staff(base, GATE)
-        const devices = (await gate2.get('/api/v1/staff/scanner-devices')).items
-        const device = devices.find((d) => d.site === SPOT && d.name === '检票口 2') ?? (await gate2.post('/api/v1/staff/scanner-devices', { site: SPOT, name: '检票口 2' }))
-        const order = await alice.get(`/api/v1/tourism/orders/${orderId}`)
-        const childTicket = order.tickets.find((t) => t.category === 'minor')
-        const code = await alice.get(`/api/v1/tourism/tickets/${childTicket.id}/credential`)
-        const scan = await gate2.post('/api/v1/staff/scans', { device: device.code, code: code.token })
-        assert(scan.outcome === 'admitted' && scan.shown.category === 'minor', `child admitted: ${JSON.stringify(scan).slice(0, 300)}`)
-        const again = await gate2.post('/api/v1/staff/scans', { device: device.code, code: code.token }).then(
-          () => null,
-          (err) => err,
-        )
-        assert(again && again.status >= 400, 'the same QR twice is refused')
-        await s.tap('gate-exit') // reads the count afresh afterwards
-        await s.waitAttr('gate-result', 'data-ok', 'true')
-        await s.page.waitForSelector(`[data-testid="gate-count"][data-inside="${before + 1}"]`)
-        await s.screenshot('gate-exit')
-      })
-    } finally {
-      await second.close()
-    }
-
-    await h.step('her order shows both tickets used', async () => {
-      await h.reopen(`/pages/tourism/order?id=${orderId}`)
-      await page.waitForSelector('[data-testid="ticket"][data-state="used"][data-category="adult"]')
-      await page.waitForSelector('[data-testid="ticket"][data-state="used"][data-category="minor"]')
-      await h.screenshot('order-used')
+  const second = await launchBrowser()
+  const s = h.forPage(second.page)
+  try {
+    await s.step(`${GATE} logs in: the spot desk → 检票`, async () => {
+      await s.reopen('/pages/staff/login')
+      await s.fill('staff-username', GATE)
+      await s.fill('staff-password', STAFF_PASSWORD)
+      await s.tap('staff-login-submit')
+      await s.see('page-spotstaff')
+      await s.tap('spotstaff-gate')
+      await s.see('page-spotstaff-gate')
+      await s.see('gate-count')
     })
+    const before = Number(await (await s.see('gate-count')).getAttribute('data-inside'))
+
+    await s.step('gate 1 checks the QR on her screen: admitted, adult, inside +1', async () => {
+      // read now: the code on her screen is replaced before it expires
+      token = await (await h.see('ticket-credential')).getAttribute('data-token')
+      await s.fill('gate-token', token)
+      await s.tap('gate-submit')
+      await s.waitAttr('gate-result', 'data-ok', 'true')
+      await s.waitText('gate-result', '成人')
+      await s.page.waitForSelector(`[data-testid="gate-count"][data-inside="${before + 1}"]`)
+      await s.screenshot('gate-admitted')
+    })
+
+    await s.step('gate 2 (a second scanner, through the API) admits the child by her QR; the same QR again is refused', async () => {
+      const gate2 = await staff(base, GATE)
+      const devices = (await gate2.get('/api/v1/staff/scanner-devices')).items
+      const device = devices.find((d) => d.site === SPOT && d.name === '检票口 2') ?? (await gate2.post('/api/v1/staff/scanner-devices', { site: SPOT, name: '检票口 2' }))
+      const order = await alice.get(`/api/v1/tourism/orders/${orderId}`)
+      const childTicket = order.tickets.find((t) => t.category === 'minor')
+      const code = await alice.get(`/api/v1/tourism/tickets/${childTicket.id}/credential`)
+      const scan = await gate2.post('/api/v1/staff/scans', { device: device.code, code: code.token })
+      assert(scan.outcome === 'admitted' && scan.shown.category === 'minor', `child admitted: ${JSON.stringify(scan).slice(0, 300)}`)
+      const again = await gate2.post('/api/v1/staff/scans', { device: device.code, code: code.token }).then(
+        () => null,
+        (err) => err,
+      )
+      assert(again && again.status >= 400, 'the same QR twice is refused')
+      await s.tap('gate-exit') // reads the count afresh afterwards
+      await s.waitAttr('gate-result', 'data-ok', 'true')
+      await s.page.waitForSelector(`[data-testid="gate-count"][data-inside="${before + 1}"]`)
+      await s.screenshot('gate-exit')
+    })
+  } finally {
+    await second.close()
   }
 
-  await h.step('another order (another day, both paid); she cancels its second ticket: the sheet shows the refund first', async () => {
-    const other = await firstOpen(alice, (await freeDays(alice)).filter((d) => d !== day))
+  await h.step('her order shows both tickets used', async () => {
+    await h.reopen(`/pages/tourism/order?id=${orderId}`)
+    await page.waitForSelector('[data-testid="ticket"][data-state="used"][data-category="adult"]')
+    await page.waitForSelector('[data-testid="ticket"][data-state="used"][data-category="minor"]')
+    await h.screenshot('order-used')
+  })
+
+  await h.step('another order (the week’s last free day, both paid); she cancels its second ticket: the sheet shows the refund first', async () => {
+    // the last free day, not tomorrow: a run tomorrow on this database then finds its today free
+    const other = await firstOpen(alice, (await freeDays(alice)).filter((d) => d !== day).reverse())
     const order = await alice.post('/api/v1/tourism/orders', { spot: SPOT, slot_id: other.slot.slot_id, visitors: [{ self: true }, { member_id: child.id }] })
     await payAll(base, alice, order)
     for (let i = 0; i < 20; i++) {
