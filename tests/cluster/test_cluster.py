@@ -119,3 +119,14 @@ async def test_a_restarted_master_is_used_again_by_the_same_client(
     assert (await limiter.hit("login", "alice", limit=5)).remaining == 4
     await redis.set(keys.of("after-restart"), "1")
     assert await redis.get(keys.of("after-restart")) == "1"
+
+
+async def test_a_burst_of_first_commands_on_a_new_client_all_succeed(redis: Redis, keys: Keys) -> None:
+    # 300 bookings at once on a process that just started: the client learns the cluster once.
+    script = redis.register_script("return redis.call('INCR', KEYS[1])")
+    outcomes = await asyncio.gather(
+        *(script(keys=[keys.of("burst", n % 7)]) for n in range(300)), return_exceptions=True
+    )
+    assert [o for o in outcomes if isinstance(o, BaseException)] == []
+    counts = [await redis.get(keys.of("burst", n)) for n in range(7)]
+    assert sum(int(count or 0) for count in counts) == 300
