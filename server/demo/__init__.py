@@ -106,6 +106,14 @@ DEMO_STAFF = [
     ("gate.gulongxia", "古龙峡检票员", ["scanner"], ["QY-GULONGXIA"]),
     ("window.gulongxia", "古龙峡售票窗口", ["ticket_seller"], ["QY-GULONGXIA"]),
     ("manager.gulongxia", "古龙峡值班经理", ["spot_manager"], ["QY-GULONGXIA"]),
+    # Tourism complaints are decided by the handling body, not the spot (《旅游投诉处理办法》): the
+    # city's culture and tourism bureau, scoped to its demo spots. Demo data.
+    (
+        "officer.tourism",
+        "清远市文旅局旅游投诉受理员",
+        ["case_officer"],
+        ["QY-GULONGXIA", "QY-YINGXI", "QY-LIANZHOU-CAVE", "QY-MUSEUM"],
+    ),
 ]
 
 

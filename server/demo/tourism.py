@@ -26,7 +26,8 @@ SHENZHEN_BANDS: list[list[Any]] = [
 
 
 # Fair-use rules per spot (domain.tourism.rules), demo data like the rest: the Memorial Hall's
-# quotas and no-show lock where booking is required, none where it is optional or the ride is cheap.
+# quotas and no-show lock where booking is required; where booking is optional nobody is locked
+# out (the quotas stay the defaults, which every spot has unless it sets its own).
 BOOKED = {
     "cancel_quota": {"day": 2, "week": 4, "month": 6, "year": 12},
     "no_show": {"count": 2, "window_days": 120, "lock_days": 120},
