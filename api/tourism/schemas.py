@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api._labels import LabelText
 from api.appointments.schemas import SlotOut, slot_view
-from domain.tourism import pricing
+from domain.tourism import eligibility, pricing
 from domain.tourism.models import Advisory, Spot, SpotDay
 from domain.tourism.service import DayView, day_left
 
@@ -116,10 +116,17 @@ class CategoryOut(BaseModel):
 class PriceRowOut(CategoryOut):
     first_age: int | None = Field(description="An age band's first age; null for the full price or a claim.")
     last_age: int | None = Field(description="An age band's last age; null: and over.")
+    proven_online: bool | None = Field(
+        description=(
+            "A claim's: true when an e-certificate in the app proves it (it may be claimed when "
+            "booking), false when it is checked at the ticket window; null for the full price or an age band."
+        )
+    )
 
     @classmethod
     def of(cls, row: pricing.PriceRow) -> PriceRowOut:
-        return cls(**cls.fields_of(row), first_age=row.first_age, last_age=row.last_age)
+        online = None if row.proof is None else eligibility.proven_online(row.category)
+        return cls(**cls.fields_of(row), first_age=row.first_age, last_age=row.last_age, proven_online=online)
 
 
 class SpotPageOut(SpotOut):

@@ -49,6 +49,11 @@ def _codes(claims_to_kinds: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, 
 _TYPE_CODES = _codes(CLAIM_CERTIFICATES)
 
 
+def proven_online(claim: str) -> bool:
+    """Whether an e-certificate in the app can prove ``claim`` (else it is checked at the window)."""
+    return bool(_TYPE_CODES.get(claim))
+
+
 class ClaimAtWindow(DomainError):
     """details: ``claim``, ``proof`` (what to bring)."""
 

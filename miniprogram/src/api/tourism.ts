@@ -54,6 +54,8 @@ export interface PriceRow {
   proof: string | null
   first_age: number | null
   last_age: number | null
+  /** a claim's: an e-certificate in the app proves it (true) or the window checks it (false) */
+  proven_online: boolean | null
 }
 
 export interface Advisory {
@@ -134,7 +136,6 @@ export type DocumentKind = (typeof DOCUMENT_KINDS)[number]
 export const DOCUMENT_HAS_BIRTH: DocumentKind[] = ['resident_id', 'residence_permit']
 
 /** Claims that need proof (pricing.PROOF): a discount beyond the age's. */
-export const CLAIMS = ['student', 'disabled', 'soldier', 'fire_rescue'] as const
 
 export type VisitorIn =
   | { self: true; claims: string[] }

@@ -81,7 +81,7 @@ const tourismEn: Record<TourismKey, string> = {
   'tourism.claims': 'Discounts with proof',
   'tourism.claimsShow': 'I have proof of a discount',
   'tourism.claimsHide': 'Hide',
-  'tourism.claimsHint': 'Students, people with a disability, service members and fire and rescue staff get a discount with their own valid e-certificate, checked when ordering; a companion shows theirs at the window.',
+  'tourism.claimsHint': 'A discount that an e-certificate in the app proves (a disability certificate) is claimed here and checked when ordering. Students, service members, fire and rescue staff and companions show their card at the ticket window.',
   'tourism.priceTitle': 'Price of each visitor',
   'tourism.priceHint': 'Choose the day and the visitors to see each price',
   'tourism.total': 'Total',

@@ -79,7 +79,7 @@ const tourismZhHans = {
   'tourism.claims': '优惠资格',
   'tourism.claimsShow': '我有优惠证件',
   'tourism.claimsHide': '收起',
-  'tourism.claimsHint': '学生、残疾人、军人、消防救援人员凭本人有效的电子证照享受优惠，下单时核验；同行人的证件在窗口查验。',
+  'tourism.claimsHint': '应用内电子证照可证明的优惠（如残疾人证）在此申请，下单时核验；学生、军人、消防救援人员及同行人请在售票窗口出示证件。',
   'tourism.priceTitle': '票价明细',
   'tourism.priceHint': '选择日期和游客后显示每位游客的票价',
   'tourism.total': '合计',

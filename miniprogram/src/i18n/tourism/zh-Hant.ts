@@ -81,7 +81,7 @@ const tourismZhHant: Record<TourismKey, string> = {
   'tourism.claims': '優惠資格',
   'tourism.claimsShow': '我有優惠證件',
   'tourism.claimsHide': '收起',
-  'tourism.claimsHint': '學生、殘疾人、軍人、消防救援人員憑本人有效的電子證照享受優惠，下單時核驗；同行人的證件在窗口查驗。',
+  'tourism.claimsHint': '應用內電子證照可證明的優惠（如殘疾人證）在此申請，下單時核驗；學生、軍人、消防救援人員及同行人請在售票窗口出示證件。',
   'tourism.priceTitle': '票價明細',
   'tourism.priceHint': '選擇日期和遊客後顯示每位遊客的票價',
   'tourism.total': '合計',

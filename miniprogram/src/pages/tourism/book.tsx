@@ -9,7 +9,6 @@ import { loginFirst } from '../../components/auth'
 import {
   ApiError,
   canActFor,
-  CLAIMS,
   createTicketOrder,
   FULL_CODES,
   getSpot,
@@ -62,6 +61,8 @@ export default function TourismBook() {
     },
     { when: 'show' },
   )
+  // the discounts an e-certificate in the app proves (the server says which); the others are checked at the window
+  const onlineClaims = (spot.data?.prices ?? []).filter((r) => r.proven_online)
   const family = useLoad(() => loginFirst(self) ?? listFamily({ silent: true }).catch(() => [] as FamilyMember[]), { when: 'show' })
   const [day, setDay] = useState<string | null>(params.date ?? null)
   const [slot, setSlot] = useState<Slot | null>(null)
@@ -279,11 +280,12 @@ export default function TourismBook() {
                 <View key={who} className='tour-line' data-testid='claims-row' data-who={who}>
                   <Text className='list__title block'>{names[i]}</Text>
                   <View className='chips'>
-                    {CLAIMS.map((c) => {
+                    {onlineClaims.map((row) => {
+                      const c = row.category
                       const on = claimsOf(who).includes(c)
                       return (
                         <View key={c} className={`chips__item ${on ? 'chips__item--on' : ''}`} data-testid={`claim-${who}-${c}`} data-selected={on ? 'true' : 'false'} onClick={() => toggleClaim(who, c)}>
-                          {t(`tourism.category.${c}`)}
+                          {labelOf(t, c, row.category_label, 'tourism.category')}
                         </View>
                       )
                     })}
