@@ -10,7 +10,7 @@ MP      := miniprogram
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: help install front h5 weapp run serve urls migrate seed test test-fast test-topology test-outage test-fuzz lint fmt bench migrations i18n clean
+.PHONY: help install front h5 weapp run serve urls migrate seed test test-fast test-topology test-cluster test-outage test-fuzz lint fmt bench migrations i18n clean
 
 help:
 	@echo "make run         install, migrate, load demo data, build H5 and serve http://$(HOST):$(PORT)"
@@ -18,6 +18,7 @@ help:
 	@echo "make test-fast   import contracts and pytest without the browser and the fuzzer"
 	@echo "make test-topology  sanic --workers 2 and two job workers on PostgreSQL and Redis, over HTTP"
 	@echo "make test-outage    Redis stopped, PostgreSQL restarted and starved under load (in make test's suite)"
+	@echo "make test-cluster   the Redis-dependent tests on a three-master Redis Cluster (in make test)"
 	@echo "make test-fuzz   schemathesis against the published /docs/openapi.json (a few minutes)"
 	@echo "make lint        ruff check, ruff format --check, mypy --strict, import contracts"
 	@echo "make bench       benchmarks beside a bare-Sanic baseline"
@@ -81,6 +82,7 @@ test: install h5 weapp
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -m "not fuzz and not topology" $(PYTEST_ARGS)
 	$(PY) -m pytest -m topology $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -p tests.cluster.plugin $(CLUSTER_TESTS) -k "not embedded"
 	$(PY) -m pytest -m fuzz $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test-fast: install
@@ -96,6 +98,16 @@ test-topology: install
 # starved under load (docs/operations.md); part of make test's first stage, here alone.
 test-outage: install
 	$(PY) -m pytest tests/outage $(PYTEST_ARGS)
+
+# The Redis Cluster stage: the Redis-dependent tests again, on a three-master Redis Cluster that
+# tests/cluster/plugin.py starts on free loopback ports (redis-server in cluster mode) and names in
+# REDIS_URL (redis+cluster://), plus tests/cluster, which runs only here; the
+# tests that choose the embedded Redis for themselves are left out (docs/operations.md).
+CLUSTER_TESTS := tests/cluster tests/domain/test_ratelimit.py tests/api/test_guards.py \
+  tests/domain/test_tokens.py tests/api/test_auth.py tests/api/test_staff.py tests/api/test_scanning.py \
+  tests/api/test_catalog.py tests/domain/test_capacity.py tests/api/test_system.py
+test-cluster: install
+	$(PY) -m pytest -p tests.cluster.plugin $(CLUSTER_TESTS) -k "not embedded" $(PYTEST_ARGS)
 
 test-fuzz: install
 	$(PY) -m pytest -m fuzz $(PYTEST_ARGS)
