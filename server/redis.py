@@ -39,10 +39,10 @@ HEALTH_CHECK_SECONDS = 30
 SOCKET_TIMEOUT_SECONDS = 5.0
 CONNECT_TIMEOUT_SECONDS = 2.0
 
-# Connections a cluster client may open to each node. redis-py's default of 100 fails a burst's
-# 101st concurrent command at once (MaxConnectionsError), and the errors that follow disturb the
-# connections other commands are using; the single-server pool has no bound, and this one is
-# the server's own default ``maxclients``.
+# Connections a cluster client may open to each node. redis-py's default of 100 fails every
+# concurrent command past the 100th at once (MaxConnectionsError: 26 of a burst of 300 spread
+# over three nodes); the single-server pool has no bound, and this is the server's own default
+# ``maxclients``.
 CLUSTER_MAX_CONNECTIONS_PER_NODE = 10_000
 
 CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
