@@ -44,11 +44,10 @@ async def _identify_caller(request: Request) -> None:
     # identity level when it changed after this token was minted (domain.accounts.service.publish_level).
     async with runtime.redis.pipeline(transaction=False) as pipe:
         pipe.exists(runtime.tokens.family_key(claims.family))
-        pipe.mget(
-            runtime.keys.of("prefs", "locale", audience, claims.subject),
-            runtime.keys.of("prefs", "level", audience, claims.subject),
-        )
-        alive, (saved, level) = await pipe.execute()
+        # Two GETs, not an MGET: the keys may live in different slots of a Redis Cluster.
+        pipe.get(runtime.keys.of("prefs", "locale", audience, claims.subject))
+        pipe.get(runtime.keys.of("prefs", "level", audience, claims.subject))
+        alive, saved, level = await pipe.execute()
     if not alive:
         raise TokenInvalid(details={"reason": "logged_out"})
     request.ctx.claims = claims

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import ClusterPipeline, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
@@ -41,9 +41,15 @@ CONNECT_TIMEOUT_SECONDS = 2.0
 
 # Connections a cluster client may open to each node. redis-py's default of 100 fails every
 # concurrent command past the 100th at once (MaxConnectionsError: 26 of a burst of 300 spread
-# over three nodes); the single-server pool has no bound, and this is the server's own default
-# ``maxclients``.
+# over three nodes); this is the server's own default ``maxclients``.
 CLUSTER_MAX_CONNECTIONS_PER_NODE = 10_000
+# A single server's pool: redis-py 8 also caps it at 100 and fails the 101st command at once (a
+# flash sale of 200 clients got 500s, bench/tickets.py). This pool makes a command past the bound
+# wait for a connection, at most POOL_WAIT_SECONDS (then ConnectionError: 503 redis_unavailable).
+MAX_CONNECTIONS = 1_000
+POOL_WAIT_SECONDS = 5.0
+# The embedded stand-in answers in-process: only the bound matters.
+EMBEDDED_MAX_CONNECTIONS = 10_000
 
 CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
 
@@ -72,7 +78,9 @@ def connect(settings: Settings) -> Redis:
         import fakeredis
 
         # A server of its own per app: the in-process worker shares it through the app's runtime.
-        return fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer(), decode_responses=True)
+        return fakeredis.FakeAsyncRedis(
+            server=fakeredis.FakeServer(), decode_responses=True, max_connections=EMBEDDED_MAX_CONNECTIONS
+        )
     if settings.uses_redis_cluster:
         cluster = ClusterClient.from_url(
             redis_py_url(settings.redis_url),
@@ -83,7 +91,12 @@ def connect(settings: Settings) -> Redis:
         # The code is typed against ``Redis``; the cluster client answers every command it uses the
         # same way (the cluster stage, ``make test-cluster``, runs the Redis-dependent tests on it).
         return cast(Redis, cluster)
-    return Redis.from_url(settings.redis_url, decode_responses=True, **client_options())
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url,
+        decode_responses=True,
+        **{"max_connections": MAX_CONNECTIONS, "timeout": POOL_WAIT_SECONDS, **client_options()},
+    )
+    return Redis.from_pool(pool)
 
 
 class ClusterClient(RedisCluster):
