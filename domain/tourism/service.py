@@ -41,6 +41,8 @@ from domain.tourism.pricing import price_list
 # The capacity owner of every spot's resource (``domain.capacity.owners``; registered in jobs.py).
 CAPACITY_OWNER = "ticket"
 BOOKING_DAYS = 7  # days ahead a spot takes entries, today included
+SPOT_CODE_LENGTH = 40  # Spot.code's max_length
+REGION_CODE_LENGTH = 12  # Spot.region_code's max_length
 # An entry's places came back (handled by the waitlist, ``domain.tourism.waitlist``).
 PLACE_RETURNED_TOPIC = "tourism.place_returned"
 T = TypeVar("T")
@@ -140,7 +142,8 @@ async def spot_labels(codes: set[str]) -> dict[str, Names]:
 
 
 async def spot_by_code(code: str) -> Spot:
-    spot = await Spot.get_or_none(code=code)
+    # Longer than any code (the ORM refuses to compare a value longer than the column): no spot.
+    spot = await Spot.get_or_none(code=code) if len(code) <= SPOT_CODE_LENGTH else None
     if spot is None:
         raise SpotNotFound()
     return spot
@@ -338,6 +341,8 @@ async def spots(region_code: str | None = None) -> list[tuple[Spot, SpotDay | No
     """Every spot (of a region and the regions under it), with today's day if open."""
     query = Spot.all().order_by("code")
     if region_code:
+        if len(region_code) > REGION_CODE_LENGTH:
+            return []  # no region has so long a code (and the ORM refuses to compare one)
         query = query.filter(region_code__startswith=region_prefix(region_code))
     found = await query
     days = {
