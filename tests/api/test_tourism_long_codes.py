@@ -25,3 +25,11 @@ async def test_a_region_code_longer_than_any_lists_no_spots(client: httpx.AsyncC
         assert r.json()["spots"] == []
     r = await client.get("/api/v1/tourism/crowd", params={"region": "4" * 13})
     assert r.status_code in (200, 422), r.text
+
+
+async def test_a_staff_member_with_a_scope_longer_than_any_code_logs_in(client: httpx.AsyncClient) -> None:
+    # Scopes may have 64 characters; departments' codes 32, spots' 40: the names are looked up
+    # only among codes that fit (it was a 500 at login).
+    _, headers = await staff(client, ["spot_manager"], "X" * 64)
+    r = await client.get("/api/v1/staff/me", headers=headers)
+    assert r.status_code == 200, r.text
