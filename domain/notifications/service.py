@@ -53,7 +53,7 @@ def _stored(value: Any) -> Any:
     return value
 
 
-def _stored_params(text: LazyText) -> dict[str, Any]:
+def stored_params(text: LazyText) -> dict[str, Any]:
     """Parameters as the inbox keeps them: a label as its msgid, a name in every language (a service's
     name), so that the message is rendered in the reader's language whenever it is read."""
     return {k: _stored(v) for k, v in text.params.items()}
@@ -115,7 +115,7 @@ async def _inbox_message(notice: Notice, source_key: str) -> InboxMessage:
             kind=notice.kind,
             title_msgid=notice.title.msgid,
             body_msgid=notice.body.msgid,
-            params={**_stored_params(notice.title), **_stored_params(notice.body)},
+            params={**stored_params(notice.title), **stored_params(notice.body)},
             link=notice.link,
             created_at=clock.now(),
             source_key=source_key,

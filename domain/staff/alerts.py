@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 
-from domain.notifications.service import _stored_params, render
+from domain.notifications.service import render, stored_params
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.shared.i18n import LazyText
@@ -41,7 +41,7 @@ def _key(source_key: str, role: Role) -> str:
 async def alert(scope: str, roles: Iterable[Role], what: Alert, *, source_key: str) -> list[StaffAlert]:
     """Tell the holders of each role at ``scope``; once per ``source_key`` and role however often asked."""
     written = []
-    params = {**_stored_params(what.title), **_stored_params(what.body)}
+    params = {**stored_params(what.title), **stored_params(what.body)}
     for role in dict.fromkeys(roles):
         key = _key(source_key, role)
         found = await StaffAlert.get_or_none(source_key=key)
