@@ -182,7 +182,12 @@ await runFlow('home', async (h) => {
       await h.screenshot('home-search-en')
       await h.tap('home-search-clear') // 清除: the results go and the box empties
       await page.locator('[data-testid="home-results"]').waitFor({ state: 'detached' })
-      assert((await page.locator('[data-testid="home-search"] input').inputValue()) === '', 'the box kept the cleared words')
+      // the box empties in the render after the results go (an effect, then the input component's own
+      // update): wait for it rather than read it once
+      const emptied = await page
+        .waitForFunction(() => document.querySelector('[data-testid="home-search"] input')?.value === '', null, { timeout: 3000 })
+        .then(() => true, () => false)
+      assert(emptied, 'the box kept the cleared words')
       await h.reopen('/pages/wallet/index')
       await h.see('page-cards')
       await h.waitText('navbar-title', 'Card wallet')
