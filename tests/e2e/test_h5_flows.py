@@ -59,6 +59,7 @@ def _worker(env: dict[str, str]) -> Iterator[None]:
     if env["PALMCITY_REDIS_URL"].startswith("memory://"):
         yield
         return
+    (ROOT / "var").mkdir(exist_ok=True)
     log = (ROOT / "var" / "e2e-worker.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "server.worker"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT

@@ -59,6 +59,7 @@ def seed_demo(env: dict[str, str]) -> None:
 def serving(env: dict[str, str], port: int, name: str = "e2e") -> Iterator[str]:
     """Start the server with ``env`` on ``port``; yield its base URL once /healthz answers."""
     base = f"http://127.0.0.1:{port}"
+    (ROOT / "var").mkdir(exist_ok=True)  # a fresh clone has none until something runs
     log = (ROOT / "var" / f"{name}-server.log").open("w")
     proc = subprocess.Popen(
         [
