@@ -84,3 +84,31 @@ class RefundRefused(Conflict):
 
     code = "refund_refused"
     message = _("The payment platform refused the refund.")
+
+
+class RefundOutsideNotDue(Conflict):
+    """details: ``provider`` (a WeChat Pay order is refunded through the app), or ``state``: only a
+    government fee whose purpose was cancelled, or whose money came late, is given back by the
+    finance bureau's 退付 and recorded here."""
+
+    code = "refund_outside_not_due"
+    message = _(
+        "Only a government fee for something cancelled, or paid too late, is returned through the "
+        "finance bureau."
+    )
+
+
+class RefundReferenceInvalid(DomainError):
+    """details: ``reference``: 1 to 31 letters, digits, ``-``, ``_`` or ``/``, starting with a
+    letter or digit."""
+
+    code = "refund_reference_invalid"
+    kind = ErrorKind.INVALID
+    message = _("The finance bureau's reference number is not valid.")
+
+
+class RefundReferenceUsed(Conflict):
+    """details: ``reference``: that 退付 was already recorded, on another order or with another amount."""
+
+    code = "refund_reference_used"
+    message = _("This finance bureau reference number was already recorded for another refund.")

@@ -13,8 +13,8 @@ from datetime import time, timedelta
 from adapters.wechat.port import WeChat
 from domain.notifications.service import Notice, deliver
 from domain.outbox.jobs import Job, handler, schedule
-from domain.payments import reconciliation, settlement
-from domain.payments.models import PaymentOrder, Refund, yuan
+from domain.payments import outside, reconciliation, settlement
+from domain.payments.models import PaymentOrder, Provider, Refund, yuan
 from domain.payments.owners import owner_of
 from domain.payments.service import (
     CLOSED_TOPIC,
@@ -85,6 +85,13 @@ async def refunded(job: Job) -> None:
         amount=yuan(made.amount_fen),
         what=order.description,
     )
+    if order.provider == Provider.PUBLIC:  # a government fee: the finance bureau's 退付, recorded by finance
+        body = _(
+            "{amount} yuan paid for {what} has been returned to you through the finance bureau's refund "
+            "procedure (退付).",
+            amount=yuan(made.amount_fen),
+            what=order.description,
+        )
     wechat: WeChat = job.context.adapters.wechat
     notice = Notice(
         user_id=order.payer_id,
@@ -95,6 +102,12 @@ async def refunded(job: Job) -> None:
     )
     await deliver(notice, source_key=f"{job.topic}:{job.id}", wechat=wechat)
     await owner_of(order.purpose).refunded(order, made, job)
+
+
+@handler(outside.OUTSIDE_TOPIC)
+async def refund_outside(job: Job) -> None:
+    """A government fee owed back through the finance bureau: finance and the payer are told."""
+    await outside.announce(job)
 
 
 @handler(SYNC_TOPIC)

@@ -59,8 +59,12 @@ async def reconcile(providers: Providers, day: dt.date, actor: Actor | None = No
     for order in await paid_then:
         ours[f"payment:{order.number}"] = {"amount_fen": order.paid_fen, "state": order.state.value,
                                            "late_payment": order.late_payment}  # fmt: skip
+    # WeChat Pay's refunds only: a government fee's 退付 (recorded by finance) is not on its statement.
     for refund in await Refund.filter(
-        state=RefundState.SUCCEEDED, provider_success_at__gte=start, provider_success_at__lt=end
+        state=RefundState.SUCCEEDED,
+        order__provider=Provider.WECHAT,
+        provider_success_at__gte=start,
+        provider_success_at__lt=end,
     ):
         ours[f"refund:{refund.number}"] = {"amount_fen": refund.amount_fen, "state": refund.state.value}
     theirs: dict[str, dict[str, Any]] = {}

@@ -141,7 +141,7 @@ async def record_refund_result(
             found.provider_success_at = (success_time or now).astimezone(dt.UTC)  # stored in UTC
         await found.save(using_db=conn, update_fields=["state", "finished_at", "provider_success_at"])
         if succeeded:
-            await _apply_success(conn, order, found, revived)
+            await apply_success(conn, order, found, revived)
         else:
             order.refunded_fen -= found.amount_fen  # what the provider refused is refundable again
         order.updated_at = now
@@ -151,8 +151,12 @@ async def record_refund_result(
     return "refunded" if succeeded else "refund_failed"
 
 
-async def _apply_success(conn: BaseDBAsyncClient, order: PaymentOrder, found: Refund, revived: bool) -> None:
-    """The ledger, the order's state and the owner's message of a refund that went through."""
+async def apply_success(
+    conn: BaseDBAsyncClient, order: PaymentOrder, found: Refund, revived: bool = False
+) -> None:
+    """The ledger, the order's state and the owner's message of a refund that went through (here,
+    or a government fee's 退付 that finance recorded, ``outside.record_returned``); the caller
+    saves the order."""
     if revived:
         # Failed before, so its amount had been freed: it left after all. Should finance have
         # refunded that amount again meanwhile, refunded_fen now shows more than was paid, as the

@@ -5,8 +5,11 @@
   the system, in full when the site cancelled, else by the owner's policy at the time of cancelling
   (a refund with cause ``cancellation``, once per order).
 - **Late money** (``payments.paid_late``) is refunded in full by the system (cause
-  ``late_payment``), WeChat Pay only: a government fee is given back through the finance bureau's
-  own 退付, so it stays on finance's list, flagged.
+  ``late_payment``), WeChat Pay only.
+- **A government fee** (the public platform) cannot be refunded by API: cancelled after it was
+  paid, or paid late, it is owed back through the finance bureau's own 退付 (``outside.owe``):
+  finance of its merchant gets a staff alert and the payer an inbox message, once per order, and it
+  stays on finance's list until finance records the 退付 done (``outside.record_returned``).
 - **Deadlines**: orders unpaid past ``expires_at`` are closed, the longest overdue first.
 - **Silent orders and refunds**: pending orders and processing refunds nobody heard of for a while
   are asked about, the longest unasked first, in bounded batches; a provider's error about one is
@@ -18,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 
 from domain.audit import service as audit
-from domain.payments import refunds, service
+from domain.payments import outside, refunds, service
 from domain.payments.common import Providers, log
 from domain.payments.errors import PaymentProviderUnavailable, RefundRefused
 from domain.payments.models import (
@@ -56,13 +59,17 @@ async def settle(
         return "nothing"  # closed unpaid, or late money (its own job gives it back)
     policy = FULL_REFUND if by_site else await owner_of(purpose).policy(order, at)
     amount = min(policy.refund_fen(order.paid_fen), order.paid_fen - order.refunded_fen)
-    if amount <= 0 or order.provider == Provider.PUBLIC:
-        # Kept by the policy; or a government fee, given back through the finance bureau (退付).
-        action = "payments.kept" if amount <= 0 else "payments.refund_outside"
-        await audit.record(Actor.system(), action, target_type="payment_order", target_id=order.id,
+    if amount <= 0:  # kept by the policy
+        await audit.record(Actor.system(), "payments.kept", target_type="payment_order", target_id=order.id,
                            after={"purpose": purpose, "policy": policy.kind.value, "refund_fen": amount,
                                   "cancelled_by": cancelled_by, "reason": reason})  # fmt: skip
-        return "kept" if amount <= 0 else "refund_outside"
+        return "kept"
+    if order.provider == Provider.PUBLIC:
+        # A government fee, given back through the finance bureau (退付): finance and the payer are
+        # told, once, and finance records it done (outside.py).
+        await outside.owe(order, amount, why="cancelled", policy=policy.kind.value,
+                          cancelled_by=cancelled_by, reason=reason)  # fmt: skip
+        return "refund_outside"
     why = f"cancelled ({'by the site' if by_site else cancelled_by}): {reason}"
     return await _refund(providers, order, amount, why, RefundCause.CANCELLATION)
 
@@ -72,11 +79,13 @@ async def refund_late(providers: Providers, order_id: int) -> str:
     order = await PaymentOrder.get_or_none(id=order_id)
     if order is None or not order.late_payment:
         return "nothing"
-    if order.provider == Provider.PUBLIC:
-        return "refund_outside"  # 退付 through the finance bureau: it stays on finance's list
     amount = order.paid_fen - order.refunded_fen
     if amount <= 0:
         return "nothing"
+    if order.provider == Provider.PUBLIC:
+        # 退付 through the finance bureau: finance and the payer are told; it stays on finance's list.
+        await outside.owe(order, amount, why="late_payment")
+        return "refund_outside"
     return await _refund(providers, order, amount, "paid after what it paid for had ended",
                          RefundCause.LATE_PAYMENT)  # fmt: skip
 
