@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,10 @@ class Environment(StrEnum):
 class Settings(BaseSettings):
     """Deployment-wide configuration. Per-department settings live in the database."""
 
-    model_config = SettingsConfigDict(env_prefix="PALMCITY_", env_file=".env", extra="ignore", frozen=True)
+    # hide_input_in_errors: a refused setting's error must not print the keys given beside it.
+    model_config = SettingsConfigDict(
+        env_prefix="PALMCITY_", env_file=".env", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     env: Environment = Environment.DEV
     # "sqlite://var/palmcity.sqlite3" (embedded) or "postgres://user@host:5432/db".
@@ -89,8 +92,11 @@ class Settings(BaseSettings):
     # A retried refresh inside this window gets the same successor instead of tripping reuse detection.
     refresh_grace_seconds: int = 20
 
-    # Personal data: "version:base64key,version:base64key"; the highest version encrypts.
+    # Personal data: "version:base64key,version:base64key"; every listed version decrypts and
+    # pii_active_version encrypts (unset: the highest listed). List a new key first, switch the
+    # active version once every process has it, then `server.cli reencrypt-pii`, then retire.
     pii_keys: str = DEV_PII_KEYS
+    pii_active_version: int | None = None
     blind_index_key: str = DEV_BLIND_INDEX_KEY
 
     # WeChat mini-program
@@ -221,6 +227,20 @@ class Settings(BaseSettings):
             )
         if self.sandbox:
             raise ValueError("PALMCITY_SANDBOX must be false for env=prod: sandbox platforms accept anyone")
+        return self
+
+    @field_validator("pii_active_version", mode="before")
+    @classmethod
+    def _empty_active_version_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _pii_active_version_is_listed(self) -> Settings:
+        if self.pii_active_version is not None and self.pii_active_version not in self.pii_key_versions:
+            raise ValueError(
+                f"PALMCITY_PII_ACTIVE_VERSION {self.pii_active_version} is not a version in "
+                f"PALMCITY_PII_KEYS ({', '.join(str(v) for v in sorted(self.pii_key_versions))})"
+            )
         return self
 
     @cached_property

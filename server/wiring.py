@@ -31,7 +31,13 @@ def install(settings: Settings) -> list[str]:
     Idempotent: a second call (tests build many apps in one process) installs the same again.
     """
     install_clock(settings)
-    pii.install(pii.Vault(settings.pii_key_versions, settings.blind_index_key.encode()))
+    pii.install(
+        pii.Vault(
+            settings.pii_key_versions,
+            settings.blind_index_key.encode(),
+            active_version=settings.pii_active_version,
+        )
+    )
     # The domain signs at issue time inside other modules' transactions (an application granted,
     # a job): it gets its key rings once per process, like the PII vault.
     certificates.install_keys(KeyRing(settings.certificate_key_seeds, settings.certificate_signing_kid))

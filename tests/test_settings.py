@@ -66,6 +66,14 @@ def test_the_active_kid_must_be_one_of_the_keys() -> None:
         _ = settings.jwt_key_seeds
 
 
+def test_the_pii_active_version_must_be_one_of_the_keys() -> None:
+    keys = f"1:{_key()},2:{_key()}"
+    assert Settings(env="prod", **{**REAL, "pii_keys": keys}).pii_active_version is None  # the highest
+    assert Settings(env="prod", **{**REAL, "pii_keys": keys, "pii_active_version": 1}).pii_active_version == 1
+    with pytest.raises(ValidationError, match="PALMCITY_PII_ACTIVE_VERSION 3 is not a version"):
+        Settings(env="prod", **{**REAL, "pii_keys": keys, "pii_active_version": 3})
+
+
 def test_database_and_redis_urls_come_from_the_conventional_variables(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -27,17 +27,35 @@ class PiiKeyMissing(DomainError):
 
 
 class Vault:
-    """Encrypts with the newest key version; decrypts with whichever version a value names."""
+    """Encrypts with the active key version; decrypts with whichever listed version a value names.
 
-    def __init__(self, keys: dict[int, bytes], blind_index_key: bytes) -> None:
+    The active version defaults to the highest listed. Naming it separately lets a new key be
+    listed (every process can read it) before any process writes with it: the same add, switch,
+    retire steps as the token key rings (docs/operations.md, "Rotating keys").
+    """
+
+    def __init__(
+        self, keys: dict[int, bytes], blind_index_key: bytes, *, active_version: int | None = None
+    ) -> None:
         if not keys:
             raise ValueError("at least one PII key is needed")
         for version, key in keys.items():
             if len(key) != 32:
                 raise ValueError(f"PII key version {version} must be 32 bytes, got {len(key)}")
+        if active_version is not None and active_version not in keys:
+            raise ValueError(f"PII key version {active_version} is active but not listed: {sorted(keys)}")
         self._keys = {v: AESGCM(k) for v, k in keys.items()}
-        self._current = max(keys)
+        self._current = max(keys) if active_version is None else active_version
         self._blind_key = blind_index_key
+
+    @property
+    def active_version(self) -> int:
+        return self._current
+
+    @property
+    def versions(self) -> frozenset[int]:
+        """Every version this vault decrypts."""
+        return frozenset(self._keys)
 
     def encrypt(self, plaintext: str, *, context: str) -> str:
         # The column name is the associated data: a ciphertext copied into another column fails.
@@ -78,16 +96,18 @@ class EncryptedField(fields.TextField):
     def to_db_value(self, value: object, instance: object) -> str | None:
         if value is None:
             return None
-        return vault().encrypt(str(value), context=self._context(instance))
+        return vault().encrypt(str(value), context=self.context)
 
     def to_python_value(self, value: object) -> str | None:
         if value is None or not isinstance(value, str):
             return value  # type: ignore[return-value]
         if not value.startswith("v") or ":" not in value:
             return value  # already plaintext (a value set in memory, not yet saved)
-        return vault().decrypt(value, context=self._context(None))
+        return vault().decrypt(value, context=self.context)
 
-    def _context(self, instance: object) -> str:
+    @property
+    def context(self) -> str:
+        """The associated data every value of this column is sealed with: ``table.field``."""
         model = self.model
         return f"{model._meta.db_table if model else '?'}.{self.model_field_name}"
 

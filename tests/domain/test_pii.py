@@ -25,6 +25,18 @@ def test_encrypts_with_the_newest_key_and_reads_older_versions() -> None:
     assert "441802" not in token_v2
 
 
+def test_the_active_version_encrypts_and_every_listed_version_decrypts() -> None:
+    listed_first = pii.Vault({1: bytes([1]) * 32, 2: bytes([2]) * 32}, b"blind-key", active_version=1)
+    token = listed_first.encrypt("13800138000", context="user.phone")
+    assert token.startswith("v1:") and listed_first.active_version == 1
+    assert listed_first.versions == {1, 2}
+    switched = pii.Vault({1: bytes([1]) * 32, 2: bytes([2]) * 32}, b"blind-key", active_version=2)
+    assert switched.decrypt(token, context="user.phone") == "13800138000"
+    assert listed_first.decrypt(switched.encrypt("x", context="c"), context="c") == "x"
+    with pytest.raises(ValueError, match="active but not listed"):
+        pii.Vault({1: bytes([1]) * 32}, b"blind-key", active_version=2)
+
+
 def test_same_value_encrypts_differently_each_time() -> None:
     v = _vault(1)
     assert v.encrypt("13800138000", context="c") != v.encrypt("13800138000", context="c")
