@@ -5,6 +5,8 @@ makemigrations  write a migration for model changes (wraps Tortoise's own comman
 check-migrations  fail if the models have changes no migration describes
 seed-demo     load the demo data (idempotent)
 create-staff  create a staff account: --username --password --name --role ... --scope ...
+reencrypt-pii  rewrite personal data not under PALMCITY_PII_ACTIVE_VERSION ([--batch N] [--dry-run]);
+              prints per column what it rewrote and what remains under each other version
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from tortoise import Tortoise
 
-from domain.shared import pii
+from domain.shared import pii, pii_rotation
 from server.db import tortoise_config
 from server.settings import ROOT, Settings
 from server.wiring import install_clock
@@ -26,7 +28,13 @@ from server.wiring import install_clock
 def _prepare(settings: Settings) -> None:
     if settings.uses_sqlite:
         Path(settings.database_url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
-    pii.install(pii.Vault(settings.pii_key_versions, settings.blind_index_key.encode()))
+    pii.install(
+        pii.Vault(
+            settings.pii_key_versions,
+            settings.blind_index_key.encode(),
+            active_version=settings.pii_active_version,
+        )
+    )
     # The demo data is dated (the spots' open days from today, created_at, audit rows, outbox
     # jobs' available_at): on the same clock as the server and worker it is seeded for.
     install_clock(settings)
@@ -63,6 +71,19 @@ async def _with_orm(settings: Settings, work: str, args: argparse.Namespace) -> 
         await Tortoise.close_connections()
 
 
+async def reencrypt_pii(settings: Settings, batch: int, dry_run: bool) -> int:
+    """``domain.shared.pii_rotation.reencrypt`` with the vault ``_prepare`` installed; 1 if any value
+    could not be read (it stays under its version, which must then stay listed)."""
+    await Tortoise.init(config=tortoise_config(settings.database_url))
+    try:
+        report = await pii_rotation.reencrypt(batch=batch, dry_run=dry_run)
+    finally:
+        await Tortoise.close_connections()
+    for line in report.lines():
+        print(line)
+    return 1 if report.unreadable else 0
+
+
 async def pending_model_changes(database_url: str) -> list[str]:
     """Names of the migrations ``makemigrations`` would write now; empty when migrations/ is current."""
     from tortoise.cli.cli import tortoise_cli_context
@@ -95,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("--name")
     staff.add_argument("--role", action="append", required=True)
     staff.add_argument("--scope", action="append")
+    rotate = sub.add_parser("reencrypt-pii")
+    rotate.add_argument("--batch", type=int, default=pii_rotation.DEFAULT_BATCH, help="rows read per query")
+    rotate.add_argument("--dry-run", action="store_true", help="count what would be rewritten, write nothing")
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -108,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         for line in pending:
             print(f"model changes without a migration: {line}")
         return 1 if pending else 0
+    elif args.command == "reencrypt-pii":
+        if args.batch < 1:
+            parser.error("--batch must be at least 1")
+        return asyncio.run(reencrypt_pii(settings, args.batch, args.dry_run))
     else:
         asyncio.run(_with_orm(settings, args.command, args))
     return 0
