@@ -2,7 +2,8 @@
 
 Every request is signed with the merchant key (``Authorization: WECHATPAY2-SHA256-RSA2048 ...``)
 and every response's signature is checked against the platform keys before its body is believed.
-Endpoints (JSAPI, merchant mode): POST /v3/pay/transactions/jsapi, GET
+Endpoints (JSAPI, merchant mode): POST /v3/pay/transactions/jsapi, POST /v3/pay/transactions/native
+(a counter's code, ``native_prepay``), GET
 /v3/pay/transactions/out-trade-no/{no}, POST .../{no}/close, POST /v3/refund/domestic/refunds,
 GET /v3/refund/domestic/refunds/{no}, GET /v3/bill/tradebill → download_url (CSV, checked by its
 SHA1; the file itself is not signed).
@@ -36,6 +37,7 @@ from yarl import URL
 
 from adapters.wechatpay import apiv3
 from adapters.wechatpay.port import (
+    NativePrepay,
     Notification,
     NotificationInvalid,
     Prepay,
@@ -137,6 +139,37 @@ class WeChatPayClient:
         return Prepay(
             prepay_id, apiv3.jsapi_pay_params(self.appid, prepay_id, self._key, dt.datetime.now(dt.UTC))
         )
+
+    async def native_prepay(
+        self, *, out_trade_no: str, total_fen: int, description: str, expires_at: dt.datetime
+    ) -> NativePrepay:
+        # Why Native and not 付款码 (the cashier scanning the payer's code) at the ticket window:
+        # APIv3 has both (POST /v3/pay/transactions/native; POST /v3/pay/transactions/codepay with
+        # /reverse), but a payment code is bound to the merchant order number it was charged under:
+        # a code refused (expired, balance short, the payer cancelling on the phone) can only be
+        # charged again under a new out_trade_no. Our numbers are one per order attempt, and a
+        # ticket's order is never reopened (its place went with its hold), so one refused scan would
+        # strand the visitor's ticket until its hold lapsed. A Native code_url stays payable until
+        # time_expire, whoever scans it and however often, and the order is then queried, notified
+        # and closed exactly as a JSAPI one (close applies to Native; a codepay order needs reverse).
+        answer = await self._call(
+            "POST",
+            "/v3/pay/transactions/native",
+            {
+                "appid": self.appid,
+                "mchid": self.mchid,
+                "description": description,
+                "out_trade_no": out_trade_no,
+                "time_expire": expires_at.astimezone(CHINA).isoformat(timespec="seconds"),
+                "notify_url": self._notify_url,
+                "amount": {"total": total_fen, "currency": "CNY"},
+            },
+        )
+        with _readable():
+            code_url = str(answer["code_url"])
+            if not code_url.startswith("weixin://"):
+                raise ValueError(f"not a WeChat Pay code: {code_url[:40]!r}")
+        return NativePrepay(code_url, {"trade_type": "NATIVE", "code_url": code_url})
 
     async def query(self, out_trade_no: str) -> Transaction:
         answer = await self._call(

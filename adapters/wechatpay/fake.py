@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from adapters.sandbox_state import Decision, Record, SandboxState
 from adapters.wechatpay import apiv3
 from adapters.wechatpay.port import (
+    NativePrepay,
     Notification,
     Prepay,
     RefundStatus,
@@ -41,6 +42,7 @@ from adapters.wechatpay.port import (
 )
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
+NATIVE_PAYER = "oSandboxNativePayer0000000000"  # who pays a Native order in the sandbox
 
 
 @dataclass
@@ -61,6 +63,7 @@ class _Order:
     state: str = "NOTPAY"
     transaction_id: str | None = None
     success_time: dt.datetime | None = None  # when the payer paid (the desk's ``at``)
+    trade_type: str = "JSAPI"  # NATIVE: a counter's code, paid by whoever scans it
     refunds: dict[str, _Refund] = field(default_factory=dict)  # by out_refund_no
 
     def record(self) -> Record:
@@ -166,6 +169,19 @@ class SandboxWeChatPay:
         )
         params.update(sandbox=True, complete_url=f"/sandbox/wechatpay/{out_trade_no}/pay")
         return Prepay(prepay_id=prepay_id, pay_params=params)
+
+    async def native_prepay(
+        self, *, out_trade_no: str, total_fen: int, description: str, expires_at: dt.datetime
+    ) -> NativePrepay:
+        """A Native order: its code is the sandbox's own ``weixin://`` link, paid through the pay desk
+        (``apay``/``pay``) as a payer scanning it would; the payer's openid is the sandbox's."""
+        self._reachable(out_trade_no)
+        new = _Order(out_trade_no, total_fen, description, NATIVE_PAYER, trade_type="NATIVE")
+        await self._state.change(self._order_key(out_trade_no), lambda found: (found or new.record(), None))
+        code_url = f"weixin://wxpay/bizpayurl?pr=sandbox{out_trade_no}"
+        params: dict[str, Any] = {"trade_type": "NATIVE", "code_url": code_url, "sandbox": True}
+        params["complete_url"] = f"/sandbox/wechatpay/{out_trade_no}/pay"
+        return NativePrepay(code_url, params)
 
     async def query(self, out_trade_no: str) -> Transaction:
         self._reachable(out_trade_no)
@@ -360,7 +376,7 @@ class SandboxWeChatPay:
             "appid": self.appid,
             "out_trade_no": order.out_trade_no,
             "transaction_id": order.transaction_id,
-            "trade_type": "JSAPI",
+            "trade_type": order.trade_type,
             "trade_state": "SUCCESS",
             "trade_state_desc": "支付成功",
             "success_time": paid_at.astimezone(CHINA).isoformat(),

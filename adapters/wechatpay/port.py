@@ -1,4 +1,5 @@
-"""What PalmCity needs from WeChat Pay APIv3 (JSAPI for the mini-program), and how it says no.
+"""What PalmCity needs from WeChat Pay APIv3 (JSAPI for the mini-program, Native for a counter), and
+how it says no.
 
 The notification check (signature over the raw body, timestamp freshness, AES-256-GCM resource)
 lives in ``apiv3.py``, shared by the real client and the sandbox, so tests run the real code.
@@ -50,6 +51,17 @@ class Prepay:
 
 
 @dataclass(frozen=True)
+class NativePrepay:
+    """A Native order (扫码支付, the payer scans): ``code_url`` (``weixin://wxpay/bizpayurl?pr=...``)
+    is drawn as a QR code the payer scans with WeChat, again as often as needed until the order's
+    deadline. ``pay_params``: what the order keeps for whoever shows the code (``trade_type``,
+    ``code_url``; the sandbox adds its pay desk)."""
+
+    code_url: str
+    pay_params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Transaction:
     """The provider's view of one order (a query's answer)."""
 
@@ -92,6 +104,14 @@ class WeChatPay(Protocol):
     async def prepay(
         self, *, out_trade_no: str, total_fen: int, description: str, openid: str, expires_at: dt.datetime
     ) -> Prepay: ...
+
+    async def native_prepay(
+        self, *, out_trade_no: str, total_fen: int, description: str, expires_at: dt.datetime
+    ) -> NativePrepay:
+        """A Native order for a counter (``POST /v3/pay/transactions/native``): no payer is named,
+        whoever scans the code pays; paid, it is notified and queried like a JSAPI order, and closed
+        unpaid with ``close``. Refusals and unknown outcomes as ``prepay``'s."""
+        ...
 
     async def query(self, out_trade_no: str) -> Transaction: ...
 

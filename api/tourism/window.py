@@ -15,6 +15,7 @@ from api._idempotency import idempotent
 from api._kit import body, documented, respond
 from api._labels import LabelText
 from api.appointments.routes import gate_of
+from api.tourism import window_pay
 from api.tourism.ticket_schemas import MAX_VISITORS, Claim, OrderOut
 from domain.identity.documents import DocumentKind
 from domain.tourism import crowd, dashboard, service, tickets, window
@@ -200,3 +201,4 @@ def add_routes(bp: Blueprint) -> None:
     spot = "/staff/tourism/spots/<code:str>"
     bp.add_route(sell, f"{spot}/sales", methods=["POST"], name="window_sale")
     bp.add_route(spot_dashboard, f"{spot}/dashboard", methods=["GET"], name="spot_dashboard")
+    window_pay.add_routes(bp)  # taking WeChat Pay at the window

@@ -133,9 +133,23 @@ async def create_order(
     return existing
 
 
-async def start(providers: Providers, order: PaymentOrder, *, item_code: str = "") -> PaymentOrder:
+async def start_at_counter(providers: Providers, order: PaymentOrder) -> PaymentOrder:
+    """Hand a WeChat Pay order to the provider for a counter (a ticket window): a Native order whose
+    ``pay_params`` hold the ``code_url`` the payer scans (``trade_type`` ``NATIVE``). Everything else
+    is ``start``'s: the deadline, a closed order, a retried start (the same code). The money comes
+    as every payment does, by the provider's notification or a query (``record_payment``: the
+    owner's ``standing`` decides whether it is kept)."""
+    if order.provider != Provider.WECHAT:
+        raise PaymentNotPayable(details={"state": order.state.value})
+    return await start(providers, order, _counter=True)
+
+
+async def start(
+    providers: Providers, order: PaymentOrder, *, item_code: str = "", _counter: bool = False
+) -> PaymentOrder:
     """Hand the order to its provider: ``pay_params`` are what the app pays with (WeChat Pay's
-    ``wx.requestPayment`` arguments; the public platform's notice number, 缴款码, and its page).
+    ``wx.requestPayment`` arguments; the public platform's notice number, 缴款码, and its page;
+    at a counter, ``start_at_counter``'s code).
 
     An order past its deadline is closed first (never a stale prepay); a closed order is opened
     again as the purpose's next attempt when its owner ``reopens``, else ``payment_order_closed``."""
@@ -163,6 +177,14 @@ async def start(providers: Providers, order: PaymentOrder, *, item_code: str = "
             )
             notice_number = notice.notice_number
             pay_params: dict[str, Any] = {"notice_number": notice.notice_number, "pay_url": notice.pay_url}
+        elif _counter:
+            native = await require_wechat(providers).native_prepay(
+                out_trade_no=order.number,
+                total_fen=order.amount_fen,
+                description=order.description,
+                expires_at=order.expires_at,
+            )
+            pay_params = native.pay_params
         else:
             payer = await User.get(id=order.payer_id)
             prepay = await require_wechat(providers).prepay(

@@ -25,8 +25,12 @@ day and slot limits, red stops selling. What differs:
   audited with its amount. ``wechat``: one payment order per priced ticket (purpose
   ``ticket:<id>``, as online), held for :data:`PAY_WITHIN`; payments confirms each ticket when its
   money comes and lapses it when not. No resident pays it through the app (the payer is the
-  window), so what is missing is the provider's code for the visitor to scan (WeChat Pay's Native
-  order, ``code_url``): the WeChat Pay port has JSAPI only.
+  window): :func:`take_wechat` starts each at the counter (WeChat Pay's Native order, whose
+  ``code_url`` the seller's screen shows as a QR code the visitor scans with WeChat; why not the
+  visitor's 付款码: ``adapters/wechatpay/client.py``), and :func:`sale_state` is what the screen
+  polls until every ticket is paid. The money is recorded as any payment's (the provider's
+  notification or a query, ``payments.record_payment``: a ticket whose hold lapsed meanwhile does
+  not keep it).
 """
 
 from __future__ import annotations
@@ -46,16 +50,19 @@ from domain.capacity.errors import SlotNotFound
 from domain.capacity.gate import Gate
 from domain.capacity.models import CapacitySlot, SlotState
 from domain.identity.documents import document
+from domain.payments import service as payments
+from domain.payments.errors import PaymentOrderClosed, PaymentProviderUnavailable
+from domain.payments.models import OPEN_STATES, OrderState, PaymentOrder
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.shared.clock import china_day, china_midnight
-from domain.shared.errors import Conflict
+from domain.shared.errors import Conflict, NotFound
 from domain.shared.i18n import _
 from domain.shared.labels import LabelTable
 from domain.shared.pii import mask_name
 from domain.staff.roles import Role, authorize
 from domain.tourism import tickets
-from domain.tourism.models import SaleChannel, Spot, SpotDay
+from domain.tourism.models import SaleChannel, Spot, SpotDay, Ticket, TicketOrder, TicketState
 from domain.tourism.pricing import PriceLine
 from domain.tourism.tickets import Ordered, Sale, Visitor
 
@@ -82,6 +89,13 @@ class WindowNoSlot(Conflict):
 
     code = "window_no_slot"
     message = _("The scenic spot takes no more entries today.")
+
+
+class WindowSaleNotFound(NotFound):
+    """Not a window sale of this spot (another spot's, an online order, or none)."""
+
+    code = "window_sale_not_found"
+    message = _("There is no such sale at this window.")
 
 
 @dataclass(frozen=True)
@@ -208,3 +222,67 @@ async def _draw_share(conn: BaseDBAsyncClient, spot: Spot, slot: CapacitySlot, p
             .update(walk_in_reserved=F("walk_in_reserved") - 1, version=F("version") + 1)
         )
     return drawn
+
+
+# -- taking WeChat Pay at the counter --------------------------------------------------------------
+
+MAX_ID = 2**63 - 1
+
+
+async def take_wechat(
+    actor: Actor, providers: payments.Providers, spot: Spot, order_id: int
+) -> tickets.OrderView:
+    """Start each priced ticket's payment of a window sale at the counter (a Native order: its
+    ``pay_params`` hold the ``code_url`` the visitor scans), by staff holding ``ticket_seller`` for
+    the spot. Asked again, the same codes (nothing new is made); payments already paid or ended are
+    left as they are. ``window_sale_not_found``; ``payment_provider_unavailable`` (try again)."""
+    order = await _window_sale(actor, spot, order_id)
+    view = await _view(order, spot)
+    for ticket in view.tickets:
+        paying = view.payments.get(ticket.id)
+        if paying is None or paying.state not in OPEN_STATES or ticket.state != TicketState.HELD:
+            continue
+        try:
+            await payments.start_at_counter(providers, paying)
+        except PaymentOrderClosed:
+            continue  # its deadline passed as we asked: the ticket lapses, nothing to show
+    return await _view(order, spot)
+
+
+async def sale_state(
+    actor: Actor, spot: Spot, order_id: int, *, providers: payments.Providers | None = None
+) -> tickets.OrderView:
+    """A window sale as it stands (its tickets and payments): what the seller's screen polls. With
+    ``providers``, payments still pending are first asked of the provider (a notification late or
+    lost), recorded as a notification's would be; a provider that does not answer is asked next
+    time."""
+    order = await _window_sale(actor, spot, order_id)
+    view = await _view(order, spot)
+    if providers is not None:
+        for paying in view.payments.values():
+            if paying.state == OrderState.PENDING:
+                try:
+                    await payments.sync_with_provider(providers, paying)
+                except PaymentProviderUnavailable:
+                    continue
+        view = await _view(order, spot)
+    return view
+
+
+async def _window_sale(actor: Actor, spot: Spot, order_id: int) -> TicketOrder:
+    authorize(actor, Role.TICKET_SELLER, spot.code)
+    found = (
+        await TicketOrder.get_or_none(id=order_id, spot_id=spot.id, channel=SaleChannel.WINDOW)
+        if 0 < order_id <= MAX_ID
+        else None
+    )
+    if found is None:
+        raise WindowSaleNotFound()
+    return found
+
+
+async def _view(order: TicketOrder, spot: Spot) -> tickets.OrderView:
+    sold = list(await Ticket.filter(order_id=order.id).order_by("id"))
+    found = await PaymentOrder.filter(purpose__in=[tickets.purpose_of(t) for t in sold]).order_by("attempt")
+    paid = {tickets.ticket_id_of(o.purpose): o for o in found}  # the last attempt wins
+    return tickets.OrderView(order, spot, sold, paid, {})
