@@ -19,6 +19,12 @@ def build() -> Blueprint:
     bp.add_route(routes.staff_list, staff, methods=["GET"], name="staff_list")
     bp.add_route(routes.staff_get, f"{staff}/<order_id:id>", methods=["GET"], name="staff_get")
     bp.add_route(routes.refund, f"{staff}/<order_id:id>/refunds", methods=["POST"], name="staff_refund")
+    bp.add_route(
+        routes.refund_outside,
+        f"{staff}/<order_id:id>/refund-outside",
+        methods=["POST"],
+        name="staff_refund_outside",
+    )
     bp.add_route(routes.reconcile, f"{staff}/reconciliation/runs", methods=["POST"], name="reconcile")
     bp.add_route(routes.exceptions, f"{staff}/reconciliation/exceptions", methods=["GET"], name="exceptions")
     bp.add_route(

@@ -20,11 +20,12 @@ from api.payments.schemas import (
     ReconcileIn,
     RefundIn,
     RefundOut,
+    RefundOutsideIn,
     ResolveIn,
     RunOut,
     StaffOrdersQuery,
 )
-from domain.payments import reconciliation, service
+from domain.payments import outside, reconciliation, service
 from domain.payments.errors import NotificationRejected
 from domain.payments.service import Providers
 
@@ -115,7 +116,8 @@ async def get_refund(request: Request, refund_id: int) -> HTTPResponse:
 async def staff_list(request: Request) -> HTTPResponse:
     query = parse_query(request, StaffOrdersQuery)
     found = await service.for_finance(actor_of(request), late_only=query.late, state=query.state)
-    return respond(OrdersOut(items=[OrderOut.of(o, refunds) for o, refunds in found]))
+    due = await outside.due(o for o, _refunds in found)
+    return respond(OrdersOut(items=[OrderOut.of(o, refunds, due.get(o.id)) for o, refunds in found]))
 
 
 @openapi.summary("One payment of a merchant in my scope, with its refunds (finance)")
@@ -124,7 +126,7 @@ async def staff_list(request: Request) -> HTTPResponse:
 @requires("staff")
 async def staff_get(request: Request, order_id: int) -> HTTPResponse:
     order, refunds = await service.for_finance_one(actor_of(request), order_id)
-    return respond(OrderOut.of(order, refunds))
+    return respond(OrderOut.of(order, refunds, (await outside.due([order])).get(order.id)))
 
 
 @openapi.summary("Refund all or part of a payment (finance of its merchant)")
@@ -144,6 +146,29 @@ async def refund(request: Request, order_id: int) -> HTTPResponse:
     data: RefundIn = request.ctx.body
     made = await service.refund(
         actor_of(request), providers_of(request), order_id, amount_fen=data.amount_fen, reason=data.reason
+    )
+    return respond(RefundOut.of(made), status=201)
+
+
+@openapi.summary("Record a government fee's 退付 done by the finance bureau (finance of its merchant)")
+@openapi.description(
+    "A government fee (public platform) cannot be refunded by API: cancelled after it was paid, or paid "
+    "late, the finance bureau gives it back (退付) and finance records it here with the amount and the "
+    "bureau's reference number. The order is refunded (or partially), the ledger written, the payer "
+    "told. The same reference, order and amount again answers the refund already recorded. Refusals: "
+    "`refund_exceeds_paid` (with `refundable`), `refund_outside_not_due` (a WeChat Pay order, with "
+    "`provider`; or a fee not owed back, with `state`), `refund_reference_used` (on another order or "
+    "with another amount), `payment_order_not_found`."
+)
+@openapi.tag("payments-staff")
+@documented(RefundOut, 201)
+@requires("staff")
+@idempotent()
+@body(RefundOutsideIn)
+async def refund_outside(request: Request, order_id: int) -> HTTPResponse:
+    data: RefundOutsideIn = request.ctx.body
+    made = await outside.record_returned(
+        actor_of(request), order_id, amount_fen=data.amount_fen, reference=data.reference, note=data.note
     )
     return respond(RefundOut.of(made), status=201)
 

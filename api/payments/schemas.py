@@ -16,6 +16,7 @@ from domain.payments.models import (
     ReconciliationRun,
     Refund,
 )
+from domain.payments.outside import Due
 from domain.payments.refunds import late_refund
 
 
@@ -31,7 +32,8 @@ class RefundOut(BaseModel):
     )
     state_label: LabelText
     cause: str | None = Field(
-        description="Why the system refunded: cancellation or late_payment; null when finance asked."
+        description="Why the system refunded: cancellation or late_payment; null when finance asked "
+        "(or recorded a government fee's 退付: its number is T and the finance bureau's reference)."
     )
     created_at: dt.datetime
     finished_at: dt.datetime | None
@@ -80,10 +82,19 @@ class OrderOut(BaseModel):
     expires_at: dt.datetime
     paid_at: dt.datetime | None
     success_time: dt.datetime | None = Field(description="When the provider took the money.")
+    finance_bureau: str | None = Field(
+        default=None,
+        description="Finance's views only: a government fee owed back through the finance bureau's 退付 "
+        "(cancelled after it was paid, or paid late): to_return until finance records it, then "
+        "returned; null otherwise.",
+    )
+    finance_bureau_due_fen: int | None = Field(
+        default=None, description="What is owed back through the finance bureau (the owner's policy)."
+    )
     refunds: list[RefundOut] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, o: PaymentOrder, refunds: list[Refund] | None = None) -> OrderOut:
+    def of(cls, o: PaymentOrder, refunds: list[Refund] | None = None, due: Due | None = None) -> OrderOut:
         return cls(
             id=o.id,
             number=o.number,
@@ -105,6 +116,8 @@ class OrderOut(BaseModel):
             expires_at=o.expires_at,
             paid_at=o.paid_at,
             success_time=o.provider_success_at,
+            finance_bureau=due.state if due else None,
+            finance_bureau_due_fen=due.due_fen if due else None,
             refunds=[RefundOut.of(r) for r in refunds or []],
         )
 
@@ -127,6 +140,17 @@ class RefundIn(BaseModel):
 
     amount_fen: int = Field(gt=0, le=100_000_000)
     reason: str = Field(min_length=1, max_length=200)
+
+
+class RefundOutsideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount_fen: int = Field(gt=0, le=100_000_000, description="What the finance bureau gave back, in fen.")
+    reference: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_/\-]{0,30}$",
+        description="The finance bureau's reference number of the 退付 (1 to 31 letters, digits, - _ /).",
+    )
+    note: str = Field(default="", max_length=120)
 
 
 class ReconcileIn(BaseModel):

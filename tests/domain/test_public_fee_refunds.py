@@ -197,7 +197,9 @@ async def test_late_money_on_a_government_fee_is_owed_told_and_recorded(db: str,
     assert await settlement.refund_late(PROVIDERS, order.id) == "nothing"
 
 
-async def test_recording_is_refused_unless_a_government_fee_is_owed_back_in_scope(db: str, owner: Fee) -> None:
+async def test_recording_is_refused_unless_a_government_fee_is_owed_back_in_scope(
+    db: str, owner: Fee
+) -> None:
     standing = await paid_fee("govfee:5")  # paid, nothing cancelled
     wechat = await paid_fee("govfee:6", provider=Provider.WECHAT)
     owed = await paid_fee("govfee:7")
