@@ -63,6 +63,13 @@ export interface PaymentOrder {
   paid_at: string | null
   /** when the provider took the money */
   success_time: string | null
+  /**
+   * finance's views only: a government fee owed back through the finance bureau's 退付 (cancelled after
+   * it was paid, or paid late): `to_return` until finance records it, then `returned`
+   */
+  finance_bureau?: 'to_return' | 'returned' | null
+  /** what is owed back through the finance bureau */
+  finance_bureau_due_fen?: number | null
   refunds: Refund[]
 }
 
@@ -145,6 +152,18 @@ export async function staffPayments(
  */
 export function refundPayment(orderId: number, body: { amount_fen: number; reason: string }): Promise<Refund> {
   return request<Refund>(`${STAFF}/${orderId}/refunds`, { method: 'POST', as: 'staff', silent: true, data: body })
+}
+
+/**
+ * Record a government fee's 退付 done by the finance bureau: the amount and the bureau's reference
+ * number. Refusals are not toasted (the form shows them): `refund_exceeds_paid` (details.refundable),
+ * `refund_outside_not_due`, `refund_reference_used`, `refund_reference_invalid`.
+ */
+export function recordBureauRefund(
+  orderId: number,
+  body: { amount_fen: number; reference: string; note?: string },
+): Promise<Refund> {
+  return request<Refund>(`${STAFF}/${orderId}/refund-outside`, { method: 'POST', as: 'staff', silent: true, data: body })
 }
 
 export interface ReconciliationRun {

@@ -31,6 +31,9 @@ export default function PaymentRow({ order, onTap, testId = 'payment' }: Props) 
         {order.late_payment && (
           <Text className='chip chip--bad' data-testid={`${testId}-late`}>{t('fin.lateBadge')}</Text>
         )}
+        {order.finance_bureau === 'to_return' && (
+          <Text className='chip chip--bad' data-testid={`${testId}-bureau`}>{t('fin.bureauBadge')}</Text>
+        )}
       </View>
       <View className='payment-row__side'>
         <Text className='payment-row__amount' data-testid={`${testId}-amount`}>¥{yuan(order.amount_fen)}</Text>

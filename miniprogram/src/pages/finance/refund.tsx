@@ -1,5 +1,5 @@
 import Taro, { useRouter } from '@tarojs/taro'
-import { Text, Textarea, View } from '@tarojs/components'
+import { Input, Text, Textarea, View } from '@tarojs/components'
 import { useState } from 'react'
 import PageShell from '../../components/PageShell'
 import PaymentCard from '../../components/PaymentCard'
@@ -8,11 +8,22 @@ import MoneyInput from '../../components/MoneyInput'
 import LoadState, { useLoad } from '../../components/LoadState'
 import { useConfirm } from '../../components/ConfirmSheet'
 import { requireStaff } from '../../components/staffAuth'
-import { ApiError, refundable, refundPayment, staffPayments, type PaymentOrder, type Refund } from '../../api'
+import {
+  ApiError,
+  recordBureauRefund,
+  refundable,
+  refundPayment,
+  staffPayments,
+  type PaymentOrder,
+  type Refund,
+} from '../../api'
 import { useT } from '../../i18n'
 import { yuan } from '../../utils/format'
 import '../office/office.css'
 import '../payments/payments.css'
+
+/** The finance bureau's reference number of a 退付, as the server takes it. */
+const BUREAU_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9_/-]{0,30}$/
 
 interface Refused {
   code: string
@@ -24,6 +35,9 @@ interface Refused {
  * once more in a confirmation sheet with the amount. A refund made closes the form (what was refunded
  * and what is left are shown; 再退一笔 opens an empty form again). The server's refusals are shown on
  * the page: more than can still be refunded (with what is left), an order unpaid or closed.
+ *
+ * A government fee (provider `public`) is not refunded in the app: the finance bureau returns it (退付),
+ * and this form records it done, with the bureau's reference number in place of a reason.
  */
 export default function FinanceRefund() {
   const t = useT()
@@ -46,20 +60,21 @@ export default function FinanceRefund() {
 
   async function submit(order: PaymentOrder) {
     if (busy) return
+    const bureau = order.provider === 'public'
     if (fen === undefined || fen <= 0) {
       Taro.showToast({ title: t('fin.amountInvalid'), icon: 'none' })
       return
     }
-    if (!reason.trim()) {
-      Taro.showToast({ title: t('fin.reasonRequired'), icon: 'none' })
+    if (bureau ? !BUREAU_REFERENCE.test(reason.trim()) : !reason.trim()) {
+      Taro.showToast({ title: t(bureau ? 'fin.bureauReferenceInvalid' : 'fin.reasonRequired'), icon: 'none' })
       return
     }
     const whole = fen >= refundable(order)
     const ok = await ask({
-      title: t('fin.refundConfirm'),
+      title: t(bureau ? 'fin.bureauConfirm' : 'fin.refundConfirm'),
       amount: `¥${yuan(fen)}`,
       body: `${order.description} · ${t(whole ? 'fin.refundConfirmAll' : 'fin.refundConfirmPart', { fee: yuan(refundable(order) - fen) })}`,
-      confirmText: t('fin.refundSubmit'),
+      confirmText: t(bureau ? 'fin.bureauSubmit' : 'fin.refundSubmit'),
       danger: true,
       testId: 'refund-confirm',
     })
@@ -67,12 +82,14 @@ export default function FinanceRefund() {
     setBusy(true)
     setRefused(null)
     try {
-      const refund = await refundPayment(order.id, { amount_fen: fen, reason: reason.trim() })
+      const refund = bureau
+        ? await recordBureauRefund(order.id, { amount_fen: fen, reference: reason.trim() })
+        : await refundPayment(order.id, { amount_fen: fen, reason: reason.trim() })
       setMade((prev) => [refund, ...prev])
       setFen(undefined)
       setReason('')
       setFormOpen(false)
-      Taro.showToast({ title: t('fin.refundDone', { fee: yuan(refund.amount_fen) }), icon: 'success' })
+      Taro.showToast({ title: t(bureau ? 'fin.bureauDone' : 'fin.refundDone', { fee: yuan(refund.amount_fen) }), icon: 'success' })
       await load.reload()
     } catch (err) {
       if (err instanceof ApiError && err.status > 0) {
@@ -98,24 +115,50 @@ export default function FinanceRefund() {
           <>
             <PaymentCard order={order} />
             <View className='card' data-testid='refund-card'>
-              <Text className='card__title'>{t('fin.refundTitle')}</Text>
+              <Text className='card__title'>{t(order.provider === 'public' ? 'fin.bureauTitle' : 'fin.refundTitle')}</Text>
               <Text className='body block' data-testid='refundable'>{t('fin.refundable', { fee: yuan(refundable(order)) })}</Text>
+              {order.provider === 'public' && (
+                <Text className='caption muted block' data-testid='bureau-hint'>
+                  {t('fin.bureauHint')}
+                  {order.finance_bureau === 'to_return' && order.finance_bureau_due_fen
+                    ? ` ${t('fin.bureauDue', { fee: yuan(Math.max(0, order.finance_bureau_due_fen - order.refunded_fen)) })}`
+                    : ''}
+                </Text>
+              )}
               {formOpen && refundable(order) > 0 ? (
                 <View data-testid='refund-form'>
                   <View className='refund-form'>
                     <Text className='field__label'>{t('fin.refundAmount')}</Text>
                     <MoneyInput fen={fen} onChange={setFen} testId='refund-amount' placeholder={yuan(refundable(order))} />
-                    <Text className='field__label'>{t('fin.refundReason')}</Text>
-                    <View className='field field--area'>
-                      <Textarea
-                        className='field__textarea'
-                        data-testid='refund-reason'
-                        value={reason}
-                        maxlength={200}
-                        placeholder={t('fin.refundReasonPlaceholder')}
-                        onInput={(e) => setReason(e.detail.value)}
-                      />
-                    </View>
+                    {order.provider === 'public' ? (
+                      <>
+                        <Text className='field__label'>{t('fin.bureauReference')}</Text>
+                        <View className='field'>
+                          <Input
+                            className='field__input'
+                            data-testid='refund-reference'
+                            value={reason}
+                            maxlength={31}
+                            placeholder='CZ2026-0042'
+                            onInput={(e) => setReason(e.detail.value)}
+                          />
+                        </View>
+                      </>
+                    ) : (
+                      <>
+                        <Text className='field__label'>{t('fin.refundReason')}</Text>
+                        <View className='field field--area'>
+                          <Textarea
+                            className='field__textarea'
+                            data-testid='refund-reason'
+                            value={reason}
+                            maxlength={200}
+                            placeholder={t('fin.refundReasonPlaceholder')}
+                            onInput={(e) => setReason(e.detail.value)}
+                          />
+                        </View>
+                      </>
+                    )}
                   </View>
                   {refused && (
                     <View className='refund-refused' data-testid='refund-refused' data-code={refused.code}>
