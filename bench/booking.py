@@ -32,16 +32,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import json
-import os
 import secrets
 import shutil
 import statistics
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,9 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     residents = args.limited_attempts + args.unlimited_attempts
 
-    pinned = run._pin_self()
-    load_before = os.getloadavg()[0]
-    started = time.monotonic()
+    started = run.start()
     workdir = Path(tempfile.mkdtemp(prefix="palmcity-bench-booking-"))
     database_url = postgres.database_url(args.database_url, args.database_name)
     raw_dsn = postgres.without_query(database_url)
@@ -136,76 +131,63 @@ def main(argv: list[str] | None = None) -> int:
         f"{w}_{k}": [] for w in ("palmcity", "raw") for k in ("limited", "unlimited")
     }
     try:
-        asyncio.run(postgres.create_database(args.database_url, args.database_name))
-        env = postgres.palmcity_env(database_url, args.redis_url)
-        run._migrate(env, workdir / "migrate.log")
-        seeded = asyncio.run(_seed(database_url, workloads, args.rounds))
-        with run._server("server.main:create_app", env, workdir / "palmcity.log") as palm:
-            tokens = postgres.run_loop(_login_all(palm.port, residents))
-            limited_tokens, unlimited_tokens = (
-                tokens[: args.limited_attempts],
-                tokens[args.limited_attempts :],
-            )
-            assert seeded.warmup is not None
-            # Warm-up on a slot of its own: the worker's first queries prepare their statements.
-            warm = _book_all(palm.port, seeded.warmup, tokens[: args.clients], args)
-            if warm.broken or any(a.status != 201 for a in warm.answers):
-                raise run.BenchError(f"warm-up bookings failed: {warm.statuses()}; see {palm.log}")
-            for number in range(args.rounds):
-                for workload, these in zip(workloads, (limited_tokens, unlimited_tokens), strict=True):
-                    slot = seeded.palmcity[number][workload.key]
-                    cpu_before = postgres.cpu_seconds(palm.process.pid)
-                    answered = _book_all(palm.port, slot, these, args)
-                    server_cpu = postgres.cpu_seconds(palm.process.pid) - cpu_before
-                    figures = _palmcity_figures(answered, workload)
-                    # The server's own CPU per request: steadier than bookings/s on a busy machine.
-                    figures["server_cpu_seconds"] = round(server_cpu, 3)
-                    figures["server_cpu_ms_per_request"] = round(
-                        1000 * server_cpu / max(len(answered.answers), 1), 2
-                    )
-                    figures["server_cpu_ms_per_booking"] = round(
-                        1000 * server_cpu / max(figures["booked_201"], 1), 2
-                    )
-                    figures["sold_in_database"] = asyncio.run(_sold(raw_dsn, slot.slot_id))
-                    rounds[f"palmcity_{workload.key}"].append(figures)
-                    raw_slot = seeded.raw[number][workload.key]
-                    raw = asyncio.run(_raw_round(raw_dsn, raw_slot, workload, args.clients, args.max_seconds))
-                    raw["sold_in_database"] = asyncio.run(_sold(raw_dsn, raw_slot.slot_id))
-                    rounds[f"raw_{workload.key}"].append(raw)
-                    print(
-                        f"round {number + 1}/{args.rounds} {workload.key:<9}: PalmCity "
-                        f"{figures['bookings_per_second']:,.0f}/s ({figures['statuses']}), "
-                        f"raw {raw['bookings_per_second']:,.0f}/s",
-                        flush=True,
-                    )
-            results["reads"] = _reads(palm, seeded.palmcity[0]["limited"], workdir, args)
-    except run.BenchError as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        return 1
-    except asyncpg.exceptions.TooManyConnectionsError as exc:
+        with postgres.fresh_database(args.database_url, args.database_name, args.redis_url):
+            env = postgres.palmcity_env(database_url, args.redis_url)
+            run._migrate(env, workdir / "migrate.log")
+            seeded = asyncio.run(_seed(database_url, workloads, args.rounds))
+            with run._server("server.main:create_app", env, workdir / "palmcity.log") as palm:
+                tokens = postgres.run_loop(_login_all(palm.port, residents))
+                limited_tokens, unlimited_tokens = (
+                    tokens[: args.limited_attempts],
+                    tokens[args.limited_attempts :],
+                )
+                assert seeded.warmup is not None
+                # Warm-up on a slot of its own: the worker's first queries prepare their statements.
+                warm = _book_all(palm.port, seeded.warmup, tokens[: args.clients], args)
+                if warm.broken or any(a.status != 201 for a in warm.answers):
+                    raise run.BenchError(f"warm-up bookings failed: {warm.statuses()}; see {palm.log}")
+                for number in range(args.rounds):
+                    for workload, these in zip(workloads, (limited_tokens, unlimited_tokens), strict=True):
+                        slot = seeded.palmcity[number][workload.key]
+                        cpu_before = postgres.cpu_seconds(palm.process.pid)
+                        answered = _book_all(palm.port, slot, these, args)
+                        server_cpu = postgres.cpu_seconds(palm.process.pid) - cpu_before
+                        figures = _palmcity_figures(answered, workload)
+                        # The server's own CPU per request: steadier than bookings/s on a busy machine.
+                        figures["server_cpu_seconds"] = round(server_cpu, 3)
+                        figures["server_cpu_ms_per_request"] = round(
+                            1000 * server_cpu / max(len(answered.answers), 1), 2
+                        )
+                        figures["server_cpu_ms_per_booking"] = round(
+                            1000 * server_cpu / max(figures["booked_201"], 1), 2
+                        )
+                        figures["sold_in_database"] = asyncio.run(_sold(raw_dsn, slot.slot_id))
+                        rounds[f"palmcity_{workload.key}"].append(figures)
+                        raw_slot = seeded.raw[number][workload.key]
+                        raw = asyncio.run(
+                            _raw_round(raw_dsn, raw_slot, workload, args.clients, args.max_seconds)
+                        )
+                        raw["sold_in_database"] = asyncio.run(_sold(raw_dsn, raw_slot.slot_id))
+                        rounds[f"raw_{workload.key}"].append(raw)
+                        print(
+                            f"round {number + 1}/{args.rounds} {workload.key:<9}: PalmCity "
+                            f"{figures['bookings_per_second']:,.0f}/s ({figures['statuses']}), "
+                            f"raw {raw['bookings_per_second']:,.0f}/s",
+                            flush=True,
+                        )
+                results["reads"] = _reads(palm, seeded.palmcity[0]["limited"], workdir, args)
+    except postgres.FAILURES as exc:
         # The raw baseline opens --clients connections of its own beside PalmCity's pool.
-        print(
-            f"bench failed: PostgreSQL refused a connection ({exc}); rerun when fewer clients are connected",
-            file=sys.stderr,
-        )
-        return 1
+        return postgres.failed(exc, "; rerun when fewer clients are connected")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-        with contextlib.suppress(Exception):
-            asyncio.run(postgres.drop_database(args.database_url, args.database_name))
-        run._forget_bench_keys(args.redis_url)
 
     for name, measured in rounds.items():
         side, _, key = name.partition("_")
         results[side][key] = _median_round(measured)
-    report = _report(results, args, pinned, workloads)
-    report["load_average_1min"] = {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)}
-    report["wall_seconds"] = round(time.monotonic() - started, 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
-    _print(report)
-    print(f"\nwritten: {run._shown(args.out)}")
-    return 1 if args.strict and not all(g["met"] for g in report["goals"].values()) else 0
+    report = _report(results, args, started.pinned, workloads)
+    run.write_report(report, started, args.out, lambda: _print(report))
+    return run.exit_status(report, args.strict)
 
 
 # -- seeding through the domain --------------------------------------------------------------------
@@ -640,13 +622,7 @@ def _print(report: dict[str, Any]) -> None:
         f"{reads['bare_beside_requests_per_second']:,.0f} req/s: {reads['requests_per_second_vs_bare']:.0%}; "
         f"p50 {reads['p50_ms']:.2f} ms, p99 {reads['p99_ms']:.2f} ms"
     )
-    print()
-    for name, goal in report["goals"].items():
-        print(f"{'MET ' if goal['met'] else 'MISS'}  {name}: {goal['target']}: {goal['value']}")
-    busy = report["load_average_1min"]
-    print(f"\nmachine load average (1 min): {busy['before']} before, {busy['after']} after")
-    for caveat in report["caveats"]:
-        print(f"note: {caveat}")
+    run.print_footer(report)
 
 
 if __name__ == "__main__":

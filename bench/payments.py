@@ -38,10 +38,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import json
-import os
 import secrets
 import shutil
 import sys
@@ -104,9 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     # Both passes of a round must arrive within the 5 minutes a notification is believed.
     args.max_seconds = min(args.max_seconds, (FRESH_SECONDS - 20) / 2)
 
-    pinned = run._pin_self()
-    load_before = os.getloadavg()[0]
-    started = time.monotonic()
+    started = run.start()
     workdir = Path(tempfile.mkdtemp(prefix="palmcity-bench-payments-"))
     database_url = postgres.database_url(args.database_url, args.database_name)
     dsn = postgres.without_query(database_url)
@@ -116,76 +112,68 @@ def main(argv: list[str] | None = None) -> int:
     rounds: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
     checks: list[dict[str, Any]] = []
     try:
-        asyncio.run(postgres.create_database(args.database_url, args.database_name))
-        env = postgres.palmcity_env(
-            database_url,
-            args.redis_url,
-            # The sandbox's keys from a file, so that the notifications signed here are believed.
-            PALMCITY_SANDBOX_WECHATPAY_KEYS_FILE=str(workdir / "wechatpay-keys.json"),
-            PALMCITY_WECHAT_APPID=APPID,
-        )
-        run._migrate(env, workdir / "migrate.log")
-        warm_orders = asyncio.run(_seed_through_domain(database_url, keys, args.warmup))
-        batches = postgres.run_loop(_copy_orders(dsn, warm_orders[0].id, args.rounds, args.orders))
-        verify_cost = _verify_cost(keys, warm_orders[0], args.verify_iterations)
-        with run._server("server.main:create_app", env, workdir / "palmcity.log") as palm:
-            # Warm-up: the worker's first queries prepare their statements, its modules load.
-            warm = _deliver(palm, _sign_all(keys, warm_orders), args)
-            if warm.broken or any(a.status != 204 for a in warm.answers):
-                raise run.BenchError(f"warm-up notifications failed: {warm.statuses()}; see {palm.log}")
-            for number in range(args.rounds):
-                orders = batches["palmcity"][number]
-                signed_at = time.monotonic()
-                notifications = _sign_all(keys, orders)
-                first = _measured(palm, notifications, args)
-                after_first = postgres.run_loop(_books(dsn, orders))
-                if time.monotonic() - signed_at > FRESH_SECONDS:
-                    raise run.BenchError("the first pass took too long: the duplicates would be stale")
-                duplicate = _measured(palm, notifications, args)
-                after_duplicates = postgres.run_loop(_books(dsn, orders))
-                rounds["first"].append(first)
-                rounds["duplicate"].append(duplicate)
-                checks.append(_check(orders, after_first, after_duplicates, first, duplicate))
-                raw_orders = batches["raw"][number]
-                raw = postgres.run_loop(
-                    _raw_round(dsn, raw_orders, args.clients, args.max_seconds, duplicate=False)
-                )
-                raw["books"] = postgres.run_loop(_books(dsn, raw_orders))
-                rounds["raw"].append(raw)
-                rounds["raw_duplicate"].append(
-                    postgres.run_loop(
-                        _raw_round(dsn, raw_orders, args.clients, args.max_seconds, duplicate=True)
+        with postgres.fresh_database(args.database_url, args.database_name, args.redis_url):
+            env = postgres.palmcity_env(
+                database_url,
+                args.redis_url,
+                # The sandbox's keys from a file, so that the notifications signed here are believed.
+                PALMCITY_SANDBOX_WECHATPAY_KEYS_FILE=str(workdir / "wechatpay-keys.json"),
+                PALMCITY_WECHAT_APPID=APPID,
+            )
+            run._migrate(env, workdir / "migrate.log")
+            warm_orders = asyncio.run(_seed_through_domain(database_url, keys, args.warmup))
+            batches = postgres.run_loop(_copy_orders(dsn, warm_orders[0].id, args.rounds, args.orders))
+            verify_cost = _verify_cost(keys, warm_orders[0], args.verify_iterations)
+            with run._server("server.main:create_app", env, workdir / "palmcity.log") as palm:
+                # Warm-up: the worker's first queries prepare their statements, its modules load.
+                warm = _deliver(palm, _sign_all(keys, warm_orders), args)
+                if warm.broken or any(a.status != 204 for a in warm.answers):
+                    raise run.BenchError(f"warm-up notifications failed: {warm.statuses()}; see {palm.log}")
+                for number in range(args.rounds):
+                    orders = batches["palmcity"][number]
+                    signed_at = time.monotonic()
+                    notifications = _sign_all(keys, orders)
+                    first = _measured(palm, notifications, args)
+                    after_first = postgres.run_loop(_books(dsn, orders))
+                    if time.monotonic() - signed_at > FRESH_SECONDS:
+                        raise run.BenchError("the first pass took too long: the duplicates would be stale")
+                    duplicate = _measured(palm, notifications, args)
+                    after_duplicates = postgres.run_loop(_books(dsn, orders))
+                    rounds["first"].append(first)
+                    rounds["duplicate"].append(duplicate)
+                    checks.append(_check(orders, after_first, after_duplicates, first, duplicate))
+                    raw_orders = batches["raw"][number]
+                    raw = postgres.run_loop(
+                        _raw_round(dsn, raw_orders, args.clients, args.max_seconds, duplicate=False)
                     )
-                )
-                pool_orders = batches["raw_pool"][number]
-                pooled = postgres.run_loop(
-                    _raw_round(dsn, pool_orders, PALMCITY_POOL, args.max_seconds, duplicate=False)
-                )
-                pooled["books"] = postgres.run_loop(_books(dsn, pool_orders))
-                rounds["raw_pool"].append(pooled)
-                print(
-                    f"round {number + 1}/{args.rounds}: PalmCity {first['per_second']:,.0f}/s "
-                    f"(duplicates {duplicate['per_second']:,.0f}/s), raw {raw['per_second']:,.0f}/s "
-                    f"({args.clients} connections), {pooled['per_second']:,.0f}/s ({PALMCITY_POOL})",
-                    flush=True,
-                )
-    except (run.BenchError, asyncpg.TooManyConnectionsError) as exc:
+                    raw["books"] = postgres.run_loop(_books(dsn, raw_orders))
+                    rounds["raw"].append(raw)
+                    rounds["raw_duplicate"].append(
+                        postgres.run_loop(
+                            _raw_round(dsn, raw_orders, args.clients, args.max_seconds, duplicate=True)
+                        )
+                    )
+                    pool_orders = batches["raw_pool"][number]
+                    pooled = postgres.run_loop(
+                        _raw_round(dsn, pool_orders, PALMCITY_POOL, args.max_seconds, duplicate=False)
+                    )
+                    pooled["books"] = postgres.run_loop(_books(dsn, pool_orders))
+                    rounds["raw_pool"].append(pooled)
+                    print(
+                        f"round {number + 1}/{args.rounds}: PalmCity {first['per_second']:,.0f}/s "
+                        f"(duplicates {duplicate['per_second']:,.0f}/s), raw {raw['per_second']:,.0f}/s "
+                        f"({args.clients} connections), {pooled['per_second']:,.0f}/s ({PALMCITY_POOL})",
+                        flush=True,
+                    )
+    except postgres.FAILURES as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 1
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-        with contextlib.suppress(Exception):
-            asyncio.run(postgres.drop_database(args.database_url, args.database_name))
-        run._forget_bench_keys(args.redis_url)
 
     results = {side: _median(measured) for side, measured in rounds.items()}
-    report = _report(results, checks, verify_cost, args, pinned)
-    report["load_average_1min"] = {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)}
-    report["wall_seconds"] = round(time.monotonic() - started, 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
-    _print(report)
-    print(f"\nwritten: {run._shown(args.out)}")
+    report = _report(results, checks, verify_cost, args, started.pinned)
+    run.write_report(report, started, args.out, lambda: _print(report))
     return 0 if all(c["exactly_once"] for c in checks) else 1
 
 
@@ -652,10 +640,7 @@ def _print(report: dict[str, Any]) -> None:
             f"after the duplicates {'unchanged' if check['after_duplicates'] == books else 'CHANGED'}"
         )
     print(f"raw baseline's books exactly once: {'OK' if report['raw_books_exactly_once'] else 'FAIL'}")
-    busy = report["load_average_1min"]
-    print(f"\nmachine load average (1 min): {busy['before']} before, {busy['after']} after")
-    for caveat in report["caveats"]:
-        print(f"note: {caveat}")
+    run.print_footer(report)  # no goals: exactly once is the verdict, printed above
 
 
 if __name__ == "__main__":

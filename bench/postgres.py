@@ -1,18 +1,21 @@
-"""What the PostgreSQL benches share (bench/booking.py, bench/payments.py): a database of their own,
-the server's environment, the event loop, and the server's CPU time."""
+"""What the PostgreSQL benches share (bench/booking.py, bench/payments.py, and the postgres backend of
+bench/scanning.py and bench/tickets.py): a database of their own for the length of a run, the
+server's environment, how a run that failed says so, the event loop, and the server's CPU time."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import sys
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 
 from bench import run
 
@@ -75,6 +78,49 @@ async def drop_database(server: str, name: str) -> None:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
+
+
+@contextlib.contextmanager
+def fresh_database(server: str, name: str, redis_url: str) -> Iterator[str]:
+    """A fresh database ``name`` on ``server`` for the length of the block, its URL yielded (with the
+    server URL's query options, which PalmCity's pool takes); afterwards the database is dropped
+    (quietly: a failed drop must not hide the bench's own error) and the bench's keys are deleted
+    from the Redis at ``redis_url``."""
+    asyncio.run(create_database(server, name))
+    try:
+        yield database_url(server, name)
+    finally:
+        with contextlib.suppress(Exception):
+            asyncio.run(drop_database(server, name))
+        run._forget_bench_keys(redis_url)
+
+
+@contextlib.contextmanager
+def backend_env(
+    backend: str, folder: Path, server: str, name: str, redis_url: str
+) -> Iterator[dict[str, str]]:
+    """PalmCity's environment for one backend of bench/scanning.py and bench/tickets.py, for the length
+    of the block: ``"embedded"``, a fresh SQLite file in ``folder`` and the in-process Redis;
+    ``"postgres"``, :func:`fresh_database` ``name`` on ``server`` and the Redis at ``redis_url``."""
+    if backend == "embedded":
+        yield run._palmcity_env(folder, "memory://")
+        return
+    with fresh_database(server, name, redis_url) as url:
+        yield palmcity_env(url, redis_url)
+
+
+# What stops a PostgreSQL bench early: its own checks, or a server with no connection to spare.
+FAILURES = (run.BenchError, asyncpg.exceptions.TooManyConnectionsError)
+
+
+def failed(exc: BaseException, hint: str = "") -> int:
+    """Say on stderr why a bench stopped (one of :data:`FAILURES`; ``hint`` follows a refused
+    connection) and return the bench's exit status, 1."""
+    if isinstance(exc, asyncpg.exceptions.TooManyConnectionsError):
+        print(f"bench failed: PostgreSQL refused a connection ({exc}){hint}", file=sys.stderr)
+    else:
+        print(f"bench failed: {exc}", file=sys.stderr)
+    return 1
 
 
 def palmcity_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:

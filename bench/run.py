@@ -127,6 +127,61 @@ class BenchError(RuntimeError):
     pass
 
 
+# --- what every bench's main does first and last ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Started:
+    """When a bench began: whether it pinned itself to the generator's CPU, the machine's 1-minute
+    load average then, and the monotonic clock (see :func:`start`)."""
+
+    pinned: bool
+    load_before: float
+    at: float
+
+
+def start() -> Started:
+    """Pin this process to the generator's CPU and note the load average and the time: a bench's
+    first step, before it starts any server."""
+    pinned = _pin_self()
+    return Started(pinned, os.getloadavg()[0], time.monotonic())
+
+
+def write_report(report: dict[str, Any], started: Started, out: Path, show: Callable[[], None]) -> None:
+    """A bench's last step: add the load average before and after (anything else running skews the
+    figures) and the wall seconds to ``report``, write it to ``out`` as JSON, print it (``show``) and
+    say where it was written."""
+    report["load_average_1min"] = {
+        "before": round(started.load_before, 2),
+        "after": round(os.getloadavg()[0], 2),
+    }
+    report["wall_seconds"] = round(time.monotonic() - started.at, 1)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
+    show()
+    print(f"\nwritten: {_shown(out)}")
+
+
+def exit_status(report: dict[str, Any], strict: bool) -> int:
+    """1 when ``--strict`` was asked and a goal of ``report["goals"]`` is missed, else 0."""
+    return 1 if strict and not all(g["met"] for g in report["goals"].values()) else 0
+
+
+def print_footer(report: dict[str, Any], shown: Callable[[str, Any], object] | None = None) -> None:
+    """A bench's printed footer: each goal of ``report["goals"]`` (when it has any) MET or MISS with its
+    target and value (``shown(name, value)`` formats the value; as it is without), then the machine's
+    load average before and after and each caveat."""
+    if "goals" in report:
+        print()
+        for name, goal in report["goals"].items():
+            value = goal["value"] if shown is None else shown(name, goal["value"])
+            print(f"{'MET ' if goal['met'] else 'MISS'}  {name}: {goal['target']}: {value}")
+    busy = report["load_average_1min"]
+    print(f"\nmachine load average (1 min): {busy['before']} before, {busy['after']} after")
+    for caveat in report["caveats"]:
+        print(f"note: {caveat}")
+
+
 @dataclass
 class Server:
     process: subprocess.Popen[bytes]
@@ -390,16 +445,22 @@ def _forget_bench_keys(redis_url: str) -> None:
 
 
 def _migrate(env: dict[str, str], log: Path) -> None:
+    run_cli("migrate", env, log)
+
+
+def run_cli(command: str, env: dict[str, str], log: Path) -> None:
+    """``python -m server.cli <command>`` (``migrate``, ``seed-demo``) in ``env``, its output in ``log``;
+    a :class:`BenchError` with the log's tail when it fails."""
     with log.open("wb") as out:
         done = subprocess.run(
-            [sys.executable, "-m", "server.cli", "migrate"],
+            [sys.executable, "-m", "server.cli", command],
             cwd=ROOT,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     if done.returncode != 0:
-        raise BenchError(f"migrate failed:\n{_tail(log)}")
+        raise BenchError(f"{command} failed:\n{_tail(log)}")
 
 
 def _free_port() -> int:

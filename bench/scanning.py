@@ -42,13 +42,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -116,9 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     if not backends or any(b not in BACKENDS for b in backends):
         parser.error(f"--backends: one or more of {', '.join(BACKENDS)}")
 
-    pinned = run._pin_self()
-    load_before = os.getloadavg()[0]
-    started = time.monotonic()
+    started = run.start()
     workdir = Path(tempfile.mkdtemp(prefix="palmcity-bench-scanning-"))
     results: dict[str, Any] = {"crypto": _crypto()}
     try:
@@ -126,23 +122,14 @@ def main(argv: list[str] | None = None) -> int:
             _bare_round(bare, args.verify_warmup, args)  # the bare server's warm-up
             for backend in backends:
                 results[backend] = _backend(backend, bare, workdir, args)
-    except run.BenchError as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        return 1
-    except asyncpg.exceptions.TooManyConnectionsError as exc:
-        print(f"bench failed: PostgreSQL refused a connection ({exc})", file=sys.stderr)
-        return 1
+    except postgres.FAILURES as exc:
+        return postgres.failed(exc)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    report = _report(results, args, pinned, backends)
-    report["load_average_1min"] = {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)}
-    report["wall_seconds"] = round(time.monotonic() - started, 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    _print(report, backends)
-    print(f"\nwritten: {run._shown(args.out)}")
-    return 1 if args.strict and not all(g["met"] for g in report["goals"].values()) else 0
+    report = _report(results, args, started.pinned, backends)
+    run.write_report(report, started, args.out, lambda: _print(report, backends))
+    return run.exit_status(report, args.strict)
 
 
 # -- one backend -------------------------------------------------------------------------------------
@@ -151,17 +138,10 @@ def main(argv: list[str] | None = None) -> int:
 def _backend(backend: str, bare: run.Server, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
     folder = workdir / backend
     folder.mkdir()
-    if backend == "embedded":
-        env = run._palmcity_env(folder, "memory://")
-    else:
-        asyncio.run(postgres.create_database(args.database_url, args.database_name))
-        env = postgres.palmcity_env(
-            postgres.database_url(args.database_url, args.database_name), args.redis_url
-        )
-    database_url = env["PALMCITY_DATABASE_URL"]
-    try:
+    with postgres.backend_env(backend, folder, args.database_url, args.database_name, args.redis_url) as env:
+        database_url = env["PALMCITY_DATABASE_URL"]
         run._migrate(env, folder / "migrate.log")
-        _seed_demo(env, folder / "seed.log")
+        run.run_cli("seed-demo", env, folder / "seed.log")
         with run._server("server.main:create_app", env, folder / "palmcity.log") as palm:
             prepared = postgres.run_loop(_prepare(palm.port))
             print(f"{backend}: verify only", flush=True)
@@ -169,11 +149,6 @@ def _backend(backend: str, bare: run.Server, workdir: Path, args: argparse.Names
             print(f"{backend}: verify and act (scans)", flush=True)
             scans = _scan_rounds(palm, bare, prepared, database_url, args)
             totals = _counts(database_url)
-    finally:
-        if backend != "embedded":
-            with contextlib.suppress(Exception):
-                asyncio.run(postgres.drop_database(args.database_url, args.database_name))
-            run._forget_bench_keys(args.redis_url)
     admitted = scans.pop("admitted_all_rounds")
     return {
         "palmcity": "SQLite, in-process Redis and worker (embedded default)"
@@ -184,19 +159,6 @@ def _backend(backend: str, bare: run.Server, workdir: Path, args: argparse.Names
         # Warm-up included: every 200 of the whole run against the database at the end.
         "totals": {"scans_answered_200": admitted, **totals},
     }
-
-
-def _seed_demo(env: dict[str, str], log: Path) -> None:
-    with log.open("wb") as out:
-        done = subprocess.run(
-            [sys.executable, "-m", "server.cli", "seed-demo"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    if done.returncode != 0:
-        raise run.BenchError(f"seed-demo failed:\n{run._tail(log)}")
 
 
 async def _prepare(port: int) -> Prepared:
@@ -561,14 +523,7 @@ def _print(report: dict[str, Any], backends: list[str]) -> None:
         "'bare': the median of the bare-Sanic rounds run just before PalmCity's; 'by CPU': bare's CPU "
         "ms/req ÷ PalmCity's, the same ratio from what each request cost the server"
     )
-    print()
-    for name, goal in report["goals"].items():
-        value = f"{goal['value']:.0%}" if name.endswith("vs_bare") else goal["value"]
-        print(f"{'MET ' if goal['met'] else 'MISS'}  {name}: {goal['target']}: {value}")
-    busy = report["load_average_1min"]
-    print(f"\nmachine load average (1 min): {busy['before']} before, {busy['after']} after")
-    for caveat in report["caveats"]:
-        print(f"note: {caveat}")
+    run.print_footer(report, lambda name, value: f"{value:.0%}" if name.endswith("vs_bare") else value)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,6 @@ Sanic's rate; winners' p99 and admissions per second reported with the count exa
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import os
@@ -52,7 +51,6 @@ import re
 import shutil
 import sys
 import tempfile
-import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,7 +59,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import asyncpg  # type: ignore[import-untyped]  # noqa: E402
 
 from bench import booking, http_post, postgres, run, scanning  # noqa: E402
 from bench import tickets_setup as setup  # noqa: E402
@@ -113,9 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     if any(m not in GATE_MODES for m in args.gate_modes):
         parser.error(f"--gate-modes: one or more of {', '.join(GATE_MODES)}")
 
-    pinned = run._pin_self()
-    load_before = os.getloadavg()[0]
-    started = time.monotonic()
+    started = run.start()
     workdir = Path(tempfile.mkdtemp(prefix="palmcity-bench-tickets-"))
     results: dict[str, Any] = {}
     try:
@@ -123,23 +118,14 @@ def main(argv: list[str] | None = None) -> int:
             scanning._bare_round(bare, 1_000, args)  # the bare server's warm-up
             for backend in backends:
                 results[backend] = _backend(backend, bare, workdir, args)
-    except run.BenchError as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        return 1
-    except asyncpg.exceptions.TooManyConnectionsError as exc:
-        print(f"bench failed: PostgreSQL refused a connection ({exc})", file=sys.stderr)
-        return 1
+    except postgres.FAILURES as exc:
+        return postgres.failed(exc)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    report = _report(results, args, pinned, backends)
-    report["load_average_1min"] = {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)}
-    report["wall_seconds"] = round(time.monotonic() - started, 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n")
-    _print(report, backends)
-    print(f"\nwritten: {run._shown(args.out)}")
-    return 1 if args.strict and not all(g["met"] for g in report["goals"].values()) else 0
+    report = _report(results, args, started.pinned, backends)
+    run.write_report(report, started, args.out, lambda: _print(report, backends))
+    return run.exit_status(report, args.strict)
 
 
 # -- one backend -------------------------------------------------------------------------------------
@@ -148,16 +134,25 @@ def main(argv: list[str] | None = None) -> int:
 def _backend(backend: str, bare: run.Server, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
     folder = workdir / backend
     folder.mkdir()
-    if backend == "embedded":
-        env = run._palmcity_env(folder, "memory://")
-    else:
-        asyncio.run(postgres.create_database(args.database_url, args.database_name))
-        env = postgres.palmcity_env(
-            postgres.database_url(args.database_url, args.database_name), args.redis_url
-        )
-    # A backend's run outlasts the access tokens' 15 (staff: 10) minutes on a busy machine: the
-    # residents and the gate log in once, as a real app would refresh instead.
-    env["PALMCITY_ACCESS_TOKEN_TTL_SECONDS"] = env["PALMCITY_STAFF_ACCESS_TOKEN_TTL_SECONDS"] = "7200"
+    with postgres.backend_env(backend, folder, args.database_url, args.database_name, args.redis_url) as env:
+        # A backend's run outlasts the access tokens' 15 (staff: 10) minutes on a busy machine: the
+        # residents and the gate log in once, as a real app would refresh instead.
+        env["PALMCITY_ACCESS_TOKEN_TTL_SECONDS"] = env["PALMCITY_STAFF_ACCESS_TOKEN_TTL_SECONDS"] = "7200"
+        sale, gates = _backend_rounds(backend, bare, folder, env, args)
+    return {
+        "palmcity": "SQLite, in-process Redis and worker (embedded default)"
+        if backend == "embedded"
+        else "PostgreSQL (Tortoise's asyncpg pool), a Redis server",
+        "sale": sale,
+        "gate": gates,
+    }
+
+
+def _backend_rounds(
+    backend: str, bare: run.Server, folder: Path, env: dict[str, str], args: argparse.Namespace
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One backend's run in ``env``: migrate, seed, start PalmCity, the sale and the gate rounds (the
+    server's log kept on ``--keep-logs``)."""
     database_url = env["PALMCITY_DATABASE_URL"]
     try:
         run._migrate(env, folder / "migrate.log")
@@ -183,17 +178,7 @@ def _backend(backend: str, bare: run.Server, workdir: Path, args: argparse.Names
             args.keep_logs.mkdir(parents=True, exist_ok=True)
             with contextlib.suppress(OSError):
                 shutil.copy(folder / "palmcity.log", args.keep_logs / f"tickets-{backend}.log")
-        if backend != "embedded":
-            with contextlib.suppress(Exception):
-                asyncio.run(postgres.drop_database(args.database_url, args.database_name))
-            run._forget_bench_keys(args.redis_url)
-    return {
-        "palmcity": "SQLite, in-process Redis and worker (embedded default)"
-        if backend == "embedded"
-        else "PostgreSQL (Tortoise's asyncpg pool), a Redis server",
-        "sale": sale,
-        "gate": gates,
-    }
+    return sale, gates
 
 
 # -- the flash sale ----------------------------------------------------------------------------------
@@ -582,13 +567,7 @@ def _print(report: dict[str, Any], backends: list[str]) -> None:
                 f"CPU {f['median_server_cpu_ms_per_request']:.2f} ms/req, {f['statuses']}, "
                 f"exact {f['rounds_recorded_exactly']}"
             )
-    print()
-    for name, goal in report["goals"].items():
-        print(f"{'MET ' if goal['met'] else 'MISS'}  {name}: {goal['target']}: {goal['value']}")
-    busy = report["load_average_1min"]
-    print(f"\nmachine load average (1 min): {busy['before']} before, {busy['after']} after")
-    for caveat in report["caveats"]:
-        print(f"note: {caveat}")
+    run.print_footer(report)
 
 
 def _print_sale(backend: str, sale: dict[str, Any]) -> None:

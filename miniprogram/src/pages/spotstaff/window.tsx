@@ -1,6 +1,6 @@
-import Taro, { useRouter } from '@tarojs/taro'
-import { Text, View } from '@tarojs/components'
-import { useState } from 'react'
+import Taro, { useDidHide, useDidShow, useRouter } from '@tarojs/taro'
+import { Image, Text, View } from '@tarojs/components'
+import { useEffect, useState } from 'react'
 import PageShell from '../../components/PageShell'
 import StaffHero from '../../components/StaffHero'
 import Segmented from '../../components/Segmented'
@@ -10,6 +10,9 @@ import LoadState, { useLoad } from '../../components/LoadState'
 import { useConfirm } from '../../components/ConfirmSheet'
 import { requireStaff } from '../../components/staffAuth'
 import { ApiError, getSpotDay, windowSale, type TicketOrder } from '../../api'
+import { windowPayCodes, windowPayState, type WindowPay } from '../../api/windowpay'
+import { svgDataUri } from '../../components/CredentialQr'
+import { platform } from '../../platform'
 import { useT } from '../../i18n'
 import { chinaParts, chinaToday, yuan } from '../../utils/format'
 import { labelOf } from '../../utils/labels'
@@ -38,6 +41,53 @@ export default function WindowSales() {
   const [sold, setSold] = useState<TicketOrder | null>(null)
   const [refused, setRefused] = useState<{ code: string; message: string } | null>(null)
   const [sheet, ask] = useConfirm()
+  // WeChat Pay at the window: each priced ticket's code (a QR the visitor scans with WeChat), polled
+  // until the sale is settled (paid, or its payments ended); every 5th poll asks WeChat Pay itself.
+  const [pay, setPay] = useState<WindowPay | null>(null)
+  const [payFailed, setPayFailed] = useState(false)
+  const [visible, setVisible] = useState(true)
+  useDidShow(() => setVisible(true))
+  useDidHide(() => setVisible(false))
+
+  function paid(next: WindowPay) {
+    setPay(next)
+    setSold((s) => (s && s.id === next.id ? { ...s, tickets: next.tickets, payments: next.payments } : s))
+    if (next.settled) day.reload()
+  }
+
+  async function showCodes(orderId: number) {
+    setPayFailed(false)
+    try {
+      paid(await windowPayCodes(spot, orderId))
+    } catch (err) {
+      setPayFailed(true)
+      if (err instanceof ApiError && err.status > 0) setRefused({ code: err.code, message: err.message })
+      else Taro.showToast({ title: t('common.networkError'), icon: 'none' })
+    }
+  }
+
+  const polling = pay !== null && !pay.settled && visible
+  useEffect(() => {
+    if (!polling || pay === null) return undefined
+    const orderId = pay.id
+    let tick = 0
+    const timer = setInterval(() => {
+      tick += 1
+      windowPayState(spot, orderId, tick % 5 === 0).then(paid, () => undefined)
+    }, 3000)
+    return () => clearInterval(timer)
+    // restarted only when polling starts or stops, or another sale's codes are shown
+  }, [polling, pay?.id])
+
+  async function sandboxPay(url: string) {
+    if (pay === null) return
+    try {
+      await platform.requestPayment({ sandbox: true, complete_url: url })
+      paid(await windowPayState(spot, pay.id))
+    } catch {
+      Taro.showToast({ title: t('common.networkError'), icon: 'none' })
+    }
+  }
 
   async function sell() {
     if (busy) return
@@ -57,6 +107,8 @@ export default function WindowSales() {
     try {
       const order = await windowSale(spot, { slot_id: slot ?? undefined, visitors, paid_by: paidBy })
       setSold(order)
+      setPay(null)
+      if (paidBy === 'wechat' && order.payments.length > 0) void showCodes(order.id)
       setVisitors([])
       day.reload()
     } catch (err) {
@@ -134,6 +186,35 @@ export default function WindowSales() {
               {`${tk.name_masked ?? tk.document_masked} · ${labelOf(t, tk.category, tk.category_label, 'tourism.category')} · ¥${yuan(tk.amount_fen)} · ${labelOf(t, tk.state, tk.state_label, 'tourism.ticketState')}`}
             </Text>
           ))}
+        </View>
+      )}
+
+      {pay && sold && pay.id === sold.id && (
+        <View className='card' data-testid='window-pay' data-settled={pay.settled ? '1' : '0'}>
+          {pay.codes.length > 0 && <Text className='card__title'>{t('spotstaff.payCodes')}</Text>}
+          {pay.codes.map((c) => (
+            <View key={c.payment_id} className='window-pay__code' data-testid='window-pay-code' data-payment-id={c.payment_id}>
+              <Image className='credential__qr' src={svgDataUri(c.svg)} mode='scaleToFill' data-testid='window-pay-qr' />
+              <Text className='caption block'>
+                {t('spotstaff.payCode', { n: pay.tickets.findIndex((tk) => tk.id === c.ticket_id) + 1, amount: yuan(c.amount_fen) })}
+              </Text>
+              {c.sandbox_pay_url && (
+                <View className='btn btn--ghost' data-testid='window-pay-sandbox' onClick={() => sandboxPay(c.sandbox_pay_url as string)}>
+                  {t('spotstaff.sandboxPay')}
+                </View>
+              )}
+            </View>
+          ))}
+          <Text className='body block' data-testid='window-pay-status'>
+            {!pay.settled ? t('spotstaff.waitingPay') : pay.payments.every((p) => p.state === 'paid') ? t('spotstaff.allPaid') : t('spotstaff.payEnded')}
+          </Text>
+        </View>
+      )}
+      {payFailed && sold && (
+        <View className='card'>
+          <View className='btn btn--ghost btn--block' data-testid='window-pay-retry' onClick={() => showCodes(sold.id)}>
+            {t('spotstaff.showCodes')}
+          </View>
         </View>
       )}
 
