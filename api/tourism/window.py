@@ -16,11 +16,12 @@ from api._kit import body, documented, respond
 from api._labels import LabelText
 from api.appointments.routes import gate_of
 from api.tourism import window_pay
-from api.tourism.ticket_schemas import MAX_VISITORS, Claim, OrderOut
+from api.tourism.ticket_schemas import MAX_VISITORS, Claim, OrderOut, RefundPreviewOut
 from domain.identity.documents import DocumentKind
 from domain.tourism import crowd, dashboard, service, tickets, window
 from domain.tourism.dashboard import Dashboard
 from domain.tourism.models import SaleChannel, Spot
+from domain.tourism.tickets import OrderView
 from domain.tourism.window import WindowSale
 
 
@@ -72,6 +73,13 @@ class WindowOrderOut(OrderOut):
             paid_by=paid_by.value,
             paid_by_label=window.PAID_BY_LABELS(paid_by),
         )
+
+    @classmethod
+    def of_view(cls, view: OrderView, locale: str) -> WindowOrderOut:
+        """A window order as it is now, each ticket with what cancelling it now gives back."""
+        paid_by = window.PaidBy(view.order.paid_by or window.PaidBy.WECHAT.value)
+        base = OrderOut.of(view, locale)
+        return cls(**dict(base), paid_by=paid_by.value, paid_by_label=window.PAID_BY_LABELS(paid_by))
 
 
 class SoldOut(BaseModel):
@@ -182,6 +190,62 @@ async def sell(request: Request, code: str) -> HTTPResponse:
     return respond(WindowOrderOut.of_sale(sale, spot, paid_by, request.ctx.locale), status=201)
 
 
+WINDOW_REFUSALS = (
+    "`spot_not_found`, `ticket_not_found` (not a ticket or order of this spot), `ticket_not_window_sale` "
+    "(sold by the app: its buyer cancels it there), `staff_role_required`, `staff_scope_required`"
+)
+CANCEL_REFUSALS = (
+    "`ticket_not_active` (used, or already ended), `ticket_cancel_cutoff_passed` (the spot's cut-off "
+    "before the slot, as the order saved it; `details.cutoff_minutes`)"
+)
+CANCELLING = (
+    "Staff with the `ticket_seller` role for the spot's code. By the order's refund rules, as a "
+    "resident's cancellation (no quotas: they are a resident's). The places go back (to the walk-in "
+    "share what the sale drew from it). Cash sales: hand back each ticket's `refund_preview` amount "
+    "as previewed, recorded as `tourism.window_refunded`; WeChat Pay sales: refunded by payments to "
+    "the payer. Send an `Idempotency-Key`: a retry is answered with the first answer, never "
+    "refunded twice (without one, a second cancel is `ticket_not_active`). Answers the order."
+)
+
+
+@openapi.summary("What cancelling a window ticket now gives back, or why it cannot be cancelled")
+@openapi.description(
+    "Staff with the `ticket_seller` role for the spot's code. A cash ticket's `paid_fen` is its price "
+    f"(taken at the counter). Refusals: {WINDOW_REFUSALS}."
+)
+@openapi.tag("tourism")
+@documented(RefundPreviewOut)
+@requires("staff")
+async def refund_preview(request: Request, code: str, ticket_id: int) -> HTTPResponse:
+    spot = await service.spot_by_code(code)
+    found = await window.refund_preview(actor_of(request), spot, ticket_id)
+    return respond(RefundPreviewOut.of(found))
+
+
+@openapi.summary("Cancel one ticket the window sold and give its money back")
+@openapi.description(f"{CANCELLING} Refusals: {WINDOW_REFUSALS}, {CANCEL_REFUSALS}.")
+@openapi.tag("tourism")
+@documented(WindowOrderOut)
+@requires("staff")
+@idempotent()
+async def cancel_ticket(request: Request, code: str, ticket_id: int) -> HTTPResponse:
+    spot = await service.spot_by_code(code)
+    view = await window.cancel_ticket(actor_of(request), spot, ticket_id, gate_of(request))
+    return respond(WindowOrderOut.of_view(view, request.ctx.locale))
+
+
+@openapi.summary("Cancel every live ticket of a window order and give the money back")
+@openapi.description(f"{CANCELLING} Refusals: {WINDOW_REFUSALS}, {CANCEL_REFUSALS}.")
+@openapi.tag("tourism")
+@documented(WindowOrderOut)
+@requires("staff")
+@idempotent()
+async def cancel_sale(request: Request, code: str, order_id: int) -> HTTPResponse:
+    spot = await service.spot_by_code(code)
+    view = await window.cancel_order(actor_of(request), spot, order_id, gate_of(request))
+    return respond(WindowOrderOut.of_view(view, request.ctx.locale))
+
+
 @openapi.summary("The spot's dashboard: today's sales, places left, inside, and the level over time")
 @openapi.description(
     "Staff with the `spot_manager`, `ticket_seller` or `scanner` role for the spot's code. Refusals: "
@@ -200,5 +264,14 @@ def add_routes(bp: Blueprint) -> None:
     """The window's sales and the dashboard on the tourism blueprint."""
     spot = "/staff/tourism/spots/<code:str>"
     bp.add_route(sell, f"{spot}/sales", methods=["POST"], name="window_sale")
+    bp.add_route(
+        cancel_sale, f"{spot}/sales/<order_id:id>/cancel", methods=["POST"], name="window_sale_cancel"
+    )
+    bp.add_route(
+        refund_preview, f"{spot}/tickets/<ticket_id:id>/refund", methods=["GET"], name="window_ticket_refund"
+    )
+    bp.add_route(
+        cancel_ticket, f"{spot}/tickets/<ticket_id:id>/cancel", methods=["POST"], name="window_ticket_cancel"
+    )
     bp.add_route(spot_dashboard, f"{spot}/dashboard", methods=["GET"], name="spot_dashboard")
     window_pay.add_routes(bp)  # taking WeChat Pay at the window

@@ -68,6 +68,14 @@ class TicketNotActive(Conflict):
     message = _("The ticket has already ended.")
 
 
+class TicketNotWindowSale(Conflict):
+    """The window cancels only what it sold: a ticket bought in the app (or from the waitlist) is
+    cancelled by its buyer there."""
+
+    code = "ticket_not_window_sale"
+    message = _("This ticket was not sold at the ticket window: its buyer cancels it in the app.")
+
+
 class CrowdLadderInvalid(DomainError):
     code = "spot_crowd_ladder_invalid"
     kind = ErrorKind.INVALID

@@ -64,9 +64,15 @@ from domain.tourism.models import SaleChannel, Spot, Ticket, TicketOrder, Ticket
 from domain.tourism.pricing import PriceLine, price_line, price_list
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from tortoise.backends.base.client import BaseDBAsyncClient
 
     from domain.outbox.jobs import Job
+
+    # Asked for each ticket a cancellation ended, in its transaction, with the cancellation's time
+    # (the window's: its walk-in share and its cash, ``domain.tourism.window``).
+    OnCancelled = Callable[[BaseDBAsyncClient, Ticket, dt.datetime], Awaitable[None]]
 
 PURPOSE_KIND = "ticket"
 PAY_WITHIN = dt.timedelta(minutes=15)
@@ -623,8 +629,9 @@ async def _cancel_refusal(actor: Actor, order: TicketOrder, spot: Spot) -> str |
     now = clock.now()
     try:
         rules.check_cutoff(rules.refund_rules(order.refund_rules), order.starts_at, now)
-        days = await _cancel_days(None, actor, spot.id, now)
-        rules.check_quota(rules.spot_rules(spot.rules).cancel_quota, days, china_day(now))
+        if actor.kind == "resident":  # the quotas are a resident's (as in _cancel)
+            days = await _cancel_days(None, actor, spot.id, now)
+            rules.check_quota(rules.spot_rules(spot.rules).cancel_quota, days, china_day(now))
     except (rules.CancelCutoffPassed, rules.CancelQuotaReached) as exc:
         return exc.code
     return None
@@ -633,7 +640,10 @@ async def _cancel_refusal(actor: Actor, order: TicketOrder, spot: Spot) -> str |
 def _preview(
     order: TicketOrder, ticket: Ticket, paid: PaymentOrder | None, refusal: str | None
 ) -> RefundPreview:
-    paid_fen = paid.paid_fen - paid.refunded_fen if paid is not None else 0
+    if paid is not None:
+        paid_fen = paid.paid_fen - paid.refunded_fen
+    else:  # cash taken at the window (no payment order) paid the price; else nothing paid yet
+        paid_fen = ticket.amount_fen if order.paid_by is not None else 0
     if ticket.state not in LIVE:
         return RefundPreview(ticket.id, paid_fen, RefundKind.NONE, 0, TicketNotActive.code)
     policy = rules.refund_policy(
@@ -679,21 +689,25 @@ async def own_ticket(actor: Actor, ticket_id: int) -> Ticket:
     return ticket
 
 
-async def cancel_ticket(actor: Actor, ticket_id: int, gate: Gate | None) -> Ticket:
+async def cancel_ticket(
+    actor: Actor, ticket_id: int, gate: Gate | None, *, then: OnCancelled | None = None
+) -> Ticket:
     """The resident cancels one ticket: its place goes back, its money by the order's refund rules
     (payments settles ``ticket:<id>`` with :meth:`TicketPayments.policy`)."""
     ticket = await own_ticket(actor, ticket_id)
-    await _cancel(actor, ticket.order, [ticket], gate)
+    await _cancel(actor, ticket.order, [ticket], gate, then)
     return await Ticket.get(id=ticket.id)
 
 
-async def cancel_order(actor: Actor, order_id: int, gate: Gate | None) -> list[Ticket]:
+async def cancel_order(
+    actor: Actor, order_id: int, gate: Gate | None, *, then: OnCancelled | None = None
+) -> list[Ticket]:
     """Every live ticket of the order, in one cancellation (it counts once against the quotas)."""
     order = await TicketOrder.get_or_none(id=order_id, user_id=actor.id)
     if order is None:
         raise TicketNotFound()
     live = await Ticket.filter(order_id=order.id, state__in=LIVE).order_by("id")
-    await _cancel(actor, order, live, gate)
+    await _cancel(actor, order, live, gate, then)
     return list(await Ticket.filter(id__in=[t.id for t in live]).order_by("id"))
 
 
@@ -709,10 +723,17 @@ async def _revoke_code(conn: BaseDBAsyncClient, ticket: Ticket, holder_user_id: 
         )
 
 
-async def _cancel(actor: Actor, order: TicketOrder, tickets: list[Ticket], gate: Gate | None) -> None:
+async def _cancel(
+    actor: Actor,
+    order: TicketOrder,
+    tickets: list[Ticket],
+    gate: Gate | None,
+    then: OnCancelled | None = None,
+) -> None:
     """One cancellation by the resident: refused once used or ended (``ticket_not_active``), past
     the order's cut-off, or beyond the spot's quotas for the account; else every ticket ends, its
-    places go back and its payment is settled, in one transaction."""
+    places go back and its payment is settled (cash taken at the window has none), in one
+    transaction, ``then`` asked for each ticket ended."""
     if not any(t.state in LIVE for t in tickets):
         raise TicketNotActive()
     now = clock.now()
@@ -739,8 +760,10 @@ async def _cancel(actor: Actor, order: TicketOrder, tickets: list[Ticket], gate:
                 before={"state": ticket.state.value},
                 using_db=conn,
             )
-            if ticket.amount_fen:
+            if ticket.amount_fen and order.paid_by is None:
                 await payments.purpose_cancelled(conn, purpose_of(ticket), actor=actor, reason="cancelled")
+            if then is not None:
+                await then(conn, ticket, now)
         if not ended:
             raise TicketNotActive()
     for ticket in ended:

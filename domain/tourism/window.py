@@ -31,6 +31,16 @@ day and slot limits, red stops selling. What differs:
   polls until every ticket is paid. The money is recorded as any payment's (the provider's
   notification or a query, ``payments.record_payment``: a ticket whose hold lapsed meanwhile does
   not keep it).
+- **Cancelled at the counter.** A seller cancels a window ticket (or a whole window order) that is
+  still live, by ``tickets``' own cancellation as the window account: the order's refund rules and
+  cut-off (no quotas: they are a resident's), the place back through ``service.return_day_place``
+  (the waitlist is told). What the sale drew from the walk-in share goes back to it (the tickets
+  first in the order drew it, as many as ``tourism.window_sold`` says): the sale is undone, online
+  gains nothing it did not have, and a place sold from the common pool returns to the common pool
+  (to online buyers and the waitlist). Cash is handed back at the counter: no payment order
+  exists, so ``tourism.window_refunded`` (by the seller) records the amount by the rules; WeChat
+  money goes back through payments (``purpose_cancelled``, refunded by the rules) as a
+  resident's. A ticket the app sold is refused (``ticket_not_window_sale``).
 """
 
 from __future__ import annotations
@@ -45,7 +55,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from domain.accounts.models import User
-from domain.audit.service import record
+from domain.audit.service import history, record
 from domain.capacity.errors import SlotNotFound
 from domain.capacity.gate import Gate
 from domain.capacity.models import CapacitySlot, SlotState
@@ -61,7 +71,8 @@ from domain.shared.i18n import _
 from domain.shared.labels import LabelTable
 from domain.shared.pii import mask_name
 from domain.staff.roles import Role, authorize
-from domain.tourism import tickets
+from domain.tourism import rules, tickets
+from domain.tourism.errors import TicketNotFound, TicketNotWindowSale
 from domain.tourism.models import SaleChannel, Spot, SpotDay, Ticket, TicketOrder, TicketState
 from domain.tourism.pricing import PriceLine
 from domain.tourism.tickets import Ordered, Sale, Visitor
@@ -184,7 +195,7 @@ async def sell(
     # its own share once the app sold out. The database decides; the count is dropped after.
     ordered = await tickets.create_order(owner, spot, slot.id, at, None, sale)
     async with in_transaction() as conn:
-        drawn = await _draw_share(conn, spot, slot, len(ordered.tickets)) if walk_in else 0
+        drawn, slot_drawn = await _draw_share(conn, spot, slot, len(ordered.tickets)) if walk_in else (0, 0)
         await record(
             actor,
             "tourism.window_sold",
@@ -196,6 +207,7 @@ async def sell(
                 "amount_fen": sum(t.amount_fen for t in ordered.tickets),
                 "tickets": [t.id for t in ordered.tickets],
                 "walk_in_share_drawn": drawn,
+                "walk_in_slot_drawn": slot_drawn,
             },
             using_db=conn,
         )
@@ -204,24 +216,144 @@ async def sell(
     return WindowSale(ordered, tickets.quote(spot, ordered.order.day, at))
 
 
-async def _draw_share(conn: BaseDBAsyncClient, spot: Spot, slot: CapacitySlot, places: int) -> int:
+async def _draw_share(
+    conn: BaseDBAsyncClient, spot: Spot, slot: CapacitySlot, places: int
+) -> tuple[int, int]:
     """Move ``places`` from the window's share into what was sold, on the day and the slot (each
-    conditional on the share left, never below 0); returns how many the day's share gave. Run
-    after the sale commits: until it does, online sees the window's places as taken from its own
-    (it can undersell for that moment, never oversell: the share only shrinks)."""
-    drawn = 0
+    conditional on the share left, never below 0); returns how many the day's and the slot's
+    shares gave (cancelling gives back as much). Run after the sale commits: until it does, online
+    sees the window's places as taken from its own (it can undersell for that moment, never
+    oversell: the share only shrinks)."""
+    drawn = slot_drawn = 0
     for _place in range(places):
         drawn += await (
             SpotDay.filter(spot_id=spot.id, day=china_day(slot.starts_at), walk_in_reserved__gt=0)
             .using_db(conn)
             .update(walk_in_reserved=F("walk_in_reserved") - 1)
         )
-        await (
+        slot_drawn += await (
             CapacitySlot.filter(id=slot.id, walk_in_reserved__gt=0)
             .using_db(conn)
             .update(walk_in_reserved=F("walk_in_reserved") - 1, version=F("version") + 1)
         )
-    return drawn
+    return drawn, slot_drawn
+
+
+# -- cancelled at the counter ----------------------------------------------------------------------
+
+
+async def _as_window(actor: Actor, spot: Spot) -> Actor:
+    """The window account, as the sale made its tickets: whose order ``tickets`` cancels."""
+    account = await window_account(spot)
+    return Actor("system", account.id, ip=actor.ip, request_id=actor.request_id)
+
+
+async def _sold_here(actor: Actor, spot: Spot, order_id: int) -> TicketOrder:
+    """A window order of the spot, for a seller of the spot to cancel (``ticket_not_found`` for
+    another spot's, ``ticket_not_window_sale`` for the app's)."""
+    authorize(actor, Role.TICKET_SELLER, spot.code)
+    order = await TicketOrder.get_or_none(id=order_id, spot_id=spot.id)
+    if order is None:
+        raise TicketNotFound()
+    if order.channel != SaleChannel.WINDOW:
+        raise TicketNotWindowSale()
+    return order
+
+
+async def _window_ticket(actor: Actor, spot: Spot, ticket_id: int) -> Ticket:
+    authorize(actor, Role.TICKET_SELLER, spot.code)
+    ticket = await Ticket.get_or_none(id=ticket_id, spot_id=spot.id).select_related("order")
+    if ticket is None:
+        raise TicketNotFound()
+    if ticket.order.channel != SaleChannel.WINDOW:
+        raise TicketNotWindowSale()
+    return ticket
+
+
+async def refund_preview(actor: Actor, spot: Spot, ticket_id: int) -> tickets.RefundPreview:
+    """What cancelling a window ticket now gives back by its order's rules (cash: its price is
+    what was paid), or why it cannot be cancelled (``ticket_not_active``, the cut-off)."""
+    ticket = await _window_ticket(actor, spot, ticket_id)
+    return await tickets.refund_preview(await _as_window(actor, spot), ticket.id)
+
+
+async def cancel_ticket(actor: Actor, spot: Spot, ticket_id: int, gate: Gate | None) -> tickets.OrderView:
+    """The seller cancels one window ticket (refused: ``ticket_not_active`` once used or ended, the
+    order's cut-off); answers its order."""
+    ticket = await _window_ticket(actor, spot, ticket_id)
+    owner = await _as_window(actor, spot)
+    returned = await _returned(actor, spot, ticket.order)
+    await tickets.cancel_ticket(owner, ticket.id, gate, then=returned)
+    return await tickets.my_order(owner, ticket.order_id)
+
+
+async def cancel_order(actor: Actor, spot: Spot, order_id: int, gate: Gate | None) -> tickets.OrderView:
+    """The seller cancels every live ticket of a window order at once."""
+    order = await _sold_here(actor, spot, order_id)
+    owner = await _as_window(actor, spot)
+    await tickets.cancel_order(owner, order.id, gate, then=await _returned(actor, spot, order))
+    return await tickets.my_order(owner, order.id)
+
+
+async def _drawn(order: TicketOrder) -> tuple[set[int], set[int]]:
+    """The order's tickets that drew the day's and the slot's walk-in share: the first ones sold,
+    as many as the sale's record says (it is written in the transaction that drew them)."""
+    sold = [
+        r
+        for r in await history(target_type="ticket_order", target_id=order.id)
+        if r.action == "tourism.window_sold" and r.after
+    ]
+    if not sold:
+        return set(), set()
+    after = sold[-1].after or {}
+    ids = sorted(int(i) for i in after.get("tickets", []))
+    day = int(after.get("walk_in_share_drawn", 0))
+    return set(ids[:day]), set(ids[: int(after.get("walk_in_slot_drawn", day))])
+
+
+async def _returned(seller: Actor, spot: Spot, order: TicketOrder) -> tickets.OnCancelled:
+    """What the window does for each ticket a cancellation ends, in its transaction: the walk-in
+    share it drew goes back, and the refund is recorded by the seller (cash: handed back now)."""
+    day_share, slot_share = await _drawn(order)
+    cash = order.paid_by == PaidBy.CASH.value
+
+    async def returned(conn: BaseDBAsyncClient, ticket: Ticket, at: dt.datetime) -> None:
+        if ticket.id in day_share:
+            await (
+                SpotDay.filter(spot_id=spot.id, day=order.day)
+                .using_db(conn)
+                .update(walk_in_reserved=F("walk_in_reserved") + 1)
+            )
+        if ticket.id in slot_share:
+            await (
+                CapacitySlot.filter(id=order.slot_id)
+                .using_db(conn)
+                .update(walk_in_reserved=F("walk_in_reserved") + 1, version=F("version") + 1)
+            )
+        policy = rules.refund_policy(
+            rules.refund_rules(order.refund_rules), ticket.amount_fen, order.starts_at, at, used=False
+        )
+        await record(
+            seller,
+            "tourism.window_refunded",
+            target_type="ticket",
+            target_id=ticket.id,
+            after={
+                "order": order.id,
+                "spot": spot.code,
+                "paid_by": PaidBy.CASH.value if cash else PaidBy.WECHAT.value,
+                "amount_fen": ticket.amount_fen,
+                "refund_kind": policy.kind.value,
+                # Cash: handed back at the counter now. WeChat: payments refunds what was paid by
+                # the same rules (its own records have the amount), to the payer's WeChat.
+                "refund_fen": policy.refund_fen(ticket.amount_fen) if cash else None,
+                "refund_by": "cash" if cash else "payments",
+                "walk_in_share_returned": ticket.id in day_share,
+            },
+            using_db=conn,
+        )
+
+    return returned
 
 
 # -- taking WeChat Pay at the counter --------------------------------------------------------------

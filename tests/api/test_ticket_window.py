@@ -19,7 +19,7 @@ from domain.audit.models import AuditRecord
 from domain.capacity.errors import SlotFull
 from domain.capacity.models import CapacitySlot
 from domain.payments import service as payments
-from domain.payments.models import PaymentOrder
+from domain.payments.models import OrderState, PaymentOrder, Refund
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.staff import service as staff_service
@@ -31,6 +31,7 @@ from server.demo import DEMO_STAFF_PASSWORD, load_all
 from server.demo.tourism import DEMO_RULES
 from server.settings import Settings
 from tests.api.test_payment_settlement import run_jobs
+from tests.api.test_payments import deliver, fake_of
 from tests.api.test_tickets import id_card, someone, visitor
 
 DAY = dt.date(2026, 5, 1)
@@ -298,3 +299,138 @@ async def test_the_window_and_the_app_selling_at_once_fill_the_day_exactly(db: s
     assert sold["online"] + sold["window"] == day.taken == live == fresh.held + fresh.confirmed == 10
     assert sold["window"] >= 2 and sold["online"] <= 8
     assert day.walk_in_reserved == fresh.walk_in_reserved == 0  # spent, never below
+
+
+# -- cancelled at the window -----------------------------------------------------------------------
+
+
+def window_ticket(spot: Spot, ticket_id: int, what: str) -> str:
+    return f"/api/v1/staff/tourism/spots/{spot.code}/tickets/{ticket_id}/{what}"
+
+
+async def last_slot(spot: Spot) -> CapacitySlot:
+    """11:00-12:00: 90 minutes ahead at MORNING, so the default rules keep 10 %."""
+    slot = await CapacitySlot.filter(resource_id=spot.resource_id).order_by("-starts_at").first()
+    assert slot is not None
+    return slot
+
+
+async def test_a_cash_sale_is_previewed_then_cancelled_at_the_window_once(client: httpx.AsyncClient) -> None:
+    spot = await small_spot()
+    slot = await last_slot(spot)
+    seller_id, seller = await staff(client, ["ticket_seller"], spot.code)
+    body = {
+        "slot_id": slot.id,
+        "visitors": [at_counter(dt.date(1990, 1, 1), "001"), at_counter(dt.date(1991, 1, 1), "002")],
+        "paid_by": "cash",
+    }
+    sold = (await client.post(sales(spot), json=body, headers=seller)).json()
+    first, second = (t["id"] for t in sold["tickets"])
+
+    r = await client.get(window_ticket(spot, first, "refund"), headers={**seller, "Accept-Language": "en"})
+    assert r.status_code == 200, r.text
+    preview = r.json()
+    assert (preview["cancellable"], preview["kind"], preview["paid_fen"], preview["refund_fen"]) == (
+        True,
+        "fee_kept",
+        8000,
+        7200,
+    )
+    # A retried cancel (the same key) is answered with the first answer; the cash goes back once.
+    headers = {**seller, "Idempotency-Key": uuid.uuid4().hex}
+    once, again = [await client.post(window_ticket(spot, first, "cancel"), headers=headers) for _ in range(2)]
+    assert (once.status_code, again.status_code) == (200, 200), once.text
+    assert again.json() == once.json() and again.headers["Idempotent-Replayed"] == "true"
+    order = once.json()
+    assert (order["id"], order["paid_by"]) == (sold["id"], "cash")
+    assert [t["state"] for t in order["tickets"]] == ["cancelled", "confirmed"]
+    assert order["tickets"][1]["refund_preview"]["refund_fen"] == 7200
+    r = await client.post(window_ticket(spot, first, "cancel"), headers=seller)
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "ticket_not_active")
+    [refunded] = await AuditRecord.filter(action="tourism.window_refunded", target_id=str(first))
+    assert (refunded.actor_kind, refunded.actor_id) == ("staff", seller_id)
+    assert refunded.after is not None and (refunded.after["refund_fen"], refunded.after["paid_by"]) == (
+        7200,
+        "cash",
+    )
+    day = await SpotDay.get(spot_id=spot.id, day=DAY)
+    assert (day.taken, day.walk_in_reserved) == (1, 1)  # the place back to the window's share
+
+    # The rest of the order at once.
+    r = await client.post(f"{sales(spot)}/{sold['id']}/cancel", headers=seller)
+    assert r.status_code == 200, r.text
+    assert [t["state"] for t in r.json()["tickets"]] == ["cancelled", "cancelled"]
+    assert await AuditRecord.filter(action="tourism.window_refunded").count() == 2
+    day = await SpotDay.get(spot_id=spot.id, day=DAY)
+    assert (day.taken, day.walk_in_reserved) == (0, 2)
+    assert await Ticket.filter(id=second, state=TicketState.CANCELLED).exists()
+
+
+async def test_a_wechat_sale_cancelled_at_the_window_is_refunded_by_payments(
+    client: httpx.AsyncClient, app: Sanic, runtime: Any
+) -> None:
+    spot = await small_spot()
+    slot = await last_slot(spot)
+    _, seller = await staff(client, ["ticket_seller"], spot.code)
+    body = {"slot_id": slot.id, "visitors": [at_counter(dt.date(1990, 1, 1), "001")], "paid_by": "wechat"}
+    sold = (await client.post(sales(spot), json=body, headers=seller)).json()
+    ticket_id = sold["tickets"][0]["id"]
+    paying = await PaymentOrder.get(id=sold["payments"][0]["order_id"])
+    # Paid through the (sandbox) provider, so that it can refund the money.
+    started = await payments.start(payments.Providers(wechat=fake_of(runtime)), paying)
+    assert (await deliver(client, fake_of(runtime).pay(started.number, at=clock.now()))).status_code == 204
+    await run_jobs(app)
+    assert (await Ticket.get(id=ticket_id)).state == TicketState.CONFIRMED
+
+    r = await client.get(window_ticket(spot, ticket_id, "refund"), headers=seller)
+    assert (r.json()["paid_fen"], r.json()["refund_fen"]) == (8000, 7200)
+    r = await client.post(window_ticket(spot, ticket_id, "cancel"), headers=seller)
+    assert r.status_code == 200, r.text
+    assert r.json()["paid_by"] == "wechat" and r.json()["tickets"][0]["state"] == "cancelled"
+    await run_jobs(app)
+    refund = await Refund.get(order_id=paying.id)
+    paid = await PaymentOrder.get(id=paying.id)
+    assert refund.amount_fen == 7200 and paid.state == OrderState.PARTIALLY_REFUNDED
+    refunded = await AuditRecord.get(action="tourism.window_refunded", target_id=str(ticket_id))
+    assert refunded.after is not None and refunded.after["refund_by"] == "payments"
+    # Twice: refused, and payments settles the purpose once.
+    r = await client.post(window_ticket(spot, ticket_id, "cancel"), headers=seller)
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "ticket_not_active")
+    await run_jobs(app)
+    assert await Refund.filter(order_id=paying.id).count() == 1
+
+
+async def test_the_window_cancels_only_its_own_live_sales_for_its_own_sellers(
+    client: httpx.AsyncClient,
+) -> None:
+    spot = await small_spot()
+    slot = await last_slot(spot)
+    _, seller = await staff(client, ["ticket_seller"], spot.code)
+    online = await tickets.create_order(
+        await someone(), spot, slot.id, [visitor(dt.date(1980, 1, 1), "101")], None
+    )
+    r = await client.post(window_ticket(spot, online.tickets[0].id, "cancel"), headers=seller)
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "ticket_not_window_sale")
+    r = await client.get(window_ticket(spot, online.tickets[0].id, "refund"), headers=seller)
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "ticket_not_window_sale")
+    r = await client.post(f"{sales(spot)}/{online.order.id}/cancel", headers=seller)
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "ticket_not_window_sale")
+
+    body = {"slot_id": slot.id, "visitors": [at_counter(dt.date(1990, 1, 1), "001")], "paid_by": "cash"}
+    ticket_id = (await client.post(sales(spot), json=body, headers=seller)).json()["tickets"][0]["id"]
+    _, elsewhere = await staff(client, ["ticket_seller"], "ELSEWHERE")
+    r = await client.post(window_ticket(spot, ticket_id, "cancel"), headers=elsewhere)
+    assert (r.status_code, r.json()["error"]["code"]) == (403, "staff_scope_required")
+    _, scanner = await staff(client, ["scanner"], spot.code)
+    r = await client.get(window_ticket(spot, ticket_id, "refund"), headers=scanner)
+    assert (r.status_code, r.json()["error"]["code"]) == (403, "staff_role_required")
+    assert (await client.post(window_ticket(spot, ticket_id, "cancel"))).status_code == 401
+    r = await client.post(window_ticket(spot, 99_999_999, "cancel"), headers=seller)
+    assert (r.status_code, r.json()["error"]["code"]) == (404, "ticket_not_found")
+
+    await Ticket.filter(id=ticket_id).update(state=TicketState.USED)
+    r = await client.get(window_ticket(spot, ticket_id, "refund"), headers=seller)
+    assert (r.json()["cancellable"], r.json()["refusal"]) == (False, "ticket_not_active")
+    r = await client.post(window_ticket(spot, ticket_id, "cancel"), headers=seller)
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "ticket_not_active")
+    assert await AuditRecord.filter(action="tourism.window_refunded").count() == 0
