@@ -17,12 +17,13 @@ import pytest
 import domain.payments.jobs  # noqa: F401 - registers the payment handlers
 from adapters.publicpay.fake import SandboxPublicPayment
 from adapters.wechat.fake import SandboxWeChat
+from adapters.wechatpay.fake import SandboxWeChatPay
 from domain.accounts.models import User
 from domain.audit.models import AuditRecord
 from domain.notifications.models import InboxMessage
 from domain.outbox.jobs import Job, JobContext, handler_for
 from domain.outbox.models import OutboxMessage
-from domain.payments import outside, settlement
+from domain.payments import outside, reconciliation, settlement
 from domain.payments import service as payments
 from domain.payments.errors import (
     PaymentAmountInvalid,
@@ -31,7 +32,15 @@ from domain.payments.errors import (
     RefundReferenceInvalid,
     RefundReferenceUsed,
 )
-from domain.payments.models import LedgerEntry, OrderState, PaymentOrder, Provider, Refund, RefundState
+from domain.payments.models import (
+    LedgerEntry,
+    OrderState,
+    PaymentOrder,
+    Provider,
+    ReconciliationException,
+    Refund,
+    RefundState,
+)
 from domain.payments.owners import FULL_REFUND, PaymentOwnerBase, RefundKind, RefundPolicy, payment_owners
 from domain.shared import clock
 from domain.shared.actor import Actor
@@ -225,3 +234,17 @@ async def test_recording_is_refused_unless_a_government_fee_is_owed_back_in_scop
     assert by_wechat.value.details == {"provider": "wechat"}
     assert (await PaymentOrder.get(id=owed.id)).refunded_fen == 100  # nothing else moved
     assert await Refund.filter(order_id__in=[standing.id, wechat.id]).count() == 0
+
+
+async def test_a_recorded_refund_outside_is_on_no_wechat_pay_statement(db: str, owner: Fee) -> None:
+    order = await paid_fee("govfee:8")
+    await cancel("govfee:8")
+    made = await outside.record_returned(FINANCE, order.id, amount_fen=1500, reference="CZ-RECON")
+    assert made.provider_success_at is not None
+    day = made.provider_success_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    wechat = payments.Providers(wechat=SandboxWeChatPay(mchid="1900000001", appid="wx-test"))
+
+    run = await reconciliation.reconcile(wechat, day)
+
+    assert (run.lines, run.exceptions) == (0, 0)  # not "extra": the finance bureau gave it back
+    assert await ReconciliationException.filter(reference=made.number).count() == 0
