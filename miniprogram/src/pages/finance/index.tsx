@@ -18,7 +18,8 @@ const FILTERS: Filter[] = ['all', 'late', 'paid', 'partially_refunded', 'refunde
 
 /**
  * Finance's payments desk: the orders of the merchants in scope, late payments (money that came
- * after its order expired: to be refunded) highlighted and first; tap one to refund it; reconciliation.
+ * after its order expired: to be refunded) and government fees to return through the finance bureau
+ * (退付) highlighted and first; tap one to refund it (or record its 退付); reconciliation.
  */
 export default function FinanceDesk() {
   const t = useT()
@@ -27,8 +28,9 @@ export default function FinanceDesk() {
     async () => {
       if (!requireStaff('/pages/finance/index')) return new Promise<never>(() => undefined)
       const found = await staffPayments(filter === 'all' ? {} : filter === 'late' ? { late: true } : { state: filter }, { silent: true })
-      // late payments first: they wait for a refund
-      return [...found.filter((o) => o.late_payment), ...found.filter((o) => !o.late_payment)]
+      // late payments and government fees owed back through the finance bureau first: they wait for a refund
+      const waiting = (o: (typeof found)[number]) => o.late_payment || o.finance_bureau === 'to_return'
+      return [...found.filter(waiting), ...found.filter((o) => !waiting(o))]
     },
     { when: 'show', deps: [filter] },
   )
