@@ -138,13 +138,20 @@ class SpotPageOut(SpotOut):
     prices: list[PriceRowOut]
 
 
+class SpotSlotOut(SlotOut):
+    waitlisted: bool = Field(
+        description="People wait for this slot (候补): the places that come back are theirs first and "
+        "are not in `left`; an order they need is refused with `slot_waitlisted`: join the waitlist."
+    )
+
+
 class DayOut(BaseModel):
     code: str
     date: dt.date
     booking_required: bool
     capacity: int = Field(description="Entries bookable online that day.")
-    left: int
-    slots: list[SlotOut]
+    left: int = Field(description="Entries still bookable online that day, beyond those owed to waitlists.")
+    slots: list[SpotSlotOut]
 
     @classmethod
     def of(cls, code: str, view: DayView) -> DayOut:
@@ -154,7 +161,7 @@ class DayOut(BaseModel):
             booking_required=view.booking_required,
             capacity=view.capacity,
             left=view.left,
-            slots=[SlotOut.model_validate(slot_view(a)) for a in view.slots],
+            slots=[SpotSlotOut(**slot_view(a), waitlisted=a.slot_id in view.waiting) for a in view.slots],
         )
 
 

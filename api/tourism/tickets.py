@@ -60,8 +60,9 @@ async def quote(request: Request, code: str) -> HTTPResponse:
     "Priced tickets are held until paid: pay each through `payments[].order_id` (the payments page); "
     "free ones are confirmed at once. Either every visitor gets a ticket or none does. Refusals: "
     "`spot_not_found`, `slot_not_found`, `spot_day_not_open`, `spot_day_full`, `slot_full`, `slot_closed`, "
-    "`spot_stop_selling` (the crowd level is red), `ticket_person_taken` (one ticket per person, spot "
-    "and day), `ticket_booking_locked` (no-shows; `details.locked_until`), claims not proven "
+    "`spot_stop_selling` (the crowd level is red), `slot_waitlisted` (409: people wait for the slot "
+    "and the places left are theirs first; join the waitlist), `ticket_person_taken` (one ticket per "
+    "person, spot and day), `ticket_booking_locked` (no-shows; `details.locked_until`), claims not proven "
     f"(eligibility), {VISITOR_REFUSALS}, `payment_provider_unavailable`."
 )
 @openapi.tag("tourism")

@@ -87,9 +87,11 @@ async def _one(request: Request, entry: WaitlistEntry) -> EntryOut:
     "Served in the order joined when places come back: the first in line gets an order made for it "
     "(channel `waitlist`) and must pay within the spot's `waitlist_pay_minutes` (30 by default), or it "
     "lapses and passes to the next; a free order is confirmed at once. Nobody overtakes: while the "
-    "first needs more places than came back, everyone waits. Refusals: `spot_not_found`, "
+    "first needs more places than came back, everyone waits, and orders are refused the places the "
+    "line is owed (`slot_waitlisted`: whoever is told so may join). Refusals: `spot_not_found`, "
     "`slot_not_found`, `slot_closed`, `spot_day_not_open`, `waitlist_slot_started`, "
-    "`waitlist_places_left` (409: enough places for your visitors, book them; `details.left`), "
+    "`waitlist_places_left` (409: enough places for your visitors beyond those the line is owed, book "
+    "them; `details.left`), "
     "`waitlist_already_joined` (one live entry per resident and slot), `ticket_person_taken` (a "
     f"visitor already holds a ticket that day, or is named twice), {VISITOR_REFUSALS}."
 )

@@ -92,3 +92,12 @@ class SpotAtInstantMax(Conflict):
 class StopSelling(Conflict):
     code = "spot_stop_selling"
     message = _("The scenic spot is too crowded today: no more entries are sold.")
+
+
+class SlotWaitlisted(Conflict):
+    """The places left are owed to the waitlist (``domain.tourism.waitlist``): people who waited are
+    not overtaken. details: ``waiting``, the places the slot's own line is owed (0: the lines of the
+    day's other slots are owed the day's places)."""
+
+    code = "slot_waitlisted"
+    message = _("People are waiting for this slot: join the waitlist.")

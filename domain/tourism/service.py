@@ -11,31 +11,47 @@ Lock order is always day row, then slot row, for every entry, so two bookings ca
 A lapsed hold gives its slot place back in the engine at once and its day place when the engine's
 ``capacity.hold_expired`` report reaches the owner (``jobs.py``, within the minute of the sweep):
 until then the day counts one place too many, which can only undersell, never oversell.
+
+Places that come back go to the waitlist first (``domain.tourism.waitlist``): the visitors of the
+entries still waiting are *owed* places (:func:`owed_to_waitlist`, per slot of the day). Every sale
+but the waitlist's own offers leaves them, checked in the booking transaction right after the day's
+place is taken (:func:`_leave_owed`): the day's row is then locked, so every booking and every return
+of the day is serialised with the check, and a place returned while someone waits is refused to
+anyone else (``slot_waitlisted``) until the outbox handler offers it to the head of the line. The
+window sells its own walk-in share regardless (it is no place online buyers or the line could have);
+from the common pool it sells only what the line is not owed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
 from domain.capacity import service as capacity
 from domain.capacity.errors import SlotNotFound
 from domain.capacity.gate import Gate
 from domain.capacity.models import CapacityResource, CapacitySlot, Reservation, ResourceKind
-from domain.capacity.service import Availability
+from domain.capacity.service import Availability, online_left
 from domain.outbox.service import enqueue
 from domain.shared import clock
 from domain.shared.clock import china_day, china_midnight
 from domain.shared.labels import Names
-from domain.tourism.errors import DayFull, DayNotOpen, SpotInvalid, SpotNotFound, StopSelling
-from domain.tourism.models import Advisory, DayPlace, Spot, SpotDay, SpotKind
+from domain.tourism.errors import (
+    DayFull,
+    DayNotOpen,
+    SlotWaitlisted,
+    SpotInvalid,
+    SpotNotFound,
+    StopSelling,
+)
+from domain.tourism.models import Advisory, DayPlace, Spot, SpotDay, SpotKind, WaitlistEntry, WaitlistState
 from domain.tourism.pricing import price_list
 
 # The capacity owner of every spot's resource (``domain.capacity.owners``; registered in jobs.py).
@@ -239,6 +255,83 @@ async def selling_day(spot: Spot, slot: CapacitySlot, *, walk_in: bool = False) 
     return day
 
 
+# -- the waitlist's places ---------------------------------------------------------------------------
+
+
+async def owed_to_waitlist(spot: Spot, day: dt.date, conn: BaseDBAsyncClient | None = None) -> dict[int, int]:
+    """Slot id → the places its waitlist is owed: the visitors of its entries still waiting, for the
+    spot's slots of ``day`` not begun yet (when a slot begins its wait is over). Entries offered
+    already hold their places (their order took them): they are owed nothing more."""
+    start = china_midnight(day)
+    slots = CapacitySlot.filter(
+        resource_id=spot.resource_id,
+        # In UTC, as stored (SQLite compares the text).
+        starts_at__gte=start.astimezone(dt.UTC),
+        starts_at__gt=clock.now().astimezone(dt.UTC),
+        starts_at__lt=(start + dt.timedelta(days=1)).astimezone(dt.UTC),
+    )
+    waiting = WaitlistEntry.filter(state=WaitlistState.WAITING, slot_id__in=Subquery(slots.values("id")))
+    owed: dict[int, int] = {}
+    for slot_id, size in await waiting.using_db(conn).values_list("slot_id", "size"):
+        owed[slot_id] = owed.get(slot_id, 0) + size
+    return owed
+
+
+def _spare(capacity: int, share: int, taken: int, owed: int, *, walk_in: bool, sold_before: int) -> bool:
+    """Whether a place counted in ``taken`` leaves the online places the waitlist is ``owed``: an
+    online place only from what is left beyond them; a walk-in place (the window, today) from its
+    own share while the share lasts (the sale's ``sold_before`` earlier places draw it down after the
+    sale, so they are spoken for), then like an online place (the share spent)."""
+    if walk_in:
+        if share > sold_before:
+            return True  # the window's own share: no place online buyers or the line could have
+        share = 0
+    return capacity - share - taken >= owed
+
+
+async def _leave_owed(
+    conn: BaseDBAsyncClient, spot: Spot, slot: CapacitySlot, day_id: int, *, walk_in: bool, sold_before: int
+) -> None:
+    """Refuse (``slot_waitlisted``) a place just taken that the waitlist is owed, in the slot or in
+    its day. Called right after the day's place is taken: this transaction holds the day's row, on
+    which every booking and return of the day queues, so what is read here is as of now."""
+    owed = await owed_to_waitlist(spot, china_day(slot.starts_at), conn)
+    if not owed:
+        return
+    day = await SpotDay.get(id=day_id, using_db=conn)  # this place counted in ``taken``
+    fits = _spare(
+        day.capacity,
+        day.walk_in_reserved,
+        day.taken,
+        sum(owed.values()),
+        walk_in=walk_in,
+        sold_before=sold_before,
+    )
+    row = await CapacitySlot.get(id=slot.id, using_db=conn)  # the engine counts this place after
+    if fits and row.capacity is not None:
+        fits = _spare(
+            row.capacity,
+            row.walk_in_reserved,
+            row.held + row.confirmed + 1,
+            owed.get(slot.id, 0),
+            walk_in=walk_in,
+            sold_before=sold_before,
+        )
+    if not fits:
+        raise SlotWaitlisted(details={"waiting": owed.get(slot.id, 0)})
+
+
+async def left_for_booking(spot: Spot, slot: CapacitySlot, day: SpotDay) -> int:
+    """What an online order may take in ``slot`` now: the slot's and the day's online places beyond
+    what the waitlist is owed (fewer visitors than this: refused, ``slot_waitlisted`` or full)."""
+    owed = await owed_to_waitlist(spot, day.day)
+    left = day_left(day) - sum(owed.values())
+    in_slot = online_left(slot)
+    if in_slot is not None:
+        left = min(left, in_slot - owed.get(slot.id, 0))
+    return max(left, 0)
+
+
 async def take_entry(
     gate: Gate | None,
     spot: Spot,
@@ -249,16 +342,23 @@ async def take_entry(
     hold_for: dt.timedelta | None = None,
     walk_in: bool = False,
     slot: CapacitySlot | None = None,
+    waitlist_offer: bool = False,
+    sold_before: int = 0,
 ) -> T:
     """An entry to ``spot`` in ``slot_id`` for ``holder_key``: the slot's place and the day's, with
     ``then`` (the ticket's row) in the same transaction, or nothing. Refusals: ``spot_day_full``,
-    ``spot_day_not_open``, and the engine's (``slot_full``, ``slot_closed``, ``already_reserved``).
-    ``slot``: the slot's row when the caller has read it already (a flash sale reads it once)."""
+    ``spot_day_not_open``, ``slot_waitlisted`` (the waitlist is owed the place), and the engine's
+    (``slot_full``, ``slot_closed``, ``already_reserved``). ``slot``: the slot's row when the caller
+    has read it already (a flash sale reads it once). ``waitlist_offer``: the order the waitlist
+    makes for its head, which takes what the line is owed; ``sold_before``: the places the same sale
+    took before this one (a walk-in sale draws them from the window's share after it)."""
     slot = await slot_of(spot, slot_id, slot)
     day = await selling_day(spot, slot, walk_in=walk_in)
 
     async def both(conn: BaseDBAsyncClient, reservation: Reservation) -> T:
         await _count_day(conn, day.id, reservation.id, walk_in)
+        if not waitlist_offer:
+            await _leave_owed(conn, spot, slot, day.id, walk_in=walk_in, sold_before=sold_before)
         return await then(conn, reservation)
 
     return await capacity.book(gate, slot_id, holder_key, both, hold_for=hold_for, walk_in=walk_in, slot=slot)
@@ -300,18 +400,27 @@ class DayView:
     day: dt.date
     booking_required: bool
     capacity: int
-    left: int  # online
-    slots: list[Availability]
+    left: int  # online, beyond what the waitlist is owed
+    slots: list[Availability]  # each slot's ``left`` beyond what its waitlist is owed
+    waiting: dict[int, int]  # slot id → the places its waitlist is owed (absent: nobody waits)
 
 
 async def day_view(spot: Spot, day: dt.date) -> DayView:
+    """The day's slots as a booking sees them: the places the waitlist is owed are not left (a slot
+    whose line is owed every place reads full: its page offers the waitlist)."""
     found = await SpotDay.get_or_none(spot_id=spot.id, day=day)
     if found is None:
         raise DayNotOpen(details={"day": day.isoformat()})
     start = china_midnight(day)
     slots = await capacity.availability(spot.resource_id, start, start + dt.timedelta(days=1))
+    owed = await owed_to_waitlist(spot, day)
+    slots = [
+        replace(a, left=max(a.left - owed[a.slot_id], 0)) if a.left is not None and a.slot_id in owed else a
+        for a in slots
+    ]
     online = found.capacity - found.walk_in_reserved
-    return DayView(day, found.booking_required, online, day_left(found), slots)
+    left = max(day_left(found) - sum(owed.values()), 0)
+    return DayView(day, found.booking_required, online, left, slots, owed)
 
 
 @dataclass(frozen=True)

@@ -282,7 +282,9 @@ async def create_order(
     slot: CapacitySlot | None = None,
 ) -> Ordered:
     """Hold one place per visitor in ``slot_id`` and open a payment per priced ticket. Either every
-    visitor gets a ticket or none does (places already taken for the order are given back).
+    visitor gets a ticket or none does (places already taken for the order are given back). The
+    places the waitlist is owed are refused (``slot_waitlisted``) to every sale but its own offers
+    (``SaleChannel.WAITLIST``): the window sells its walk-in share, not those.
     ``actor`` is whom the order belongs to (the resident; at the window, the spot's window
     account, ``domain.tourism.window``)."""
     assert actor.id is not None
@@ -461,6 +463,9 @@ async def _take(
             hold_for=None if free else sale.pay_within,
             walk_in=sale.walk_in,
             slot=slot,
+            # The waitlist's own offer takes what its line is owed; any other sale is refused it.
+            waitlist_offer=sale.channel == SaleChannel.WAITLIST,
+            sold_before=position,
         )
     except (IntegrityError, AlreadyReserved) as exc:
         # The unique (spot, day, person_index), or the engine's one place per holder and slot.

@@ -5,6 +5,13 @@ they just book). Every way a ticket's places come back (a cancellation, an unpai
 goes through ``service.return_day_place``, which enqueues ``tourism.place_returned`` in its own
 transaction; the handler here serves the slot's line:
 
+- **Nobody overtakes the line.** Until the handler runs, the place that came back is not for sale:
+  the visitors still waiting are owed places (``service.owed_to_waitlist``), and every order but
+  the line's own offers is refused what they are owed (``slot_waitlisted``), checked in its booking
+  transaction under the day's row, which the return also takes (``service.take_entry``). The slot's
+  listing counts them as not left, so its page offers the waitlist. With nobody waiting (all served,
+  lapsed or gone) sales are as before; the window still sells its own walk-in share.
+
 - **Strict order.** Entries are served by ``id`` (the order they joined). The head is offered an
   order made for it (``tickets.create_order`` with ``SaleChannel.WAITLIST`` and the spot's
   ``waitlist_pay_minutes``); when the head needs more places than are free, it waits and nobody
@@ -38,7 +45,6 @@ from domain.audit.service import record
 from domain.capacity.errors import SlotClosed, SlotFull, SlotNotFound
 from domain.capacity.gate import Gate
 from domain.capacity.models import CapacitySlot, SlotState
-from domain.capacity.service import online_left
 from domain.notifications.service import Notice, deliver
 from domain.outbox.jobs import Job, handler, schedule
 from domain.payments import service as payments
@@ -160,11 +166,13 @@ async def _check_visitors(spot: Spot, day: dt.date, visitors: list[tickets.Visit
 
 async def join(actor: Actor, spot: Spot, slot_id: int, visitors: list[tickets.Visitor]) -> WaitlistEntry:
     """Put ``actor`` on the slot's waitlist with ``visitors`` (one live entry per resident and slot).
-    Refused while the slot and the day have places enough for them (``waitlist_places_left``)."""
+    Refused while the slot and the day have places enough for them beyond what the line is owed
+    (``waitlist_places_left``): exactly when an order for them would not be refused for want of
+    places, so a buyer told ``slot_waitlisted`` may always join."""
     assert actor.id is not None
     slot, day = await _open_slot(spot, slot_id)
     await _check_visitors(spot, day.day, visitors)
-    left = min(online_left(slot) or 0, service.day_left(day))
+    left = await service.left_for_booking(spot, slot, day)
     if left >= len(visitors):
         raise WaitlistPlacesLeft(details={"left": left})
     now = clock.now()

@@ -18,6 +18,7 @@ from domain.notifications.models import InboxMessage
 from domain.payments.models import OrderState, PaymentOrder
 from domain.shared import clock
 from domain.shared.actor import Actor
+from domain.shared.clock import china_day
 from domain.tourism import service, tickets, waitlist
 from domain.tourism.models import Spot, SpotKind, Ticket
 from domain.tourism.service import SpotSettings
@@ -30,6 +31,7 @@ from tests.support.apps import error_code
 from tests.support.residents import login, verified
 
 WAITLIST = "/api/v1/tourism/waitlist"
+ORDERS = "/api/v1/tourism/orders"
 EN = {"Accept-Language": "en"}
 
 
@@ -126,6 +128,42 @@ async def test_join_wait_be_offered_pay_and_read_filled(
     assert r.status_code == 200 and r.json()["state"] == "cancelled", r.text
     r = await client.delete(f"{WAITLIST}/{carols['id']}", headers=headers(carol))
     assert error_code(r) == "waitlist_entry_ended"
+
+
+async def test_a_place_back_while_someone_waits_is_the_line_s_and_the_slot_reads_waitlisted(
+    client: httpx.AsyncClient, app: Sanic
+) -> None:
+    spot, slot, open_slot, holder = await full_spot()
+    day = f"/api/v1/tourism/spots/{spot.code}/days/{china_day(slot.starts_at).isoformat()}"
+    bob = await verified_en(client, "bob-first")
+    dan = await verified_en(client, "dan-later")
+    me = {"spot": spot.code, "slot_id": slot.id, "visitors": [{"self": True}]}
+    assert (await client.post(WAITLIST, json=me, headers=headers(bob))).status_code == 201
+    ticket = await Ticket.get(order__user_id=holder.id)
+    await tickets.cancel_ticket(holder, ticket.id, None)  # the place is free; the outbox not run yet
+
+    # The listing counts it as the line's: the page offers the waitlist, not the order.
+    slots = {s["slot_id"]: s for s in (await client.get(day)).json()["slots"]}
+    shown = slots[slot.id]
+    assert (shown["left"], shown["bookable"], shown["waitlisted"]) == (0, False, True)
+    assert (slots[open_slot.id]["left"], slots[open_slot.id]["waitlisted"]) == (1, False)
+    # An order for it is refused with the new code, localised; told so, dan joins behind bob.
+    r = await client.post(ORDERS, json=me, headers=headers(dan))
+    assert (r.status_code, error_code(r)) == (409, "slot_waitlisted"), r.text
+    assert r.json()["error"]["message"] == "People are waiting for this slot: join the waitlist."
+    assert r.json()["error"]["details"] == {"waiting": 1}
+    r = await client.post(WAITLIST, json=me, headers=headers(dan))
+    assert (r.status_code, r.json()["position"]) == (201, 2), r.text
+    dans = r.json()["id"]
+
+    await run_jobs(app)  # the line is served: bob is offered the place
+    assert (await client.get(WAITLIST, headers=headers(bob))).json()["items"][0]["state"] == "offered"
+    # Once dan leaves nobody waits: the slot reads as it is (full: bob holds its place).
+    assert (await client.delete(f"{WAITLIST}/{dans}", headers=headers(dan))).status_code == 200
+    shown = next(s for s in (await client.get(day)).json()["slots"] if s["slot_id"] == slot.id)
+    assert (shown["left"], shown["waitlisted"]) == (0, False)
+    r = await client.post(ORDERS, json={**me, "slot_id": open_slot.id}, headers=headers(dan))
+    assert r.status_code == 201, r.text
 
 
 async def test_refusals(client: httpx.AsyncClient) -> None:

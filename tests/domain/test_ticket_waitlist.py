@@ -18,6 +18,7 @@ from adapters.wechat.port import WeChatError
 from domain.accounts.models import User
 from domain.audit.models import AuditRecord
 from domain.capacity import service as capacity
+from domain.capacity.errors import SlotFull
 from domain.capacity.models import CapacitySlot
 from domain.notifications import service as notifications
 from domain.notifications.models import InboxMessage, PushState
@@ -26,14 +27,14 @@ from domain.outbox.models import OutboxMessage
 from domain.payments.models import PaymentOrder
 from domain.shared import clock
 from domain.shared.actor import Actor
-from domain.tourism import service, tickets, waitlist
-from domain.tourism.errors import TicketPersonTaken
+from domain.tourism import service, tickets, waitlist, window
+from domain.tourism.errors import SlotWaitlisted, TicketPersonTaken
 from domain.tourism.jobs import TicketPlaces
 from domain.tourism.models import Spot, SpotDay, SpotKind, Ticket, TicketState, WaitlistEntry, WaitlistState
 from domain.tourism.service import SpotSettings
 from domain.tourism.tickets import Visitor
 from server.settings import Settings
-from tests.api.test_tickets import visitor
+from tests.api.test_tickets import id_card, visitor
 
 NAMES = {"zh_Hans": "测试景区", "zh_Hant": "測試景區", "en": "Test spot"}
 ELDER = dt.date(1950, 1, 1)  # 65 and over: free, confirmed at once
@@ -224,7 +225,7 @@ async def test_leaving_the_line_waiting_or_offered(db: str) -> None:
 
 
 async def test_refusals(db: str) -> None:
-    spot, slot, holders = await full_slot(2)
+    spot, slot, holders = await full_slot(3)
     me = await resident()
     with pytest.raises(TicketPersonTaken) as taken:  # the visitor holds a ticket that day already
         await waitlist.join(me, spot, slot.id, adults(100) + [visitor(ELDER, "900")])
@@ -234,14 +235,18 @@ async def test_refusals(db: str) -> None:
     await waitlist.join(me, spot, slot.id, adults(100))
     with pytest.raises(waitlist.WaitlistAlreadyJoined):
         await waitlist.join(me, spot, slot.id, adults(200))
-    await give_back(holders[0])  # one place free (before the line is served)
+    await give_back(holders[0])  # one place free (before the line is served): it is mine
+    behind = await waitlist.join(await resident(), spot, slot.id, adults(300))  # not theirs: they wait
+    await give_back(holders[1])
+    await give_back(holders[2])  # three free, two owed to the line: one left
     with pytest.raises(waitlist.WaitlistPlacesLeft) as left:
-        await waitlist.join(await resident(), spot, slot.id, adults(300))
+        await waitlist.join(await resident(), spot, slot.id, adults(400))
     assert left.value.details == {"left": 1}
     # Two wanted, one left: they may wait.
-    assert (await waitlist.join(await resident(), spot, slot.id, adults(400, 2))).size == 2
+    assert (await waitlist.join(await resident(), spot, slot.id, adults(500, 2))).size == 2
+    assert behind.size == 1
     with clock.frozen_at(slot.starts_at), pytest.raises(waitlist.WaitlistSlotStarted):
-        await waitlist.join(await resident(), spot, slot.id, adults(500, 3))
+        await waitlist.join(await resident(), spot, slot.id, adults(600, 3))
 
 
 async def test_one_who_cannot_be_served_leaves_the_line_and_the_slot_s_start_ends_the_wait(db: str) -> None:
@@ -281,8 +286,127 @@ async def test_a_day_place_coming_back_in_another_slot_serves_a_line_the_day_s_l
     # The second slot has a place, the day none: the line may form there.
     entry = await waitlist.join(await resident(), spot, second.id, adults(100))
     await give_back(early)  # a place of the first slot, and of the day, comes back
+    # The first slot has no line, but the day's place is owed to the second's: not sold meanwhile.
+    with pytest.raises(SlotWaitlisted) as refused:
+        await tickets.create_order(await resident(), spot, first.id, adults(200), None)
+    assert refused.value.details == {"waiting": 0}
     await run_returns()
     assert await states(entry) == [WaitlistState.OFFERED]
+
+
+async def test_a_place_returned_while_someone_waits_is_not_sold_to_another_buyer(db: str) -> None:
+    spot, slot, holders = await full_slot(1)
+    head = await waitlist.join(await resident(), spot, slot.id, adults(100))
+    await give_back(holders[0])  # the place is free; the line is not served yet (the outbox)
+    buyer = await resident()
+    for wanted in (adults(200), [visitor(ELDER, "201")]):  # paid or free: the place is the line's
+        with pytest.raises(SlotWaitlisted) as refused:
+            await tickets.create_order(buyer, spot, slot.id, wanted, None)
+        assert (refused.value.code, refused.value.details) == ("slot_waitlisted", {"waiting": 1})
+    assert not await Ticket.filter(order__user_id=buyer.id).exists()
+    # The slot's listing counts the place as the line's: the page offers the waitlist.
+    view = await service.day_view(spot, clock.today_in_china() + dt.timedelta(days=1))
+    listed = next(a for a in view.slots if a.slot_id == slot.id)
+    assert (listed.left, listed.bookable, view.waiting) == (0, False, {slot.id: 1})
+    assert view.left == 99  # the day's 100 online places, less the one owed
+    # Told so, the buyer may join (behind the head), and the head is offered the place.
+    behind = await waitlist.join(buyer, spot, slot.id, adults(200))
+    await run_returns()
+    assert await states(head, behind) == [WaitlistState.OFFERED, WaitlistState.WAITING]
+    offered = await Ticket.get(order_id=(await WaitlistEntry.get(id=head.id)).order_id)
+    assert offered.state == TicketState.HELD
+    counted = await CapacitySlot.get(id=slot.id)
+    assert counted.held + counted.confirmed == 1
+
+
+async def test_ordinary_sales_resume_when_the_line_is_empty(db: str) -> None:
+    spot, slot, holders = await full_slot(3, {"waitlist_pay_minutes": 10})
+    # Left: the only one waiting leaves, and the place that came back is for sale.
+    leaver = await resident()
+    entry = await waitlist.join(leaver, spot, slot.id, adults(100))
+    await give_back(holders[0])
+    with pytest.raises(SlotWaitlisted):
+        await tickets.create_order(await resident(), spot, slot.id, adults(110), None)
+    await waitlist.leave(leaver, entry.id, None)
+    first_buyer = await resident()
+    await tickets.create_order(first_buyer, spot, slot.id, adults(120), None)
+
+    # Served: once the head holds its offer, nobody waits, and the next place back is for sale.
+    served = await waitlist.join(await resident(), spot, slot.id, adults(200))
+    await give_back(holders[1])
+    await run_returns()
+    assert await states(served) == [WaitlistState.OFFERED]
+    await give_back(holders[2])
+    await tickets.create_order(await resident(), spot, slot.id, adults(210), None)
+
+    # Lapsed: an offer left unpaid passes to nobody, and its place is for sale again.
+    lapsing = await waitlist.join(await resident(), spot, slot.id, adults(300))
+    await give_back(first_buyer)
+    await run_returns()
+    assert await states(served, lapsing) == [WaitlistState.OFFERED, WaitlistState.OFFERED]
+    with clock.frozen_at(clock.now() + dt.timedelta(minutes=11)):
+        lapsed = await Ticket.filter(order__channel="waitlist", state=TicketState.HELD)
+        assert await capacity.expire_holds(None) == 2
+        for ticket in lapsed:
+            await TicketPlaces().hold_expired(ticket.reservation_id, cast(Job, None))
+        await run_returns()
+        assert await states(served, lapsing) == [WaitlistState.LAPSED, WaitlistState.LAPSED]
+        ordered = await tickets.create_order(await resident(), spot, slot.id, adults(310, 2), None)
+    assert len(ordered.tickets) == 2
+
+
+async def test_the_window_sells_its_walk_in_share_while_a_line_waits_but_not_the_common_pool(
+    db: str,
+) -> None:
+    day = dt.date(2026, 5, 1)
+    with clock.frozen_at(dt.datetime(2026, 5, 1, 9, 30, tzinfo=clock.CHINA)):
+        # 10 a day, 2 kept for the window, in slots of 10 (2 kept): the 11:00 slot's 8 sold online.
+        spot = await service.create_spot(
+            f"W{uuid.uuid4().hex[:8]}",
+            SpotKind.SCENIC,
+            NAMES,
+            SpotSettings(
+                daily_max=10,
+                instant_max=10,
+                opens_minute=8 * 60,
+                closes_minute=12 * 60,
+                slot_entries=10,
+                walk_in_percent=20,
+            ),
+            region_code="441802",
+            prices={"full_cents": 8000},
+        )
+        await service.open_day(spot, day)
+        slot = await CapacitySlot.filter(resource_id=spot.resource_id).order_by("-starts_at").first()
+        assert slot is not None
+        holder = await resident()
+        await tickets.create_order(holder, spot, slot.id, adults(100, 8), None)
+        entry = await waitlist.join(await resident(), spot, slot.id, adults(200))
+        ticket = await Ticket.filter(order__user_id=holder.id).first()
+        assert ticket is not None
+        await tickets.cancel_ticket(holder, ticket.id, None)  # one online place back: the line's
+
+        seller = Actor("staff", 7, roles=frozenset({"ticket_seller"}), scopes=frozenset({spot.code}))
+
+        def at_counter(*serials: str) -> list[window.Counter]:
+            return [window.Counter("resident_id", id_card(dt.date(1990, 1, 1), s), "张三") for s in serials]
+
+        # Three at once would eat the line's place after the share's two: none is sold.
+        with pytest.raises(SlotWaitlisted):
+            await window.sell(
+                seller, spot, at_counter("301", "302", "303"), window.PaidBy.CASH, slot_id=slot.id
+            )
+        # Its share's two are sold; a third (from the common pool) is refused while the line waits.
+        await window.sell(seller, spot, at_counter("301", "302"), window.PaidBy.CASH, slot_id=slot.id)
+        spot_day = await SpotDay.get(spot_id=spot.id, day=day)
+        assert (spot_day.taken, spot_day.walk_in_reserved) == (9, 0)
+        with pytest.raises(SlotWaitlisted):
+            await window.sell(seller, spot, at_counter("303"), window.PaidBy.CASH, slot_id=slot.id)
+        with pytest.raises(SlotWaitlisted):
+            await tickets.create_order(await resident(), spot, slot.id, adults(400), None)
+        await run_returns()
+        assert await states(entry) == [WaitlistState.OFFERED]
+        assert (await SpotDay.get(spot_id=spot.id, day=day)).taken == 10
 
 
 class FlakyWeChat(SandboxWeChat):
@@ -319,6 +443,35 @@ async def test_a_push_that_failed_is_sent_when_the_job_runs_again(
     assert len(flaky.sent) == 1
     message = await InboxMessage.get(kind=waitlist.NOTICE_KIND)
     assert message.push_state == PushState.SENT
+
+
+async def buy(buyer: Actor, spot: Spot, slot: CapacitySlot, serial: int) -> str:
+    """An online order of one, or the refusal's code for want of a place."""
+    try:
+        await tickets.create_order(buyer, spot, slot.id, adults(serial), None)
+    except (SlotFull, SlotWaitlisted) as refused:
+        return refused.code  # before the return: full; after it: the line's
+    return "sold"
+
+
+@pytest.mark.postgres
+async def test_a_cancellation_racing_buyers_gives_the_place_to_the_one_waiting(db: str) -> None:
+    for _round in range(4):
+        spot, slot, holders = await full_slot(1)
+        entry = await waitlist.join(await resident(), spot, slot.id, adults(100))
+        buyers = [await resident() for _ in range(8)]
+
+        # The cancellation among the buyers, all at once (each its own connection).
+        tries = [buy(b, spot, slot, 200 + 10 * n) for n, b in enumerate(buyers)]
+        done = await asyncio.gather(*tries[:4], give_back(holders[0]), *tries[4:])
+        answers = done[:4] + done[5:]
+        assert "sold" not in answers and set(answers) <= {"slot_full", "slot_waitlisted"}, answers
+        assert not await Ticket.filter(order__user_id__in=[b.id for b in buyers]).exists()
+        await run_returns()
+        assert await states(entry) == [WaitlistState.OFFERED]
+        counted = await CapacitySlot.get(id=slot.id)
+        assert (counted.held + counted.confirmed, (await SpotDay.get(spot_id=spot.id)).taken) == (1, 1)
+        await OutboxMessage.all().delete()
 
 
 @pytest.mark.postgres
