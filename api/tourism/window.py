@@ -164,7 +164,8 @@ class DashboardOut(BaseModel):
 @openapi.description(
     "Staff with the `ticket_seller` role for the spot's code. Today's sales take the window's walk-in "
     "share first. `cash`: the tickets are valid at once; `wechat`: one payment order per priced "
-    "ticket, to be paid within 5 minutes. Send an `Idempotency-Key`: a retried sale is answered "
+    "ticket, to be paid within 5 minutes by the codes `POST …/sales/{order_id}/wechat` shows the visitor. "
+    "Send an `Idempotency-Key`: a retried sale is answered "
     "with the first one's answer, never sold twice. Refusals: `spot_not_found`, `slot_not_found`, "
     "`window_no_slot` (no slot left today), `spot_day_full`, `slot_full`, `spot_stop_selling`, "
     "`spot_day_not_open`, `ticket_person_taken` (details: `visitor`), `ticket_birth_date_needed` "
