@@ -55,7 +55,6 @@ from bench import http_post, load, postgres, run  # noqa: E402  (run: servers, p
 BOOKINGS_PER_SECOND_GOAL = 500.0
 P99_GOAL_MS = 200.0
 READ_RATIO_GOAL = 0.50
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_DATABASE = "palmcity_bench_booking"
 SCHEDULE_TEMPLATE = {"periods": [["09:00", "09:30"]], "slot_minutes": 30}
 BOOK_PATH = "/api/v1/appointments"
@@ -96,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one round, fewer availability reads")
     parser.add_argument(
         "--database-url",
-        default=DEFAULT_SERVER,
+        default=postgres.DEFAULT_SERVER,
         help="a PostgreSQL server (query options such as ?maxsize=20 are passed on to PalmCity)",
     )
     parser.add_argument("--database-name", default=DEFAULT_DATABASE, help="created, then dropped")

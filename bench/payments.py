@@ -60,7 +60,6 @@ from adapters.wechatpay.fake import CHINA, SandboxKeys, SandboxWeChatPay, save_k
 from bench import http_post, postgres, run  # noqa: E402  (run: servers, pinning; http_post: the POSTs)
 from server.bootstrap import SANDBOX_MCHID  # noqa: E402
 
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_DATABASE = "palmcity_bench_payments"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 APPID = "wx-bench-appid"
@@ -80,7 +79,7 @@ class Order:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/payments.py", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one round of 300 orders")
-    parser.add_argument("--database-url", default=DEFAULT_SERVER, help="a PostgreSQL server")
+    parser.add_argument("--database-url", default=postgres.DEFAULT_SERVER, help="a PostgreSQL server")
     parser.add_argument("--database-name", default=DEFAULT_DATABASE, help="created, then dropped")
     parser.add_argument("--redis-url", default=DEFAULT_REDIS)
     parser.add_argument(

@@ -4,6 +4,7 @@ server's environment, how a run that failed says so, the event loop, and the ser
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -22,6 +23,8 @@ from bench import run
 T = TypeVar("T")
 W = TypeVar("W")
 UNLIMITED = "1000000000"
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
+BACKENDS = ("embedded", "postgres")  # of bench/scanning.py and bench/tickets.py
 
 
 # The platform's own statements as Tortoise sends them (captured from its SQL log), for the raw
@@ -93,6 +96,27 @@ def fresh_database(server: str, name: str, redis_url: str) -> Iterator[str]:
         with contextlib.suppress(Exception):
             asyncio.run(drop_database(server, name))
         run._forget_bench_keys(redis_url)
+
+
+def add_backend_arguments(
+    parser: argparse.ArgumentParser, *, database: str, redis_url: str, backends_help: str
+) -> None:
+    """The options of a bench run on both backends (bench/scanning.py, bench/tickets.py): which
+    backends (``--backends``, read back with :func:`chosen_backends`), and the postgres backend's
+    server, database (``database`` by default) and Redis (``redis_url`` by default)."""
+    parser.add_argument("--backends", default=",".join(BACKENDS), help=backends_help)
+    parser.add_argument("--database-url", default=DEFAULT_SERVER, help="a PostgreSQL server")
+    parser.add_argument("--database-name", default=database, help="created, then dropped")
+    parser.add_argument("--redis-url", default=redis_url, help="the postgres backend's Redis")
+
+
+def chosen_backends(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """``--backends`` as a list, in the order given; a usage error (exit 2) unless it names one or
+    more of :data:`BACKENDS`."""
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    if not backends or any(b not in BACKENDS for b in backends):
+        parser.error(f"--backends: one or more of {', '.join(BACKENDS)}")
+    return backends
 
 
 @contextlib.contextmanager

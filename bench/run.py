@@ -162,6 +162,24 @@ def write_report(report: dict[str, Any], started: Started, out: Path, show: Call
     print(f"\nwritten: {_shown(out)}")
 
 
+def backends_beside_bare(
+    prefix: str,
+    backends: list[str],
+    warm_up: Callable[[Server], object],
+    one: Callable[[str, Server, Path], dict[str, Any]],
+) -> dict[str, Any]:
+    """Each backend's figures (``one(backend, bare, workdir)``), measured beside one bare Sanic server
+    that stays up for the whole run (``warm_up`` warms it first), in a scratch folder named after
+    ``prefix`` and removed afterwards: bench/scanning.py and bench/tickets.py."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        with _server("bench.bare_app:create_app", _bare_env(), workdir / "bare.log") as bare:
+            warm_up(bare)
+            return {backend: one(backend, bare, workdir) for backend in backends}
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def exit_status(report: dict[str, Any], strict: bool) -> int:
     """1 when ``--strict`` was asked and a goal of ``report["goals"]`` is missed, else 0."""
     return 1 if strict and not all(g["met"] for g in report["goals"].values()) else 0

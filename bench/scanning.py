@@ -44,11 +44,9 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -64,10 +62,8 @@ from bench import http_post, postgres, run  # noqa: E402  (run: servers, pinning
 
 VERIFY_RATIO_GOAL = 0.40
 P99_GOAL_MS = 50.0
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_DATABASE = "palmcity_bench_scanning"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
-BACKENDS = ("embedded", "postgres")
 RESIDENTS = ("alice", "chen")  # server/demo: verified residents (L3 and L4)
 STAFF_USERNAME = "clinic.qy"  # server/demo: scans health cards and appointment passes at QY-PEOPLE
 SITE = "QY-PEOPLE"
@@ -88,14 +84,12 @@ class Prepared:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/scanning.py", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one round, fewer requests")
-    parser.add_argument(
-        "--backends",
-        default=",".join(BACKENDS),
-        help="embedded (SQLite, in-process Redis), postgres (PostgreSQL and a real Redis), or both",
+    postgres.add_backend_arguments(
+        parser,
+        database=DEFAULT_DATABASE,
+        redis_url=DEFAULT_REDIS,
+        backends_help="embedded (SQLite, in-process Redis), postgres (PostgreSQL and a real Redis), or both",
     )
-    parser.add_argument("--database-url", default=DEFAULT_SERVER, help="a PostgreSQL server")
-    parser.add_argument("--database-name", default=DEFAULT_DATABASE, help="created, then dropped")
-    parser.add_argument("--redis-url", default=DEFAULT_REDIS, help="the postgres backend's Redis")
     parser.add_argument("--clients", type=int, default=50, help="keep-alive connections")
     parser.add_argument("--verify-requests", type=int, default=10_000, help="verifies per round")
     parser.add_argument("--verify-warmup", type=int, default=1_000)
@@ -110,22 +104,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.rounds, args.verify_requests, args.verify_warmup = 1, 3_000, 300
         args.scans, args.scan_warmup = 500, 100
-    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    if not backends or any(b not in BACKENDS for b in backends):
-        parser.error(f"--backends: one or more of {', '.join(BACKENDS)}")
+    backends = postgres.chosen_backends(parser, args)
 
     started = run.start()
-    workdir = Path(tempfile.mkdtemp(prefix="palmcity-bench-scanning-"))
     results: dict[str, Any] = {"crypto": _crypto()}
     try:
-        with run._server("bench.bare_app:create_app", run._bare_env(), workdir / "bare.log") as bare:
-            _bare_round(bare, args.verify_warmup, args)  # the bare server's warm-up
-            for backend in backends:
-                results[backend] = _backend(backend, bare, workdir, args)
+        results |= run.backends_beside_bare(
+            "palmcity-bench-scanning-",
+            backends,
+            lambda bare: _bare_round(bare, args.verify_warmup, args),  # the bare server's warm-up
+            lambda backend, bare, workdir: _backend(backend, bare, workdir, args),
+        )
     except postgres.FAILURES as exc:
         return postgres.failed(exc)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
     report = _report(results, args, started.pinned, backends)
     run.write_report(report, started, args.out, lambda: _print(report, backends))

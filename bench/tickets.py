@@ -50,7 +50,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,10 +63,8 @@ from bench import booking, http_post, postgres, run, scanning  # noqa: E402
 from bench import tickets_setup as setup  # noqa: E402
 
 LOSERS_RATIO_GOAL = 0.50
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_DATABASE = "palmcity_bench_tickets"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
-BACKENDS = ("embedded", "postgres")
 GATE_MODES = ("qr", "id", "entries")
 ORDERS_PATH = "/api/v1/tourism/orders"
 SCAN_PATH = "/api/v1/staff/scans"
@@ -80,10 +77,12 @@ WARM_TICKETS = 50
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/tickets.py", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one round of each, fewer admissions")
-    parser.add_argument("--backends", default=",".join(BACKENDS), help="embedded, postgres, or both")
-    parser.add_argument("--database-url", default=DEFAULT_SERVER, help="a PostgreSQL server")
-    parser.add_argument("--database-name", default=DEFAULT_DATABASE, help="created, then dropped")
-    parser.add_argument("--redis-url", default=DEFAULT_REDIS, help="the postgres backend's Redis")
+    postgres.add_backend_arguments(
+        parser,
+        database=DEFAULT_DATABASE,
+        redis_url=DEFAULT_REDIS,
+        backends_help="embedded, postgres, or both",
+    )
     parser.add_argument("--clients", type=int, default=200, help="keep-alive connections in the sale")
     parser.add_argument("--attempts", type=int, default=5_000, help="orders sent in one sale")
     parser.add_argument("--tickets", type=int, default=500, help="what the slot and the day allow")
@@ -103,25 +102,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.admissions, args.gate_warmup = 1, 300, 50
-    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    if not backends or any(b not in BACKENDS for b in backends):
-        parser.error(f"--backends: one or more of {', '.join(BACKENDS)}")
+    backends = postgres.chosen_backends(parser, args)
     args.gate_modes = [m.strip() for m in args.gate_modes.split(",") if m.strip()]
     if any(m not in GATE_MODES for m in args.gate_modes):
         parser.error(f"--gate-modes: one or more of {', '.join(GATE_MODES)}")
 
     started = run.start()
-    workdir = Path(tempfile.mkdtemp(prefix="palmcity-bench-tickets-"))
-    results: dict[str, Any] = {}
     try:
-        with run._server("bench.bare_app:create_app", run._bare_env(), workdir / "bare.log") as bare:
-            scanning._bare_round(bare, 1_000, args)  # the bare server's warm-up
-            for backend in backends:
-                results[backend] = _backend(backend, bare, workdir, args)
+        results = run.backends_beside_bare(
+            "palmcity-bench-tickets-",
+            backends,
+            lambda bare: scanning._bare_round(bare, 1_000, args),  # the bare server's warm-up
+            lambda backend, bare, workdir: _backend(backend, bare, workdir, args),
+        )
     except postgres.FAILURES as exc:
         return postgres.failed(exc)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
     report = _report(results, args, started.pinned, backends)
     run.write_report(report, started, args.out, lambda: _print(report, backends))
