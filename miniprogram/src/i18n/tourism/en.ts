@@ -226,6 +226,7 @@ const tourismEn: Record<TourismKey, string> = {
   'spotstaff.wechatBody': 'The visitor pays by scanning; the tickets are valid once paid.',
   'spotstaff.sold': 'Sold',
   'spotstaff.collect': 'To collect',
+  'spotstaff.cashBack': 'Hand back ¥{refund} in cash (¥{paid} was taken). The place is given up for good.',
   'spotstaff.payCodes': 'Let the visitor scan with WeChat to pay',
   'spotstaff.payCode': 'Ticket {n} · ¥{amount}',
   'spotstaff.waitingPay': 'Waiting for the payment…',

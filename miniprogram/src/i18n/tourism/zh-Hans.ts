@@ -224,6 +224,7 @@ const tourismZhHans = {
   'spotstaff.wechatBody': '出票后请游客扫码支付，支付后生效。',
   'spotstaff.sold': '已出票',
   'spotstaff.collect': '应收',
+  'spotstaff.cashBack': '当面退还现金 ¥{refund}（已收 ¥{paid}）。退票后名额释放，不能恢复。',
   'spotstaff.payCodes': '请游客用微信扫码支付',
   'spotstaff.payCode': '第 {n} 张 · ¥{amount}',
   'spotstaff.waitingPay': '等待支付…',

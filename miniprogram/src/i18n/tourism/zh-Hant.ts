@@ -226,6 +226,7 @@ const tourismZhHant: Record<TourismKey, string> = {
   'spotstaff.wechatBody': '出票後請遊客掃碼支付，支付後生效。',
   'spotstaff.sold': '已出票',
   'spotstaff.collect': '應收',
+  'spotstaff.cashBack': '當面退還現金 ¥{refund}（已收 ¥{paid}）。退票後名額釋放，不能恢復。',
   'spotstaff.payCodes': '請遊客用微信掃碼支付',
   'spotstaff.payCode': '第 {n} 張 · ¥{amount}',
   'spotstaff.waitingPay': '等待支付…',

@@ -9,7 +9,8 @@ import DocumentVisitorForm, { type DocumentVisitor } from '../../components/Docu
 import LoadState, { useLoad } from '../../components/LoadState'
 import { useConfirm } from '../../components/ConfirmSheet'
 import { requireStaff } from '../../components/staffAuth'
-import { ApiError, getSpotDay, windowSale, type TicketOrder } from '../../api'
+import { ApiError, getSpotDay, LIVE_TICKET_STATES, showError, windowSale, type RefundPreview, type TicketOrder, type TicketOut } from '../../api'
+import { windowCancelSale, windowCancelTicket, windowRefundPreview } from '../../api/windowrefund'
 import { windowPayCodes, windowPayState, type WindowPay } from '../../api/windowpay'
 import { svgDataUri } from '../../components/CredentialQr'
 import { platform } from '../../platform'
@@ -27,6 +28,8 @@ type PaidBy = 'cash' | 'wechat'
  * by their documents, from the share kept for the window first; a slot of today, or the current or
  * next one when none is chosen; paid in cash (confirmed at once) or by WeChat Pay. The sale's
  * tickets and what to collect are shown after it; refusals (the day full, stop selling) in words.
+ * 退票 on a live ticket of the sale (or the whole sale) previews what comes back by the order's
+ * rules, then cancels: cash is handed back at the counter, WeChat Pay refunded by payments.
  */
 export default function WindowSales() {
   const t = useT()
@@ -86,6 +89,55 @@ export default function WindowSales() {
       paid(await windowPayState(spot, pay.id))
     } catch {
       Taro.showToast({ title: t('common.networkError'), icon: 'none' })
+    }
+  }
+
+  /** 退票 at the window: what comes back now (asked of the server: the order's refund rules), or why not. */
+  async function refundOf(tk: TicketOut): Promise<RefundPreview | null> {
+    try {
+      const p = await windowRefundPreview(spot, tk.id)
+      if (p.cancellable === false) {
+        Taro.showToast({ title: p.refusal_label ?? t('tourism.cannotCancel'), icon: 'none' })
+        return null
+      }
+      return p
+    } catch (err) {
+      if (err instanceof ApiError) showError(err)
+      return null
+    }
+  }
+
+  /** Cancel one live ticket of the sale, or all of them (`tk` null), after the preview is confirmed:
+   * cash is handed back at the counter, WeChat Pay refunded by payments. */
+  async function refund(o: TicketOrder, tk: TicketOut | null) {
+    if (busy) return
+    const live = tk ? [tk] : o.tickets.filter((x) => LIVE_TICKET_STATES.includes(x.state))
+    const previews = await Promise.all(live.map(refundOf))
+    if (previews.some((p) => p === null)) return
+    const back = previews.reduce((sum, p) => sum + (p?.refund_fen ?? 0), 0)
+    const paidFen = previews.reduce((sum, p) => sum + (p?.paid_fen ?? 0), 0)
+    const priced = live.some((x) => x.amount_fen > 0)
+    const money = { refund: yuan(back), paid: yuan(paidFen) }
+    const ok = await ask({
+      title: tk ? t('tourism.cancelTicketTitle', { who: tk.name_masked ?? tk.document_masked }) : t('tourism.cancelOrderTitle'),
+      amount: priced ? `¥${yuan(back)}` : undefined,
+      body: !priced ? t('tourism.cancelFreeBody') : o.paid_by === 'cash' ? t('spotstaff.cashBack', money) : t('tourism.refundBody', money),
+      confirmText: tk ? t('tourism.cancelTicket') : t('tourism.cancelOrder'),
+      cancelText: t('common.notNow'),
+      danger: true,
+      testId: 'window-refund',
+    })
+    if (!ok) return
+    setBusy(true)
+    try {
+      const now = tk ? await windowCancelTicket(spot, tk.id) : await windowCancelSale(spot, o.id)
+      setSold(now)
+      Taro.showToast({ title: t('tourism.cancelled'), icon: 'success' })
+      day.reload()
+    } catch (err) {
+      if (err instanceof ApiError) showError(err)
+    } finally {
+      setBusy(false)
     }
   }
 
@@ -182,10 +234,22 @@ export default function WindowSales() {
             <KV k={t('spotstaff.collect')} testId='window-total'>{`¥${yuan(sold.total_fen)}`}</KV>
           </View>
           {sold.tickets.map((tk) => (
-            <Text key={tk.id} className='caption block' data-testid='window-ticket'>
-              {`${tk.name_masked ?? tk.document_masked} · ${labelOf(t, tk.category, tk.category_label, 'tourism.category')} · ¥${yuan(tk.amount_fen)} · ${labelOf(t, tk.state, tk.state_label, 'tourism.ticketState')}`}
-            </Text>
+            <View key={tk.id} className='list__row' data-testid='window-ticket-row' data-state={tk.state}>
+              <Text className='caption list__main' data-testid='window-ticket'>
+                {`${tk.name_masked ?? tk.document_masked} · ${labelOf(t, tk.category, tk.category_label, 'tourism.category')} · ¥${yuan(tk.amount_fen)} · ${labelOf(t, tk.state, tk.state_label, 'tourism.ticketState')}`}
+              </Text>
+              {LIVE_TICKET_STATES.includes(tk.state) && (
+                <Text className='link link--danger' data-testid='window-refund-ticket' onClick={() => refund(sold, tk)}>
+                  {t('tourism.cancelTicket')}
+                </Text>
+              )}
+            </View>
           ))}
+          {sold.tickets.filter((tk) => LIVE_TICKET_STATES.includes(tk.state)).length > 1 && (
+            <Text className='link link--danger block' data-testid='window-refund-sale' onClick={() => refund(sold, null)}>
+              {t('tourism.cancelOrder')}
+            </Text>
+          )}
         </View>
       )}
 
