@@ -5,6 +5,7 @@ refused for the app's tickets, used ones, and another spot's sellers."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from typing import Any
@@ -222,3 +223,27 @@ async def test_cancelled_twice_refunds_once(db: str) -> None:
         await window.cancel_ticket(seller, spot, sold.tickets[0].id, None)
     assert await AuditRecord.filter(action="tourism.window_refunded").count() == 1
     assert await shares(spot, slot) == (0, 2, 2)
+
+
+@pytest.mark.postgres
+async def test_two_sellers_cancelling_the_same_sale_at_once_refund_it_once(db: str) -> None:
+    spot = await small_spot()
+    slot = await last_slot(spot)
+    seller = seller_of(spot)
+    sold = (
+        await window.sell(seller, spot, [counter("001"), counter("002")], window.PaidBy.CASH, slot_id=slot.id)
+    ).ordered
+
+    async def cancel(by: Actor) -> str:
+        try:
+            await window.cancel_order(by, spot, sold.order.id, None)
+        except TicketNotActive:
+            return "refused"
+        return "cancelled"
+
+    outcomes = await asyncio.gather(*(cancel(seller_of(spot, 7 + n)) for n in range(4)))
+    assert sorted(outcomes) == ["cancelled"] + ["refused"] * 3
+    assert await AuditRecord.filter(action="tourism.window_refunded").count() == 2
+    assert await shares(spot, slot) == (0, 2, 2)
+    fresh = await CapacitySlot.get(id=slot.id)
+    assert fresh.held + fresh.confirmed == 0
