@@ -28,6 +28,7 @@ from cryptography.exceptions import InvalidTag
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
 from domain.audit import service as audit
 from domain.shared import sql
@@ -227,20 +228,32 @@ async def _read_batch(
 async def _write_batch(column: EncryptedColumn, updates: list[tuple[Any, str, str]]) -> int:
     """Compare-and-set each value; returns how many rows still held the old value (and got the new).
 
-    One statement per row, each committed on its own: a statement holds one row's lock for as long
-    as it runs, so it can wait behind the app's transactions but never deadlock with them (a batch
-    in one transaction could, holding rows an app transaction wants while waiting for another).
+    One transaction per batch (one commit, not one per row) that never waits for a row lock: on
+    PostgreSQL it first locks the batch's rows with ``FOR UPDATE SKIP LOCKED``, so it can hold rows
+    an app transaction waits for but never wait for one itself (no deadlock, so the app is never
+    the one aborted). The rows the app held at that moment are written afterwards one statement
+    each, on their own: a single-row statement may wait for the app but holds nothing else.
     """
-    conn = connections.get(column.connection_name)
-    text = sql.text(
-        f'UPDATE "{column.table}" SET "{column.column}" = $1 '
-        f'WHERE "{column.pk_column}" = $2 AND "{column.column}" = $3',
-        conn,
-    )
+    pk, col, table = f'"{column.pk_column}"', f'"{column.column}"', f'"{column.table}"'
+    update = f"UPDATE {table} SET {col} = $1 WHERE {pk} = $2 AND {col} = $3"
     written = 0
-    for pk, old, new in updates:
-        count, _ = await conn.execute_query(text, [new, pk, old])
-        written += count
+    async with in_transaction(column.connection_name) as conn:
+        if sql.is_postgres(conn):
+            locked = await conn.execute_query_dict(
+                f"SELECT {pk} AS pk FROM {table} WHERE {pk} = ANY($1) FOR UPDATE SKIP LOCKED",
+                [[key for key, _old, _new in updates]],
+            )
+            free = {row["pk"] for row in locked}
+        else:
+            free = {key for key, _old, _new in updates}  # SQLite: the transaction holds the file
+        text = sql.text(update, conn)
+        for key, old, new in updates:
+            if key in free:
+                written += (await conn.execute_query(text, [new, key, old]))[0]
+        busy = [u for u in updates if u[0] not in free]
+    conn = connections.get(column.connection_name)
+    for key, old, new in busy:
+        written += (await conn.execute_query(sql.text(update, conn), [new, key, old]))[0]
     return written
 
 

@@ -6,12 +6,14 @@ Runs on SQLite and on PostgreSQL (whichever the run has: tests/support/environme
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from pydantic import ValidationError
@@ -168,6 +170,48 @@ async def test_a_row_the_app_changes_between_read_and_write_keeps_the_apps_value
     assert (await User.get(id=first.id)).phone == "13999999999"  # not overwritten with the old value
     assert (await User.get(id=second.id)).phone == "13800000002"
     assert (await stored(first.id))["phone"].startswith("v2:")  # the app writes under v2 as well
+    assert phone.by_version == {"v1": 0, "v2": 2}
+
+
+@pytest.mark.postgres
+async def test_a_row_the_app_holds_locked_is_written_after_the_app_commits_and_keeps_its_value(
+    db: str, ring: pii.Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch skips a row another process's transaction holds (never waiting inside its own
+    transaction, so it cannot deadlock with the app), then tries that row alone: it waits, and the
+    app's value wins."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    held, other = await resident(1, phone="13800000001"), await resident(2, phone="13800000002")
+    monkeypatch.setattr(pii, "_vault", ring)
+    phones = [c for c in pii_rotation.encrypted_columns([User]) if c.column == "phone"]
+    app = await asyncpg.connect(urlunsplit(urlsplit(db)._replace(scheme="postgresql", query="")))
+    try:
+        async with app.transaction():
+            await app.execute('SELECT id FROM "user_account" WHERE id = $1 FOR UPDATE', held.id)
+            rotation = asyncio.create_task(pii_rotation.reencrypt(columns=phones))
+            for _ in range(600):  # until the rotation waits for this transaction's lock
+                waiting = await app.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                if waiting or rotation.done():
+                    break
+                await asyncio.sleep(0.05)
+            assert waiting == 1, rotation
+            # It waits outside its batch's transaction: the rest of the batch is committed already.
+            others = await app.fetchval('SELECT phone FROM "user_account" WHERE id = $1', other.id)
+            assert others.startswith("v2:")
+            new_phone = ring.encrypt("13999999999", context="user_account.phone")
+            await app.execute('UPDATE "user_account" SET phone = $1 WHERE id = $2', new_phone, held.id)
+        report = await asyncio.wait_for(rotation, 60)
+    finally:
+        await app.close()
+
+    phone = by_column(report)["user_account.phone"]
+    assert (phone.rewritten, phone.changed_meanwhile) == (1, 1)
+    assert (await User.get(id=held.id)).phone == "13999999999"
+    assert (await User.get(id=other.id)).phone == "13800000002"
     assert phone.by_version == {"v1": 0, "v2": 2}
 
 
