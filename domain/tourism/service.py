@@ -13,13 +13,13 @@ A lapsed hold gives its slot place back in the engine at once and its day place 
 until then the day counts one place too many, which can only undersell, never oversell.
 
 Places that come back go to the waitlist first (``domain.tourism.waitlist``): the visitors of the
-entries still waiting are *owed* places (:func:`owed_to_waitlist`, per slot of the day). Every sale
-but the waitlist's own offers leaves them, checked in the booking transaction right after the day's
-place is taken (:func:`_leave_owed`): the day's row is then locked, so every booking and every return
-of the day is serialised with the check, and a place returned while someone waits is refused to
-anyone else (``slot_waitlisted``) until the outbox handler offers it to the head of the line. The
-window sells its own walk-in share regardless (it is no place online buyers or the line could have);
-from the common pool it sells only what the line is not owed.
+entries still waiting are *owed* places (:func:`owed_to_waitlist`: their slot's, and the day's that
+go with slot places already free). Every sale but the waitlist's own offers leaves them, checked in
+the booking transaction right after the day's place is taken (:func:`_leave_owed`): the day's row is
+then locked, so every booking and every return of the day is serialised with the check, and a place
+returned while someone waits is refused to anyone else (``slot_waitlisted``) until the outbox
+handler offers it to the head of the line. The window sells its own walk-in share regardless (no
+place online buyers or the line could have); from the common pool, only what the line is not owed.
 """
 
 from __future__ import annotations
@@ -258,10 +258,20 @@ async def selling_day(spot: Spot, slot: CapacitySlot, *, walk_in: bool = False) 
 # -- the waitlist's places ---------------------------------------------------------------------------
 
 
-async def owed_to_waitlist(spot: Spot, day: dt.date, conn: BaseDBAsyncClient | None = None) -> dict[int, int]:
-    """Slot id → the places its waitlist is owed: the visitors of its entries still waiting, for the
-    spot's slots of ``day`` not begun yet (when a slot begins its wait is over). Entries offered
-    already hold their places (their order took them): they are owed nothing more."""
+@dataclass(frozen=True)
+class Owed:
+    """What the waitlist is owed on a day. ``slots``: slot id → the visitors still waiting there (its
+    places, as they come back). ``day``: of the day's places, those the lines need to go with slot
+    places already free; a line waiting for its own slot's places needs none, as every place that
+    comes back brings its day place with it (so one full slot's line does not stop the day's sales)."""
+
+    slots: dict[int, int]
+    day: int
+
+
+async def owed_to_waitlist(spot: Spot, day: dt.date, conn: BaseDBAsyncClient | None = None) -> Owed:
+    """What the waitlist is owed on ``day`` (entries still waiting, in the spot's slots not begun
+    yet: when a slot begins its wait is over). Entries offered hold their places already."""
     start = china_midnight(day)
     slots = CapacitySlot.filter(
         resource_id=spot.resource_id,
@@ -274,7 +284,13 @@ async def owed_to_waitlist(spot: Spot, day: dt.date, conn: BaseDBAsyncClient | N
     owed: dict[int, int] = {}
     for slot_id, size in await waiting.using_db(conn).values_list("slot_id", "size"):
         owed[slot_id] = owed.get(slot_id, 0) + size
-    return owed
+    if not owed:
+        return Owed({}, 0)
+    in_day = 0
+    for row in await CapacitySlot.filter(id__in=list(owed)).using_db(conn):
+        free = online_left(row)  # None: unlimited
+        in_day += owed[row.id] if free is None else min(owed[row.id], free)
+    return Owed(owed, in_day)
 
 
 def _spare(capacity: int, share: int, taken: int, owed: int, *, walk_in: bool, sold_before: int) -> bool:
@@ -296,39 +312,32 @@ async def _leave_owed(
     its day. Called right after the day's place is taken: this transaction holds the day's row, on
     which every booking and return of the day queues, so what is read here is as of now."""
     owed = await owed_to_waitlist(spot, china_day(slot.starts_at), conn)
-    if not owed:
+    if not owed.slots:
         return
+    mine = owed.slots.get(slot.id, 0)
     day = await SpotDay.get(id=day_id, using_db=conn)  # this place counted in ``taken``
     fits = _spare(
-        day.capacity,
-        day.walk_in_reserved,
-        day.taken,
-        sum(owed.values()),
-        walk_in=walk_in,
-        sold_before=sold_before,
+        day.capacity, day.walk_in_reserved, day.taken, owed.day, walk_in=walk_in, sold_before=sold_before
     )
-    row = await CapacitySlot.get(id=slot.id, using_db=conn)  # the engine counts this place after
-    if fits and row.capacity is not None:
-        fits = _spare(
-            row.capacity,
-            row.walk_in_reserved,
-            row.held + row.confirmed + 1,
-            owed.get(slot.id, 0),
-            walk_in=walk_in,
-            sold_before=sold_before,
-        )
+    if fits and mine:
+        row = await CapacitySlot.get(id=slot.id, using_db=conn)  # the engine counts this place after
+        if row.capacity is not None:
+            taken = row.held + row.confirmed + 1
+            fits = _spare(
+                row.capacity, row.walk_in_reserved, taken, mine, walk_in=walk_in, sold_before=sold_before
+            )
     if not fits:
-        raise SlotWaitlisted(details={"waiting": owed.get(slot.id, 0)})
+        raise SlotWaitlisted(details={"waiting": mine})
 
 
 async def left_for_booking(spot: Spot, slot: CapacitySlot, day: SpotDay) -> int:
     """What an online order may take in ``slot`` now: the slot's and the day's online places beyond
     what the waitlist is owed (fewer visitors than this: refused, ``slot_waitlisted`` or full)."""
     owed = await owed_to_waitlist(spot, day.day)
-    left = day_left(day) - sum(owed.values())
+    left = day_left(day) - owed.day
     in_slot = online_left(slot)
     if in_slot is not None:
-        left = min(left, in_slot - owed.get(slot.id, 0))
+        left = min(left, in_slot - owed.slots.get(slot.id, 0))
     return max(left, 0)
 
 
@@ -414,13 +423,16 @@ async def day_view(spot: Spot, day: dt.date) -> DayView:
     start = china_midnight(day)
     slots = await capacity.availability(spot.resource_id, start, start + dt.timedelta(days=1))
     owed = await owed_to_waitlist(spot, day)
+    waiting = owed.slots
     slots = [
-        replace(a, left=max(a.left - owed[a.slot_id], 0)) if a.left is not None and a.slot_id in owed else a
+        replace(a, left=max(a.left - waiting[a.slot_id], 0))
+        if a.left is not None and a.slot_id in waiting
+        else a
         for a in slots
     ]
     online = found.capacity - found.walk_in_reserved
-    left = max(day_left(found) - sum(owed.values()), 0)
-    return DayView(day, found.booking_required, online, left, slots, owed)
+    left = max(day_left(found) - owed.day, 0)
+    return DayView(day, found.booking_required, online, left, slots, waiting)
 
 
 @dataclass(frozen=True)

@@ -294,6 +294,28 @@ async def test_a_day_place_coming_back_in_another_slot_serves_a_line_the_day_s_l
     assert await states(entry) == [WaitlistState.OFFERED]
 
 
+async def test_a_line_waiting_for_its_own_slot_does_not_stop_the_day_s_other_slots(db: str) -> None:
+    spot = await service.create_spot(
+        f"W{uuid.uuid4().hex[:8]}",
+        SpotKind.SCENIC,
+        NAMES,
+        SpotSettings(daily_max=2, instant_max=50, opens_minute=8 * 60, closes_minute=10 * 60, slot_entries=1),
+        region_code="441800",
+        prices={"full_cents": 8000},
+    )
+    await service.open_day(spot, clock.today_in_china() + dt.timedelta(days=1))
+    first, second = await CapacitySlot.filter(resource_id=spot.resource_id).order_by("starts_at")
+    holder = await resident()
+    await tickets.create_order(holder, spot, first.id, [visitor(ELDER, "901")], None)
+    entry = await waitlist.join(await resident(), spot, first.id, adults(100))
+    # The line waits for the first slot's own place (which brings its day place when it comes
+    # back): the day's last place is sold in the second slot.
+    await tickets.create_order(await resident(), spot, second.id, adults(200), None)
+    await give_back(holder)
+    await run_returns()
+    assert await states(entry) == [WaitlistState.OFFERED]
+
+
 async def test_a_place_returned_while_someone_waits_is_not_sold_to_another_buyer(db: str) -> None:
     spot, slot, holders = await full_slot(1)
     head = await waitlist.join(await resident(), spot, slot.id, adults(100))
