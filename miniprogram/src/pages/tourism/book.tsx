@@ -40,11 +40,17 @@ interface Refusal {
   message: string
 }
 
+/** A slot as the spot's day lists it: `waitlisted` while people wait for it (its `left` is beyond what they are owed). */
+type SpotSlot = Slot & { waitlisted?: boolean }
+
+/** Refusals after which the waitlist is offered: full, or the places left are owed to those already waiting. */
+const WAIT_CODES = [...FULL_CODES, 'slot_waitlisted']
+
 /**
  * Book tickets: a day of the coming week and an entry slot (entries left; a full slot can be waited
- * for: 候补), the visitors (本人, family members one may act for, companions by document), each
- * visitor's price explained by the server for the visit day, then the order: paid tickets go on to
- * the pay page, free ones are confirmed at once.
+ * for: 候补, as can one whose places are owed to people already waiting), the visitors (本人, family
+ * members one may act for, companions by document), each visitor's price explained by the server for
+ * the visit day, then the order: paid tickets go on to the pay page, free ones are confirmed at once.
  */
 export default function TourismBook() {
   const t = useT()
@@ -65,7 +71,7 @@ export default function TourismBook() {
   const onlineClaims = (spot.data?.prices ?? []).filter((r) => r.proven_online)
   const family = useLoad(() => loginFirst(self) ?? listFamily({ silent: true }).catch(() => [] as FamilyMember[]), { when: 'show' })
   const [day, setDay] = useState<string | null>(params.date ?? null)
-  const [slot, setSlot] = useState<Slot | null>(null)
+  const [slot, setSlot] = useState<SpotSlot | null>(null)
   const [chosen, setChosen] = useState<string[]>(['self'])
   const [companions, setCompanions] = useState<DocumentVisitor[]>([])
   const [adding, setAdding] = useState(false)
@@ -86,7 +92,7 @@ export default function TourismBook() {
   useEffect(() => {
     if (!day && dayInfo.length) setDay(dayInfo.find((d) => d.status === 'open')?.date ?? null)
   }, [days.data])
-  const slots = days.data?.find((d) => d.date === day)?.view?.slots ?? []
+  const slots: SpotSlot[] = days.data?.find((d) => d.date === day)?.view?.slots ?? []
   const members = (family.data ?? []).filter(canActFor)
 
   const claimsOf = (who: string) => claims[who] ?? []
@@ -116,7 +122,9 @@ export default function TourismBook() {
     }
   }, [key])
 
-  const full = !!slot && slot.left === 0
+  // not enough places for the visitors beyond those owed to the line: the line is the way in (nobody overtakes it)
+  const waitsFor = (s: SpotSlot) => s.left === 0 || (!!s.waitlisted && s.left !== null && s.left < Math.max(visitors.length, 1))
+  const full = !!slot && waitsFor(slot)
   const lines = priced.quote ? quoteLines(priced.quote) : []
   const total = priced.quote?.total_fen ?? lines.reduce((sum, l) => sum + lineFen(l), 0)
 
@@ -204,7 +212,7 @@ export default function TourismBook() {
           <View className='slots' data-testid='slots'>
             {slots.map((s) => {
               const started = s.started
-              const waitable = !started && s.left === 0
+              const waitable = !started && waitsFor(s)
               const open = s.bookable || waitable
               const on = slot?.slot_id === s.slot_id
               return (
@@ -215,6 +223,7 @@ export default function TourismBook() {
                   data-slot-id={s.slot_id}
                   data-left={s.left ?? 'unlimited'}
                   data-bookable={s.bookable ? 'true' : 'false'}
+                  data-waitlisted={s.waitlisted ? 'true' : 'false'}
                   onClick={() => open && setSlot(s)}
                 >
                   <Text className='slot__time'>{`${chinaParts(s.starts_at).time}–${chinaParts(s.ends_at).time}`}</Text>
@@ -329,7 +338,7 @@ export default function TourismBook() {
         <View className='card card--warn' data-testid='book-refused' data-code={refusal.code}>
           <Text className='card__title'>{t('tourism.refused')}</Text>
           <Text className='body block' data-testid='book-refused-message'>{refusal.message}</Text>
-          {FULL_CODES.includes(refusal.code) && slot && (
+          {WAIT_CODES.includes(refusal.code) && slot && (
             <View className='btn btn--ghost btn--block' data-testid='book-waitlist' onClick={waitInstead}>
               {t('tourism.joinWaitlist')}
             </View>
