@@ -168,6 +168,7 @@ class DashboardOut(BaseModel):
     "Send an `Idempotency-Key`: a retried sale is answered "
     "with the first one's answer, never sold twice. Refusals: `spot_not_found`, `slot_not_found`, "
     "`window_no_slot` (no slot left today), `spot_day_full`, `slot_full`, `spot_stop_selling`, "
+    "`slot_waitlisted` (beyond its share, the places left are owed to the waitlist), "
     "`spot_day_not_open`, `ticket_person_taken` (details: `visitor`), `ticket_birth_date_needed` "
     "(details: `visitor`), the document's checks (`document_kind_unknown`, "
     "`document_number_format_invalid`…), `staff_role_required`, `staff_scope_required`."
