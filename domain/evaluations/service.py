@@ -8,7 +8,7 @@ schedules the ``evaluations.invite`` reminder three days later (sent only if sti
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -40,12 +40,21 @@ from domain.outbox.service import enqueue
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.shared.i18n import LazyText, _
+from domain.shared.labels import Label
+from domain.shared.registry import Registry
 from domain.staff.roles import Role, authorize, visible_scopes
 from domain.workdays.service import add_working_days
 
 INVITE_TOPIC = "evaluations.invite"
 INVITE_AFTER = timedelta(days=3)
 RECTIFICATION_WORKING_DAYS = 15
+
+# What a rateable service is called where residents read it (the invitation to rate it), by target
+# type, for the kinds whose name is not their catalogue item's: a spot visit is named by its spot.
+# Registered by the module that makes such rateables (``domain.tourism.complaints``), so that
+# notifications need not know every module that finishes services.
+RatedName = Callable[[RateableService], Awaitable[Label | None]]
+rated_names: Registry[TargetType, RatedName] = Registry("rated service name")
 
 # The indicator set per kind of service: the seed's four aspects (服务态度、服务流程、服务环境、
 # 服务质量, seed 001 L497) plus what an online service adds (guide, ease of applying, timeliness).

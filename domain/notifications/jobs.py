@@ -17,11 +17,11 @@ from domain.applications.catalog import item_names, names_of
 from domain.applications.models import ServiceRequest
 from domain.certificates.models import ECertificate
 from domain.evaluations import service as evaluations
+from domain.evaluations.models import RateableService
 from domain.notifications.service import Notice, deliver
 from domain.outbox.jobs import Job, handler
 from domain.shared.i18n import _
 from domain.shared.labels import Label, Names
-from domain.tourism.service import spot_labels
 from domain.workflows import labels
 
 
@@ -101,7 +101,7 @@ async def evaluation_invite(job: Job) -> None:
             title=_("How did we do?"),
             body=_(
                 "Please rate the service you received ({item})",
-                item=await _rated_thing(rateable.item_code, rateable.department_code),
+                item=await _rated_thing(rateable),
             ),
             link=f"/pages/evaluations/new?target_type={rateable.target_type.value}"
             f"&target_id={rateable.target_id}",
@@ -109,12 +109,15 @@ async def evaluation_invite(job: Job) -> None:
     )
 
 
-async def _rated_thing(item_code: str, department_code: str) -> Label:
-    """What the invitation names: the catalogue item, or for a visit to a scenic spot (whose
-    rateable's department is the spot, ``domain.tourism.complaints``) the spot."""
-    found = (await item_names([item_code])).get(item_code)
-    if found is None:
-        found = (await spot_labels({department_code})).get(department_code)
+async def _rated_thing(rateable: RateableService) -> Label:
+    """What the invitation names: what its kind registered (a spot visit: the spot), else the
+    catalogue item."""
+    named = evaluations.rated_names.get(rateable.target_type)
+    found = (
+        await named(rateable)
+        if named is not None
+        else (await item_names([rateable.item_code])).get(rateable.item_code)
+    )
     return found or _("a service")
 
 

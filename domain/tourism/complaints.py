@@ -38,7 +38,7 @@ from adapters.wechat.port import WeChat
 from domain.accounts.models import User
 from domain.audit import service as audit
 from domain.evaluations import service as evaluations
-from domain.evaluations.models import TargetType
+from domain.evaluations.models import RateableService, TargetType
 from domain.notifications.service import Notice, deliver
 from domain.outbox.jobs import Job, handler, schedule
 from domain.outbox.service import enqueue
@@ -46,7 +46,7 @@ from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.shared.errors import Conflict, DomainError, ErrorKind, NotFound
 from domain.shared.i18n import LazyText, _
-from domain.shared.labels import LabelTable, Names
+from domain.shared.labels import Label, LabelTable, Names
 from domain.staff import alerts
 from domain.staff.roles import Role, authorize_any, visible_scopes
 from domain.tourism import admission, service
@@ -509,6 +509,14 @@ schedule(OVERDUE_TOPIC, every=dt.timedelta(days=1), at=dt.time(9, 0))
 # -- 好差评 of a visit ------------------------------------------------------------------------------
 
 SPOT_VISIT_ITEM = "tourism.spot_visit"  # the evaluations' item code of every spot visit
+
+
+async def _visited_spot(rateable: RateableService) -> Label | None:
+    """A visit's invitation to rate it names the spot (its rateable's department is the spot)."""
+    return (await service.spot_labels({rateable.department_code})).get(rateable.department_code)
+
+
+evaluations.rated_names.add(TargetType.SPOT_VISIT, _visited_spot)
 
 
 @handler(admission.TICKET_USED_TOPIC)

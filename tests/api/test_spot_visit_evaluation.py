@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -13,6 +14,8 @@ from sanic import Sanic
 from tortoise.transactions import in_transaction
 
 from domain.evaluations.models import RateableService, RectificationOrder, TargetType
+from domain.notifications.models import InboxMessage
+from domain.notifications.service import render
 from domain.outbox import service as outbox
 from domain.outbox.models import OutboxMessage
 from domain.shared import clock, pii
@@ -130,3 +133,16 @@ async def test_two_gates_reporting_one_order_at_once_make_it_rateable_once(
     await asyncio.gather(*(complaints.ticket_used(as_job(j)) for j in jobs))
     assert await RateableService.filter(target_type=TargetType.SPOT_VISIT, target_id=order.id).count() == 1
     assert await OutboxMessage.filter(topic="evaluations.invite").count() == 1
+
+
+async def test_the_invitation_to_rate_a_visit_names_the_spot(client: httpx.AsyncClient, app: Sanic) -> None:
+    """Notifications know no spots: tourism registers how a visit is named (``rated_names``)."""
+    alice = await verified(client, "alice")
+    _spot, order = await visit(alice.id)
+    await used(await ticket(order))
+    await run_due_jobs(app)
+    with clock.frozen_at(clock.now() + timedelta(days=3, minutes=1)):
+        await run_due_jobs(app)
+    [message] = await InboxMessage.filter(user_id=alice.id, kind="evaluation_invite")
+    assert "测试景区" in render(message.body_msgid, message.params, "zh_Hans")
+    assert "Test spot" in render(message.body_msgid, message.params, "en")
