@@ -76,14 +76,23 @@ class Advisory(Model):
         "palmcity.Spot", related_name="advisories", on_delete=fields.CASCADE
     )
     spot_id: int
+    # A short title (empty: none, as seeded before titles) and the body, in 简体, 繁體 and English.
+    title_zh_hans = fields.CharField(max_length=120, default="")
+    title_zh_hant = fields.CharField(max_length=120, default="")
+    title_en = fields.CharField(max_length=120, default="")
     text_zh_hans = fields.TextField()
     text_zh_hant = fields.TextField()
     text_en = fields.TextField()
     first_day = fields.DateField()
     last_day = fields.DateField()
+    # Withdrawn by the spot's staff (domain.tourism.manage): kept, no longer shown to residents.
+    withdrawn_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "tourism_advisory"
+
+    def title_in(self, locale: str) -> str:
+        return str({"zh_Hant": self.title_zh_hant, "en": self.title_en}.get(locale, self.title_zh_hans))
 
     def text_in(self, locale: str) -> str:
         return str({"zh_Hant": self.text_zh_hant, "en": self.text_en}.get(locale, self.text_zh_hans))
