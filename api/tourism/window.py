@@ -277,3 +277,6 @@ def add_routes(bp: Blueprint) -> None:
     )
     bp.add_route(spot_dashboard, f"{spot}/dashboard", methods=["GET"], name="spot_dashboard")
     window_pay.add_routes(bp)  # taking WeChat Pay at the window
+    from api.tourism import window_sales  # noqa: PLC0415 - it builds on this module's WindowOrderOut
+
+    window_sales.add_routes(bp)  # the window's sales found again

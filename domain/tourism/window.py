@@ -41,6 +41,10 @@ day and slot limits, red stops selling. What differs:
   exists, so ``tourism.window_refunded`` (by the seller) records the amount by the rules; WeChat
   money goes back through payments (``purpose_cancelled``, refunded by the rules) as a
   resident's. A ticket the app sold is refused (``ticket_not_window_sale``).
+- **Found again.** A walk-in who comes back later is found in the window's sales of the day
+  (:func:`sales_of_day`, newest first) or by the sale's number, a ticket's number or their
+  document (:func:`find_sale`: the blind index, as a gate finds a ticket), each shown as
+  :func:`sale_state` reads it, with its seller and whether it can still be cancelled.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q, Subquery
 from tortoise.transactions import in_transaction
 
 from domain.accounts.models import User
@@ -66,10 +70,11 @@ from domain.payments.models import OPEN_STATES, OrderState, PaymentOrder
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.shared.clock import china_day, china_midnight
-from domain.shared.errors import Conflict, NotFound
+from domain.shared.errors import Conflict, DomainError, ErrorKind, NotFound
 from domain.shared.i18n import _
 from domain.shared.labels import LabelTable
 from domain.shared.pii import mask_name
+from domain.staff.models import StaffAccount
 from domain.staff.roles import Role, authorize
 from domain.tourism import rules, tickets
 from domain.tourism.errors import TicketNotFound, TicketNotWindowSale
@@ -414,7 +419,157 @@ async def _window_sale(actor: Actor, spot: Spot, order_id: int) -> TicketOrder:
 
 
 async def _view(order: TicketOrder, spot: Spot) -> tickets.OrderView:
-    sold = list(await Ticket.filter(order_id=order.id).order_by("id"))
+    return (await _views([order], spot))[0]
+
+
+async def _views(orders: list[TicketOrder], spot: Spot) -> list[tickets.OrderView]:
+    """Window sales as they stand, each with its tickets and each priced ticket's latest payment
+    (two reads for any number of sales)."""
+    sold = list(await Ticket.filter(order_id__in=[o.id for o in orders]).order_by("id"))
     found = await PaymentOrder.filter(purpose__in=[tickets.purpose_of(t) for t in sold]).order_by("attempt")
     paid = {tickets.ticket_id_of(o.purpose): o for o in found}  # the last attempt wins
-    return tickets.OrderView(order, spot, sold, paid, {})
+    return [tickets.OrderView(o, spot, [t for t in sold if t.order_id == o.id], paid, {}) for o in orders]
+
+
+# -- the window's sales, found again ---------------------------------------------------------------
+#
+# A walk-in comes back (to give back a ticket, to ask what they bought): the seller finds the sale
+# in the window's list of a day, or by its order number, a ticket's number, or the visitor's
+# document. Each is shown as ``sale_state`` reads it (the same view), with who sold it and whether
+# it can still be cancelled at the counter.
+
+SALES_PAGE = 20
+TICKET_CODE_LENGTH = 16  # tickets' codes: 16 hexadecimal characters (``tickets._take``)
+
+
+class WindowLookupInvalid(DomainError):
+    """details: ``given`` (what was named). Exactly one of an order number, a ticket's number or a
+    document (kind and number) finds a sale."""
+
+    code = "window_lookup_invalid"
+    kind = ErrorKind.INVALID
+    message = _("Give one of: the sale's number, a ticket's number, or the visitor's document.")
+
+
+@dataclass(frozen=True)
+class SoldHere:
+    """A window sale as the counter finds it again: as it stands (tickets, payments), the seller's
+    name, and whether a ticket of it can still be cancelled now (live, before the order's cut-off)."""
+
+    view: tickets.OrderView
+    seller_name: str | None
+    cancellable: bool
+
+
+@dataclass(frozen=True)
+class SalesOfDay:
+    day: dt.date
+    sales: list[SoldHere]
+    total: int
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What the seller typed: exactly one of the three."""
+
+    order_id: int | None = None
+    ticket_code: str | None = None
+    document_kind: str | None = None
+    document_number: str | None = None
+    day: dt.date | None = None  # a document's visit day (default today, China time)
+
+
+def _made() -> Q:
+    """A ticket the sale kept: an attempt refused part-way gave its tickets back with no
+    cancellation time (``tickets._refused``); such an attempt is no sale."""
+    return Q(cancelled_at__isnull=False) | ~Q(state=TicketState.CANCELLED)
+
+
+async def sales_of_day(
+    actor: Actor, spot: Spot, day: dt.date | None = None, *, limit: int = SALES_PAGE, offset: int = 0
+) -> SalesOfDay:
+    """The window's sales made on ``day`` (China time; default today), newest first, ``limit`` from
+    ``offset``, with the number there are. Staff holding ``ticket_seller`` for the spot's code."""
+    authorize(actor, Role.TICKET_SELLER, spot.code)
+    day = day or clock.today_in_china()
+    account = await User.get_or_none(openid=WINDOW_OPENID.format(code=spot.code))
+    if account is None:  # the window never sold
+        return SalesOfDay(day, [], 0)
+    start = china_midnight(day)
+    # By the window account's orders (an indexed column), made that day; a sale is for its own day
+    # or a later one, which bounds the tickets it kept by their (spot, day) index.
+    kept = Ticket.filter(_made(), spot_id=spot.id, day__gte=day).values("order_id")
+    query = TicketOrder.filter(
+        user_id=account.id,
+        spot_id=spot.id,
+        channel=SaleChannel.WINDOW,
+        created_at__gte=start,
+        created_at__lt=start + dt.timedelta(days=1),
+        id__in=Subquery(kept),
+    )
+    total = await query.count()
+    orders = list(await query.order_by("-id").offset(offset).limit(limit))
+    return SalesOfDay(day, await _shown(orders, spot), total)
+
+
+async def find_sale(actor: Actor, spot: Spot, lookup: Lookup) -> SoldHere:
+    """One window sale of the spot, by its order number, a ticket's number (its code) or the
+    visitor's document (their newest window sale for the visit day, found by the document's blind
+    index as a gate finds a ticket: a Home Return Permit by its first 9 characters). Refusals:
+    ``window_lookup_invalid``, the document's own checks, ``window_sale_not_found``,
+    ``ticket_not_window_sale`` (the ticket, or the visitor's only tickets of the day, were sold by
+    the app: its buyer cancels there)."""
+    authorize(actor, Role.TICKET_SELLER, spot.code)
+    named = [lookup.order_id is not None, lookup.ticket_code is not None, lookup.document_number is not None]
+    if sum(named) != 1 or (lookup.document_number is None) != (lookup.document_kind is None):
+        given = ["order_id", "ticket_code", "document_number"]
+        raise WindowLookupInvalid(details={"given": [g for g, n in zip(given, named, strict=True) if n]})
+    if lookup.order_id is not None:
+        return (await _shown([await _window_sale(actor, spot, lookup.order_id)], spot))[0]
+    if lookup.ticket_code is not None:
+        code = lookup.ticket_code.strip().upper()
+        found = (
+            await Ticket.filter(code=code, spot_id=spot.id).select_related("order").first()
+            if len(code) == TICKET_CODE_LENGTH
+            else None
+        )
+        candidates = [found] if found is not None else []
+    else:
+        assert lookup.document_kind is not None and lookup.document_number is not None
+        person = document(lookup.document_kind, lookup.document_number).index
+        day = lookup.day or clock.today_in_china()
+        candidates = list(
+            await Ticket.filter(_made(), spot_id=spot.id, day=day, person=person)
+            .select_related("order")
+            .order_by("-id")
+        )
+    windows = [t.order for t in candidates if t.order.channel == SaleChannel.WINDOW]
+    if windows:
+        return (await _shown(windows[:1], spot))[0]
+    if candidates:
+        raise TicketNotWindowSale()
+    raise WindowSaleNotFound()
+
+
+async def _shown(orders: list[TicketOrder], spot: Spot) -> list[SoldHere]:
+    views = await _views(orders, spot)
+    sellers = {o.seller_id for o in orders if o.seller_id is not None}
+    named = await StaffAccount.filter(id__in=sellers).values_list("id", "display_name") if sellers else []
+    names = {int(i): str(n) for i, n in named}
+    now = clock.now()
+    return [
+        SoldHere(v, names.get(v.order.seller_id) if v.order.seller_id else None, _cancellable(v, now))
+        for v in views
+    ]
+
+
+def _cancellable(view: tickets.OrderView, at: dt.datetime) -> bool:
+    """A ticket of the sale is live and the order's cut-off has not passed (what the counter's
+    cancellation would refuse first)."""
+    if not any(t.state in tickets.LIVE for t in view.tickets):
+        return False
+    try:
+        rules.check_cutoff(rules.refund_rules(view.order.refund_rules), view.order.starts_at, at)
+    except rules.CancelCutoffPassed:
+        return False
+    return True
