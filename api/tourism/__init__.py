@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from api.tourism import complaints, crowd, gate, routes, tickets, waitlist, window
+from api.tourism import complaints, crowd, gate, manage, routes, tickets, waitlist, window
 
 
 def build() -> Blueprint:
@@ -23,6 +23,6 @@ def build() -> Blueprint:
     bp.add_route(crowd.enter, f"{gates}/entries", methods=["POST"], name="gate_entry")
     bp.add_route(crowd.leave, f"{gates}/exits", methods=["POST"], name="gate_exit")
     # Each module of the sales and aftercare adds its own routes (issue 13's strands).
-    for module in (tickets, gate, waitlist, window, complaints):
+    for module in (tickets, gate, waitlist, window, complaints, manage):
         module.add_routes(bp)
     return bp

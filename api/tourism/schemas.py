@@ -84,13 +84,19 @@ class SpotsQuery(BaseModel):
 
 
 class AdvisoryOut(BaseModel):
+    title: str = Field(description="Empty for a notice published without one.")
     text: str
     first_day: dt.date
     last_day: dt.date
 
     @classmethod
     def of(cls, advisory: Advisory, locale: str) -> AdvisoryOut:
-        return cls(text=advisory.text_in(locale), first_day=advisory.first_day, last_day=advisory.last_day)
+        return cls(
+            title=advisory.title_in(locale),
+            text=advisory.text_in(locale),
+            first_day=advisory.first_day,
+            last_day=advisory.last_day,
+        )
 
 
 class CategoryOut(BaseModel):

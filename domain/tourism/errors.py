@@ -101,3 +101,38 @@ class SlotWaitlisted(Conflict):
 
     code = "slot_waitlisted"
     message = _("People are waiting for this slot: join the waitlist.")
+
+
+class AdvisoryNotFound(NotFound):
+    code = "advisory_not_found"
+    message = _("There is no such notice at this scenic spot.")
+
+
+class AdvisoryInvalid(DomainError):
+    """details: the field that is wrong (``title``, ``text``, ``first_day``, ``last_day``)."""
+
+    code = "advisory_invalid"
+    kind = ErrorKind.INVALID
+    message = _(
+        "The notice is not valid: it needs a title and text in simplified Chinese, and days not yet past."
+    )
+
+
+class AdvisoryWithdrawn(Conflict):
+    code = "advisory_withdrawn"
+    message = _("The notice has been withdrawn already.")
+
+
+class CapacityBelowSold(Conflict):
+    """A new limit below what is already sold for a day or an entry slot (details: ``day``, ``sold``,
+    ``capacity``, and ``slot_id`` for a slot). Nobody's ticket is cancelled for it."""
+
+    code = "spot_capacity_below_sold"
+    message = _("More entries are already sold for a day than the new limit allows: nothing was changed.")
+
+
+class CapacityBelowInside(Conflict):
+    """A new instantaneous limit below the visitors inside now (details: ``inside``, ``limit``)."""
+
+    code = "spot_capacity_below_inside"
+    message = _("More visitors are inside now than the new instantaneous limit allows: nothing was changed.")

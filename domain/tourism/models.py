@@ -92,10 +92,12 @@ class Advisory(Model):
         table = "tourism_advisory"
 
     def title_in(self, locale: str) -> str:
-        return str({"zh_Hant": self.title_zh_hant, "en": self.title_en}.get(locale, self.title_zh_hans))
+        found = {"zh_Hant": self.title_zh_hant, "en": self.title_en}.get(locale, self.title_zh_hans)
+        return str(found or self.title_zh_hans)  # not translated: the simplified Chinese
 
     def text_in(self, locale: str) -> str:
-        return str({"zh_Hant": self.text_zh_hant, "en": self.text_en}.get(locale, self.text_zh_hans))
+        found = {"zh_Hant": self.text_zh_hant, "en": self.text_en}.get(locale, self.text_zh_hans)
+        return str(found or self.text_zh_hans)  # not translated: the simplified Chinese
 
 
 class SpotDay(Model):

@@ -104,6 +104,13 @@ async def _relevel(conn: BaseDBAsyncClient, actor: Actor, spot: Spot, row_id: in
     return level, row.inside
 
 
+async def relevel(conn: BaseDBAsyncClient, actor: Actor, spot: Spot, row: Occupancy) -> crowd.Level:
+    """The level again after the spot's limits or ladder changed (``domain.tourism.manage``), in
+    the caller's transaction: a change is written and announced as a scan's is."""
+    level, _inside = await _relevel(conn, actor, spot, row.id)
+    return level
+
+
 async def enter(conn: BaseDBAsyncClient, actor: Actor, spot: Spot, row: Occupancy) -> Count:
     """One entry counted in the caller's transaction (a gate's scan, or a ticket admitted with it):
     at the limit refused with ``spot_at_instant_max``, which rolls the caller's work back too."""

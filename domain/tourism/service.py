@@ -438,14 +438,14 @@ async def day_view(spot: Spot, day: dt.date) -> DayView:
 @dataclass(frozen=True)
 class SpotPage:
     today: SpotDay | None
-    advisories: list[Advisory]  # in force today
+    advisories: list[Advisory]  # in force today (not withdrawn)
 
 
 async def spot_page(spot: Spot) -> SpotPage:
     today = clock.today_in_china()
-    advisories = await Advisory.filter(spot_id=spot.id, first_day__lte=today, last_day__gte=today).order_by(
-        "id"
-    )
+    advisories = await Advisory.filter(
+        spot_id=spot.id, first_day__lte=today, last_day__gte=today, withdrawn_at__isnull=True
+    ).order_by("id")
     return SpotPage(await SpotDay.get_or_none(spot_id=spot.id, day=today), list(advisories))
 
 
