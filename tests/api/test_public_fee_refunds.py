@@ -79,14 +79,14 @@ async def test_a_withdrawn_government_fee_is_returned_through_the_finance_bureau
     await settle(app)
     seen = await client.get(f"{STAFF}/{order.id}", headers=desk)
     case_after = (await client.get(f"{APPLICATIONS}/{made['case']['id']}", headers=alice.headers)).json()
-    told = await client.get("/api/v1/inbox", headers={**alice.headers, "Accept-Language": "en"})
+    told = await client.get("/api/v1/inbox", headers=alice.headers)  # she reads 简体 (her saved locale)
 
     assert recorded.status_code == 201, recorded.text
     assert recorded.json()["number"] == "TCZ2026-0042" and recorded.json()["state"] == "succeeded"
     assert seen.json()["state"] == "refunded" and seen.json()["finance_bureau"] == "returned"
     assert case_after["fee_state"] == "refunded" and case_after["payment"]["refunded_fen"] == 1500
     bodies = [m["body"] for m in told.json()["items"]]
-    assert any("15.00" in b and "returned to you through the finance bureau" in b for b in bodies), bodies
+    assert any("15.00元已通过财政部门的退付程序退回" in b for b in bodies), bodies
     assert (await PaymentOrder.get(id=order.id)).state == OrderState.REFUNDED
 
 
