@@ -230,7 +230,10 @@ function pagesOf(d) {
     },
     {
       who: 'window.gulongxia',
-      pages: [['spotstaff-window', `/pages/spotstaff/window?spot=${q(SPOT)}`]],
+      pages: [
+        ['spotstaff-window', `/pages/spotstaff/window?spot=${q(SPOT)}`],
+        ['spotstaff-sales', `/pages/spotstaff/sales?spot=${q(SPOT)}`],
+      ],
     },
     {
       who: 'manager.gulongxia',

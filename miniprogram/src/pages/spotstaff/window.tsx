@@ -12,6 +12,7 @@ import { requireStaff } from '../../components/staffAuth'
 import { ApiError, getSpotDay, LIVE_TICKET_STATES, showError, windowSale, type RefundPreview, type TicketOrder, type TicketOut } from '../../api'
 import { windowCancelSale, windowCancelTicket, windowRefundPreview } from '../../api/windowrefund'
 import { windowPayCodes, windowPayState, type WindowPay } from '../../api/windowpay'
+import { windowSaleById } from '../../api/windowsales'
 import { svgDataUri } from '../../components/CredentialQr'
 import { platform } from '../../platform'
 import { useT } from '../../i18n'
@@ -30,10 +31,14 @@ type PaidBy = 'cash' | 'wechat'
  * tickets and what to collect are shown after it; refusals (the day full, stop selling) in words.
  * 退票 on a live ticket of the sale (or the whole sale) previews what comes back by the order's
  * rules, then cancels: cash is handed back at the counter, WeChat Pay refunded by payments.
+ * 今日售票 (`sales`) lists the day's sales and finds an earlier one; it opens here as `?sale=<id>`,
+ * with the same 退票 (and, a WeChat sale still unpaid, its codes).
  */
 export default function WindowSales() {
   const t = useT()
-  const spot = decodeURIComponent(useRouter().params.spot ?? '')
+  const params = useRouter().params
+  const spot = decodeURIComponent(params.spot ?? '')
+  const opened = Number(params.sale ?? 0) || null
   const self = `/pages/spotstaff/window?spot=${encodeURIComponent(spot)}`
   const today = chinaToday()
   const day = useLoad(() => (requireStaff(self) ? getSpotDay(spot, today, { silent: true }) : new Promise<never>(() => undefined)), { when: 'show' })
@@ -42,6 +47,8 @@ export default function WindowSales() {
   const [paidBy, setPaidBy] = useState<PaidBy>('cash')
   const [busy, setBusy] = useState(false)
   const [sold, setSold] = useState<TicketOrder | null>(null)
+  // cash handed back by the last 退票 of a cash sale (shown until the next sale or 退票)
+  const [cashBack, setCashBack] = useState<number | null>(null)
   const [refused, setRefused] = useState<{ code: string; message: string } | null>(null)
   const [sheet, ask] = useConfirm()
   // WeChat Pay at the window: each priced ticket's code (a QR the visitor scans with WeChat), polled
@@ -69,7 +76,9 @@ export default function WindowSales() {
     }
   }
 
-  const polling = pay !== null && !pay.settled && visible
+  // settled, a paid ticket is confirmed by the payment's outbox job a moment later: polled until it shows
+  const confirming = pay !== null && pay.payments.some((p) => p.state === 'paid' && pay.tickets.some((tk) => tk.id === p.ticket_id && tk.state === 'held'))
+  const polling = pay !== null && (!pay.settled || confirming) && visible
   useEffect(() => {
     if (!polling || pay === null) return undefined
     const orderId = pay.id
@@ -91,6 +100,20 @@ export default function WindowSales() {
       Taro.showToast({ title: t('common.networkError'), icon: 'none' })
     }
   }
+
+  // an earlier sale opened from 今日售票: shown as a sale just made (a WeChat one still unpaid, its codes)
+  useEffect(() => {
+    if (opened === null || !requireStaff(self)) return
+    windowSaleById(spot, opened).then(
+      (o) => {
+        setSold(o)
+        if (o.paid_by === 'wechat' && o.tickets.some((tk) => tk.state === 'held')) void showCodes(o.id)
+      },
+      (err) => {
+        if (err instanceof ApiError && err.status > 0) setRefused({ code: err.code, message: err.message })
+      },
+    )
+  }, [opened])
 
   /** 退票 at the window: what comes back now (asked of the server: the order's refund rules), or why not. */
   async function refundOf(tk: TicketOut): Promise<RefundPreview | null> {
@@ -132,6 +155,7 @@ export default function WindowSales() {
     try {
       const now = tk ? await windowCancelTicket(spot, tk.id) : await windowCancelSale(spot, o.id)
       setSold(now)
+      setCashBack(o.paid_by === 'cash' && priced ? back : null)
       Taro.showToast({ title: t('tourism.cancelled'), icon: 'success' })
       day.reload()
     } catch (err) {
@@ -159,6 +183,7 @@ export default function WindowSales() {
     try {
       const order = await windowSale(spot, { slot_id: slot ?? undefined, visitors, paid_by: paidBy })
       setSold(order)
+      setCashBack(null)
       setPay(null)
       if (paidBy === 'wechat' && order.payments.length > 0) void showCodes(order.id)
       setVisitors([])
@@ -228,7 +253,7 @@ export default function WindowSales() {
       )}
       {sold && (
         <View className='card' data-testid='window-sold' data-id={sold.id}>
-          <Text className='card__title'>{t('spotstaff.sold')}</Text>
+          <Text className='card__title'>{sold.id === opened ? t('spotstaff.saleNo', { id: sold.id }) : t('spotstaff.sold')}</Text>
           <View className='kv'>
             <KV k={t('tourism.visitTime')}>{`${chinaParts(sold.starts_at).date} ${chinaParts(sold.starts_at).time}`}</KV>
             <KV k={t('spotstaff.collect')} testId='window-total'>{`¥${yuan(sold.total_fen)}`}</KV>
@@ -245,6 +270,11 @@ export default function WindowSales() {
               )}
             </View>
           ))}
+          {cashBack !== null && (
+            <Text className='body block' data-testid='window-cash-back' data-amount={cashBack}>
+              {t('spotstaff.cashHandBack', { amount: yuan(cashBack) })}
+            </Text>
+          )}
           {sold.tickets.filter((tk) => LIVE_TICKET_STATES.includes(tk.state)).length > 1 && (
             <Text className='link link--danger block' data-testid='window-refund-sale' onClick={() => refund(sold, null)}>
               {t('tourism.cancelOrder')}
@@ -281,6 +311,14 @@ export default function WindowSales() {
           </View>
         </View>
       )}
+
+      <View className='card card--link' data-testid='window-sales-link' onClick={() => Taro.navigateTo({ url: `/pages/spotstaff/sales?spot=${encodeURIComponent(spot)}` })}>
+        <View className='setting__text'>
+          <Text className='setting__label'>{t('spotstaff.sales')}</Text>
+          <Text className='caption muted'>{t('spotstaff.sales.hint')}</Text>
+        </View>
+        <Text className='list__arrow'>›</Text>
+      </View>
 
       <View className='action-bar'>
         <View className={`btn btn--primary btn--block ${busy || visitors.length === 0 ? 'btn--busy' : ''}`} data-testid='window-sell' onClick={sell}>
