@@ -25,21 +25,20 @@ from domain.shared.actor import Actor
 from domain.staff import service as staff_service
 from domain.tourism import service, tickets, window
 from domain.tourism.errors import DayFull, TicketBirthDateNeeded
-from domain.tourism.models import SaleChannel, Spot, SpotDay, SpotKind, Ticket, TicketOrder, TicketState
-from domain.tourism.service import SpotSettings
+from domain.tourism.models import SaleChannel, Spot, SpotDay, Ticket, TicketOrder, TicketState
 from server.demo import DEMO_STAFF_PASSWORD, load_all
 from server.demo.tourism import DEMO_RULES
 from server.settings import Settings
 from tests.api.test_payment_settlement import run_jobs
 from tests.api.test_payments import deliver, fake_of
 from tests.api.test_tickets import id_card, someone, visitor
+from tests.support import spots
 
 DAY = dt.date(2026, 5, 1)
 CHINA = dt.timezone(dt.timedelta(hours=8))
 MORNING = dt.datetime(2026, 5, 1, 9, 30, tzinfo=CHINA)  # within the 09:00 slot
 EVENING = dt.datetime(2026, 5, 1, 12, 30, tzinfo=CHINA)  # after the last slot (11:00-12:00)
 PASSWORD = "correct horse battery"
-NAMES = {"zh_Hans": "测试景区", "zh_Hant": "測試景區", "en": "Test spot"}
 
 
 @pytest.fixture(autouse=True)
@@ -55,21 +54,7 @@ def morning() -> Any:
 
 async def small_spot(*, booking_required: bool = True) -> Spot:
     """10 a day, 2 of them kept for the window (20 %); four one-hour slots of 10 (2 kept)."""
-    spot = await service.create_spot(
-        f"W{uuid.uuid4().hex[:8]}",
-        SpotKind.SCENIC,
-        NAMES,
-        SpotSettings(
-            daily_max=10,
-            instant_max=10,
-            opens_minute=8 * 60,
-            closes_minute=12 * 60,
-            slot_entries=10,
-            walk_in_percent=20,
-        ),
-        region_code="441802",
-        prices={"full_cents": 8000},
-    )
+    spot = await spots.small_spot()
     await service.open_day(spot, DAY, booking_required=booking_required)
     return spot
 

@@ -35,8 +35,9 @@ from domain.tourism.service import SpotSettings
 from domain.tourism.tickets import Visitor
 from server.settings import Settings
 from tests.api.test_tickets import id_card, visitor
+from tests.support import spots
+from tests.support.spots import NAMES
 
-NAMES = {"zh_Hans": "测试景区", "zh_Hant": "測試景區", "en": "Test spot"}
 ELDER = dt.date(1950, 1, 1)  # 65 and over: free, confirmed at once
 
 
@@ -383,21 +384,7 @@ async def test_the_window_sells_its_walk_in_share_while_a_line_waits_but_not_the
     day = dt.date(2026, 5, 1)
     with clock.frozen_at(dt.datetime(2026, 5, 1, 9, 30, tzinfo=clock.CHINA)):
         # 10 a day, 2 kept for the window, in slots of 10 (2 kept): the 11:00 slot's 8 sold online.
-        spot = await service.create_spot(
-            f"W{uuid.uuid4().hex[:8]}",
-            SpotKind.SCENIC,
-            NAMES,
-            SpotSettings(
-                daily_max=10,
-                instant_max=10,
-                opens_minute=8 * 60,
-                closes_minute=12 * 60,
-                slot_entries=10,
-                walk_in_percent=20,
-            ),
-            region_code="441802",
-            prices={"full_cents": 8000},
-        )
+        spot = await spots.small_spot()
         await service.open_day(spot, day)
         slot = await CapacitySlot.filter(resource_id=spot.resource_id).order_by("-starts_at").first()
         assert slot is not None

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import uuid
 from typing import Any
 
 import pytest
@@ -22,15 +21,15 @@ from domain.shared.actor import Actor
 from domain.staff.errors import StaffScopeRequired
 from domain.tourism import rules, service, tickets, window
 from domain.tourism.errors import TicketNotActive, TicketNotFound, TicketNotWindowSale
-from domain.tourism.models import Spot, SpotDay, SpotKind, Ticket, TicketState
-from domain.tourism.service import PLACE_RETURNED_TOPIC, SpotSettings
+from domain.tourism.models import Spot, SpotDay, Ticket, TicketState
+from domain.tourism.service import PLACE_RETURNED_TOPIC
 from server.settings import Settings
 from tests.api.test_tickets import id_card, someone, visitor
+from tests.support import spots
 
 DAY = dt.date(2026, 5, 1)
 CHINA = dt.timezone(dt.timedelta(hours=8))
 MORNING = dt.datetime(2026, 5, 1, 9, 30, tzinfo=CHINA)  # within the 09:00 slot
-NAMES = {"zh_Hans": "测试景区", "zh_Hant": "測試景區", "en": "Test spot"}
 # Free until a day before, 10 % kept after, half kept once the slot began.
 RULES = {"refunds": {"tiers": [[1440, 0], [0, 10]], "fee_percent_after_start": 50}}
 
@@ -48,21 +47,7 @@ def morning() -> Any:
 
 async def small_spot(rules_data: dict[str, Any] | None = None) -> Spot:
     """10 a day, 2 of them kept for the window; four one-hour slots (08:00-12:00) of 10 (2 kept)."""
-    spot = await service.create_spot(
-        f"W{uuid.uuid4().hex[:8]}",
-        SpotKind.SCENIC,
-        NAMES,
-        SpotSettings(
-            daily_max=10,
-            instant_max=10,
-            opens_minute=8 * 60,
-            closes_minute=12 * 60,
-            slot_entries=10,
-            walk_in_percent=20,
-        ),
-        region_code="441802",
-        prices={"full_cents": 8000},
-    )
+    spot = await spots.small_spot()
     await tickets.set_rules(Actor.system(), spot, rules_data or RULES)
     await service.open_day(spot, DAY)
     return spot

@@ -1,0 +1,31 @@
+"""Scenic spots made for tests that count places one by one."""
+
+from __future__ import annotations
+
+import uuid
+
+from domain.tourism import service
+from domain.tourism.models import Spot, SpotKind
+from domain.tourism.service import SpotSettings
+
+NAMES = {"zh_Hans": "测试景区", "zh_Hant": "測試景區", "en": "Test spot"}
+
+
+async def small_spot() -> Spot:
+    """10 a day, 2 of them kept for the window (20 %); four one-hour slots (08:00–12:00) of 10 (2 kept).
+    Its days are not opened: each test opens the day it needs, with the rules it needs."""
+    return await service.create_spot(
+        f"W{uuid.uuid4().hex[:8]}",
+        SpotKind.SCENIC,
+        NAMES,
+        SpotSettings(
+            daily_max=10,
+            instant_max=10,
+            opens_minute=8 * 60,
+            closes_minute=12 * 60,
+            slot_entries=10,
+            walk_in_percent=20,
+        ),
+        region_code="441802",
+        prices={"full_cents": 8000},
+    )
