@@ -117,22 +117,27 @@ class WeChatPayClient:
 
     # -- the port --------------------------------------------------------------------------------
 
+    def _order(
+        self, out_trade_no: str, total_fen: int, description: str, expires_at: dt.datetime
+    ) -> dict[str, Any]:
+        """What every order placed here says, however it is paid (JSAPI adds its payer)."""
+        return {
+            "appid": self.appid,
+            "mchid": self.mchid,
+            "description": description,
+            "out_trade_no": out_trade_no,
+            "time_expire": expires_at.astimezone(CHINA).isoformat(timespec="seconds"),
+            "notify_url": self._notify_url,
+            "amount": {"total": total_fen, "currency": "CNY"},
+        }
+
     async def prepay(
         self, *, out_trade_no: str, total_fen: int, description: str, openid: str, expires_at: dt.datetime
     ) -> Prepay:
         answer = await self._call(
             "POST",
             "/v3/pay/transactions/jsapi",
-            {
-                "appid": self.appid,
-                "mchid": self.mchid,
-                "description": description,
-                "out_trade_no": out_trade_no,
-                "time_expire": expires_at.astimezone(CHINA).isoformat(timespec="seconds"),
-                "notify_url": self._notify_url,
-                "amount": {"total": total_fen, "currency": "CNY"},
-                "payer": {"openid": openid},
-            },
+            {**self._order(out_trade_no, total_fen, description, expires_at), "payer": {"openid": openid}},
         )
         with _readable():
             prepay_id = str(answer["prepay_id"])
@@ -155,15 +160,7 @@ class WeChatPayClient:
         answer = await self._call(
             "POST",
             "/v3/pay/transactions/native",
-            {
-                "appid": self.appid,
-                "mchid": self.mchid,
-                "description": description,
-                "out_trade_no": out_trade_no,
-                "time_expire": expires_at.astimezone(CHINA).isoformat(timespec="seconds"),
-                "notify_url": self._notify_url,
-                "amount": {"total": total_fen, "currency": "CNY"},
-            },
+            self._order(out_trade_no, total_fen, description, expires_at),
         )
         with _readable():
             code_url = str(answer["code_url"])

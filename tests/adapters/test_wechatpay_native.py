@@ -5,69 +5,28 @@ real HTTP against the stand-in (signed both ways), and the sandbox provider doin
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from adapters.wechatpay.client import WeChatPayClient
 from adapters.wechatpay.fake import NATIVE_PAYER, SandboxWeChatPay
 from adapters.wechatpay.port import WeChatPayError, WeChatPayUnavailable
-from tests.support.paystandins.base import Refusal
-from tests.support.paystandins.wechatpay import WeChatPayStandIn, WxOrder
+from tests.support.paystandins.wechatpay import WeChatPayStandIn
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 DESCRIPTION = "古龙峡 2026-05-01"
 
 
-class NativeStandIn(WeChatPayStandIn):
-    """The stand-in with WeChat Pay's Native endpoint: an order with no payer, answered with its
-    ``code_url`` (``code_url`` can be set to answer something else)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.code_url: str | None = None
-
-    def routes(self) -> list[web.RouteDef]:
-        return [web.post("/v3/pay/transactions/native", self._native), *super().routes()]
-
-    async def _native(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        try:
-            order = WxOrder(
-                out_trade_no=body["out_trade_no"],
-                appid=body["appid"],
-                total_fen=int(body["amount"]["total"]),
-                openid="",
-                description=body["description"],
-                time_expire=body["time_expire"],
-            )
-            dt.datetime.fromisoformat(order.time_expire)
-            if (
-                body["mchid"] != self.mchid
-                or "payer" in body
-                or not body["notify_url"].startswith("https://")
-            ):
-                raise ValueError
-        except (KeyError, TypeError, ValueError):
-            raise Refusal(400, "PARAM_ERROR", "参数错误") from None
-        known = self.orders.setdefault(order.out_trade_no, order)
-        if known.state == "SUCCESS":
-            raise Refusal(400, "ORDERPAID", "该订单已支付")
-        code = self.code_url or f"weixin://wxpay/bizpayurl?pr={secrets.token_urlsafe(6)}"
-        return self.json({"code_url": code})
-
-
 @pytest.fixture
-async def provider() -> AsyncIterator[NativeStandIn]:
-    async with NativeStandIn().running() as stand_in:
+async def provider() -> AsyncIterator[WeChatPayStandIn]:
+    async with WeChatPayStandIn().running() as stand_in:
         yield stand_in
 
 
 @pytest.fixture
-def wechatpay(provider: NativeStandIn) -> WeChatPayClient:
+def wechatpay(provider: WeChatPayStandIn) -> WeChatPayClient:
     return provider.client()
 
 
@@ -76,7 +35,7 @@ def _deadline() -> dt.datetime:
 
 
 async def test_a_native_order_is_asked_for_without_a_payer_and_answers_the_code_to_scan(
-    provider: NativeStandIn, wechatpay: WeChatPayClient
+    provider: WeChatPayStandIn, wechatpay: WeChatPayClient
 ) -> None:
     deadline = _deadline()
     native = await wechatpay.native_prepay(
@@ -102,7 +61,7 @@ async def test_a_native_order_is_asked_for_without_a_payer_and_answers_the_code_
 
 
 async def test_an_unpaid_native_order_closes_like_any(
-    provider: NativeStandIn, wechatpay: WeChatPayClient
+    provider: WeChatPayStandIn, wechatpay: WeChatPayClient
 ) -> None:
     await wechatpay.native_prepay(
         out_trade_no="P260501000002", total_fen=100, description=DESCRIPTION, expires_at=_deadline()
@@ -112,7 +71,7 @@ async def test_an_unpaid_native_order_closes_like_any(
 
 
 async def test_refusals_and_unknown_outcomes_of_a_native_order(
-    provider: NativeStandIn, wechatpay: WeChatPayClient
+    provider: WeChatPayStandIn, wechatpay: WeChatPayClient
 ) -> None:
     paid = "P260501000003"
     await wechatpay.native_prepay(

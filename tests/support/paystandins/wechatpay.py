@@ -83,6 +83,7 @@ class WeChatPayStandIn(StandIn):
         self.bills: dict[str, bytes] = {}  # download token → the file
         self.bill_files: dict[dt.date, bytes] = {}  # a day's file as a test wrote it
         self.tampered_bill: bytes | None = None  # when set, served instead of the file announced
+        self.code_url: str | None = None  # when set, what a Native order answers (else a weixin:// code)
         self._nonces: set[str] = set()
 
     def client(self, **overrides: Any) -> WeChatPayClient:
@@ -127,6 +128,7 @@ class WeChatPayStandIn(StandIn):
     def routes(self) -> list[web.RouteDef]:
         return [
             web.post("/v3/pay/transactions/jsapi", self._prepay),
+            web.post("/v3/pay/transactions/native", self._native),
             web.get("/v3/pay/transactions/out-trade-no/{no}", self._query),
             web.post("/v3/pay/transactions/out-trade-no/{no}/close", self._close),
             web.post("/v3/refund/domestic/refunds", self._refund),
@@ -185,19 +187,24 @@ class WeChatPayStandIn(StandIn):
             raise Refusal(404, "ORDER_NOT_EXIST", "订单不存在")
         return order
 
-    async def _prepay(self, request: web.Request) -> web.Response:
-        body = await request.json()
+    def _placed(self, body: dict[str, Any], *, payer: bool) -> WxOrder:
+        """An order placed by JSAPI (with its payer) or Native (none: whoever scans pays), checked as
+        WeChat Pay checks it; the same number again is the same order, unless paid or changed."""
         try:
             order = WxOrder(
                 out_trade_no=body["out_trade_no"],
                 appid=body["appid"],
                 total_fen=int(body["amount"]["total"]),
-                openid=body["payer"]["openid"],
+                openid=body["payer"]["openid"] if payer else "",
                 description=body["description"],
                 time_expire=body["time_expire"],
             )
             dt.datetime.fromisoformat(order.time_expire)
-            if body["mchid"] != self.mchid or not body["notify_url"].startswith("https://"):
+            if (
+                body["mchid"] != self.mchid
+                or (not payer and "payer" in body)
+                or not body["notify_url"].startswith("https://")
+            ):
                 raise ValueError
         except (KeyError, TypeError, ValueError):
             raise Refusal(400, "PARAM_ERROR", "参数错误") from None
@@ -206,7 +213,16 @@ class WeChatPayStandIn(StandIn):
             raise Refusal(400, "ORDERPAID", "该订单已支付")
         if known.total_fen != order.total_fen:
             raise Refusal(403, "OUT_TRADE_NO_USED", "商户订单号重复")
+        return known
+
+    async def _prepay(self, request: web.Request) -> web.Response:
+        self._placed(await request.json(), payer=True)
         return self.json({"prepay_id": "wx" + secrets.token_hex(16)[:30]})
+
+    async def _native(self, request: web.Request) -> web.Response:
+        self._placed(await request.json(), payer=False)
+        code = self.code_url or f"weixin://wxpay/bizpayurl?pr={secrets.token_urlsafe(6)}"
+        return self.json({"code_url": code})
 
     def _transaction(self, order: WxOrder) -> dict[str, Any]:
         paid = order.state in ("SUCCESS", "REFUND")
