@@ -48,7 +48,7 @@ export default defineAppConfig({
     { root: 'pages/wallet', pages: ['index'] },
     // 景区预约 (issue 13): the resident's pages and the public crowd board; the spot staff's pages
     { root: 'pages/tourism', pages: ['index', 'spot', 'book', 'pay', 'orders', 'order', 'ticket', 'waitlist', 'complaints', 'board'] },
-    { root: 'pages/spotstaff', pages: ['index', 'gate', 'window', 'sales', 'dashboard', 'complaints'] },
+    { root: 'pages/spotstaff', pages: ['index', 'gate', 'window', 'sales', 'dashboard', 'complaints', 'manage'] },
   ],
   // 附近的办事大厅 asks for the location only when the resident taps 按距离排序.
   permission: { 'scope.userLocation': { desc: '按距离列出附近的办事大厅' } },

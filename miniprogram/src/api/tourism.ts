@@ -59,6 +59,8 @@ export interface PriceRow {
 }
 
 export interface Advisory {
+  /** empty for a notice published without one */
+  title?: string
   text: string
   first_day: string
   last_day: string

@@ -14,12 +14,12 @@ import { chooseSpot, chosenSpot, mySpots } from '../../components/spotStaff'
 import '../office/office.css'
 import './spotstaff.css'
 
-const PAGES = ['gate', 'window', 'dashboard', 'complaints'] as const
+const PAGES = ['gate', 'window', 'dashboard', 'complaints', 'manage'] as const
 
 /**
  * 景区工作台 (staff of a spot: the scopes are spot codes): choose the spot, see its level now, and
  * open the gate (检票: ticket QR, ID number, entries and exits), the window (售票), the dashboard or
- * (managers) the visitors' complaints.
+ * (managers) the visitors' complaints and the spot's notices and limits.
  */
 export default function SpotStaff() {
   const t = useT()
@@ -39,6 +39,8 @@ export default function SpotStaff() {
   }
   // complaints are the manager's (the answer) and case officers' (the rest); the gate and window have none
   const handlesComplaints = !!staff && staff.roles.some((r) => r === 'spot_manager' || r === 'case_officer')
+  // the spot's notices and limits are its manager's (pages/spotstaff/manage)
+  const manages = !!staff && staff.roles.includes('spot_manager')
   const go = (page: string) => spot && Taro.navigateTo({ url: `/pages/spotstaff/${page}?spot=${encodeURIComponent(spot)}` })
 
   return (
@@ -57,7 +59,7 @@ export default function SpotStaff() {
                 </View>
               )}
             </View>
-            {PAGES.filter((page) => page !== 'complaints' || handlesComplaints).map((page) => (
+            {PAGES.filter((page) => (page !== 'complaints' || handlesComplaints) && (page !== 'manage' || manages)).map((page) => (
               <View key={page} className='card card--link' data-testid={`spotstaff-${page}`} onClick={() => go(page)}>
                 <View className='setting__text'>
                   <Text className='setting__label'>{t(`spotstaff.${page}`)}</Text>

@@ -72,7 +72,10 @@ export default function TourismSpot() {
               <View className='card card--warn' data-testid='spot-advisories'>
                 <Text className='card__title'>{t('tourism.advisories')}</Text>
                 {s.advisories.map((a, i) => (
-                  <Text key={i} className='body block'>{a.text}</Text>
+                  <View key={i}>
+                    {a.title && <Text className='item-title block'>{a.title}</Text>}
+                    <Text className='body block'>{a.text}</Text>
+                  </View>
                 ))}
               </View>
             )}
