@@ -249,3 +249,28 @@ async def test_bad_input_is_answered_with_its_code_never_500(client: httpx.Async
     for path in ("99999999999999999", "1" * 19, "0", "-1", "abc"):
         r = await client.get(f"{sales(spot)}/{path}", headers=seller)
         assert r.status_code in (404, 405), (path, r.text)
+
+
+async def test_a_home_return_permit_finds_its_sale_whatever_its_renewal_digits(
+    client: httpx.AsyncClient,
+) -> None:
+    spot = await small_spot()
+    _, seller = await staff(client, ["ticket_seller"], spot.code)
+    slot = await last_slot(spot)
+    permit = {
+        "document_kind": "home_return_permit",
+        "document_number": "H1234567801",
+        "name": "陳大文",
+        "born": "1985-06-01",
+        "claims": [],
+    }
+    body = {"slot_id": slot.id, "visitors": [permit], "paid_by": "cash"}
+    sold = (await client.post(sales(spot), json=body, headers=seller)).json()
+    # Renewed since (the last two digits), typed in lower case: the same person, the same sale.
+    found = {"document_kind": "home_return_permit", "document_number": "h1234567802"}
+    r = await client.post(lookup(spot), json=found, headers=seller)
+    assert (r.status_code, r.json().get("id")) == (200, sold["id"]), r.text
+    assert r.json()["tickets"][0]["name_masked"] == "陳**" and "1234567" not in r.text
+    # Another kind of document with the same characters is another person.
+    r = await client.post(lookup(spot), json={**found, "document_kind": "passport"}, headers=seller)
+    assert (r.status_code, r.json()["error"]["code"]) == (404, "window_sale_not_found")
