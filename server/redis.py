@@ -6,6 +6,15 @@
 * ``redis://host:port/db`` (``rediss://`` with TLS, ``unix://``) — one Redis server.
 * ``redis+cluster://host:port`` (``rediss+cluster://``) — a Redis Cluster, through redis-py's
   ``RedisCluster``: the URL names one seed node, the client learns the others from it.
+* ``redis+sentinel://[[user]:password@]host:26379[,host2:26379...]/<service>[/db]``
+  (``rediss+sentinel://``) — a primary and its replicas watched by Redis Sentinel, through
+  redis-py's ``redis.asyncio.sentinel.Sentinel(...).master_for(service)``: every new connection
+  asks the sentinels where the primary is now, so a failover is followed without a restart.
+  redis-py has no URL for Sentinel; this is the convention of the Redis-Sentinel-Url package (and
+  Prefect's ``redis+sentinel://``): the password is the data nodes', the query's ``sentinel_*``
+  options are for the sentinels themselves (``sentinel_password``, ``sentinel_username``, ...),
+  every other option is redis-py's for the data nodes. With ``rediss+sentinel://`` both the data
+  nodes and the sentinels are reached over TLS, sharing the ``ssl_*`` options.
 
 Every real client retries a command that met a broken or timed-out connection, on a fresh
 connection, with exponential backoff, and pings a connection idle for longer than
@@ -17,11 +26,15 @@ client's default retry only reaches pools the client builds from keyword argumen
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, cast
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import ClusterPipeline, RedisCluster
+from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool, SentinelManagedSSLConnection
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, RedisClusterException, TimeoutError
 from redis.typing import EncodableT
@@ -52,6 +65,10 @@ POOL_WAIT_SECONDS = 5.0
 EMBEDDED_MAX_CONNECTIONS = 10_000
 
 CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
+SENTINEL_SCHEMES = {"redis+sentinel": "redis", "rediss+sentinel": "rediss"}
+SENTINEL_PORT = 26379
+# Query options with this prefix are for the connections to the sentinels (prefix removed).
+SENTINEL_OPTION_PREFIX = "sentinel_"
 
 
 def client_options() -> dict[str, Any]:
@@ -65,6 +82,12 @@ def client_options() -> dict[str, Any]:
         "socket_connect_timeout": CONNECT_TIMEOUT_SECONDS,
         "socket_keepalive": True,
     }
+
+
+def pool_options() -> dict[str, Any]:
+    """A single server's pool (a primary found through Sentinel too): bounded, waiting for a free
+    connection rather than failing at once, with ``client_options()``."""
+    return {"max_connections": MAX_CONNECTIONS, "timeout": POOL_WAIT_SECONDS, **client_options()}
 
 
 def redis_py_url(url: str) -> str:
@@ -91,12 +114,110 @@ def connect(settings: Settings) -> Redis:
         # The code is typed against ``Redis``; the cluster client answers every command it uses the
         # same way (the cluster stage, ``make test-cluster``, runs the Redis-dependent tests on it).
         return cast(Redis, cluster)
-    pool = BlockingConnectionPool.from_url(
-        settings.redis_url,
-        decode_responses=True,
-        **{"max_connections": MAX_CONNECTIONS, "timeout": POOL_WAIT_SECONDS, **client_options()},
-    )
+    if settings.uses_redis_sentinel:
+        target = parse_sentinel_url(settings.redis_url)
+        sentinel = Sentinel(  # type: ignore[no-untyped-call]  # redis-py's sentinel module is untyped
+            target.sentinels, sentinel_kwargs={**client_options(), **target.sentinel}
+        )
+        client = sentinel.master_for(
+            target.service_name,
+            redis_class=SentinelClient,
+            connection_pool_class=BlockingSentinelConnectionPool,
+            decode_responses=True,
+            **{**pool_options(), **target.connection},
+        )
+        return cast(Redis, client)
+    pool = BlockingConnectionPool.from_url(settings.redis_url, decode_responses=True, **pool_options())
     return Redis.from_pool(pool)
+
+
+@dataclass(frozen=True)
+class SentinelTarget:
+    """What a ``redis+sentinel://`` URL names (``parse_sentinel_url``)."""
+
+    sentinels: list[tuple[str, int]]
+    service_name: str
+    # redis-py's options for the connections to the primary: db, username, password, the query's
+    # options, and the TLS connection class for ``rediss+sentinel://``. They win over ours.
+    connection: dict[str, Any]
+    # For the connections to the sentinels: the ``sentinel_*`` query options (prefix removed) and,
+    # for ``rediss+sentinel://``, TLS with the data nodes' ``ssl_*`` options.
+    sentinel: dict[str, Any]
+
+
+def parse_sentinel_url(url: str) -> SentinelTarget:
+    """``redis+sentinel://[[user]:password@]host[:port][,host[:port]...]/service[/db][?options]``
+    (``rediss+sentinel://`` for TLS). A sentinel's port defaults to 26379. Raises ``ValueError``
+    naming what is wrong; the options are read by redis-py's own URL parser."""
+    scheme, sep, _ = url.partition("://")
+    if not sep or scheme not in SENTINEL_SCHEMES:
+        raise ValueError(f"a Sentinel URL starts with {' or '.join(s + '://' for s in SENTINEL_SCHEMES)}")
+    plain = SENTINEL_SCHEMES[scheme]
+    parts = urlsplit(url)
+    userinfo, _, hosts = parts.netloc.rpartition("@")
+    sentinels = [_sentinel_address(host) for host in hosts.split(",")]
+    path = parts.path.split("/")[1:]
+    if not path or not path[0]:
+        raise ValueError(
+            "a Sentinel URL names the primary's service after the sentinels: .../<service>[/<db>]"
+        )
+    if len(path) > 2 or (len(path) == 2 and path[1] and not path[1].isdigit()):
+        raise ValueError(f"a Sentinel URL's path is /<service>[/<db>], not {parts.path!r}")
+    db = path[1] if len(path) == 2 else ""
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    for_sentinels = [(name[len(SENTINEL_OPTION_PREFIX) :], v) for name, v in query if _for_sentinels(name)]
+    for_nodes = [(name, value) for name, value in query if not _for_sentinels(name)]
+    credentials = f"{userinfo}@" if userinfo else ""
+    # redis-py reads the options as it reads a plain URL's; the host is only a stand-in.
+    connection: dict[str, Any] = dict(
+        parse_url(f"{plain}://{credentials}sentinel/{db}?{urlencode(for_nodes)}")
+    )
+    sentinel: dict[str, Any] = dict(parse_url(f"{plain}://sentinel/?{urlencode(for_sentinels)}"))
+    for options in (connection, sentinel):
+        options.pop("host", None)
+        options.pop("connection_class", None)
+    if plain == "rediss":
+        shared_tls = {name: value for name, value in connection.items() if name.startswith("ssl_")}
+        sentinel = {"ssl": True, **shared_tls, **sentinel}
+        connection["connection_class"] = SentinelManagedSSLConnection
+    return SentinelTarget(sentinels, path[0], connection, sentinel)
+
+
+def _for_sentinels(option: str) -> bool:
+    return option.startswith(SENTINEL_OPTION_PREFIX) and option != SENTINEL_OPTION_PREFIX
+
+
+def _sentinel_address(host: str) -> tuple[str, int]:
+    if host.startswith("["):  # an IPv6 address
+        name, _, rest = host[1:].partition("]")
+        port = rest.removeprefix(":")
+    else:
+        name, _, port = host.partition(":")
+    if not name:
+        raise ValueError("a Sentinel URL lists its sentinels as host:port,host:port")
+    if not port:
+        return name, SENTINEL_PORT
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"a sentinel's port must be a number from 1 to 65535, not {port!r}")
+    return name, int(port)
+
+
+class BlockingSentinelConnectionPool(SentinelConnectionPool, BlockingConnectionPool):
+    """The primary's pool found through Sentinel, bounded and waiting as the single server's is
+    (``pool_options()``): redis-py's ``SentinelConnectionPool`` is an unbounded-wait plain pool
+    that fails the command past ``max_connections`` at once."""
+
+
+class SentinelClient(Redis):
+    """The primary's client; closing it also closes its connections to the sentinels."""
+
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        try:
+            await super().aclose(close_connection_pool)
+        finally:
+            pool = self.connection_pool
+            if isinstance(pool, SentinelConnectionPool):
+                await pool.sentinel_manager.aclose()
 
 
 class ClusterClient(RedisCluster):

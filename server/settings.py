@@ -54,11 +54,14 @@ class Settings(BaseSettings):
     database_pool_max: int = Field(default=20, ge=1, le=200)
     # "memory://" is the embedded in-process Redis (fakeredis with Lua); "redis://host:port/db" (or
     # "rediss://", TLS) a Redis server; "redis+cluster://host:port" (or "rediss+cluster://") a Redis
-    # Cluster, found from that one seed node. Query options are redis-py's (e.g. "?socket_timeout=2").
+    # Cluster, found from that one seed node; "redis+sentinel://[:password@]host:26379,host:26379/
+    # <service>/<db>" (or "rediss+sentinel://") the primary of a Sentinel-watched group, found by asking
+    # the sentinels (their own options as "?sentinel_password=..."). Query options are redis-py's
+    # (e.g. "?socket_timeout=2", "?ssl_ca_certs=/path/ca.pem").
     redis_url: str = Field(
         default="memory://",
         validation_alias=AliasChoices("PALMCITY_REDIS_URL", "REDIS_URL"),
-        pattern=r"^(memory|rediss?|unix|rediss?\+cluster)://",
+        pattern=r"^(memory|rediss?|unix|rediss?\+cluster|rediss?\+sentinel)://",
     )
     # Every Redis key starts with this, so that environments (and tests) sharing a server never meet.
     redis_prefix: str = "palmcity:dev"
@@ -229,6 +232,18 @@ class Settings(BaseSettings):
             raise ValueError("PALMCITY_SANDBOX must be false for env=prod: sandbox platforms accept anyone")
         return self
 
+    @field_validator("redis_url")
+    @classmethod
+    def _sentinel_url_is_complete(cls, value: str) -> str:
+        if value.startswith(("redis+sentinel://", "rediss+sentinel://")):
+            from server.redis import parse_sentinel_url  # server.redis imports this module
+
+            try:
+                parse_sentinel_url(value)
+            except ValueError as refused:
+                raise ValueError(f"PALMCITY_REDIS_URL: {refused}") from None
+        return value
+
     @field_validator("pii_active_version", mode="before")
     @classmethod
     def _empty_active_version_is_unset(cls, value: object) -> object:
@@ -318,6 +333,10 @@ class Settings(BaseSettings):
     @property
     def uses_redis_cluster(self) -> bool:
         return self.redis_url.startswith(("redis+cluster://", "rediss+cluster://"))
+
+    @property
+    def uses_redis_sentinel(self) -> bool:
+        return self.redis_url.startswith(("redis+sentinel://", "rediss+sentinel://"))
 
     @property
     def uses_sqlite(self) -> bool:

@@ -14,12 +14,12 @@ from typing import Any
 
 from taskiq import AsyncBroker, InMemoryBroker
 from taskiq.receiver import Receiver
-from taskiq_redis import ListQueueBroker, ListQueueClusterBroker
+from taskiq_redis import ListQueueBroker, ListQueueClusterBroker, ListQueueSentinelBroker
 
 from domain.outbox import service
 from domain.outbox.jobs import JobContext
 from domain.shared.kv import Keys, Redis
-from server.redis import client_options, redis_py_url
+from server.redis import client_options, parse_sentinel_url, redis_py_url
 from server.settings import Settings
 
 TASK_NAME = "palmcity.outbox.execute"
@@ -49,6 +49,15 @@ class OutboxTasks:
             url = redis_py_url(settings.redis_url)
             if settings.uses_redis_cluster:
                 self.broker = ListQueueClusterBroker(url=url, queue_name=self.queue, **options)
+            elif settings.uses_redis_sentinel:  # the primary the sentinels name, at each send
+                target = parse_sentinel_url(settings.redis_url)
+                self.broker = ListQueueSentinelBroker(
+                    sentinels=target.sentinels,
+                    master_name=target.service_name,
+                    queue_name=self.queue,
+                    sentinel_kwargs={**client_options(), **target.sentinel},
+                    **{**options, **target.connection},
+                )
             else:
                 self.broker = ListQueueBroker(url=url, queue_name=self.queue, **options)
         self.running: set[asyncio.Task[Any]] = set()

@@ -19,7 +19,7 @@ from domain.outbox import service
 from domain.outbox.jobs import JobContext
 from domain.shared.kv import Keys, is_cluster
 from domain.shared.ratelimit import RateLimiter
-from server.redis import connect, redis_py_url
+from server.redis import SentinelClient, connect, parse_sentinel_url, redis_py_url
 from server.settings import Settings
 from server.tasks import OutboxTasks
 from tests.support.redis_cluster import free_ports
@@ -148,3 +148,33 @@ def test_the_url_chooses_the_client() -> None:
     assert redis_py_url("redis://h:6379/1") == "redis://h:6379/1"
     with pytest.raises(ValueError, match="REDIS_URL"):
         Settings(env="test", redis_url="http://127.0.0.1:6379")
+    sentinel = connect(Settings(env="test", redis_url="redis+sentinel://127.0.0.1:26379/palmcity/0"))
+    assert isinstance(sentinel, SentinelClient) and not is_cluster(sentinel)
+
+
+def test_a_sentinel_url_names_the_sentinels_the_service_and_each_side_s_options() -> None:
+    """``redis+sentinel://`` after the Redis-Sentinel-Url package (redis-py has no URL for it):
+    the password and options are the data nodes'; ``sentinel_*`` options the sentinels'."""
+    from redis.asyncio.sentinel import SentinelManagedSSLConnection
+
+    target = parse_sentinel_url(
+        "redis+sentinel://:s3cret@10.0.0.1:26380,10.0.0.2,[::1]:26381/palmcity/2"
+        "?socket_timeout=1.5&sentinel_password=watch&sentinel_username=ops"
+    )
+    assert target.sentinels == [("10.0.0.1", 26380), ("10.0.0.2", 26379), ("::1", 26381)]
+    assert target.service_name == "palmcity"
+    assert target.connection == {"password": "s3cret", "db": 2, "socket_timeout": 1.5}
+    assert target.sentinel == {"password": "watch", "username": "ops"}
+    assert parse_sentinel_url("redis+sentinel://h/palmcity").connection == {}  # db 0 by default
+
+    tls = parse_sentinel_url(
+        "rediss+sentinel://h:26379/palmcity?ssl_ca_certs=/ca.pem&ssl_cert_reqs=required"
+        "&sentinel_ssl_ca_certs=/sentinel-ca.pem"
+    )
+    assert tls.connection == {
+        "ssl_ca_certs": "/ca.pem",
+        "ssl_cert_reqs": "required",
+        "connection_class": SentinelManagedSSLConnection,
+    }
+    # The sentinels share the nodes' TLS options unless given their own.
+    assert tls.sentinel == {"ssl": True, "ssl_ca_certs": "/sentinel-ca.pem", "ssl_cert_reqs": "required"}
