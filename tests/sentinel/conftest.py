@@ -26,8 +26,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
-def sentinel_group() -> Iterator[servers.SentinelGroup]:
-    group = servers.SentinelGroup.start()
+def sentinel_group(request: pytest.FixtureRequest) -> Iterator[servers.SentinelGroup]:
+    """A plain group, or ``auth``/``tls`` by indirect parametrisation."""
+    group = servers.SentinelGroup.start(getattr(request, "param", "plain"))
     try:
         yield group
     finally:

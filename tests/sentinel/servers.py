@@ -5,7 +5,9 @@ persisted, stopped (or killed) by the tests and always ended afterwards.
 The sentinel runs ``redis-server <conf> --sentinel`` with a short ``down-after-milliseconds`` and
 ``failover-timeout`` so that a killed primary is replaced within seconds; it rewrites its config
 file as it learns (hence a file in the temporary folder). One sentinel with a quorum of 1 is
-enough to elect itself and promote the replica.
+enough to elect itself and promote the replica. A group is plain, with passwords (the data nodes'
+and the sentinel's own), or on TLS only (client to nodes and sentinel, replication, the
+sentinel's links), its certificates from a throwaway CA written with ``cryptography``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import redis as sync_redis
 from cryptography import x509
@@ -78,47 +80,57 @@ def _end(process: subprocess.Popen[bytes] | None) -> None:
             process.wait(10)
 
 
-def _data_node(port: int, *extra: str) -> list[str]:
-    return ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", *extra]
+def _data_node_options() -> list[str]:
+    return ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+
+
+# The passwords of the "auth" group: the data nodes' and the sentinel's own.
+DATA_PASSWORD = "data-s3cret"
+SENTINEL_PASSWORD = "watch-s3cret"
+Security = Literal["plain", "auth", "tls"]
 
 
 @dataclass
 class SentinelGroup:
-    """A primary, one replica of it and one sentinel watching them, started by this process."""
+    """A primary, one replica of it and one sentinel watching them, started by this process:
+    ``plain``; ``auth`` (the data nodes and the sentinel each require their own password); or
+    ``tls`` (all three on TLS ports only, replication and the sentinel's links over TLS, a
+    throwaway CA that signed each one's certificate)."""
 
     folder: Path
     primary_port: int
     replica_port: int
     sentinel_port: int
+    security: Security = "plain"
     processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
-        """The PalmCity URL of this group (``redis+sentinel://``, the sentinel, the service, db 0)."""
-        return f"redis+sentinel://127.0.0.1:{self.sentinel_port}/{SERVICE}/0"
+        """The PalmCity URL of this group (the sentinel, the service, db 0, what it needs)."""
+        address = f"127.0.0.1:{self.sentinel_port}/{SERVICE}/0"
+        if self.security == "auth":
+            return f"redis+sentinel://:{DATA_PASSWORD}@{address}?sentinel_password={SENTINEL_PASSWORD}"
+        if self.security == "tls":
+            return f"rediss+sentinel://{address}?ssl_ca_certs={self.folder / 'ca.pem'}"
+        return f"redis+sentinel://{address}"
 
     @classmethod
-    def start(cls) -> SentinelGroup:
+    def start(cls, security: Security = "plain") -> SentinelGroup:
         primary, replica, sentinel = free_ports(3)
-        group = cls(Path(tempfile.mkdtemp(prefix="palmcity-redis-sentinel-")), primary, replica, sentinel)
+        folder = Path(tempfile.mkdtemp(prefix="palmcity-redis-sentinel-"))
+        group = cls(folder, primary, replica, sentinel, security)
         try:
-            group.processes[primary] = _start(group.folder, "primary", _data_node(primary))
+            if security == "tls":
+                _write_certificates(folder)
+            group.processes[primary] = _start(folder, "primary", group._data_node(primary))
             wait_for("the primary", lambda: group.node(primary).ping())
             group.processes[replica] = _start(
-                group.folder, "replica", _data_node(replica, "--replicaof", "127.0.0.1", str(primary))
+                folder, "replica", group._data_node(replica, "--replicaof", "127.0.0.1", str(primary))
             )
             wait_for("the replica in sync", group._replica_in_sync)
-            conf = group.folder / "sentinel.conf"
-            conf.write_text(
-                f"port {sentinel}\n"
-                "bind 127.0.0.1\n"
-                f"dir {group.folder}\n"
-                f"sentinel monitor {SERVICE} 127.0.0.1 {primary} 1\n"
-                f"sentinel down-after-milliseconds {SERVICE} {DOWN_AFTER_MS}\n"
-                f"sentinel failover-timeout {SERVICE} {FAILOVER_TIMEOUT_MS}\n"
-                f"sentinel parallel-syncs {SERVICE} 1\n"
-            )
-            group.processes[sentinel] = _start(group.folder, "sentinel", [str(conf), "--sentinel"])
+            conf = folder / "sentinel.conf"
+            conf.write_text(group._sentinel_conf())
+            group.processes[sentinel] = _start(folder, "sentinel", [str(conf), "--sentinel"])
             # Ready once the sentinel knows the replica (it learns it from the primary's INFO).
             wait_for("the sentinel to know the replica", group._sentinel_knows_replica)
         except BaseException:
@@ -126,8 +138,50 @@ class SentinelGroup:
             raise
         return group
 
+    def _listen(self, port: int) -> list[str]:
+        if self.security != "tls":
+            return ["--port", str(port)]
+        return [
+            "--port", "0",
+            "--tls-port", str(port),
+            "--tls-cert-file", str(self.folder / "server.pem"),
+            "--tls-key-file", str(self.folder / "server.key"),
+            "--tls-ca-cert-file", str(self.folder / "ca.pem"),
+            "--tls-auth-clients", "no",
+            "--tls-replication", "yes",
+        ]  # fmt: skip
+
+    def _data_node(self, port: int, *extra: str) -> list[str]:
+        auth = (
+            ["--requirepass", DATA_PASSWORD, "--masterauth", DATA_PASSWORD] if self.security == "auth" else []
+        )
+        return [*self._listen(port), *_data_node_options(), *auth, *extra]
+
+    def _sentinel_conf(self) -> str:
+        lines = [
+            "bind 127.0.0.1",
+            f"dir {self.folder}",
+            f"sentinel monitor {SERVICE} 127.0.0.1 {self.primary_port} 1",
+            f"sentinel down-after-milliseconds {SERVICE} {DOWN_AFTER_MS}",
+            f"sentinel failover-timeout {SERVICE} {FAILOVER_TIMEOUT_MS}",
+            f"sentinel parallel-syncs {SERVICE} 1",
+        ]
+        listen = self._listen(self.sentinel_port)
+        lines += [
+            f"{name.removeprefix('--')} {value}"
+            for name, value in zip(listen[::2], listen[1::2], strict=True)
+        ]
+        if self.security == "auth":
+            lines += [f"sentinel auth-pass {SERVICE} {DATA_PASSWORD}", f"requirepass {SENTINEL_PASSWORD}"]
+        return "\n".join(lines) + "\n"
+
     def node(self, port: int) -> sync_redis.Redis:
-        return sync_redis.Redis(port=port, socket_timeout=2, decode_responses=True)
+        options: dict[str, Any] = {}
+        if self.security == "auth":
+            options["password"] = SENTINEL_PASSWORD if port == self.sentinel_port else DATA_PASSWORD
+        if self.security == "tls":
+            options.update(ssl=True, ssl_ca_certs=str(self.folder / "ca.pem"))
+        return sync_redis.Redis(port=port, socket_timeout=2, decode_responses=True, **options)
 
     def primary_address(self) -> tuple[str, int]:
         """Where the sentinel says the primary is now."""

@@ -2,7 +2,9 @@
 primary through the sentinel, runs commands, the rate limiter's scripts, pipelines and the outbox
 broker on it, and when the primary is killed and the sentinel promotes the replica the same client
 carries on by itself; meanwhile each command fails within a bound with an error the app answers
-503 ``redis_unavailable``, and none hangs.
+503 ``redis_unavailable``, and none hangs. Each on a plain group, one with passwords (the data
+nodes' in the URL, the sentinel's as ``?sentinel_password=``) and one on TLS only
+(``rediss+sentinel://`` with the CA in ``?ssl_ca_certs=``, shared with the sentinel's connections).
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ def _calls(redis: Any, limiter: RateLimiter) -> list[Callable[[], Awaitable[Any]
     ]
 
 
+SECURITIES = pytest.mark.parametrize("sentinel_group", ["plain", "auth", "tls"], indirect=True)
+
+
+@SECURITIES
 async def test_the_client_finds_the_primary_through_the_sentinel(sentinel_group: SentinelGroup) -> None:
     settings = Settings(env="test", redis_url=sentinel_group.url)
     assert settings.uses_redis_sentinel and not settings.uses_redis_cluster
@@ -92,6 +98,7 @@ async def test_the_client_finds_the_primary_through_the_sentinel(sentinel_group:
         await redis.aclose()
 
 
+@SECURITIES
 async def test_a_killed_primary_is_replaced_and_the_same_client_follows(
     sentinel_group: SentinelGroup,
 ) -> None:
@@ -106,6 +113,7 @@ async def test_a_killed_primary_is_replaced_and_the_same_client_follows(
         # Twenty at once: twenty pooled connections to the primary, all of which the kill breaks.
         await asyncio.gather(*(c() for c in calls * 5))
         assert await redis.wait(1, 2000) == 1  # the replica has "kept"
+        assert sentinel_group.primary_address() == ("127.0.0.1", sentinel_group.primary_port)
 
         sentinel_group.kill_primary()
         killed = time.monotonic()
