@@ -53,7 +53,7 @@ export default function WindowSalesPage() {
     }
     let lookup: SaleLookup
     if (by === 'order') {
-      if (!/^\d{1,18}$/.test(value)) {
+      if (!/^\d{1,15}$/.test(value)) {
         setRefused({ code: 'bad_format', message: t('spotstaff.findOrderDigits') })
         return
       }

@@ -196,63 +196,17 @@ export default function WindowSales() {
     }
   }
 
-  return (
-    <PageShell testId='page-spotstaff-window' title={t('spotstaff.window')} className='page--action'>
-      {sheet}
-      <StaffHero back={self} />
-      <View className='card card--overlap'>
-        <Text className='card__title'>{t('spotstaff.slotToday')}</Text>
-        <LoadState load={day} testId='window-day' card={false} isEmpty={(d) => d.slots.length === 0} empty={t('spotstaff.noSlotsToday')}>
-          {(d) => (
-            <>
-              <Text className='caption muted block' data-testid='window-left'>{t('spotstaff.dayLeft', { left: d.left, capacity: d.capacity })}</Text>
-              <View className='chips'>
-                <View className={`chips__item ${slot === null ? 'chips__item--on' : ''}`} data-testid='window-slot-auto' onClick={() => setSlot(null)}>
-                  {t('spotstaff.slotAuto')}
-                </View>
-                {/* the slots still to begin (the server's `started`, not this device's clock); the one
-                    under way is sold through 当前时段, which the server picks */}
-                {d.slots
-                  .filter((s) => !s.started)
-                  .map((s) => (
-                    <View key={s.slot_id} className={`chips__item ${slot === s.slot_id ? 'chips__item--on' : ''}`} data-testid='window-slot' data-slot-id={s.slot_id} onClick={() => setSlot(s.slot_id)}>
-                      {`${chinaParts(s.starts_at).time}–${chinaParts(s.ends_at).time}`}
-                    </View>
-                  ))}
-              </View>
-            </>
-          )}
-        </LoadState>
-      </View>
-
-      <View className='card' data-testid='window-visitors'>
-        <Text className='card__title'>{t('spotstaff.visitors', { n: visitors.length })}</Text>
-        {visitors.map((v, i) => (
-          <View key={i} className='list__row' data-testid='window-visitor'>
-            <View className='list__main'>
-              <Text className='list__title block' data-user-text>{v.name}</Text>
-              <Text className='caption muted block'>{t(`tourism.document.${v.document_kind}`)}</Text>
-            </View>
-            <Text className='link link--danger' onClick={() => setVisitors((list) => list.filter((_, j) => j !== i))}>
-              {t('tourism.remove')}
-            </Text>
-          </View>
-        ))}
-        <DocumentVisitorForm testId='walk-in' submitText={t('spotstaff.addVisitor')} onAdd={(v) => setVisitors((list) => [...list, v])} />
-      </View>
-
-      <View className='card'>
-        <Text className='card__title'>{t('spotstaff.paidBy')}</Text>
-        <Segmented testIdPrefix='paid-by' value={paidBy} onChange={setPaidBy} options={(['cash', 'wechat'] as const).map((p) => ({ value: p, label: t(`spotstaff.paidBy.${p}`) }))} />
-      </View>
-
+  // the sale just made, or an earlier one opened from 今日售票 (then first on the page), with its 退票
+  // and, paid by WeChat, its codes
+  const saleCards = (
+    <>
       {refused && (
         <View className='card card--warn' data-testid='window-refused' data-code={refused.code}>
           <Text className='body block'>{refused.message}</Text>
         </View>
       )}
       {sold && (
-        <View className='card' data-testid='window-sold' data-id={sold.id}>
+        <View className={`card ${opened !== null ? 'card--overlap' : ''}`} data-testid='window-sold' data-id={sold.id}>
           <Text className='card__title'>{sold.id === opened ? t('spotstaff.saleNo', { id: sold.id }) : t('spotstaff.sold')}</Text>
           <View className='kv'>
             <KV k={t('tourism.visitTime')}>{`${chinaParts(sold.starts_at).date} ${chinaParts(sold.starts_at).time}`}</KV>
@@ -311,6 +265,61 @@ export default function WindowSales() {
           </View>
         </View>
       )}
+    </>
+  )
+
+  return (
+    <PageShell testId='page-spotstaff-window' title={t('spotstaff.window')} className='page--action'>
+      {sheet}
+      <StaffHero back={self} />
+      {opened !== null && saleCards}
+      <View className={`card ${opened === null ? 'card--overlap' : ''}`}>
+        <Text className='card__title'>{t('spotstaff.slotToday')}</Text>
+        <LoadState load={day} testId='window-day' card={false} isEmpty={(d) => d.slots.length === 0} empty={t('spotstaff.noSlotsToday')}>
+          {(d) => (
+            <>
+              <Text className='caption muted block' data-testid='window-left'>{t('spotstaff.dayLeft', { left: d.left, capacity: d.capacity })}</Text>
+              <View className='chips'>
+                <View className={`chips__item ${slot === null ? 'chips__item--on' : ''}`} data-testid='window-slot-auto' onClick={() => setSlot(null)}>
+                  {t('spotstaff.slotAuto')}
+                </View>
+                {/* the slots still to begin (the server's `started`, not this device's clock); the one
+                    under way is sold through 当前时段, which the server picks */}
+                {d.slots
+                  .filter((s) => !s.started)
+                  .map((s) => (
+                    <View key={s.slot_id} className={`chips__item ${slot === s.slot_id ? 'chips__item--on' : ''}`} data-testid='window-slot' data-slot-id={s.slot_id} onClick={() => setSlot(s.slot_id)}>
+                      {`${chinaParts(s.starts_at).time}–${chinaParts(s.ends_at).time}`}
+                    </View>
+                  ))}
+              </View>
+            </>
+          )}
+        </LoadState>
+      </View>
+
+      <View className='card' data-testid='window-visitors'>
+        <Text className='card__title'>{t('spotstaff.visitors', { n: visitors.length })}</Text>
+        {visitors.map((v, i) => (
+          <View key={i} className='list__row' data-testid='window-visitor'>
+            <View className='list__main'>
+              <Text className='list__title block' data-user-text>{v.name}</Text>
+              <Text className='caption muted block'>{t(`tourism.document.${v.document_kind}`)}</Text>
+            </View>
+            <Text className='link link--danger' onClick={() => setVisitors((list) => list.filter((_, j) => j !== i))}>
+              {t('tourism.remove')}
+            </Text>
+          </View>
+        ))}
+        <DocumentVisitorForm testId='walk-in' submitText={t('spotstaff.addVisitor')} onAdd={(v) => setVisitors((list) => [...list, v])} />
+      </View>
+
+      <View className='card'>
+        <Text className='card__title'>{t('spotstaff.paidBy')}</Text>
+        <Segmented testIdPrefix='paid-by' value={paidBy} onChange={setPaidBy} options={(['cash', 'wechat'] as const).map((p) => ({ value: p, label: t(`spotstaff.paidBy.${p}`) }))} />
+      </View>
+
+      {opened === null && saleCards}
 
       <View className='card card--link' data-testid='window-sales-link' onClick={() => Taro.navigateTo({ url: `/pages/spotstaff/sales?spot=${encodeURIComponent(spot)}` })}>
         <View className='setting__text'>
