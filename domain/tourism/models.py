@@ -212,6 +212,8 @@ class TicketOrder(Model):
 
     class Meta:
         table = "tourism_ticket_order"
+        # A window's sales of a day: its account's orders by when they were made (window.sales_of_day).
+        indexes = (("user_id", "created_at"),)
 
 
 class Ticket(Model):
