@@ -240,6 +240,7 @@ function pagesOf(d) {
       pages: [
         ['spotstaff-dashboard', `/pages/spotstaff/dashboard?spot=${q(SPOT)}`],
         ['spotstaff-complaints', `/pages/spotstaff/complaints?spot=${q(SPOT)}`],
+        ['spotstaff-manage', `/pages/spotstaff/manage?spot=${q(SPOT)}`],
       ],
     },
     {

@@ -1,5 +1,5 @@
 import Taro, { useRouter } from '@tarojs/taro'
-import { Input, Text, Textarea, View } from '@tarojs/components'
+import { Input, Picker, Text, Textarea, View } from '@tarojs/components'
 import { useEffect, useState } from 'react'
 import PageShell from '../../components/PageShell'
 import StaffHero from '../../components/StaffHero'
@@ -155,13 +155,17 @@ export default function SpotManage() {
         {field('textEn', t('spotstaff.noticeText.en'), true)}
         <Text className='caption muted block'>{t('spotstaff.noticeOptional')}</Text>
         <Text className='field__label'>{t('spotstaff.noticeFirst')}</Text>
-        <View className='field field--short'>
-          <Input className='field__input' data-testid='notice-first' value={first} maxlength={10} placeholder='YYYY-MM-DD' onInput={(e) => setFirst(e.detail.value)} />
-        </View>
+        <Picker mode='date' value={first} start={chinaToday()} end={addDays(chinaToday(), 365)} onChange={(e) => setFirst(String(e.detail.value))}>
+          <View className='field field--short' data-testid='notice-first'>
+            <Text className='field__text'>{first}</Text>
+          </View>
+        </Picker>
         <Text className='field__label'>{t('spotstaff.noticeLast')}</Text>
-        <View className='field field--short'>
-          <Input className='field__input' data-testid='notice-last' value={last} maxlength={10} placeholder='YYYY-MM-DD' onInput={(e) => setLast(e.detail.value)} />
-        </View>
+        <Picker mode='date' value={last} start={first} end={addDays(chinaToday(), 365)} onChange={(e) => setLast(String(e.detail.value))}>
+          <View className='field field--short' data-testid='notice-last'>
+            <Text className='field__text'>{last}</Text>
+          </View>
+        </Picker>
         <View className={`btn btn--primary btn--block ${busy ? 'btn--busy' : ''}`} data-testid='notice-publish' onClick={publish}>
           {t('spotstaff.noticePublish')}
         </View>
