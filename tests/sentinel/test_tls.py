@@ -49,10 +49,15 @@ async def test_the_client_speaks_tls_with_the_certificates_its_url_names(tls_ser
 
 @pytest.mark.parametrize(
     ("missing", "complaint"),
-    [("the CA", "CERTIFICATE_VERIFY_FAILED"), ("the client certificate", "CERTIFICATE_REQUIRED")],
+    [
+        ("the CA", ("CERTIFICATE_VERIFY_FAILED",)),
+        # The server's alert, or its reset when it closed before the client read the alert (seen
+        # under load): the rest of the URL is the one that works above.
+        ("the client certificate", ("CERTIFICATE_REQUIRED", "reset by peer")),
+    ],
 )
 async def test_without_its_certificates_the_client_is_refused_as_an_outage(
-    tls_server: TLSServer, missing: str, complaint: str
+    tls_server: TLSServer, missing: str, complaint: tuple[str, ...]
 ) -> None:
     options = {
         "ssl_ca_certs": str(tls_server.ca),
@@ -67,7 +72,7 @@ async def test_without_its_certificates_the_client_is_refused_as_an_outage(
     try:
         with pytest.raises(ConnectionError) as refused:
             await redis.get("a")
-        assert complaint in str(refused.value)
+        assert any(words in str(refused.value) for words in complaint), str(refused.value)
         outage = outage_of(refused.value)  # answered 503 redis_unavailable, as any unreachable Redis
         assert outage is not None and outage.code == "redis_unavailable"
     finally:
