@@ -204,8 +204,8 @@ def _sentinel_address(host: str) -> tuple[str, int]:
 
 class BlockingSentinelConnectionPool(SentinelConnectionPool, BlockingConnectionPool):
     """The primary's pool found through Sentinel, bounded and waiting as the single server's is
-    (``pool_options()``): redis-py's ``SentinelConnectionPool`` is an unbounded-wait plain pool
-    that fails the command past ``max_connections`` at once."""
+    (``pool_options()``): redis-py's ``SentinelConnectionPool`` is a plain pool, which fails the
+    command past ``max_connections`` at once instead of waiting for a connection."""
 
 
 class SentinelClient(Redis):
