@@ -73,9 +73,10 @@ urls:
 	@echo ""
 
 # --- checking -----------------------------------------------------------------------------------
-# Three stages: the suite (with the H5 flows in Chromium); the production topology (its own
-# processes, about two minutes, needs PostgreSQL: skipped with the reason without it); then the
-# fuzzer, which needs minutes and says little while anything earlier fails. Exit code 5
+# Four stages: the suite (with the H5 flows in Chromium, the outage tests and the Sentinel and TLS
+# tests); the production topology (its own processes, about two minutes, needs PostgreSQL: skipped
+# with the reason without it); the Redis Cluster stage (a three-master cluster of its own); then
+# the fuzzer, which needs minutes and says little while anything earlier fails. Exit code 5
 # (PYTEST_ARGS selected no test of a stage) is fine.
 # weapp too: tests/test_weapp_size.py measures its packages against WeChat's limits.
 test: install h5 weapp
