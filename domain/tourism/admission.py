@@ -10,6 +10,13 @@ same transaction. A QR scan runs in the scanning engine's transaction (its scan 
 code and its audit commit with it); admission by ID number, for elderly visitors without phones
 (the 2024 rules, next-modules §2.3), runs in its own. Who may show a ticket's code and what
 scanning it does are registered in ``credential.py``, where ``server.wiring`` loads every kind's.
+
+A ticket admits only within its **entry window** (``Spot.rules["entry"]``, ``rules.EntryWindow``):
+from ``early_minutes`` before its slot starts until ``late_minutes`` after it ends (null: until the
+spot closes), both edges included. Outside it the admission is refused (``ticket_not_yet``,
+``ticket_entry_passed``) before anything is written: the ticket stays unused and nobody is counted.
+A code scanned offline and uploaded later is not judged by the window: the offline gate admitted
+the visitor already and the credential does not carry the slot, so the gate could not have known.
 """
 
 from __future__ import annotations
@@ -22,19 +29,20 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from domain.audit.service import record
+from domain.capacity.models import CapacitySlot
 from domain.identity.documents import DocumentKind, document
 from domain.outbox.jobs import Job, handler, schedule
 from domain.outbox.service import enqueue
 from domain.shared import clock
 from domain.shared.actor import Actor
-from domain.shared.clock import china_day
+from domain.shared.clock import CHINA, china_day, china_midnight
 from domain.shared.errors import Conflict
 from domain.shared.i18n import SUPPORTED_LOCALES, _
 from domain.shared.labels import Label, Names
 from domain.staff.roles import Role, authorize
-from domain.tourism import crowd, occupancy, pricing
+from domain.tourism import crowd, occupancy, pricing, rules
 from domain.tourism.errors import TicketNotFound
-from domain.tourism.models import Spot, Ticket, TicketState
+from domain.tourism.models import Spot, Ticket, TicketOrder, TicketState
 
 TICKET_USED_TOPIC = "tourism.ticket_used"  # {ticket_id}: the visit may be rated (another strand's)
 NO_SHOWS_TOPIC = "tourism.no_shows"
@@ -60,6 +68,66 @@ class TicketNotAdmissible(Conflict):
 
     code = "ticket_not_admissible"
     message = _("This ticket does not let anyone in: it is not paid, or it has ended.")
+
+
+class TicketNotYet(Conflict):
+    """details: ``opens_at``, ``closes_at`` (China time, ISO 8601), ``opens``, ``closes`` (hh:mm)."""
+
+    code = "ticket_not_yet"
+    message = _("This ticket's entry time has not come yet.")
+
+
+class TicketEntryPassed(Conflict):
+    """details: as ``ticket_not_yet``'s."""
+
+    code = "ticket_entry_passed"
+    message = _("This ticket's entry time has passed.")
+
+
+@dataclass(frozen=True)
+class Window:
+    """When a ticket admits, both edges included (UTC instants)."""
+
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+
+    def details(self) -> dict[str, str]:
+        opens, closes = self.opens_at.astimezone(CHINA), self.closes_at.astimezone(CHINA)
+        return {
+            "opens_at": opens.isoformat(),
+            "closes_at": closes.isoformat(),
+            "opens": opens.strftime("%H:%M"),
+            "closes": closes.strftime("%H:%M"),
+        }
+
+
+async def entry_window(conn: BaseDBAsyncClient, spot: Spot, ticket: Ticket) -> Window:
+    """The ticket's entry window by its slot and the spot's rules (read in ``conn``)."""
+    slot_id = await TicketOrder.filter(id=ticket.order_id).using_db(conn).values_list("slot_id", flat=True)
+    slot = await CapacitySlot.filter(id=slot_id[0]).using_db(conn).get()
+    entry = rules.spot_rules(spot.rules).entry
+    spot_closes = china_midnight(ticket.day) + dt.timedelta(minutes=spot.closes_minute)
+    return Window(entry.opens(slot.starts_at), entry.closes(slot.ends_at, spot_closes))
+
+
+def check_window(window: Window, at: dt.datetime) -> None:
+    """Refuse an admission before the window opens or after it closes, with the window."""
+    if at < window.opens_at:
+        d = window.details()
+        message = _(
+            "This ticket admits from {opens} to {closes} (China time): it is too early.",
+            opens=d["opens"],
+            closes=d["closes"],
+        )
+        raise TicketNotYet(message, details=d)
+    if at > window.closes_at:
+        d = window.details()
+        message = _(
+            "This ticket admitted from {opens} to {closes} (China time): its entry time has passed.",
+            opens=d["opens"],
+            closes=d["closes"],
+        )
+        raise TicketEntryPassed(message, details=d)
 
 
 def check_admissible(ticket: Ticket) -> None:
@@ -95,6 +163,8 @@ async def admit(
     if ticket.day != china_day(at):
         raise TicketNotToday(details={"day": ticket.day.isoformat()})
     check_admissible(ticket)  # the reason, read before; the conditional UPDATE decides
+    if not offline:  # an offline gate could not know the window (module docstring)
+        check_window(await entry_window(conn, spot, ticket), at)
     used = (
         await Ticket.filter(id=ticket.id, state=TicketState.CONFIRMED)
         .using_db(conn)

@@ -1,13 +1,14 @@
 """A spot's fair-use rules as data (``Spot.rules``): what a cancelled ticket gives back and until
 when it may be cancelled, how many cancellations an account may make per period, when no-shows lock
-booking, and how long a waitlist offer waits for its money.
+booking, how long a waitlist offer waits for its money, and when a ticket admits at the gate.
 
 One validated shape, every part optional (absent: the default)::
 
     {"refunds": {"tiers": [[1440, 0], [0, 10]], "fee_percent_after_start": 100, "cutoff_minutes": null},
      "cancel_quota": {"day": 2, "week": 4, "month": 6, "year": 12},
      "no_show": {"count": 2, "window_days": 120, "lock_days": 120},
-     "waitlist_pay_minutes": 30}
+     "waitlist_pay_minutes": 30,
+     "entry": {"early_minutes": 30, "late_minutes": 0}}
 
 Pure functions, no database: the ticket order (``tickets.py``) reads the rows and asks these.
 Sources (next-modules.md §2.3): refunds "free until a cut-off, time-tiered after, none once used"
@@ -255,6 +256,50 @@ def standing(rule: NoShowRule, no_show_days: list[dt.date], today: dt.date) -> S
     return Standing(len(recent), locked_until)
 
 
+# -- the entry window --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryWindow:
+    """When a ticket admits at the gate: from ``early_minutes`` before its slot starts until
+    ``late_minutes`` after it ends (None: until the spot closes that day).
+
+    The defaults: timed entry exists to spread visitors over the day, so a ticket admits in its own
+    slot, as the Chairman Mao Memorial Hall admits only in the booked slot (按预约时段入场, §2.1);
+    a visitor who comes later would crowd the next slot, so nothing after the slot ends
+    (``late_minutes`` 0). The 30 minutes early are the queue: a visitor in line for the security
+    check before the slot opens is not sent back to the end of it, and half an hour is what spots
+    commonly ask visitors to arrive before their time. A spot that does not care when in the day
+    its visitors come sets ``late_minutes`` to null (and, say, ``early_minutes`` to a day).
+    """
+
+    early_minutes: int = 30
+    late_minutes: int | None = 0
+
+    def opens(self, slot_starts: dt.datetime) -> dt.datetime:
+        return slot_starts - dt.timedelta(minutes=self.early_minutes)
+
+    def closes(self, slot_ends: dt.datetime, spot_closes: dt.datetime) -> dt.datetime:
+        if self.late_minutes is None:
+            return max(slot_ends, spot_closes)
+        return slot_ends + dt.timedelta(minutes=self.late_minutes)
+
+
+DEFAULT_ENTRY = EntryWindow()
+_ENTRY_LIMIT = 24 * 60  # either side at most a day
+
+
+def entry_window(data: Any) -> EntryWindow:
+    """The entry window from data (absent keys: the default), or ``spot_rules_invalid``."""
+    e = _ints(data, asdict(DEFAULT_ENTRY), "entry")
+    early, late = e["early_minutes"], e["late_minutes"]
+    if early is None or not 0 <= early <= _ENTRY_LIMIT:
+        raise RulesInvalid(details={"entry.early_minutes": "0 to 1440"})
+    if late is not None and not 0 <= late <= _ENTRY_LIMIT:
+        raise RulesInvalid(details={"entry.late_minutes": "0 to 1440, or null (until the spot closes)"})
+    return EntryWindow(early, late)
+
+
 # -- a spot's rules as a whole ---------------------------------------------------------------------
 
 
@@ -264,6 +309,7 @@ class SpotRules:
     cancel_quota: CancelQuota = field(default_factory=CancelQuota)
     no_show: NoShowRule = field(default_factory=NoShowRule)
     waitlist_pay_minutes: int = 30  # an offered waitlist order waits this long for its money
+    entry: EntryWindow = DEFAULT_ENTRY  # when a ticket admits at the gate
 
     @property
     def waitlist_pay_within(self) -> dt.timedelta:
@@ -271,7 +317,7 @@ class SpotRules:
 
 
 DEFAULT_RULES = SpotRules()
-_KEYS = {"refunds", "cancel_quota", "no_show", "waitlist_pay_minutes"}
+_KEYS = {"refunds", "cancel_quota", "no_show", "waitlist_pay_minutes", "entry"}
 
 
 def spot_rules(data: dict[str, Any] | None) -> SpotRules:
@@ -291,7 +337,9 @@ def spot_rules(data: dict[str, Any] | None) -> SpotRules:
     pay = _whole(data.get("waitlist_pay_minutes", DEFAULT_RULES.waitlist_pay_minutes), "waitlist_pay_minutes")
     if pay is None or not 1 <= pay <= 24 * 60:
         raise RulesInvalid(details={"waitlist_pay_minutes": "1 to 1440"})
-    return SpotRules(refunds, CancelQuota(**q), NoShowRule(count, window, lock), pay)
+    # Rules stored before the entry window existed have no ``entry``: they read the default.
+    entry = entry_window(data.get("entry", {}))
+    return SpotRules(refunds, CancelQuota(**q), NoShowRule(count, window, lock), pay, entry)
 
 
 def rules_data(rules: SpotRules) -> dict[str, Any]:
@@ -301,4 +349,5 @@ def rules_data(rules: SpotRules) -> dict[str, Any]:
         "cancel_quota": asdict(rules.cancel_quota),
         "no_show": asdict(rules.no_show),
         "waitlist_pay_minutes": rules.waitlist_pay_minutes,
+        "entry": asdict(rules.entry),
     }

@@ -307,3 +307,78 @@ async def test_a_refund_racing_the_entry_scan_ends_refunded_or_admitted_never_bo
     row = await Occupancy.get(spot_id=spot.id)
     assert row.inside == row.entered == endings["admitted"]
     assert set(endings) == {"refunded", "admitted"} and sum(endings.values()) == ROUNDS, endings
+
+
+# -- the entry window ----------------------------------------------------------------------------
+
+
+async def test_the_gate_admits_a_ticket_only_in_its_entry_window_by_code_and_by_id_number(
+    client: httpx.AsyncClient,
+) -> None:
+    from tests.domain.test_ticket_admission import MINUTE, SLOT_ENDS, SLOT_STARTS
+    from tests.support.scanning import PASSWORD
+
+    spot, (slot,) = await open_spot()
+    spot.rules = {}  # the default window: from 30 minutes before the 08:00-09:00 slot until it ends
+    await spot.save(update_fields=["rules"])
+    with clock.frozen_at(MORNING):
+        alice = await login(client, "alice")
+        by_code, by_number = await sold(
+            spot, slot, adult("001"), adult("002"), buyer=Actor("resident", alice.id)
+        )
+        _, device = await gate_of(client, spot, "gate.one")
+    number = {"document_kind": "resident_id", "document_number": id_card(dt.date(1990, 1, 1), "002")}
+    url = ADMISSIONS.format(spot.code)
+
+    async def logged_in() -> tuple[Resident, dict[str, str], dict[str, str]]:
+        """Alice, the QR gate's scanner and an ID-number desk, logged in now (tokens expire)."""
+        r = await client.post("/api/v1/staff/auth/login", json={"username": "gate.one", "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        staff = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        return await login(client, "alice"), staff, await gate_staff(client, spot.code)
+
+    async def unchanged(*ticket_list: Ticket) -> None:
+        for t in ticket_list:
+            assert (await Ticket.get(id=t.id)).state == TicketState.CONFIRMED
+        row = await Occupancy.get_or_none(spot_id=spot.id)
+        assert row is None or (row.inside, row.entered) == (0, 0)
+
+    with clock.frozen_at(SLOT_STARTS - 31 * MINUTE):  # a minute before the window opens
+        alice, staff, desk = await logged_in()
+        r = await client.post(
+            SCANS,
+            json=scan_body(device, await code_of(client, alice, by_code)),
+            headers={**staff, "Accept-Language": "zh-Hans"},
+        )
+        assert refused(r) == (409, "ticket_not_yet")
+        error = r.json()["error"]
+        assert (error["details"]["opens"], error["details"]["closes"]) == ("07:30", "09:00")
+        assert "07:30" in error["message"] and "09:00" in error["message"]
+        r = await client.post(url, json=number, headers={**desk, "Accept-Language": "en"})
+        assert refused(r) == (409, "ticket_not_yet")
+        assert r.json()["error"]["details"]["opens_at"] == "2026-05-01T07:30:00+08:00"
+    await unchanged(by_code, by_number)
+
+    with clock.frozen_at(SLOT_ENDS + MINUTE):  # a minute after it closed
+        alice, staff, desk = await logged_in()
+        r = await client.post(
+            SCANS, json=scan_body(device, await code_of(client, alice, by_code)), headers=staff
+        )
+        assert refused(r) == (409, "ticket_entry_passed")
+        assert r.json()["error"]["details"]["closes_at"] == "2026-05-01T09:00:00+08:00"
+        assert refused(await client.post(url, json=number, headers=desk)) == (409, "ticket_entry_passed")
+    await unchanged(by_code, by_number)
+
+    with clock.frozen_at(SLOT_STARTS - 30 * MINUTE):  # the window's first instant
+        alice, staff, desk = await logged_in()
+        r = await client.post(
+            SCANS, json=scan_body(device, await code_of(client, alice, by_code)), headers=staff
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["shown"]["inside"] == 1
+    with clock.frozen_at(SLOT_ENDS):  # its last
+        alice, staff, desk = await logged_in()
+        r = await client.post(url, json=number, headers=desk)
+        assert r.status_code == 200, r.text
+        assert r.json()["inside"] == 2
+    assert {t.state for t in await Ticket.filter(id__in=[by_code.id, by_number.id])} == {TicketState.USED}

@@ -36,6 +36,7 @@ NEXT_MORNING = MORNING + dt.timedelta(days=1)
 CASH = Sale(paid_by="cash")  # confirmed at once, no payment order: as the window sells
 PERMIT = "H1234567800"  # a Home Return Permit, first issue
 RENEWED = "H1234567801"  # the same person's card after one renewal
+ALL_DAY = {"entry": {"early_minutes": 120, "late_minutes": None}}
 
 
 @pytest.fixture(autouse=True)
@@ -45,8 +46,11 @@ def vault(settings: Settings) -> None:
 
 async def open_spot(instant_max: int = 50, days: int = 1) -> tuple[Spot, list[CapacitySlot]]:
     """A spot (the crowd tests': 100 a day, 40 a slot, 80 yuan) open on DAY and the days after it,
-    ``days`` in all; the first slot of each day."""
+    ``days`` in all; the first slot of each day. Its tickets admit all day (from two hours before
+    the slot, MORNING, until the spot closes): these tests are about what admitting does, the
+    entry window's own tests choose theirs."""
     spot = await crowd_spot(instant_max)
+    spot = await tickets.set_rules(Actor.system(), spot, ALL_DAY)
     firsts = []
     for n in range(days):
         day = DAY + dt.timedelta(days=n)
@@ -163,6 +167,86 @@ async def test_a_ticket_not_paid_or_of_another_day_does_not_admit(db: str) -> No
     assert (await Ticket.get(id=held.tickets[0].id)).state == TicketState.HELD
 
 
+# -- the entry window ----------------------------------------------------------------------------
+
+MINUTE = dt.timedelta(minutes=1)
+SLOT_STARTS = MORNING + dt.timedelta(hours=1)  # the first slot: 08:00-09:00 in China
+SLOT_ENDS = SLOT_STARTS + dt.timedelta(hours=1)
+CLOSES = MORNING + dt.timedelta(hours=5)  # the spot closes at 12:00
+
+
+async def windowed(entry: dict[str, Any] | None, *serials: str) -> tuple[Spot, list[Ticket]]:
+    """A spot with the given entry window (None: the rules as stored before it, no ``entry``),
+    and a ticket of its first slot for each serial, sold at 07:00."""
+    spot, (slot,) = await open_spot()
+    spot.rules = {} if entry is None else {"entry": entry}
+    await spot.save(update_fields=["rules"])
+    with clock.frozen_at(MORNING):
+        sold_tickets = await sold(spot, slot, *(adult(s) for s in serials))
+    return spot, sold_tickets
+
+
+async def admit_at(spot: Spot, at: dt.datetime, serial: str) -> admission.Admitted:
+    with clock.frozen_at(at):
+        return await admission.admit_by_document(
+            gate_of(spot), spot, "resident_id", id_card(dt.date(1990, 1, 1), serial)
+        )
+
+
+async def assert_untouched(spot: Spot, ticket: Ticket, inside: int) -> None:
+    """Refused: the ticket unused, nobody more counted, nothing enqueued or audited for it."""
+    unused = await Ticket.get(id=ticket.id)
+    assert (unused.state, unused.used_at) == (TicketState.CONFIRMED, None)
+    row = await Occupancy.get_or_none(spot_id=spot.id, day=DAY)
+    assert (row.inside, row.entered) == (inside, inside) if row else inside == 0
+    assert not await AuditRecord.filter(action="tourism.ticket_used", target_id=str(ticket.id)).exists()
+
+
+async def test_the_default_window_admits_from_30_minutes_before_the_slot_until_it_ends(db: str) -> None:
+    # Rules stored before the entry window existed (no ``entry``) read the default: 30 early, 0 late.
+    spot, (early, late) = await windowed(None, "001", "002")
+    with pytest.raises(admission.TicketNotYet) as too_early:
+        await admit_at(spot, SLOT_STARTS - 30 * MINUTE - MINUTE, "001")
+    assert too_early.value.code == "ticket_not_yet"
+    assert too_early.value.details == {
+        "opens_at": "2026-05-01T07:30:00+08:00",
+        "closes_at": "2026-05-01T09:00:00+08:00",
+        "opens": "07:30",
+        "closes": "09:00",
+    }
+    assert "07:30" in too_early.value.message.render("en") and "09:00" in too_early.value.message.render("en")
+    await assert_untouched(spot, early, 0)
+    assert (await admit_at(spot, SLOT_STARTS - 30 * MINUTE, "001")).count.inside == 1  # the edge admits
+
+    with pytest.raises(admission.TicketEntryPassed) as too_late:
+        await admit_at(spot, SLOT_ENDS + MINUTE, "002")
+    assert too_late.value.code == "ticket_entry_passed"
+    assert too_late.value.details["closes"] == "09:00"
+    await assert_untouched(spot, late, 1)
+    assert (await admit_at(spot, SLOT_ENDS, "002")).count.inside == 2  # the last instant admits
+
+
+async def test_a_spot_s_own_window_and_null_late_minutes_admit_until_the_spot_closes(db: str) -> None:
+    spot, (early, late) = await windowed({"early_minutes": 0, "late_minutes": None}, "001", "002")
+    with pytest.raises(admission.TicketNotYet):
+        await admit_at(spot, SLOT_STARTS - MINUTE, "001")
+    await assert_untouched(spot, early, 0)
+    await admit_at(spot, SLOT_STARTS, "001")
+    with pytest.raises(admission.TicketEntryPassed) as too_late:
+        await admit_at(spot, CLOSES + MINUTE, "002")
+    assert too_late.value.details["closes"] == "12:00"
+    await assert_untouched(spot, late, 1)
+    assert (await admit_at(spot, CLOSES, "002")).ticket.state == TicketState.USED
+
+
+async def test_a_late_allowance_admits_that_long_after_the_slot_ends(db: str) -> None:
+    spot, (ticket,) = await windowed({"late_minutes": 15}, "001")
+    with pytest.raises(admission.TicketEntryPassed):
+        await admit_at(spot, SLOT_ENDS + 16 * MINUTE, "001")
+    await assert_untouched(spot, ticket, 0)
+    assert (await admit_at(spot, SLOT_ENDS + 15 * MINUTE, "001")).count.inside == 1
+
+
 # -- the QR code scanned offline, uploaded later ---------------------------------------------------
 
 
@@ -235,3 +319,43 @@ async def test_tickets_never_admitted_become_no_shows_after_their_day_once(db: s
     assert audited == [(str(absent.id), "system")]
     assert handler_for(admission.NO_SHOWS_TOPIC) is not None
     assert SCHEDULES.get(admission.NO_SHOWS_TOPIC) is not None
+
+
+# -- the entry window's rules --------------------------------------------------------------------
+
+
+def test_rules_without_an_entry_window_read_the_default_and_store_it_spelled_out() -> None:
+    from domain.tourism import rules
+
+    old = {"cancel_quota": {"day": 1}, "waitlist_pay_minutes": 20}  # stored before ``entry`` existed
+    read = rules.spot_rules(old)
+    assert read.entry == rules.DEFAULT_ENTRY == rules.EntryWindow(early_minutes=30, late_minutes=0)
+    assert rules.rules_data(read)["entry"] == {"early_minutes": 30, "late_minutes": 0}
+    assert rules.spot_rules({"entry": {"late_minutes": None}}).entry == rules.EntryWindow(30, None)
+    assert rules.spot_rules({"entry": {}}).entry == rules.DEFAULT_ENTRY
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"early_minutes": -1},
+        {"early_minutes": 1441},
+        {"early_minutes": None},
+        {"early_minutes": True},
+        {"early_minutes": 1.5},
+        {"late_minutes": -5},
+        {"late_minutes": 2000},
+        {"late_minutes": "10"},
+        {"early": 10},
+        [],
+        None,
+    ],
+)
+def test_a_bad_entry_window_is_refused(entry: Any) -> None:
+    from domain.tourism import rules
+    from domain.tourism.errors import RulesInvalid
+
+    with pytest.raises(RulesInvalid) as refused:
+        rules.spot_rules({"entry": entry})
+    assert refused.value.code == "spot_rules_invalid"
+    assert any(key.startswith("entry") for key in refused.value.details)
