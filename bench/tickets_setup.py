@@ -140,6 +140,11 @@ async def _spot(code: str, places: int, price_fen: int, *, whole_day: bool) -> S
     spot = await service.create_spot(
         code, SpotKind.SCENIC, NAMES, settings, region_code=REGION, prices={"full_cents": price_fen}
     )
+    if not whole_day:
+        # The gate's tickets admit all day (bought for a slot still ahead, admitted now): the bench
+        # measures admitting, not the entry window, which admission checks all the same.
+        spot.rules = {"entry": {"early_minutes": 24 * 60, "late_minutes": None}}
+        await spot.save(update_fields=["rules"])
     now = clock.now()
     today = china_day(now)
     # The sale is for tomorrow; the gate admits today's tickets (admission checks the day).

@@ -14,6 +14,9 @@
 // level rises, and the public crowd board, left open, shows the new level on its own refresh.
 //
 // A ticket is admitted only on its day, so the flow books today, and the gate admits today's tickets.
+// It admits only within its entry window too (the spot's rules: by default from 30 minutes before its
+// slot until the slot ends): the gate first refuses her ticket, booked for a slot an hour or more
+// ahead, showing the window; then the spot's manager sets the spot's window to the whole day.
 // The demo spot opens 09:00–17:00 China time; the pytest hook (tests/e2e/test_h5_flows.py, `e2e:
 // china-hours`) shifts the server's clock into those hours when the run is outside them, keeping the
 // China date, so the browser's dates (today, the coming week) are the server's. What has begun or can
@@ -187,6 +190,28 @@ await runFlow('tourism', async (h) => {
       await s.see('gate-count')
     })
     const before = Number(await (await s.see('gate-count')).getAttribute('data-inside'))
+
+    await s.step('gate 1 checks the QR before its entry window: refused with the window, nobody counted', async () => {
+      // The booked slot is today's second bookable one, an hour or more ahead: by the spot's rules
+      // (the default: from 30 minutes before the slot until it ends) its ticket does not admit yet.
+      token = await (await h.see('ticket-credential')).getAttribute('data-token')
+      await s.fill('gate-token', token)
+      await s.tap('gate-submit')
+      await s.waitAttr('gate-result', 'data-ok', 'false')
+      await s.waitAttr('gate-result', 'data-code', 'ticket_not_yet')
+      await s.waitText('gate-line-0', '–')
+      await s.see('gate-message')
+      await s.page.waitForSelector(`[data-testid="gate-count"][data-inside="${before}"]`)
+      await s.screenshot('gate-not-yet')
+      // The spot's manager lets the day's tickets in at any hour of their day (its rules, as data):
+      // the rest of the flow admits now.
+      const manager = await staff(base, 'manager.gulongxia')
+      const { rules } = await manager.get(`/api/v1/staff/tourism/spots/${SPOT}/settings`)
+      const set = await manager.put(`/api/v1/staff/tourism/spots/${SPOT}/rules`, {
+        rules: { ...rules, entry: { early_minutes: 1440, late_minutes: null } },
+      })
+      assert(set.rules.entry.late_minutes === null, `the spot's entry window set: ${JSON.stringify(set.rules.entry)}`)
+    })
 
     await s.step('gate 1 checks the QR on her screen: admitted, adult, inside +1', async () => {
       // read now: the code on her screen is replaced before it expires

@@ -217,6 +217,7 @@ const tourismEn: Record<TourismKey, string> = {
   'spotstaff.slotAuto': 'Now',
   'spotstaff.visitors': 'Visitors ({n})',
   'spotstaff.addVisitor': 'Add the visitor',
+  'spotstaff.entryWindow': 'Entry time',
   'spotstaff.paidBy': 'Payment',
   'spotstaff.paidBy.cash': 'Cash',
   'spotstaff.paidBy.wechat': 'WeChat Pay',

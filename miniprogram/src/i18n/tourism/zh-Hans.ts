@@ -215,6 +215,7 @@ const tourismZhHans = {
   'spotstaff.slotAuto': '当前时段',
   'spotstaff.visitors': '游客（{n} 人）',
   'spotstaff.addVisitor': '添加游客',
+  'spotstaff.entryWindow': '入场时间',
   'spotstaff.paidBy': '支付方式',
   'spotstaff.paidBy.cash': '现金',
   'spotstaff.paidBy.wechat': '微信支付',

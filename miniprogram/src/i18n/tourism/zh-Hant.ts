@@ -217,6 +217,7 @@ const tourismZhHant: Record<TourismKey, string> = {
   'spotstaff.slotAuto': '當前時段',
   'spotstaff.visitors': '遊客（{n} 人）',
   'spotstaff.addVisitor': '添加遊客',
+  'spotstaff.entryWindow': '入場時間',
   'spotstaff.paidBy': '支付方式',
   'spotstaff.paidBy.cash': '現金',
   'spotstaff.paidBy.wechat': '微信支付',

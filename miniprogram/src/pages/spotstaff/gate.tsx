@@ -96,7 +96,10 @@ export default function Gate() {
       setOutcome(await action())
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError(0, 'network_error', t('common.networkError'))
-      setOutcome({ ok: false, lines: [], message: e.message, code: e.code })
+      // outside the ticket's entry window (ticket_not_yet, ticket_entry_passed): the window, China time
+      const w = e.details as { opens?: string; closes?: string } | undefined
+      const lines = w?.opens && w.closes ? [{ k: t('spotstaff.entryWindow'), v: `${w.opens}–${w.closes}` }] : []
+      setOutcome({ ok: false, lines, message: e.message, code: e.code })
     } finally {
       setBusy(false)
       crowd.reload()
