@@ -84,7 +84,8 @@ class AdmissionOut(BaseModel):
     "The resident's own ticket, confirmed (paid or free) and not for a past day. Fetch the next code "
     "at `refresh_at`. Refused with `ticket_not_found` (404, also another's ticket), "
     "`ticket_not_admissible` (409, not paid or ended), `ticket_already_used` (409), "
-    "`ticket_not_today` (409, its day is past). Scanned at the gate through `POST /staff/scans`."
+    "`ticket_not_today` (409, its day is past). Scanned at the gate through `POST /staff/scans`, which "
+    "admits it within its entry window only (`ticket_not_yet`, `ticket_entry_passed`)."
 )
 @openapi.tag("tourism")
 @documented(CodeOut)
@@ -98,9 +99,13 @@ async def credential(request: Request, ticket_id: int) -> HTTPResponse:
 @openapi.description(
     "Staff with the `scanner` role for the spot's code. Finds the visitor's ticket for today at this "
     "spot by the document (a Home Return Permit by its first 9 characters, whatever its renewal digits), "
-    "marks it used and counts the entry, together. Refused with `ticket_not_found` (404: no live ticket "
-    "today), `ticket_already_used`, `ticket_not_admissible` (not paid), `spot_at_instant_max` (409, one "
-    "out, one in: the ticket stays unused), the document's own (`document_number_format_invalid`, "
+    "marks it used and counts the entry, together, within the ticket's entry window (the spot's rules, "
+    "`entry`: by default from 30 minutes before its slot until the slot ends). Refused with "
+    "`ticket_not_found` (404: no live ticket today), `ticket_already_used`, `ticket_not_admissible` (not "
+    "paid), `ticket_not_yet` and `ticket_entry_passed` (409, outside the window: `details` `opens`, "
+    "`closes` (hh:mm) and `opens_at`, `closes_at` in China time; the ticket stays unused), "
+    "`spot_at_instant_max` (409, one out, one in: the ticket stays unused), the document's own "
+    "(`document_number_format_invalid`, "
     "`document_check_digit_invalid`), `spot_not_found`, `staff_role_required`, `staff_scope_required`."
 )
 @openapi.tag("tourism")

@@ -166,8 +166,9 @@ class RulesIn(BaseModel):
 
     rules: dict[str, Any] = Field(
         description=(
-            "The fair-use rules (`refunds`, `cancel_quota`, `no_show`, `waitlist_pay_minutes`); a part "
-            "left out takes the default. Orders already made keep the refund rules they were made under."
+            "The fair-use rules (`refunds`, `cancel_quota`, `no_show`, `waitlist_pay_minutes`, `entry`); "
+            "a part left out takes the default. Orders already made keep the refund rules they were "
+            "made under."
         )
     )
 
