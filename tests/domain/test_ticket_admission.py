@@ -359,3 +359,24 @@ def test_a_bad_entry_window_is_refused(entry: Any) -> None:
         rules.spot_rules({"entry": entry})
     assert refused.value.code == "spot_rules_invalid"
     assert any(key.startswith("entry") for key in refused.value.details)
+
+
+async def test_an_offline_scan_outside_the_window_is_not_judged_by_it_at_upload(
+    db: str, settings: Settings
+) -> None:
+    """The credential carries no slot: the offline gate could not apply the window, and the visitor
+    it let in is counted, not made a no-show."""
+    wiring.install(settings)
+    spot, (ticket,) = await windowed(None, "001")  # the default: 07:30-09:00
+    owner = Actor("resident", (await Ticket.get(id=ticket.id).prefetch_related("order")).order.user_id)
+    spent = scanning.Spent(redis=RedisAway(), keys=Keys("palmcity:test:a3"))  # type: ignore[arg-type]
+    with clock.frozen_at(MORNING):
+        token = (await credentials.issue(owner, Kind.TICKET, ticket.id)).token
+        device = await scanning.register_device(gate_of(spot), site_code=spot.code, name="Gate 1")
+    scanned_at = MORNING + dt.timedelta(seconds=20)  # 07:00, before the window opens
+    with clock.frozen_at(MORNING + dt.timedelta(minutes=5)):
+        (result,) = await scanning.upload(
+            gate_of(spot), spent, device_code=device.code, scans=[scanning.OfflineScan(token, scanned_at)]
+        )
+    assert result.status == "admitted", result.error
+    assert (await Ticket.get(id=ticket.id)).state == TicketState.USED
