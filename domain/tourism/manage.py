@@ -177,19 +177,8 @@ async def publish(actor: Actor, spot: Spot, draft: AdvisoryDraft) -> Advisory:
     columns = draft.columns()
     async with in_transaction() as conn:
         advisory = await Advisory.create(spot_id=spot.id, **columns, using_db=conn)
-        audit = await record(
-            actor,
-            "tourism.advisory_published",
-            target_type="spot",
-            target_id=spot.id,
-            after={"advisory": advisory.id, **advisory_data(advisory)},
-            using_db=conn,
-        )
-        await alerts.alert(
-            spot.code,
-            TOLD,
-            _advisory_alert(spot, advisory, _("A notice was published")),
-            source_key=f"tourism.advisory:{audit.id}",
+        await _changed(
+            conn, actor, spot, advisory, "tourism.advisory_published", None, told=_("A notice was published")
         )
     return advisory
 
@@ -206,20 +195,8 @@ async def edit(actor: Actor, spot: Spot, advisory_id: int, draft: AdvisoryDraft)
         for key, value in columns.items():
             setattr(advisory, key, value)
         await advisory.save(using_db=conn, update_fields=list(columns))
-        audit = await record(
-            actor,
-            "tourism.advisory_edited",
-            target_type="spot",
-            target_id=spot.id,
-            before={"advisory": advisory.id, **before},
-            after={"advisory": advisory.id, **advisory_data(advisory)},
-            using_db=conn,
-        )
-        await alerts.alert(
-            spot.code,
-            TOLD,
-            _advisory_alert(spot, advisory, _("A notice was changed")),
-            source_key=f"tourism.advisory:{audit.id}",
+        await _changed(
+            conn, actor, spot, advisory, "tourism.advisory_edited", before, told=_("A notice was changed")
         )
     return advisory
 
@@ -234,16 +211,35 @@ async def withdraw(actor: Actor, spot: Spot, advisory_id: int) -> Advisory:
         before = advisory_data(advisory)
         advisory.withdrawn_at = clock.now()
         await advisory.save(using_db=conn, update_fields=["withdrawn_at"])
-        await record(
-            actor,
-            "tourism.advisory_withdrawn",
-            target_type="spot",
-            target_id=spot.id,
-            before={"advisory": advisory.id, **before},
-            after={"advisory": advisory.id, **advisory_data(advisory)},
-            using_db=conn,
-        )
+        await _changed(conn, actor, spot, advisory, "tourism.advisory_withdrawn", before)
     return advisory
+
+
+async def _changed(
+    conn: BaseDBAsyncClient,
+    actor: Actor,
+    spot: Spot,
+    advisory: Advisory,
+    action: str,
+    before: dict[str, Any] | None,
+    *,
+    told: LazyText | None = None,
+) -> None:
+    """Audit a notice's change as ``action`` and, with ``told``, alert the spot's
+    staff, once per change (keyed by the audit record)."""
+    audit = await record(
+        actor,
+        action,
+        target_type="spot",
+        target_id=spot.id,
+        before=None if before is None else {"advisory": advisory.id, **before},
+        after={"advisory": advisory.id, **advisory_data(advisory)},
+        using_db=conn,
+    )
+    if told is not None:
+        await alerts.alert(
+            spot.code, TOLD, _advisory_alert(spot, advisory, told), source_key=f"tourism.advisory:{audit.id}"
+        )
 
 
 # -- limits and ladder ---------------------------------------------------------------------------
