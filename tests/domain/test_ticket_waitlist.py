@@ -30,13 +30,12 @@ from domain.shared.actor import Actor
 from domain.tourism import service, tickets, waitlist, window
 from domain.tourism.errors import SlotWaitlisted, TicketPersonTaken
 from domain.tourism.jobs import TicketPlaces
-from domain.tourism.models import Spot, SpotDay, SpotKind, Ticket, TicketState, WaitlistEntry, WaitlistState
+from domain.tourism.models import Spot, SpotDay, Ticket, TicketState, WaitlistEntry, WaitlistState
 from domain.tourism.service import SpotSettings
 from domain.tourism.tickets import Visitor
 from server.settings import Settings
 from tests.api.test_tickets import id_card, visitor
 from tests.support import spots
-from tests.support.spots import NAMES
 
 ELDER = dt.date(1950, 1, 1)  # 65 and over: free, confirmed at once
 
@@ -50,15 +49,11 @@ async def full_slot(
     places: int, rules: dict[str, object] | None = None
 ) -> tuple[Spot, CapacitySlot, list[Actor]]:
     """A spot whose first slot tomorrow has ``places`` places, all taken by free tickets (one each)."""
-    spot = await service.create_spot(
-        f"W{uuid.uuid4().hex[:8]}",
-        SpotKind.SCENIC,
-        NAMES,
+    spot = await spots.spot_with(
         SpotSettings(
             daily_max=100, instant_max=50, opens_minute=8 * 60, closes_minute=12 * 60, slot_entries=places
         ),
         region_code="441800",
-        prices={"full_cents": 8000},
     )
     if rules:
         spot = await tickets.set_rules(Actor.system(), spot, rules)
@@ -271,13 +266,9 @@ async def test_one_who_cannot_be_served_leaves_the_line_and_the_slot_s_start_end
 
 
 async def test_a_day_place_coming_back_in_another_slot_serves_a_line_the_day_s_limit_held(db: str) -> None:
-    spot = await service.create_spot(
-        f"W{uuid.uuid4().hex[:8]}",
-        SpotKind.SCENIC,
-        NAMES,
+    spot = await spots.spot_with(
         SpotSettings(daily_max=2, instant_max=50, opens_minute=8 * 60, closes_minute=10 * 60, slot_entries=2),
         region_code="441800",
-        prices={"full_cents": 8000},
     )
     await service.open_day(spot, clock.today_in_china() + dt.timedelta(days=1))
     first, second = await CapacitySlot.filter(resource_id=spot.resource_id).order_by("starts_at")
@@ -296,13 +287,9 @@ async def test_a_day_place_coming_back_in_another_slot_serves_a_line_the_day_s_l
 
 
 async def test_a_line_waiting_for_its_own_slot_does_not_stop_the_day_s_other_slots(db: str) -> None:
-    spot = await service.create_spot(
-        f"W{uuid.uuid4().hex[:8]}",
-        SpotKind.SCENIC,
-        NAMES,
+    spot = await spots.spot_with(
         SpotSettings(daily_max=2, instant_max=50, opens_minute=8 * 60, closes_minute=10 * 60, slot_entries=1),
         region_code="441800",
-        prices={"full_cents": 8000},
     )
     await service.open_day(spot, clock.today_in_china() + dt.timedelta(days=1))
     first, second = await CapacitySlot.filter(resource_id=spot.resource_id).order_by("starts_at")
