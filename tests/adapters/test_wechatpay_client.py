@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import time
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
@@ -22,17 +21,6 @@ from tests.support.paystandins import BILL_HEADER, BILL_SUMMARY_HEADER, Fault, W
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
-
-
-@pytest.fixture
-async def provider() -> AsyncIterator[WeChatPayStandIn]:
-    async with WeChatPayStandIn().running() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
-def wechatpay(provider: WeChatPayStandIn) -> WeChatPayClient:
-    return provider.client()  # closed with the stand-in
 
 
 async def _order(client: WeChatPayClient, number: str, fen: int) -> None:

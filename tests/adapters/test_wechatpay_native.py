@@ -5,7 +5,6 @@ real HTTP against the stand-in (signed both ways), and the sandbox provider doin
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,17 +16,6 @@ from tests.support.paystandins.wechatpay import WeChatPayStandIn
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 DESCRIPTION = "古龙峡 2026-05-01"
-
-
-@pytest.fixture
-async def provider() -> AsyncIterator[WeChatPayStandIn]:
-    async with WeChatPayStandIn().running() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
-def wechatpay(provider: WeChatPayStandIn) -> WeChatPayClient:
-    return provider.client()
 
 
 def _deadline() -> dt.datetime:
