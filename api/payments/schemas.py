@@ -16,7 +16,7 @@ from domain.payments.models import (
     ReconciliationRun,
     Refund,
 )
-from domain.payments.outside import Due
+from domain.payments.outside import REFERENCE, Due
 from domain.payments.refunds import late_refund
 
 
@@ -147,7 +147,7 @@ class RefundOutsideIn(BaseModel):
 
     amount_fen: int = Field(gt=0, le=100_000_000, description="What the finance bureau gave back, in fen.")
     reference: str = Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_/\-]{0,30}$",
+        pattern=f"^{REFERENCE.pattern}$",  # the domain's own rule, one source
         description="The finance bureau's reference number of the 退付 (1 to 31 letters, digits, - _ /).",
     )
     note: str = Field(default="", max_length=120)

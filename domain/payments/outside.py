@@ -68,6 +68,8 @@ async def owe(order: PaymentOrder, amount_fen: int, *, why: str, **detail: objec
     """A government fee to give back through the finance bureau: audited and announced once per
     order (``why``: ``cancelled`` or ``late_payment``). Returns whether it was new."""
     async with in_transaction() as conn:
+        # Under the order's row lock: two settlements of one order at once record it once.
+        await locked(conn, id=order.id)
         if await _owed_record(conn, order.id) is not None:
             return False
         await audit.record(Actor.system(), OWED_ACTION, target_type="payment_order", target_id=order.id,
@@ -76,6 +78,12 @@ async def owe(order: PaymentOrder, amount_fen: int, *, why: str, **detail: objec
         payload = {"order_id": order.id, "amount_fen": amount_fen, "why": why}
         await enqueue(OUTSIDE_TOPIC, payload, using_db=conn, key=f"{OUTSIDE_TOPIC}:{order.id}")
     return True
+
+
+def _owed_fen(record: AuditRecord, order: PaymentOrder) -> int:
+    """What an owed record says falls due (the whole fee when it does not say)."""
+    fen = record.after.get("refund_fen") if isinstance(record.after, dict) else None
+    return fen if isinstance(fen, int) and fen > 0 else order.paid_fen
 
 
 async def _owed_record(conn: BaseDBAsyncClient | None, order_id: int) -> AuditRecord | None:
@@ -154,9 +162,20 @@ async def record_returned(
                 raise RefundReferenceUsed(details={"reference": reference})
             if order.provider != Provider.PUBLIC:
                 raise RefundOutsideNotDue(details={"provider": order.provider.value})
-            if not order.late_payment and await _owed_record(conn, order.id) is None:
+            owed = await _owed_record(conn, order.id)
+            if not order.late_payment and owed is None:
                 raise RefundOutsideNotDue(details={"state": order.state.value})
-            refundable = order.paid_fen - order.refunded_fen
+            # Never above what is owed (late money: all of it; a cancellation: what its policy gave
+            # back, a fee kept stays kept), less what was recorded returned already.
+            owed_fen = order.paid_fen if order.late_payment or owed is None else _owed_fen(owed, order)
+            returned = (
+                await Refund.filter(order_id=order.id, number__startswith=NUMBER_PREFIX, cause__isnull=True)
+                .using_db(conn)
+                .values_list("amount_fen", flat=True)
+            )
+            refundable = min(
+                order.paid_fen - order.refunded_fen, owed_fen - sum(int(str(fen)) for fen in returned)
+            )
             if amount_fen > refundable:
                 raise RefundExceedsPaid(details={"refundable": refundable})
             return await _returned(conn, actor, order, amount_fen, number, reference, note)
@@ -221,13 +240,11 @@ async def due(orders: Iterable[PaymentOrder]) -> dict[int, Due]:
     owed: dict[int, int] = {o.id: o.paid_fen for o in public.values() if o.late_payment}
     records = await AuditRecord.filter(
         action=OWED_ACTION, target_type="payment_order", target_id__in=[str(i) for i in sorted(public)]
-    ).order_by("-id")
-    for found in records:
-        after = found.after if isinstance(found.after, dict) else {}
-        fen = after.get("refund_fen")
+    ).order_by("id")
+    for found in records:  # the first record of an order (owe writes one, under the order's lock)
         order_id = int(found.target_id)
         if order_id not in owed:
-            owed[order_id] = fen if isinstance(fen, int) and fen > 0 else public[order_id].paid_fen
+            owed[order_id] = _owed_fen(found, public[order_id])
     return {
         order_id: Due(fen, public[order_id].refunded_fen >= fen)
         for order_id, fen in owed.items()

@@ -5,6 +5,7 @@ owed back, in its own scope), which refunds the order, writes the ledger and tel
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Iterator
@@ -180,12 +181,15 @@ async def test_a_fee_kept_in_part_is_owed_and_recorded_in_parts(db: str, owner: 
     part = await PaymentOrder.get(id=order.id)
     assert part.state == OrderState.PARTIALLY_REFUNDED and part.refunded_fen == 600
     assert (await outside.due([part]))[order.id].state == "to_return"
+    with pytest.raises(RefundExceedsPaid) as exceeded:  # 900 is refundable, 400 is owed
+        await outside.record_returned(FINANCE, order.id, amount_fen=401, reference="CZ-2")
+    assert exceeded.value.details == {"refundable": 400}
     await outside.record_returned(FINANCE, order.id, amount_fen=400, reference="CZ-2", note="the rest")
     rest = await PaymentOrder.get(id=order.id)
     assert (await outside.due([rest]))[order.id].state == "returned"
-    with pytest.raises(RefundExceedsPaid) as exceeded:
-        await outside.record_returned(FINANCE, order.id, amount_fen=501, reference="CZ-3")
-    assert exceeded.value.details == {"refundable": 500}
+    with pytest.raises(RefundExceedsPaid) as exceeded:  # the fee the policy kept stays kept
+        await outside.record_returned(FINANCE, order.id, amount_fen=1, reference="CZ-3")
+    assert exceeded.value.details == {"refundable": 0}
 
 
 async def test_late_money_on_a_government_fee_is_owed_told_and_recorded(db: str, owner: Fee) -> None:
@@ -248,3 +252,33 @@ async def test_a_recorded_refund_outside_is_on_no_wechat_pay_statement(db: str, 
 
     assert (run.lines, run.exceptions) == (0, 0)  # not "extra": the finance bureau gave it back
     assert await ReconciliationException.filter(reference=made.number).count() == 0
+
+
+@pytest.mark.postgres
+async def test_at_once_a_fee_is_owed_once_and_returned_once(db: str, owner: Fee) -> None:
+    """Two settlements of one cancellation, two finance staff recording the full 退付 under two
+    references, and one reference recorded on two orders, each at the same moment."""
+    order = await paid_fee("govfee:race")
+    await asyncio.gather(cancel("govfee:race"), cancel("govfee:race"), cancel("govfee:race"))
+    assert await AuditRecord.filter(action=outside.OWED_ACTION, target_id=str(order.id)).count() == 1
+    assert await OutboxMessage.filter(topic=outside.OUTSIDE_TOPIC).count() == 1
+
+    async def record(order_id: int, reference: str) -> str:
+        try:
+            await outside.record_returned(FINANCE, order_id, amount_fen=1500, reference=reference)
+        except (RefundExceedsPaid, RefundReferenceUsed) as refused:
+            return refused.code
+        return "recorded"
+
+    outcomes = await asyncio.gather(record(order.id, "CZ-A"), record(order.id, "CZ-B"))
+    assert sorted(outcomes) == ["recorded", "refund_exceeds_paid"]
+    after = await PaymentOrder.get(id=order.id)
+    assert after.refunded_fen == 1500 and after.state == OrderState.REFUNDED
+    assert await LedgerEntry.filter(order_id=order.id, kind="refund").count() == 1
+
+    one, other = await paid_fee("govfee:r1"), await paid_fee("govfee:r2")
+    await cancel("govfee:r1")
+    await cancel("govfee:r2")
+    outcomes = await asyncio.gather(record(one.id, "CZ-SAME"), record(other.id, "CZ-SAME"))
+    assert sorted(outcomes) == ["recorded", "refund_reference_used"]
+    assert await Refund.filter(number="TCZ-SAME").count() == 1
