@@ -6,12 +6,13 @@ Validation failures list each bad field with its own stable code and a localised
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Awaitable, Callable
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from pydantic.json_schema import JsonSchemaMode
 from sanic import HTTPResponse, Request, json
 from sanic.exceptions import BadRequest, SanicException
@@ -24,6 +25,9 @@ from domain.shared.errors import DomainError, ErrorKind, InvalidInput
 from domain.shared.i18n import DEFAULT_LOCALE, LazyText, _
 
 M = TypeVar("M", bound=BaseModel)
+# A date a person can mean: bounded, so that arithmetic on it (its China midnight, the next day)
+# never overflows into a 500 on 0001-01-01 or 9999-12-31.
+Day = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))]
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[HTTPResponse]])
 
 

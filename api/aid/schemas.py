@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from api._kit import Day
 from domain.aid import medical as med
 from domain.aid import rehabilitation as rehab
 from domain.aid.errors import AidExpenseFlagUnknown, ChildIdNumberInvalid
@@ -17,7 +18,6 @@ from domain.identity.service import normalize_id_number
 MAX_FEN = 100_000_000_000
 # strict: 12.5 or "100" is a wrong type, not a number to be rounded or parsed.
 Fen = Annotated[int, Field(strict=True, ge=0, le=MAX_FEN)]
-Day = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))]
 _FLAGS = frozenset((*med.EXCLUSION_CODES, *med.EXCEPTION_FLAGS))
 
 

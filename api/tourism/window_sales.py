@@ -11,7 +11,7 @@ from sanic import Blueprint, HTTPResponse, Request
 from sanic_ext import openapi
 
 from api._access import actor_of, requires
-from api._kit import body, documented, parse_query, respond
+from api._kit import Day, body, documented, parse_query, respond
 from api.tourism.window import WindowOrderOut
 from domain.identity.documents import DocumentKind
 from domain.tourism import service, window
@@ -53,7 +53,7 @@ class WindowSalesOut(BaseModel):
 class SalesQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    day: dt.date | None = Field(None, description="The China date the sales were made on; default today.")
+    day: Day | None = Field(None, description="The China date the sales were made on; default today.")
     limit: int = Field(default=window.SALES_PAGE, ge=1, le=100)
     offset: int = Field(default=0, ge=0, le=100_000)
 
@@ -75,7 +75,7 @@ class SaleLookupIn(BaseModel):
         max_length=32,
         description="As typed at the counter; a Home Return Permit's renewal digits may differ.",
     )
-    day: dt.date | None = Field(None, description="A document's visit day (China date); default today.")
+    day: Day | None = Field(None, description="A document's visit day (China date); default today.")
 
 
 SALES_REFUSALS = "`spot_not_found`, `staff_role_required`, `staff_scope_required`"

@@ -49,6 +49,7 @@ def ladder(data: Sequence[object] | None) -> tuple[tuple[int, Level], ...]:
         percents != sorted(set(percents))
         or ranks != sorted(set(ranks))
         or percents[0] <= 0
+        or percents[-1] > 100  # fullness never passes 100 %: a step above it would never be reached
         or steps[-1][1] != Level.RED
         or ranks[0] == 0  # comfortable is what lies below the first step
     ):

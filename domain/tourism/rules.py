@@ -104,11 +104,12 @@ def refund_rules(data: dict[str, Any] | None) -> RefundRules:
         raise RulesInvalid(details={"refunds": "unknown keys"})
     minutes = [t.minutes_before for t in tiers]
     if (
-        any(m < 0 for m in minutes)
+        # Bounded (60 days): a stored value beyond what a date can hold would fail every preview.
+        any(not 0 <= m <= 60 * 24 * 60 for m in minutes)
         or minutes != sorted(minutes, reverse=True)
         or len(set(minutes)) != len(minutes)
     ):
-        raise RulesInvalid(details={"tiers": "from the earliest cut-off, each once, none negative"})
+        raise RulesInvalid(details={"tiers": "from the earliest cut-off, each once, 0 to 60 days"})
     if any(not 0 <= p <= 100 for p in [t.fee_percent for t in tiers] + [after]):
         raise RulesInvalid(details={"fee_percent": "0 to 100"})
     if cutoff is not None and not 0 <= cutoff <= 7 * 24 * 60:
@@ -328,12 +329,19 @@ def spot_rules(data: dict[str, Any] | None) -> SpotRules:
         raise RulesInvalid(details={"rules": "unknown keys"})
     refunds = refund_rules(data["refunds"]) if "refunds" in data else DEFAULT_REFUNDS
     q = _ints(data.get("cancel_quota", {}), asdict(DEFAULT_RULES.cancel_quota), "cancel_quota")
-    if any(v is not None and v < 0 for v in q.values()):
-        raise RulesInvalid(details={"cancel_quota": "none negative"})
+    if any(v is not None and not 0 <= v <= 1000 for v in q.values()):
+        raise RulesInvalid(details={"cancel_quota": "0 to 1000"})
     n = _ints(data.get("no_show", {}), asdict(DEFAULT_RULES.no_show), "no_show")
     count, window, lock = n["count"], n["window_days"], n["lock_days"]
-    if count is None or window is None or lock is None or count < 1 or window < 1 or not 0 <= lock <= 3660:
-        raise RulesInvalid(details={"no_show": "count and window_days at least 1, lock_days 0 to 3660"})
+    if (
+        count is None
+        or window is None
+        or lock is None
+        or not 1 <= count <= 1000
+        or not 1 <= window <= 3660
+        or not 0 <= lock <= 3660
+    ):
+        raise RulesInvalid(details={"no_show": "count 1 to 1000, window_days 1 to 3660, lock_days 0 to 3660"})
     pay = _whole(data.get("waitlist_pay_minutes", DEFAULT_RULES.waitlist_pay_minutes), "waitlist_pay_minutes")
     if pay is None or not 1 <= pay <= 24 * 60:
         raise RulesInvalid(details={"waitlist_pay_minutes": "1 to 1440"})

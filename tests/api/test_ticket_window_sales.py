@@ -225,6 +225,11 @@ async def test_bad_input_is_answered_with_its_code_never_500(client: httpx.Async
         ({"order_id": "1e400"}, 422, "invalid_input"),
         ({"order_id": 2**63 - 1}, 404, "window_sale_not_found"),
         ({"ticket_code": "ABCDEF0123456789", "nonsense": 1}, 422, "invalid_input"),
+        (
+            {"document_kind": "resident_id", "document_number": number, "day": "0001-01-01"},
+            422,
+            "invalid_input",
+        ),
     ]
     for body, status, code in refusals:
         r = await client.post(lookup(spot), json=body, headers=seller)
@@ -242,6 +247,8 @@ async def test_bad_input_is_answered_with_its_code_never_500(client: httpx.Async
         {"offset": -1},
         {"day": "yesterday"},
         {"day": "2026-13-01"},
+        {"day": "0001-01-01"},  # its China midnight would overflow
+        {"day": "9999-12-31"},
         {"x": 1},
     ):
         r = await client.get(sales(spot), params=params, headers=seller)

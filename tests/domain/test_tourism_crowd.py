@@ -93,6 +93,7 @@ def test_a_spot_s_own_ladder_and_bad_ones_refused() -> None:
         [[80, "orange"], [90, "yellow"], [100, "red"]],
         [[80, "yellow"]],
         [[0, "red"]],
+        [[80, "yellow"], [500, "red"]],  # red never reached: selling would never stop
         [[50, "comfortable"], [100, "red"]],
         [["x", "red"]],
         [[80]],

@@ -198,6 +198,10 @@ def test_absent_rules_are_the_memorial_hall_s_and_given_parts_keep_the_defaults_
         {"no_show": {"count": 0}},
         {"no_show": {"window_days": None}},
         {"no_show": {"lock_days": 5000}},
+        # beyond what a date can hold: once stored, every preview and booking at the spot would fail
+        {"no_show": {"window_days": 10**9}},
+        {"refunds": {"tiers": [[10**13, 0]]}},
+        {"cancel_quota": {"year": 10**12}},
         {"waitlist_pay_minutes": 0},
         {"waitlist_pay_minutes": 1.5},
     ],
