@@ -101,13 +101,22 @@ class Window:
         }
 
 
+# A ticket bought in the last minutes of its slot (the window sells the slot under way; paying may
+# take minutes) still admits for this long after it was bought, whatever the window says.
+AFTER_PURCHASE = dt.timedelta(minutes=30)
+
+
 async def entry_window(conn: BaseDBAsyncClient, spot: Spot, ticket: Ticket) -> Window:
-    """The ticket's entry window by its slot and the spot's rules (read in ``conn``)."""
-    slot_id = await TicketOrder.filter(id=ticket.order_id).using_db(conn).values_list("slot_id", flat=True)
-    slot = await CapacitySlot.filter(id=slot_id[0]).using_db(conn).get()
+    """The ticket's entry window by its slot and the spot's rules (read in ``conn``), never closing
+    before :data:`AFTER_PURCHASE` has passed since its order was made."""
+    [(slot_id, bought)] = (
+        await TicketOrder.filter(id=ticket.order_id).using_db(conn).values_list("slot_id", "created_at")
+    )
+    slot = await CapacitySlot.filter(id=slot_id).using_db(conn).get()
     entry = rules.spot_rules(spot.rules).entry
     spot_closes = china_midnight(ticket.day) + dt.timedelta(minutes=spot.closes_minute)
-    return Window(entry.opens(slot.starts_at), entry.closes(slot.ends_at, spot_closes))
+    closes = max(entry.closes(slot.ends_at, spot_closes), bought + AFTER_PURCHASE)
+    return Window(entry.opens(slot.starts_at), closes)
 
 
 def check_window(window: Window, at: dt.datetime) -> None:

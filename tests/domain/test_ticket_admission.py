@@ -226,6 +226,21 @@ async def test_the_default_window_admits_from_30_minutes_before_the_slot_until_i
     assert (await admit_at(spot, SLOT_ENDS, "002")).count.inside == 2  # the last instant admits
 
 
+async def test_a_ticket_bought_as_its_slot_ends_admits_for_half_an_hour_after(db: str) -> None:
+    """The window sells the slot under way up to its last minute: its buyer still gets in."""
+    spot, (slot,) = await open_spot()
+    spot.rules = {}  # the default window: it closes with the slot
+    await spot.save(update_fields=["rules"])
+    with clock.frozen_at(SLOT_ENDS - 2 * MINUTE):
+        ticket, other = await sold(spot, slot, adult("001"), adult("002"))
+    bought_plus = SLOT_ENDS - 2 * MINUTE + admission.AFTER_PURCHASE
+    with pytest.raises(admission.TicketEntryPassed) as too_late:
+        await admit_at(spot, bought_plus + MINUTE, "002")
+    assert too_late.value.details["closes"] == "09:28"
+    await assert_untouched(spot, other, 0)
+    assert (await admit_at(spot, bought_plus, "001")).count.inside == 1
+
+
 async def test_a_spot_s_own_window_and_null_late_minutes_admit_until_the_spot_closes(db: str) -> None:
     spot, (early, late) = await windowed({"early_minutes": 0, "late_minutes": None}, "001", "002")
     with pytest.raises(admission.TicketNotYet):
