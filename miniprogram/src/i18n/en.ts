@@ -697,6 +697,7 @@ const en: Messages = {
   'fin.bureauTitle': 'Record a finance bureau refund (退付)',
   'fin.bureauHint': 'A government fee is returned by the finance bureau, not in the app. Once it is done, record the amount and the bureau\'s reference number.',
   'fin.bureauDue': 'To return ¥{fee}',
+  'fin.bureauAmount': 'Amount returned by the bureau (yuan)',
   'fin.bureauReference': 'Finance bureau reference',
   'fin.bureauReferenceInvalid': 'Enter the reference: letters, digits, - _ /',
   'fin.bureauSubmit': 'Record',

@@ -696,6 +696,7 @@ const zhHans = {
   'fin.bureauTitle': '登记财政退付',
   'fin.bureauHint': '政府非税收入由财政部门退付，不在应用内退款。办理完成后，请登记退付金额和财政退付编号。',
   'fin.bureauDue': '应退 ¥{fee}',
+  'fin.bureauAmount': '已退付金额（元）',
   'fin.bureauReference': '财政退付编号',
   'fin.bureauReferenceInvalid': '请输入退付编号：字母、数字、- _ /',
   'fin.bureauSubmit': '登记退付',

@@ -698,6 +698,7 @@ const zhHant: Messages = {
   'fin.bureauTitle': '登記財政退付',
   'fin.bureauHint': '政府非稅收入由財政部門退付，不在應用內退款。辦理完成後，請登記退付金額和財政退付編號。',
   'fin.bureauDue': '應退 ¥{fee}',
+  'fin.bureauAmount': '已退付金額（元）',
   'fin.bureauReference': '財政退付編號',
   'fin.bureauReferenceInvalid': '請輸入退付編號：字母、數字、- _ /',
   'fin.bureauSubmit': '登記退付',

@@ -39,6 +39,19 @@ interface Refused {
  * A government fee (provider `public`) is not refunded in the app: the finance bureau returns it (退付),
  * and this form records it done, with the bureau's reference number in place of a reason.
  */
+/**
+ * Whether the form may open: money left to refund, and for a government fee only while the finance
+ * bureau still has a 退付 to make (`finance_bureau === 'to_return'`).
+ */
+const canRecord = (o: PaymentOrder) =>
+  refundable(o) > 0 && (o.provider !== 'public' || o.finance_bureau === 'to_return')
+
+/** What the amount field suggests: for a 退付, what the bureau still owes; else what is refundable. */
+const placeholderFen = (o: PaymentOrder) =>
+  o.provider === 'public' && o.finance_bureau_due_fen != null
+    ? Math.max(0, o.finance_bureau_due_fen - o.refunded_fen)
+    : refundable(o)
+
 export default function FinanceRefund() {
   const t = useT()
   const id = Number(useRouter().params.id)
@@ -125,11 +138,11 @@ export default function FinanceRefund() {
                     : ''}
                 </Text>
               )}
-              {formOpen && refundable(order) > 0 ? (
+              {formOpen && canRecord(order) ? (
                 <View data-testid='refund-form'>
                   <View className='refund-form'>
-                    <Text className='field__label'>{t('fin.refundAmount')}</Text>
-                    <MoneyInput fen={fen} onChange={setFen} testId='refund-amount' placeholder={yuan(refundable(order))} />
+                    <Text className='field__label'>{t(order.provider === 'public' ? 'fin.bureauAmount' : 'fin.refundAmount')}</Text>
+                    <MoneyInput fen={fen} onChange={setFen} testId='refund-amount' placeholder={yuan(placeholderFen(order))} />
                     {order.provider === 'public' ? (
                       <>
                         <Text className='field__label'>{t('fin.bureauReference')}</Text>
@@ -167,11 +180,11 @@ export default function FinanceRefund() {
                     </View>
                   )}
                   <View className={`btn btn--primary btn--block ${busy ? 'btn--busy' : ''}`} data-testid='refund-submit' onClick={() => submit(order)}>
-                    {t('fin.refundSubmit')}
+                    {t(order.provider === 'public' ? 'fin.bureauSubmit' : 'fin.refundSubmit')}
                   </View>
                 </View>
               ) : (
-                refundable(order) > 0 && (
+                canRecord(order) && (
                   <View className='btn btn--ghost btn--block' data-testid='refund-again' onClick={() => setFormOpen(true)}>
                     {t('fin.refundAgain')}
                   </View>
