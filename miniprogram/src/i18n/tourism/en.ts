@@ -295,6 +295,7 @@ const tourismEn: Record<TourismKey, string> = {
   'spotstaff.limit.walk_in_percent': 'Kept for the window (% of what is sold)',
   'spotstaff.limitsHint': 'Applies at once to today and every open day. Tickets already sold are never cancelled: a limit below them is refused.',
   'spotstaff.limitsSave': 'Save the limits',
+  'spotstaff.limitsUnchanged': 'Nothing changed',
   'spotstaff.limitsSaved': 'Saved',
   'spotstaff.limitsConfirm': 'Change the spot\'s limits?',
   'spotstaff.limitsConfirmBody': 'Sales today and on every open day follow the new limits at once; the staff are alerted.',

@@ -293,6 +293,7 @@ const tourismZhHans = {
   'spotstaff.limit.walk_in_percent': '窗口预留比例（%）',
   'spotstaff.limitsHint': '立即对今日及已开放日期生效。已售门票不会被取消：低于已售数量的限额将被拒绝。',
   'spotstaff.limitsSave': '保存承载量',
+  'spotstaff.limitsUnchanged': '没有改动',
   'spotstaff.limitsSaved': '已保存',
   'spotstaff.limitsConfirm': '确定调整景区承载量？',
   'spotstaff.limitsConfirmBody': '今日及已开放日期的售票立即按新限额执行，并通知景区工作人员。',

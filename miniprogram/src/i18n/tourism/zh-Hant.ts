@@ -295,6 +295,7 @@ const tourismZhHant: Record<TourismKey, string> = {
   'spotstaff.limit.walk_in_percent': '窗口預留比例（%）',
   'spotstaff.limitsHint': '立即對今日及已開放日期生效。已售門票不會被取消：低於已售數量的限額將被拒絕。',
   'spotstaff.limitsSave': '保存承載量',
+  'spotstaff.limitsUnchanged': '沒有改動',
   'spotstaff.limitsSaved': '已保存',
   'spotstaff.limitsConfirm': '確定調整景區承載量？',
   'spotstaff.limitsConfirmBody': '今日及已開放日期的售票立即按新限額執行，並通知景區工作人員。',

@@ -6,7 +6,7 @@ import StaffHero from '../../components/StaffHero'
 import ChipSelect from '../../components/ChipSelect'
 import CrowdLevel from '../../components/CrowdLevel'
 import LoadState, { useLoad } from '../../components/LoadState'
-import { requireStaff } from '../../components/staffAuth'
+import { isCaseOfficer, requireStaff } from '../../components/staffAuth'
 import { crowdBoard, useStaff } from '../../api'
 import { useT } from '../../i18n'
 import { useLocale } from '../../store/settings'
@@ -39,8 +39,9 @@ export default function SpotStaff() {
   }
   // complaints are the manager's (the answer) and case officers' (the rest); the gate and window have none
   const handlesComplaints = !!staff && staff.roles.some((r) => r === 'spot_manager' || r === 'case_officer')
-  // the spot's notices and limits are its manager's (pages/spotstaff/manage)
-  const manages = !!staff && staff.roles.includes('spot_manager')
+  // the spot's notices are its manager's and case officers' (domain/tourism/manage.py PUBLISHERS), its
+  // limits the manager's only (pages/spotstaff/manage)
+  const manages = !!staff && (staff.roles.includes('spot_manager') || isCaseOfficer(staff))
   const go = (page: string) => spot && Taro.navigateTo({ url: `/pages/spotstaff/${page}?spot=${encodeURIComponent(spot)}` })
 
   return (

@@ -7,7 +7,7 @@ import KV from '../../components/KV'
 import LoadState, { useLoad } from '../../components/LoadState'
 import { useConfirm } from '../../components/ConfirmSheet'
 import { requireStaff } from '../../components/staffAuth'
-import { ApiError, showError } from '../../api'
+import { ApiError, showError, useStaff } from '../../api'
 import {
   publishAdvisory,
   setSpotLimits,
@@ -42,6 +42,9 @@ export default function SpotManage() {
   const self = `/pages/spotstaff/manage?spot=${encodeURIComponent(spot)}`
   const notices = useLoad(() => (requireStaff(self) ? spotAdvisories(spot, { silent: true }) : new Promise<never>(() => undefined)), { when: 'show', deps: [locale] })
   const settings = useLoad(() => (requireStaff(self) ? spotSettings(spot, { silent: true }) : new Promise<never>(() => undefined)), { when: 'show', deps: [locale] })
+  // a case officer of the spot publishes notices too; the limits are its manager's only
+  const staff = useStaff()
+  const isManager = !!staff && staff.roles.includes('spot_manager')
   const [sheet, ask] = useConfirm()
   const [busy, setBusy] = useState(false)
   const [notice, setNotice] = useState(EMPTY_NOTICE)
@@ -109,7 +112,10 @@ export default function SpotManage() {
       }
       if (value !== s[field]) change[field] = value
     }
-    if (Object.keys(change).length === 0) return
+    if (Object.keys(change).length === 0) {
+      Taro.showToast({ title: t('spotstaff.limitsUnchanged'), icon: 'none' })
+      return
+    }
     const ok = await ask({ title: t('spotstaff.limitsConfirm'), body: t('spotstaff.limitsConfirmBody'), testId: 'limits-save' })
     if (!ok) return
     setBusy(true)
@@ -196,34 +202,36 @@ export default function SpotManage() {
         )}
       </LoadState>
 
-      <LoadState load={settings} testId='limits'>
-        {(s) => (
-          <View className='card' data-testid='limits-form'>
-            <Text className='card__title'>{t('spotstaff.limits')}</Text>
-            <View className='kv'>
-              <KV k={t('spotstaff.capacity')} testId='limits-day'>{t('spotstaff.limitsDay', { capacity: s.day_capacity, walk_in: s.walk_in })}</KV>
-              <KV k={t('tourism.inside')} testId='limits-instant'>{String(s.instant_limit)}</KV>
-            </View>
-            {LIMITS.map((key) => (
-              <View key={key}>
-                <Text className='field__label'>{t(`spotstaff.limit.${key}`)}</Text>
-                <View className='field field--short'>
-                  <Input className='field__input' type='number' data-testid={`limit-${key}`} value={limits[key]} maxlength={7} onInput={(e) => setLimits({ ...limits, [key]: e.detail.value })} />
-                </View>
+      {isManager && (
+        <LoadState load={settings} testId='limits'>
+          {(s) => (
+            <View className='card' data-testid='limits-form'>
+              <Text className='card__title'>{t('spotstaff.limits')}</Text>
+              <View className='kv'>
+                <KV k={t('spotstaff.capacity')} testId='limits-day'>{t('spotstaff.limitsDay', { capacity: s.day_capacity, walk_in: s.walk_in })}</KV>
+                <KV k={t('tourism.inside')} testId='limits-instant'>{String(s.instant_limit)}</KV>
               </View>
-            ))}
-            <Text className='caption muted block'>{t('spotstaff.limitsHint')}</Text>
-            {refused && (
-              <Text className='body block bad-text' data-testid='limits-refused'>
-                {refused}
-              </Text>
-            )}
-            <View className={`btn btn--primary btn--block ${busy ? 'btn--busy' : ''}`} data-testid='limits-submit' onClick={() => save(s)}>
-              {t('spotstaff.limitsSave')}
+              {LIMITS.map((key) => (
+                <View key={key}>
+                  <Text className='field__label'>{t(`spotstaff.limit.${key}`)}</Text>
+                  <View className='field field--short'>
+                    <Input className='field__input' type='number' data-testid={`limit-${key}`} value={limits[key]} maxlength={7} onInput={(e) => setLimits({ ...limits, [key]: e.detail.value })} />
+                  </View>
+                </View>
+              ))}
+              <Text className='caption muted block'>{t('spotstaff.limitsHint')}</Text>
+              {refused && (
+                <Text className='body block bad-text' data-testid='limits-refused'>
+                  {refused}
+                </Text>
+              )}
+              <View className={`btn btn--primary btn--block ${busy ? 'btn--busy' : ''}`} data-testid='limits-submit' onClick={() => save(s)}>
+                {t('spotstaff.limitsSave')}
+              </View>
             </View>
-          </View>
-        )}
-      </LoadState>
+          )}
+        </LoadState>
+      )}
     </PageShell>
   )
 }
