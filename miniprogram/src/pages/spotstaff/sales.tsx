@@ -29,10 +29,13 @@ export default function WindowSalesPage() {
   const spot = decodeURIComponent(useRouter().params.spot ?? '')
   const self = `/pages/spotstaff/sales?spot=${encodeURIComponent(spot)}`
   const [more, setMore] = useState<WindowSale[]>([])
+  // a failed 加载更多 is said beside its button, not in the search card
+  const [moreError, setMoreError] = useState('')
   const list = useLoad<WindowSales>(
     async () => {
       if (!requireStaff(self)) return new Promise<never>(() => undefined)
       setMore([])
+      setMoreError('')
       return windowSales(spot, { day: chinaToday(), limit: PAGE })
     },
     { when: 'show' },
@@ -77,11 +80,12 @@ export default function WindowSalesPage() {
   async function loadMore(shown: number) {
     if (busy) return
     setBusy(true)
+    setMoreError('')
     try {
       const next = await windowSales(spot, { day: chinaToday(), limit: PAGE, offset: shown })
       setMore((m) => [...m, ...next.items])
     } catch (err) {
-      if (err instanceof ApiError) setRefused({ code: err.code, message: err.message })
+      setMoreError(err instanceof ApiError && err.status > 0 ? err.message : t('common.networkError'))
     } finally {
       setBusy(false)
     }
@@ -125,7 +129,7 @@ export default function WindowSalesPage() {
                       </Text>
                       {s.tickets.map((tk) => (
                         <Text key={tk.id} className='caption block' data-testid='window-sale-ticket' data-state={tk.state}>
-                          {`${tk.name_masked || tk.document_masked} · ${tk.document_masked} · ${labelOf(t, tk.category, tk.category_label, 'tourism.category')} · ¥${yuan(tk.amount_fen)} · ${labelOf(t, tk.state, tk.state_label, 'tourism.ticketState')}`}
+                          {`${tk.name_masked ? `${tk.name_masked} · ${tk.document_masked}` : tk.document_masked} · ${labelOf(t, tk.category, tk.category_label, 'tourism.category')} · ¥${yuan(tk.amount_fen)} · ${labelOf(t, tk.state, tk.state_label, 'tourism.ticketState')}`}
                         </Text>
                       ))}
                       <Text className='caption muted block'>{`#${s.id}${s.seller_name ? ` · ${t('spotstaff.soldBy', { who: s.seller_name })}` : ''}`}</Text>
@@ -137,6 +141,11 @@ export default function WindowSalesPage() {
                   <View className={`btn btn--ghost btn--block ${busy ? 'btn--busy' : ''}`} data-testid='sales-more' onClick={() => loadMore(shown.length)}>
                     {t('spotstaff.moreSales')}
                   </View>
+                )}
+                {moreError && (
+                  <Text className='body block bad-text' data-testid='sales-more-error'>
+                    {moreError}
+                  </Text>
                 )}
               </>
             )
