@@ -1,6 +1,6 @@
 import Taro, { useDidHide, useDidShow, useRouter } from '@tarojs/taro'
 import { Image, Text, View } from '@tarojs/components'
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import PageShell from '../../components/PageShell'
 import StaffHero from '../../components/StaffHero'
 import Segmented from '../../components/Segmented'
@@ -39,7 +39,8 @@ export default function WindowSales() {
   const params = useRouter().params
   const spot = decodeURIComponent(params.spot ?? '')
   const opened = Number(params.sale ?? 0) || null
-  const self = `/pages/spotstaff/window?spot=${encodeURIComponent(spot)}`
+  // a sale opened from 今日售票 stays in the path a login comes back to
+  const self = `/pages/spotstaff/window?spot=${encodeURIComponent(spot)}${opened !== null ? `&sale=${opened}` : ''}`
   const today = chinaToday()
   const day = useLoad(() => (requireStaff(self) ? getSpotDay(spot, today, { silent: true }) : new Promise<never>(() => undefined)), { when: 'show' })
   const [slot, setSlot] = useState<number | null>(null)
@@ -59,10 +60,14 @@ export default function WindowSales() {
   useDidShow(() => setVisible(true))
   useDidHide(() => setVisible(false))
 
+  // the day's places change once, when a sale turns settled: not on every poll after (confirming)
+  const settledOf = useRef<{ id: number; settled: boolean } | null>(null)
   function paid(next: WindowPay) {
     setPay(next)
     setSold((s) => (s && s.id === next.id ? { ...s, tickets: next.tickets, payments: next.payments } : s))
-    if (next.settled) day.reload()
+    const was = settledOf.current
+    settledOf.current = { id: next.id, settled: next.settled }
+    if (next.settled && !(was !== null && was.id === next.id && was.settled)) day.reload()
   }
 
   async function showCodes(orderId: number) {
@@ -102,18 +107,16 @@ export default function WindowSales() {
   }
 
   // an earlier sale opened from 今日售票: shown as a sale just made (a WeChat one still unpaid, its codes)
-  useEffect(() => {
-    if (opened === null || !requireStaff(self)) return
-    windowSaleById(spot, opened).then(
-      (o) => {
-        setSold(o)
-        if (o.paid_by === 'wechat' && o.tickets.some((tk) => tk.state === 'held')) void showCodes(o.id)
-      },
-      (err) => {
-        if (err instanceof ApiError && err.status > 0) setRefused({ code: err.code, message: err.message })
-      },
-    )
-  }, [opened])
+  const openedSale = useLoad(
+    async () => {
+      if (opened === null || !requireStaff(self)) return new Promise<never>(() => undefined)
+      const o = await windowSaleById(spot, opened)
+      setSold(o)
+      if (o.paid_by === 'wechat' && o.tickets.some((tk) => tk.state === 'held')) void showCodes(o.id)
+      return o
+    },
+    { skip: opened === null },
+  )
 
   /** 退票 at the window: what comes back now (asked of the server: the order's refund rules), or why not. */
   async function refundOf(tk: TicketOut): Promise<RefundPreview | null> {
@@ -158,6 +161,8 @@ export default function WindowSales() {
       setCashBack(o.paid_by === 'cash' && priced ? back : null)
       Taro.showToast({ title: t('tourism.cancelled'), icon: 'success' })
       day.reload()
+      // the WeChat card of this sale says what its payments are now (closed or refunded by the 退票)
+      if (pay !== null && pay.id === o.id) windowPayState(spot, o.id).then(paid, () => setPay(null))
     } catch (err) {
       if (err instanceof ApiError) showError(err)
     } finally {
@@ -254,7 +259,14 @@ export default function WindowSales() {
             </View>
           ))}
           <Text className='body block' data-testid='window-pay-status'>
-            {!pay.settled ? t('spotstaff.waitingPay') : pay.payments.every((p) => p.state === 'paid') ? t('spotstaff.allPaid') : t('spotstaff.payEnded')}
+            {!pay.settled
+              ? t('spotstaff.waitingPay')
+              : pay.payments.every((p) => p.state === 'paid')
+                ? t('spotstaff.allPaid')
+                : // "not paid in time" only for a payment that expired, not one a 退票 closed or refunded
+                  pay.payments.some((p) => p.state === 'expired')
+                  ? t('spotstaff.payEnded')
+                  : ''}
           </Text>
         </View>
       )}
@@ -272,7 +284,11 @@ export default function WindowSales() {
     <PageShell testId='page-spotstaff-window' title={t('spotstaff.window')} className='page--action'>
       {sheet}
       <StaffHero back={self} />
-      {opened !== null && saleCards}
+      {opened !== null && (
+        <LoadState load={openedSale} testId='window-opened'>
+          {() => saleCards}
+        </LoadState>
+      )}
       <View className={`card ${opened === null ? 'card--overlap' : ''}`}>
         <Text className='card__title'>{t('spotstaff.slotToday')}</Text>
         <LoadState load={day} testId='window-day' card={false} isEmpty={(d) => d.slots.length === 0} empty={t('spotstaff.noSlotsToday')}>
