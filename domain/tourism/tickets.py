@@ -586,7 +586,8 @@ class OrderView:
     previews: dict[int, RefundPreview]  # by ticket id (one order's view only)
 
 
-async def _payments_of(tickets: list[Ticket]) -> dict[int, PaymentOrder]:
+async def payments_of(tickets: list[Ticket]) -> dict[int, PaymentOrder]:
+    """Each priced ticket's latest payment order, by ticket id."""
     found = await PaymentOrder.filter(purpose__in=[purpose_of(t) for t in tickets]).order_by("attempt")
     return {ticket_id_of(o.purpose): o for o in found}  # the last attempt wins
 
@@ -596,7 +597,7 @@ async def my_orders(actor: Actor) -> list[OrderView]:
     orders = await TicketOrder.filter(user_id=actor.id).order_by("-id").limit(50)
     tickets = list(await Ticket.filter(order_id__in=[o.id for o in orders]).order_by("id"))
     spots = {s.id: s for s in await Spot.filter(id__in={o.spot_id for o in orders})}
-    paid = await _payments_of(tickets)
+    paid = await payments_of(tickets)
     found = [
         OrderView(o, spots[o.spot_id], [t for t in tickets if t.order_id == o.id], paid, {}) for o in orders
     ]
@@ -616,7 +617,7 @@ async def my_order(actor: Actor, order_id: int) -> OrderView:
         raise TicketNotFound()
     tickets = list(await Ticket.filter(order_id=order.id).order_by("id"))
     spot = await Spot.get(id=order.spot_id)
-    paid = await _payments_of(tickets)
+    paid = await payments_of(tickets)
     refusal = await _cancel_refusal(actor, order, spot)
     previews = {t.id: _preview(order, t, paid.get(t.id), refusal) for t in tickets}
     return OrderView(order, spot, tickets, paid, previews)
@@ -625,7 +626,7 @@ async def my_order(actor: Actor, order_id: int) -> OrderView:
 async def refund_preview(actor: Actor, ticket_id: int) -> RefundPreview:
     ticket = await own_ticket(actor, ticket_id)
     spot = await Spot.get(id=ticket.spot_id)
-    paid = (await _payments_of([ticket])).get(ticket.id)
+    paid = (await payments_of([ticket])).get(ticket.id)
     return _preview(ticket.order, ticket, paid, await _cancel_refusal(actor, ticket.order, spot))
 
 

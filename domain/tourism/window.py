@@ -66,7 +66,7 @@ from domain.capacity.models import CapacitySlot, SlotState
 from domain.identity.documents import document
 from domain.payments import service as payments
 from domain.payments.errors import PaymentOrderClosed, PaymentProviderUnavailable
-from domain.payments.models import OPEN_STATES, OrderState, PaymentOrder
+from domain.payments.models import OPEN_STATES, OrderState
 from domain.shared import clock
 from domain.shared.actor import Actor
 from domain.shared.clock import china_day, china_midnight
@@ -335,8 +335,12 @@ async def _returned(seller: Actor, spot: Spot, order: TicketOrder) -> tickets.On
                 .using_db(conn)
                 .update(walk_in_reserved=F("walk_in_reserved") + 1, version=F("version") + 1)
             )
+        # What was taken for it: cash, its price; WeChat, what its payment received (nothing while
+        # it was still unpaid: then nothing is given back, and payments closes the order).
+        paying = None if cash else (await tickets.payments_of([ticket])).get(ticket.id)
+        paid_fen = ticket.amount_fen if cash else paying.paid_fen if paying is not None else 0
         policy = rules.refund_policy(
-            rules.refund_rules(order.refund_rules), ticket.amount_fen, order.starts_at, at, used=False
+            rules.refund_rules(order.refund_rules), paid_fen, order.starts_at, at, used=False
         )
         await record(
             seller,
@@ -348,7 +352,8 @@ async def _returned(seller: Actor, spot: Spot, order: TicketOrder) -> tickets.On
                 "spot": spot.code,
                 "paid_by": PaidBy.CASH.value if cash else PaidBy.WECHAT.value,
                 "amount_fen": ticket.amount_fen,
-                "refund_kind": policy.kind.value,
+                "paid_fen": paid_fen,
+                "refund_kind": policy.kind.value if paid_fen else "none",
                 # Cash: handed back at the counter now. WeChat: payments refunds what was paid by
                 # the same rules (its own records have the amount), to the payer's WeChat.
                 "refund_fen": policy.refund_fen(ticket.amount_fen) if cash else None,
@@ -426,8 +431,7 @@ async def _views(orders: list[TicketOrder], spot: Spot) -> list[tickets.OrderVie
     """Window sales as they stand, each with its tickets and each priced ticket's latest payment
     (two reads for any number of sales)."""
     sold = list(await Ticket.filter(order_id__in=[o.id for o in orders]).order_by("id"))
-    found = await PaymentOrder.filter(purpose__in=[tickets.purpose_of(t) for t in sold]).order_by("attempt")
-    paid = {tickets.ticket_id_of(o.purpose): o for o in found}  # the last attempt wins
+    paid = await tickets.payments_of(sold)
     return [tickets.OrderView(o, spot, [t for t in sold if t.order_id == o.id], paid, {}) for o in orders]
 
 

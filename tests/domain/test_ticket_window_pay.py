@@ -168,3 +168,17 @@ async def test_a_public_platform_order_is_not_started_at_a_counter(
         await payments.start_at_counter(
             payments.Providers(wechat=sandbox), await PaymentOrder.get(id=made.id)
         )
+
+
+async def test_a_window_ticket_cancelled_unpaid_records_nothing_given_back(
+    db: str, sandbox: SandboxWeChatPay
+) -> None:
+    """Its refund record says what was taken for it: nothing yet, so nothing comes back."""
+    spot = await small_spot()
+    sale = await wechat_sale(spot, adult("001"))
+    [ticket] = sale.ordered.tickets
+    await window.cancel_ticket(seller(spot), spot, ticket.id, None)
+    [refunded] = await AuditRecord.filter(action="tourism.window_refunded", target_id=str(ticket.id))
+    assert refunded.after is not None
+    assert (refunded.after["paid_fen"], refunded.after["refund_kind"]) == (0, "none")
+    assert refunded.after["amount_fen"] == 8000
