@@ -383,6 +383,8 @@ export interface Complaint {
   overdue?: boolean
   reason?: string | null
   answer?: string | null
+  /** the outcome it was closed with */
+  decision?: string | null
   created_at?: string
 }
 

@@ -174,6 +174,7 @@ const tourismEn: Record<TourismKey, string> = {
   'tourism.closeBy': 'Closed by',
   'tourism.refuseReason': 'Not accepted: {reason}',
   'tourism.answer': 'Answer: {answer}',
+  'tourism.decision': 'Outcome: {decision}',
   'tourism.complaintState.submitted': 'Received',
   'tourism.complaintState.accepted': 'Accepted',
   'tourism.complaintState.refused': 'Not accepted',

@@ -172,6 +172,7 @@ const tourismZhHans = {
   'tourism.closeBy': '办结期限',
   'tourism.refuseReason': '不予受理：{reason}',
   'tourism.answer': '答复：{answer}',
+  'tourism.decision': '处理结果：{decision}',
   'tourism.complaintState.submitted': '已收到',
   'tourism.complaintState.accepted': '已受理',
   'tourism.complaintState.refused': '不予受理',

@@ -174,6 +174,7 @@ const tourismZhHant: Record<TourismKey, string> = {
   'tourism.closeBy': '辦結期限',
   'tourism.refuseReason': '不予受理：{reason}',
   'tourism.answer': '答覆：{answer}',
+  'tourism.decision': '處理結果：{decision}',
   'tourism.complaintState.submitted': '已收到',
   'tourism.complaintState.accepted': '已受理',
   'tourism.complaintState.refused': '不予受理',

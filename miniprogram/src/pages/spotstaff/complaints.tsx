@@ -6,7 +6,7 @@ import StaffHero from '../../components/StaffHero'
 import KV from '../../components/KV'
 import LoadState, { useLoad } from '../../components/LoadState'
 import { useConfirm } from '../../components/ConfirmSheet'
-import { requireStaff } from '../../components/staffAuth'
+import { isCaseOfficer, requireStaff } from '../../components/staffAuth'
 import { ApiError, complaintStep, showError, staffComplaints, useStaff, type Complaint, type ComplaintAction } from '../../api'
 import { useT } from '../../i18n'
 import { useLocale } from '../../store/settings'
@@ -43,7 +43,7 @@ export default function SpotComplaints() {
   const [text, setText] = useState('')
   const [busy, setBusy] = useState(false)
   const [sheet, ask] = useConfirm()
-  const managerOnly = !!staff && !staff.roles.includes('case_officer')
+  const managerOnly = !!staff && !isCaseOfficer(staff)
 
   async function take(c: Complaint, action: ComplaintAction) {
     if (busy) return
@@ -92,6 +92,7 @@ export default function SpotComplaints() {
                   {c.overdue && <Text className='body block bad-text'>{t('spotstaff.overdue')}</Text>}
                   {c.reason && <Text className='caption block'>{t('tourism.refuseReason', { reason: c.reason })}</Text>}
                   {c.answer && <Text className='caption block'>{t('tourism.answer', { answer: c.answer })}</Text>}
+                  {c.decision && <Text className='caption block'>{t('tourism.decision', { decision: c.decision })}</Text>}
                   {open?.id === c.id && NEEDS_TEXT.includes(open.action) && (
                     <View className='field field--area'>
                       <Textarea

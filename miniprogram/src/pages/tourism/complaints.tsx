@@ -104,6 +104,7 @@ function ComplaintRow({ c }: { c: Complaint }) {
       </View>
       {c.reason && <Text className='caption block'>{t('tourism.refuseReason', { reason: c.reason })}</Text>}
       {c.answer && <Text className='caption block'>{t('tourism.answer', { answer: c.answer })}</Text>}
+      {c.decision && <Text className='caption block'>{t('tourism.decision', { decision: c.decision })}</Text>}
     </View>
   )
 }
