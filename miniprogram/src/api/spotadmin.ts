@@ -1,14 +1,11 @@
 import { request, type RequestOptions } from './client'
+import { spotPath } from './tourism'
 
 /**
  * 景区管理 (the spot manager's): its notices (游览提示) published, edited and withdrawn, and its
  * limits (daily and instantaneous maximum, policy cap, walk-in share). Shapes follow
  * api/tourism/manage.py.
  */
-
-const STAFF = '/api/v1/staff/tourism'
-
-const spotPath = (code: string) => `${STAFF}/spots/${encodeURIComponent(code)}`
 
 export interface Trilingual {
   zh_Hans: string

@@ -10,7 +10,11 @@ import type { Slot } from './appointments'
  */
 
 const BASE = '/api/v1/tourism'
-const STAFF = '/api/v1/staff/tourism'
+/** The staff API of tourism (gates, windows, a spot's management), one place for every module. */
+export const STAFF = '/api/v1/staff/tourism'
+
+/** A spot's path in the staff API. */
+export const spotPath = (code: string): string => `${spotPath(code)}`
 
 // ---- spots (public) ---------------------------------------------------------------------------------
 
@@ -400,12 +404,12 @@ export type ComplaintAction = 'accept' | 'refuse' | 'answer' | 'close'
 
 /** Complaints about the spot (every spot in scope without one), overdue first: case officers, spot managers. */
 export function staffComplaints(spot?: string, opts: RequestOptions = {}): Promise<Complaint[]> {
-  return items<Complaint>(`/api/v1/staff/tourism/complaints${spot ? `?spot=${encodeURIComponent(spot)}` : ''}`, { ...opts, as: 'staff' })
+  return items<Complaint>(`${STAFF}/complaints${spot ? `?spot=${encodeURIComponent(spot)}` : ''}`, { ...opts, as: 'staff' })
 }
 
 /** One step: `text` is the reason (refuse), the answer (answer) or the outcome (close). Not toasted. */
 export function complaintStep(id: number, action: ComplaintAction, text: string): Promise<Complaint> {
-  return request<Complaint>(`/api/v1/staff/tourism/complaints/${id}/${action}`, {
+  return request<Complaint>(`${STAFF}/complaints/${id}/${action}`, {
     method: 'POST',
     as: 'staff',
     idempotent: false,
@@ -425,11 +429,11 @@ export interface GateCount {
 }
 
 export function gateEntry(code: string): Promise<GateCount> {
-  return request<GateCount>(`${STAFF}/spots/${encodeURIComponent(code)}/entries`, { method: 'POST', as: 'staff', idempotent: false, silent: true })
+  return request<GateCount>(`${spotPath(code)}/entries`, { method: 'POST', as: 'staff', idempotent: false, silent: true })
 }
 
 export function gateExit(code: string): Promise<GateCount> {
-  return request<GateCount>(`${STAFF}/spots/${encodeURIComponent(code)}/exits`, { method: 'POST', as: 'staff', idempotent: false, silent: true })
+  return request<GateCount>(`${spotPath(code)}/exits`, { method: 'POST', as: 'staff', idempotent: false, silent: true })
 }
 
 /** What the gate is shown on admitting a ticket (masked), with the count after. */
@@ -447,7 +451,7 @@ export interface Admission {
 }
 
 export function admitByDocument(code: string, input: { document_kind: string; document_number: string }): Promise<Admission> {
-  return request<Admission>(`${STAFF}/spots/${encodeURIComponent(code)}/admissions`, {
+  return request<Admission>(`${spotPath(code)}/admissions`, {
     method: 'POST',
     as: 'staff',
     idempotent: false,
@@ -468,7 +472,7 @@ export function windowSale(
   code: string,
   input: { slot_id?: number; visitors: WindowVisitor[]; paid_by: 'cash' | 'wechat' },
 ): Promise<TicketOrder> {
-  return request<TicketOrder>(`${STAFF}/spots/${encodeURIComponent(code)}/sales`, { method: 'POST', as: 'staff', silent: true, data: input })
+  return request<TicketOrder>(`${spotPath(code)}/sales`, { method: 'POST', as: 'staff', silent: true, data: input })
 }
 
 export interface LevelPoint {
@@ -506,7 +510,7 @@ export interface Dashboard {
 }
 
 export function spotDashboard(code: string, opts: RequestOptions = {}): Promise<Dashboard> {
-  return request<Dashboard>(`${STAFF}/spots/${encodeURIComponent(code)}/dashboard`, { ...opts, as: 'staff' })
+  return request<Dashboard>(`${spotPath(code)}/dashboard`, { ...opts, as: 'staff' })
 }
 
 export interface StaffAlert {

@@ -1,13 +1,11 @@
 import { request } from './client'
-import type { TicketOrder } from './tourism'
+import { spotPath, type TicketOrder } from './tourism'
 
 /**
  * 窗口微信收款: a window sale's WeChat Pay codes (each priced ticket's Native order, a QR the visitor
  * scans with WeChat) and the sale's state the seller's screen polls until `settled`. Shapes follow
  * api/tourism/window_pay.py.
  */
-
-const STAFF = '/api/v1/staff/tourism'
 
 export interface PayCode {
   payment_id: number
@@ -30,7 +28,7 @@ export interface WindowPay extends TicketOrder {
 }
 
 function paying(code: string, orderId: number): string {
-  return `${STAFF}/spots/${encodeURIComponent(code)}/sales/${orderId}/wechat`
+  return `${spotPath(code)}/sales/${orderId}/wechat`
 }
 
 /** Start (or show again) the sale's codes. */

@@ -1,5 +1,5 @@
 import { request } from './client'
-import type { RefundPreview, TicketOrder } from './tourism'
+import { spotPath, type RefundPreview, type TicketOrder } from './tourism'
 
 /**
  * 窗口退票: what cancelling a ticket the window sold gives back (by the order's refund rules; a cash
@@ -8,10 +8,8 @@ import type { RefundPreview, TicketOrder } from './tourism'
  * counter; WeChat Pay is refunded by payments. Shapes follow api/tourism/window.py.
  */
 
-const STAFF = '/api/v1/staff/tourism'
-
 function at(code: string): string {
-  return `${STAFF}/spots/${encodeURIComponent(code)}`
+  return spotPath(code)
 }
 
 export function windowRefundPreview(code: string, ticketId: number): Promise<RefundPreview> {

@@ -1,13 +1,11 @@
 import { request } from './client'
-import type { DocumentKind, TicketOrder } from './tourism'
+import { spotPath, type DocumentKind, type TicketOrder } from './tourism'
 
 /**
  * 今日售票: the window's sales of a day (newest first, paginated) and one sale found again by its
  * number, a ticket's number or the visitor's document, so that a walk-in who comes back is refunded
  * at the counter. Shapes follow api/tourism/window_sales.py.
  */
-
-const STAFF = '/api/v1/staff/tourism'
 
 export interface WindowSale extends TicketOrder {
   paid_by: 'cash' | 'wechat'
@@ -31,7 +29,7 @@ export interface WindowSales {
 export type SaleLookup = { order_id: number } | { ticket_code: string } | { document_kind: DocumentKind; document_number: string }
 
 function sales(code: string): string {
-  return `${STAFF}/spots/${encodeURIComponent(code)}/sales`
+  return `${spotPath(code)}/sales`
 }
 
 export function windowSales(code: string, opts: { day?: string; limit?: number; offset?: number } = {}): Promise<WindowSales> {
