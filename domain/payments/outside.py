@@ -151,37 +151,33 @@ async def record_returned(
     if not isinstance(reference, str) or not REFERENCE.fullmatch(reference):
         raise RefundReferenceInvalid(details={"reference": str(reference)[:40]})
     number = f"{NUMBER_PREFIX}{reference}"
-    try:
-        async with in_transaction() as conn:
-            order = await locked(conn, id=order_id if 0 < order_id <= MAX_ID else 0)
-            authorize(actor, Role.FINANCE, order.merchant_code)
-            earlier = await Refund.filter(number=number).using_db(conn).first()
-            if earlier is not None:
-                if earlier.order_id == order.id and earlier.amount_fen == amount_fen:
-                    return earlier  # the same 退付 recorded again (a retried request)
-                raise RefundReferenceUsed(details={"reference": reference})
-            if order.provider != Provider.PUBLIC:
-                raise RefundOutsideNotDue(details={"provider": order.provider.value})
-            owed = await _owed_record(conn, order.id)
-            if not order.late_payment and owed is None:
-                raise RefundOutsideNotDue(details={"state": order.state.value})
-            # Never above what is owed (late money: all of it; a cancellation: what its policy gave
-            # back, a fee kept stays kept), less what was recorded returned already.
-            owed_fen = order.paid_fen if order.late_payment or owed is None else _owed_fen(owed, order)
-            returned = (
-                await Refund.filter(order_id=order.id, number__startswith=NUMBER_PREFIX, cause__isnull=True)
-                .using_db(conn)
-                .values_list("amount_fen", flat=True)
-            )
-            refundable = min(
-                order.paid_fen - order.refunded_fen, owed_fen - sum(int(str(fen)) for fen in returned)
-            )
-            if amount_fen > refundable:
-                raise RefundExceedsPaid(details={"refundable": refundable})
-            return await _returned(conn, actor, order, amount_fen, number, reference, note)
-    except IntegrityError:
-        # The same reference recorded at once on another order: that one stands.
-        raise RefundReferenceUsed(details={"reference": reference}) from None
+    async with in_transaction() as conn:
+        order = await locked(conn, id=order_id if 0 < order_id <= MAX_ID else 0)
+        authorize(actor, Role.FINANCE, order.merchant_code)
+        earlier = await Refund.filter(number=number).using_db(conn).first()
+        if earlier is not None:
+            if earlier.order_id == order.id and earlier.amount_fen == amount_fen:
+                return earlier  # the same 退付 recorded again (a retried request)
+            raise RefundReferenceUsed(details={"reference": reference})
+        if order.provider != Provider.PUBLIC:
+            raise RefundOutsideNotDue(details={"provider": order.provider.value})
+        owed = await _owed_record(conn, order.id)
+        if not order.late_payment and owed is None:
+            raise RefundOutsideNotDue(details={"state": order.state.value})
+        # Never above what is owed (late money: all of it; a cancellation: what its policy gave
+        # back, a fee kept stays kept), less what was recorded returned already.
+        owed_fen = order.paid_fen if order.late_payment or owed is None else _owed_fen(owed, order)
+        returned = (
+            await Refund.filter(order_id=order.id, number__startswith=NUMBER_PREFIX, cause__isnull=True)
+            .using_db(conn)
+            .values_list("amount_fen", flat=True)
+        )
+        refundable = min(
+            order.paid_fen - order.refunded_fen, owed_fen - sum(int(str(fen)) for fen in returned)
+        )
+        if amount_fen > refundable:
+            raise RefundExceedsPaid(details={"refundable": refundable})
+        return await _returned(conn, actor, order, amount_fen, number, reference, note)
 
 
 async def _returned(
@@ -195,19 +191,24 @@ async def _returned(
 ) -> Refund:
     now, before = clock.now(), order.state
     reason = f"finance bureau 退付 {reference}" + (f": {note.strip()}" if note.strip() else "")
-    made = await Refund.create(
-        number=number,
-        order_id=order.id,
-        amount_fen=amount_fen,
-        reason=reason[:200],
-        state=RefundState.SUCCEEDED,
-        requested_by=f"staff:{actor.id}",
-        cause=None,  # finance's own
-        created_at=now,
-        finished_at=now,
-        provider_success_at=now.astimezone(dt.UTC),
-        using_db=conn,
-    )
+    try:
+        made = await Refund.create(
+            number=number,
+            order_id=order.id,
+            amount_fen=amount_fen,
+            reason=reason[:200],
+            state=RefundState.SUCCEEDED,
+            requested_by=f"staff:{actor.id}",
+            cause=None,  # finance's own
+            created_at=now,
+            finished_at=now,
+            provider_success_at=now.astimezone(dt.UTC),
+            using_db=conn,
+        )
+    except IntegrityError:
+        # The same reference recorded at once on another order (the number is unique): that one
+        # stands. Only this insert is read so; any other constraint failing is not hidden as it.
+        raise RefundReferenceUsed(details={"reference": reference}) from None
     order.refunded_fen += amount_fen
     await refunds.apply_success(conn, order, made)
     order.updated_at = now
