@@ -140,7 +140,7 @@ async def start_at_counter(providers: Providers, order: PaymentOrder) -> Payment
     as every payment does, by the provider's notification or a query (``record_payment``: the
     owner's ``standing`` decides whether it is kept)."""
     if order.provider != Provider.WECHAT:
-        raise PaymentNotPayable(details={"state": order.state.value})
+        raise PaymentNotPayable(details={"provider": order.provider.value})  # why: not its state
     return await start(providers, order, _counter=True)
 
 

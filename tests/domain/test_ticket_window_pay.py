@@ -164,10 +164,11 @@ async def test_a_public_platform_order_is_not_started_at_a_counter(
     sale = await wechat_sale(spot, adult("001"))
     [made] = sale.ordered.payments
     await PaymentOrder.filter(id=made.id).update(provider="public")
-    with pytest.raises(PaymentNotPayable):
+    with pytest.raises(PaymentNotPayable) as refused:
         await payments.start_at_counter(
             payments.Providers(wechat=sandbox), await PaymentOrder.get(id=made.id)
         )
+    assert refused.value.details == {"provider": "public"}
 
 
 async def test_a_window_ticket_cancelled_unpaid_records_nothing_given_back(
