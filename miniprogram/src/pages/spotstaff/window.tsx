@@ -263,8 +263,8 @@ export default function WindowSales() {
               ? t('spotstaff.waitingPay')
               : pay.payments.every((p) => p.state === 'paid')
                 ? t('spotstaff.allPaid')
-                : // "not paid in time" only for a payment that expired, not one a 退票 closed or refunded
-                  pay.payments.some((p) => p.state === 'expired')
+                : // "not paid in time" only for a ticket that lapsed unpaid, not one a 退票 cancelled
+                  pay.tickets.some((tk) => tk.state === 'lapsed')
                   ? t('spotstaff.payEnded')
                   : ''}
           </Text>
