@@ -14,7 +14,7 @@ const BASE = '/api/v1/tourism'
 export const STAFF = '/api/v1/staff/tourism'
 
 /** A spot's path in the staff API. */
-export const spotPath = (code: string): string => `${spotPath(code)}`
+export const spotPath = (code: string): string => `${STAFF}/spots/${encodeURIComponent(code)}`
 
 // ---- spots (public) ---------------------------------------------------------------------------------
 
